@@ -1,0 +1,18 @@
+// ESLint with typescript-eslint, as Hono does; Prettier owns formatting.
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.wrangler/', 'dist/', '.ci/out/', 'worker-configuration.d.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  // Only the logger writes to the console; scripts and tests print freely.
+  {
+    files: ['src/http/log.ts', 'scripts/**', 'test/**', 'bench/**'],
+    rules: { 'no-console': 'off' },
+  },
+)

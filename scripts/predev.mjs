@@ -1,0 +1,39 @@
+// Runs before `npm run dev`: makes a fresh clone serve the API with no other step.
+// 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex each.
+// 2. Applies the D1 migrations to the local database.
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const devVars = `${root}.dev.vars`
+const SECRETS = ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET']
+
+function ensureSecrets() {
+  const lines = existsSync(devVars) ? readFileSync(devVars, 'utf8').split('\n') : []
+  const isSet = (name) => lines.some((line) => new RegExp(`^\\s*${name}\\s*=\\s*\\S`).test(line))
+  const missing = SECRETS.filter((name) => !isSet(name))
+  if (missing.length === 0) return
+  // Drop empty assignments (as copied from .dev.vars.example) so each name appears once.
+  const kept = lines.filter(
+    (line) => !missing.some((name) => new RegExp(`^\\s*${name}\\s*=`).test(line)),
+  )
+  while (kept.length && kept.at(-1).trim() === '') kept.pop()
+  const generated = missing.map((name) => `${name}=${randomBytes(32).toString('hex')}`)
+  writeFileSync(devVars, [...kept, ...generated, ''].join('\n'), { mode: 0o600 })
+  chmodSync(devVars, 0o600)
+  console.log(`predev: generated ${missing.join(' and ')} in .dev.vars (values not shown)`)
+}
+
+function applyMigrations() {
+  const wrangler = `${root}node_modules/wrangler/bin/wrangler.js`
+  execFileSync(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, CI: 'true' }, // never wait for a confirmation prompt
+  })
+}
+
+ensureSecrets()
+applyMigrations()

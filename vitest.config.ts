@@ -1,0 +1,34 @@
+// Tests run inside workerd with the real D1 and KV bindings (miniflare), migrated before each file.
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+// Fixed test secrets: 64 hex characters each, as `npm run dev` generates.
+export const TEST_SECRETS = {
+  ACCESS_TOKEN_SECRET: 'a'.repeat(16) + '0123456789abcdef'.repeat(3),
+  REFRESH_TOKEN_SECRET: 'b'.repeat(16) + 'fedcba9876543210'.repeat(3),
+}
+
+const migrations = await readD1Migrations('./migrations')
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          ...TEST_SECRETS,
+          TEST_MIGRATIONS: migrations,
+        },
+      },
+    }),
+  ],
+  test: {
+    setupFiles: ['./test/setup.ts'],
+    // The worker's JSON log lines are shown for failing tests only.
+    silent: 'passed-only',
+    // CI reads the counts from this file; people read the default reporter.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.ci/out/vitest.json' }] as const]
+      : ['default'],
+  },
+})
