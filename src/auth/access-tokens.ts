@@ -1,0 +1,107 @@
+// Access tokens: HS256 JWTs minted and checked through hono/jwt, with the claim checks it lacks.
+import { sign, verify } from 'hono/jwt'
+import type { AuthUser, Config } from '../env'
+import { nowSeconds } from '../clock'
+import { ApiError } from '../http/errors'
+
+const ALG = 'HS256'
+
+/** The `token_use` claim that marks a JWT as one of our access tokens. */
+const ACCESS_TOKEN_USE = 'access'
+
+/** Longer bearer values are refused before any parsing or crypto. */
+export const ACCESS_TOKEN_MAX_LENGTH = 8 * 1024
+
+export type AccessClaims = {
+  sub: string
+  username: string
+  sid: string
+  jti: string
+  iat: number
+  exp: number
+  iss: string
+  aud: string
+  token_use: typeof ACCESS_TOKEN_USE
+}
+
+// Importing an HMAC key costs more than using it: do it once per isolate and secret.
+let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined
+
+function signingKey(secret: string): Promise<CryptoKey> {
+  if (cachedKey?.secret !== secret) {
+    const key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    )
+    cachedKey = { secret, key }
+  }
+  return cachedKey.key
+}
+
+export async function mintAccessToken(
+  user: AuthUser,
+  cfg: Config,
+): Promise<{ token: string; expiresIn: number }> {
+  const iat = nowSeconds()
+  const claims: AccessClaims = {
+    sub: user.id,
+    username: user.username,
+    sid: user.sessionId,
+    jti: crypto.randomUUID(),
+    iat,
+    exp: iat + cfg.accessTokenTtl,
+    iss: cfg.issuer,
+    aud: cfg.audience,
+    token_use: ACCESS_TOKEN_USE,
+  }
+  const token = await sign(claims, await signingKey(cfg.accessTokenSecret), ALG)
+  return { token, expiresIn: cfg.accessTokenTtl }
+}
+
+const invalid = (detail = 'The access token is invalid') =>
+  new ApiError(401, 'invalid_token', detail)
+
+const isString = (value: unknown): value is string => typeof value === 'string' && value !== ''
+const isTime = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value)
+
+/**
+ * Verifies signature, algorithm, issuer and audience through hono/jwt, then the claims it leaves
+ * optional: `exp` must exist, and the token must be one of our access tokens.
+ * hono/jwt's errors embed the token, so none of them is passed on or logged.
+ */
+export async function verifyAccessToken(token: string, cfg: Config): Promise<AuthUser> {
+  if (token.length > ACCESS_TOKEN_MAX_LENGTH) throw invalid()
+  let claims: Record<string, unknown>
+  try {
+    claims = await verify(token, await signingKey(cfg.accessTokenSecret), {
+      alg: ALG,
+      iss: cfg.issuer,
+      aud: cfg.audience,
+      // Time claims are checked below, where a missing `exp` is an error rather than a pass.
+      exp: false,
+      nbf: false,
+      iat: false,
+    })
+  } catch {
+    throw invalid()
+  }
+  const { sub, username, sid, exp, iat, nbf, token_use } = claims
+  const now = nowSeconds()
+  if (token_use !== ACCESS_TOKEN_USE || !isString(sub) || !isString(username) || !isString(sid)) {
+    throw invalid()
+  }
+  if (
+    !isTime(exp) ||
+    !isTime(iat) ||
+    iat > now ||
+    (nbf !== undefined && (!isTime(nbf) || nbf > now))
+  ) {
+    throw invalid()
+  }
+  if (exp <= now) throw invalid('The access token has expired')
+  return { id: sub, username, sessionId: sid }
+}

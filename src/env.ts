@@ -1,0 +1,115 @@
+// The worker's typed environment, and the only code that reads configuration from it.
+import type { RequestIdVariables } from 'hono/request-id'
+
+/** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
+export type Bindings = Omit<Env, 'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECRET'> & {
+  ACCESS_TOKEN_SECRET?: string
+  REFRESH_TOKEN_SECRET?: string
+}
+
+export type AuthUser = { id: string; username: string; sessionId: string }
+
+export type AppEnv = {
+  Bindings: Bindings
+  Variables: RequestIdVariables & { user?: AuthUser }
+}
+
+export type Config = {
+  accessTokenTtl: number
+  refreshTokenTtl: number
+  refreshReuseWindow: number
+  issuer: string
+  audience: string
+  accessTokenSecret: string
+  refreshTokenSecret: string
+}
+
+/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 256 bits. */
+export const MIN_SECRET_LENGTH = 32
+
+/** KV rejects an `expirationTtl` under 60 seconds. */
+export const KV_MIN_EXPIRATION_TTL_SECONDS = 60
+
+const DEFAULTS = {
+  ACCESS_TOKEN_TTL: 20,
+  REFRESH_TOKEN_TTL: 14 * 24 * 3600,
+  REFRESH_REUSE_WINDOW: 10,
+  JWT_ISSUER: 'edge-auth',
+  JWT_AUDIENCE: 'edge-auth',
+}
+
+/** A setting that is missing or unusable. Carries the variable's name, never its value. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly reason: string,
+  ) {
+    super(`${variable} ${reason}`)
+    this.name = 'ConfigError'
+  }
+}
+
+function seconds(env: Bindings, name: keyof typeof DEFAULTS, min: number, max: number): number {
+  const raw: unknown = env[name]
+  if (raw === undefined || raw === '') return DEFAULTS[name] as number
+  const value = typeof raw === 'number' ? raw : Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number of seconds from ${min} to ${max}`)
+  }
+  return value
+}
+
+function text(env: Bindings, name: 'JWT_ISSUER' | 'JWT_AUDIENCE'): string {
+  const value = env[name]
+  return typeof value === 'string' && value.trim() !== '' ? value : DEFAULTS[name]
+}
+
+function secret(env: Bindings, name: 'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECRET'): string {
+  const value = env[name]
+  if (typeof value !== 'string' || value === '') throw new ConfigError(name, 'is not set')
+  if (value.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(name, `is shorter than ${MIN_SECRET_LENGTH} characters`)
+  }
+  return value
+}
+
+function parse(env: Bindings): Config {
+  const accessTokenSecret = secret(env, 'ACCESS_TOKEN_SECRET')
+  const refreshTokenSecret = secret(env, 'REFRESH_TOKEN_SECRET')
+  if (accessTokenSecret === refreshTokenSecret) {
+    throw new ConfigError('REFRESH_TOKEN_SECRET', 'must differ from ACCESS_TOKEN_SECRET')
+  }
+  return {
+    accessTokenTtl: seconds(env, 'ACCESS_TOKEN_TTL', 1, 3600),
+    refreshTokenTtl: seconds(
+      env,
+      'REFRESH_TOKEN_TTL',
+      KV_MIN_EXPIRATION_TTL_SECONDS,
+      365 * 24 * 3600,
+    ),
+    refreshReuseWindow: seconds(env, 'REFRESH_REUSE_WINDOW', 0, 60),
+    issuer: text(env, 'JWT_ISSUER'),
+    audience: text(env, 'JWT_AUDIENCE'),
+    accessTokenSecret,
+    refreshTokenSecret,
+  }
+}
+
+// The env object lives as long as the isolate, so each one is parsed once, not per request.
+const parsed = new WeakMap<Bindings, Config | ConfigError>()
+
+/** The validated configuration. Throws ConfigError, failing closed, when a setting is unusable. */
+export function loadConfig(env: Bindings): Config {
+  let result = parsed.get(env)
+  if (!result) {
+    try {
+      result = parse(env)
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      result = err
+    }
+    parsed.set(env, result)
+  }
+  if (result instanceof ConfigError) throw result
+  return result
+}

@@ -1,0 +1,92 @@
+// Every error the service returns, and the one place that turns them into HTTP responses.
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { AppEnv } from '../env'
+import { ConfigError } from '../env'
+import { log, scrub } from './log'
+
+/** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
+export const AUTH_REALM = 'edge-auth'
+
+export type FieldError = { field: string; message: string }
+
+/** A failure the client should see: status, stable machine-readable code, human detail. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; challenge?: 'bare' } = {},
+  ) {
+    super(detail)
+    this.name = 'ApiError'
+  }
+}
+
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+}
+
+/** Renders RFC 9457 problem JSON, plus an RFC 6750 challenge on 401. */
+export function problem(c: Context<AppEnv>, err: ApiError): Response {
+  const body = {
+    type: `urn:edge-auth:problem:${err.code}`,
+    title: TITLES[err.status] ?? 'Error',
+    status: err.status,
+    detail: err.detail,
+    code: err.code,
+    ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+    requestId: c.get('requestId'),
+  }
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/problem+json',
+    'Cache-Control': 'no-store',
+  }
+  if (err.status === 401) {
+    headers['WWW-Authenticate'] =
+      err.extra.challenge === 'bare'
+        ? `Bearer realm="${AUTH_REALM}"`
+        : `Bearer realm="${AUTH_REALM}", error="invalid_token", error_description="${err.detail}"`
+  }
+  return c.body(JSON.stringify(body), err.status, headers)
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ApiError) return problem(c, err)
+  if (err instanceof ConfigError) {
+    // Name the variable, never its value.
+    log.error('config_invalid', {
+      requestId: c.get('requestId'),
+      variable: err.variable,
+      reason: err.reason,
+    })
+    return problem(
+      c,
+      new ApiError(
+        500,
+        'server_misconfigured',
+        'The service is not configured to issue or check tokens',
+      ),
+    )
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    return problem(c, new ApiError(err.status, 'bad_request', 'The request could not be processed'))
+  }
+  log.error('unhandled_error', {
+    requestId: c.get('requestId'),
+    errorName: err.name,
+    message: scrub(err.message),
+  })
+  return problem(c, new ApiError(500, 'internal_error', 'An unexpected error occurred'))
+}
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  problem(c, new ApiError(404, 'not_found', 'There is no such route'))

@@ -1,0 +1,47 @@
+// Structured JSON log lines, and the per-request log middleware. Nothing secret may pass through.
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env'
+import { now } from '../clock'
+
+type Level = 'info' | 'warn' | 'error'
+type Fields = Record<string, unknown>
+
+// Field names whose values are never written, whatever a caller passes by mistake.
+const SECRET_FIELD = /pass|secret|token|authorization|hash|cookie/i
+
+// JWTs and long base64url runs (refresh tokens, signatures) inside free text, such as error messages.
+const SECRET_TEXT = /eyJ[\w-]*\.[\w-]*\.?[\w-]*|[\w-]{32,}/g
+
+/** Replaces anything that looks like a token inside free text. */
+export const scrub = (text: string): string => text.replace(SECRET_TEXT, '[redacted]')
+
+function write(level: Level, event: string, fields: Fields): void {
+  const line: Fields = { ts: new Date(now()).toISOString(), level, event }
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    line[key] = SECRET_FIELD.test(key) ? '[redacted]' : value
+  }
+  console.log(JSON.stringify(line))
+}
+
+export const log = {
+  info: (event: string, fields: Fields = {}) => write('info', event, fields),
+  warn: (event: string, fields: Fields = {}) => write('warn', event, fields),
+  error: (event: string, fields: Fields = {}) => write('error', event, fields),
+}
+
+/** One `request` line per request: method, path (never the query), status, duration, user. */
+export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started = now()
+  await next()
+  const status = c.res.status
+  const level: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'
+  write(level, 'request', {
+    requestId: c.get('requestId'),
+    method: c.req.method,
+    path: c.req.path,
+    status,
+    durationMs: now() - started,
+    userId: c.get('user')?.id,
+  })
+}

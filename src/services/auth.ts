@@ -1,0 +1,175 @@
+// The auth flows (register, login, refresh, logout, whoami). Knows nothing of Hono or bindings.
+import type { AuthUser, Config } from '../env'
+import { now } from '../clock'
+import { ApiError } from '../http/errors'
+import { log } from '../http/log'
+import { mintAccessToken } from '../auth/access-tokens'
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords'
+import {
+  generateRefreshToken,
+  isWellFormedRefreshToken,
+  refreshTokenId,
+  successorOf,
+} from '../auth/refresh-tokens'
+import type { RefreshRecord, SessionStore } from '../store/sessions'
+import type { UserStore } from '../store/users'
+
+export type Credentials = { username: string; password: string }
+export type PublicUser = { id: string; username: string; createdAt: string }
+export type TokenPair = {
+  accessToken: string
+  refreshToken: string
+  tokenType: 'Bearer'
+  expiresIn: number
+}
+
+export type AuthDeps = {
+  users: UserStore
+  sessions: SessionStore
+  /** Lazy, so routes that need no secret (register) keep working when a secret is missing. */
+  config: () => Config
+  requestId?: string
+}
+
+const invalidCredentials = () =>
+  new ApiError(401, 'invalid_credentials', 'The username or password is incorrect')
+const invalidRefreshToken = () =>
+  new ApiError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
+
+export class AuthService {
+  constructor(private readonly deps: AuthDeps) {}
+
+  async register({ username, password }: Credentials): Promise<PublicUser> {
+    const user = {
+      id: crypto.randomUUID(),
+      username,
+      passwordHash: await hashPassword(password),
+      createdAt: new Date(now()).toISOString(),
+    }
+    if ((await this.deps.users.createUser(user)) === 'taken') {
+      throw new ApiError(409, 'username_taken', 'That username is already registered')
+    }
+    this.event('user_registered', { userId: user.id })
+    return { id: user.id, username: user.username, createdAt: user.createdAt }
+  }
+
+  async login({ username, password }: Credentials): Promise<TokenPair> {
+    const cfg = this.deps.config()
+    const user = await this.deps.users.findUserByName(username)
+    // An unknown user still pays for one PBKDF2 run, so both failures take the same time.
+    const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH)
+    if (!user || !valid) {
+      this.event('login_failed', { username, reason: user ? 'bad_password' : 'unknown_user' })
+      throw invalidCredentials()
+    }
+    const createdAt = now()
+    const sessionId = crypto.randomUUID()
+    const refreshToken = generateRefreshToken()
+    const record: RefreshRecord = {
+      userId: user.id,
+      familyId: sessionId,
+      createdAt,
+      expiresAt: createdAt + cfg.refreshTokenTtl * 1000,
+    }
+    await Promise.all([
+      this.deps.sessions.putSession(sessionId, {
+        userId: user.id,
+        username: user.username,
+        createdAt,
+        expiresAt: sessionExpiry(createdAt, cfg),
+      }),
+      this.deps.sessions.putRefreshToken(
+        await refreshTokenId(refreshToken, cfg.refreshTokenSecret),
+        record,
+      ),
+    ])
+    this.event('login_succeeded', { userId: user.id, sessionId })
+    return this.pair({ id: user.id, username: user.username, sessionId }, refreshToken, cfg)
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. The successor is derived from the token, so every
+   * use inside the reuse window returns the same one; a use after it revokes the whole family.
+   */
+  async refresh(token: string): Promise<TokenPair> {
+    const cfg = this.deps.config()
+    if (!isWellFormedRefreshToken(token)) throw invalidRefreshToken()
+    const tokenId = await refreshTokenId(token, cfg.refreshTokenSecret)
+    const record = await this.deps.sessions.getRefreshToken(tokenId)
+    const at = now()
+    if (!record || record.expiresAt <= at) throw invalidRefreshToken()
+    const session = await this.deps.sessions.getSession(record.familyId)
+    if (!session) throw invalidRefreshToken()
+    const user = { id: record.userId, username: session.username, sessionId: record.familyId }
+
+    if (record.usedAt !== undefined && at - record.usedAt > cfg.refreshReuseWindow * 1000) {
+      await this.deps.sessions.revokeFamily(record.familyId)
+      this.event('refresh_reuse_detected', { userId: user.id, sessionId: user.sessionId })
+      throw invalidRefreshToken()
+    }
+
+    const successor = await successorOf(token, cfg.refreshTokenSecret)
+    if (record.usedAt === undefined) {
+      const successorId = await refreshTokenId(successor, cfg.refreshTokenSecret)
+      // The successor is stored before the old token is marked used: a failure in between
+      // leaves the old token usable, and a retry derives the same successor again.
+      await this.deps.sessions.putRefreshToken(successorId, {
+        userId: record.userId,
+        familyId: record.familyId,
+        createdAt: at,
+        expiresAt: at + cfg.refreshTokenTtl * 1000,
+      })
+      await this.deps.sessions.putRefreshToken(tokenId, {
+        ...record,
+        usedAt: at,
+        next: successorId,
+      })
+      if (session.expiresAt - at < cfg.refreshTokenTtl * 1000) {
+        await this.deps.sessions.putSession(record.familyId, {
+          ...session,
+          expiresAt: sessionExpiry(at, cfg),
+        })
+      }
+    }
+    this.event('token_refreshed', { userId: user.id, sessionId: user.sessionId })
+    return this.pair(user, successor, cfg)
+  }
+
+  /** Ends the token's session. Says nothing about whether the token existed. */
+  async logout(token: string): Promise<void> {
+    const cfg = this.deps.config()
+    if (!isWellFormedRefreshToken(token)) return
+    const record = await this.deps.sessions.getRefreshToken(
+      await refreshTokenId(token, cfg.refreshTokenSecret),
+    )
+    if (!record) return
+    await this.deps.sessions.revokeFamily(record.familyId)
+    this.event('logout', { userId: record.userId, sessionId: record.familyId })
+  }
+
+  async whoami(caller: AuthUser): Promise<PublicUser> {
+    const user = await this.deps.users.findUserById(caller.id)
+    if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
+    return { id: user.id, username: user.username, createdAt: user.createdAt }
+  }
+
+  private async pair(user: AuthUser, refreshToken: string, cfg: Config): Promise<TokenPair> {
+    const access = await mintAccessToken(user, cfg)
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+    }
+  }
+
+  private event(name: string, fields: Record<string, unknown>): void {
+    log.info(name, { requestId: this.deps.requestId, ...fields })
+  }
+}
+
+/**
+ * A session record outlives any token it holds: it is written for two token lifetimes and
+ * extended only when less than one remains, so an active session costs one extra write per TTL.
+ */
+const sessionExpiry = (from: number, cfg: Config): number => from + 2 * cfg.refreshTokenTtl * 1000

@@ -1,0 +1,8 @@
+// Every KV key the service writes. No other file builds a key; docs/storage.md describes each one.
+
+export const kvKeys = {
+  /** A refresh token's record, under the HMAC digest of the token (never the token itself). */
+  refreshToken: (tokenId: string) => `refresh:${tokenId}`,
+  /** A session: one login and every refresh token rotated from it (a token "family"). */
+  session: (sessionId: string) => `session:${sessionId}`,
+}

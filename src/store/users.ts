@@ -1,0 +1,57 @@
+// Users in D1: the only code that reads or writes the DB binding.
+
+export type UserRecord = {
+  id: string
+  username: string
+  passwordHash: string
+  createdAt: string
+}
+
+type Row = { id: string; username: string; password_hash: string; created_at: string }
+
+const toUser = (row: Row): UserRecord => ({
+  id: row.id,
+  username: row.username,
+  passwordHash: row.password_hash,
+  createdAt: row.created_at,
+})
+
+// D1 reports a unique-index violation only through its message.
+const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof Error && /UNIQUE constraint failed/i.test(err.message)
+
+export type UserStore = ReturnType<typeof userStore>
+
+export function userStore(db: D1Database) {
+  return {
+    /** Inserts the user; the unique index, not a prior lookup, decides whether the name is taken. */
+    async createUser(user: UserRecord): Promise<'created' | 'taken'> {
+      try {
+        await db
+          .prepare(
+            'INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)',
+          )
+          .bind(user.id, user.username, user.passwordHash, user.createdAt)
+          .run()
+        return 'created'
+      } catch (err) {
+        if (isUniqueViolation(err)) return 'taken'
+        throw err
+      }
+    },
+
+    /** Case-insensitive, through the column's NOCASE collation. */
+    async findUserByName(username: string): Promise<UserRecord | null> {
+      const row = await db
+        .prepare('SELECT * FROM users WHERE username = ?')
+        .bind(username)
+        .first<Row>()
+      return row ? toUser(row) : null
+    },
+
+    async findUserById(id: string): Promise<UserRecord | null> {
+      const row = await db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<Row>()
+      return row ? toUser(row) : null
+    },
+  }
+}

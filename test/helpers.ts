@@ -1,0 +1,90 @@
+// Shared test helpers: requests through the real worker, and users made per test.
+import { env, exports } from 'cloudflare:workers'
+import { expect, vi } from 'vitest'
+import worker from '../src/index'
+import type { Bindings } from '../src/env'
+import type { TokenPair } from '../src/services/auth'
+
+export const ORIGIN = 'https://auth.example'
+export const PASSWORD = 'correct horse battery staple'
+
+let counter = 0
+/** KV and D1 are shared inside a test file, so every test registers its own user. */
+export const uniqueUsername = (prefix = 'user'): string =>
+  `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}`.slice(0, 32)
+
+/** A request through the deployed worker's own fetch handler. */
+export const call = (path: string, init?: RequestInit): Promise<Response> =>
+  exports.default.fetch(new Request(ORIGIN + path, init))
+
+/** The same, with a different environment: for fail-closed configuration tests. */
+export const callWithEnv = (overrides: Partial<Bindings>, path: string, init?: RequestInit) =>
+  worker.fetch(
+    new Request(ORIGIN + path, init),
+    { ...env, ...overrides } as Bindings,
+    {
+      waitUntil: () => {},
+      passThroughOnException: () => {},
+      props: {},
+    } as unknown as ExecutionContext,
+  )
+
+export const jsonInit = (
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit => ({
+  method,
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+})
+
+export const sendJson = (
+  method: string,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+) => call(path, jsonInit(method, body, headers))
+
+export const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } })
+
+export async function registerUser(username = uniqueUsername(), password = PASSWORD) {
+  const res = await sendJson('POST', '/register', { username, password })
+  expect(res.status).toBe(201)
+  return { username, password, user: (await res.json()) as { id: string; username: string } }
+}
+
+export async function loginUser(username: string, password = PASSWORD): Promise<TokenPair> {
+  const res = await sendJson('POST', '/login', { username, password })
+  expect(res.status).toBe(200)
+  return res.json()
+}
+
+/** A registered, logged-in user. */
+export async function signedIn(prefix?: string) {
+  const account = await registerUser(uniqueUsername(prefix))
+  return { ...account, tokens: await loginUser(account.username) }
+}
+
+export const refresh = (token: string) => sendJson('POST', '/token', { token })
+
+/** Asserts an RFC 9457 problem response with the given status and code, and returns its body. */
+export async function expectProblem(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status)
+  expect(res.headers.get('content-type')).toBe('application/problem+json')
+  const body = (await res.json()) as Record<string, unknown>
+  expect(body).toMatchObject({ status, code, type: `urn:edge-auth:problem:${code}` })
+  expect(typeof body.title).toBe('string')
+  expect(typeof body.detail).toBe('string')
+  return body
+}
+
+/** Moves only Date (the service's clock) so KV and D1 I/O keep their real timers. */
+export function freezeTime(at = Date.now()) {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(at)
+  return {
+    advance: (ms: number) => vi.setSystemTime(Date.now() + ms),
+    restore: () => vi.useRealTimers(),
+  }
+}
