@@ -1,4 +1,5 @@
 // Shared test helpers: requests through the real worker, and users made per test.
+import { createExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { expect, vi } from 'vitest'
 import worker from '../src/index'
@@ -22,11 +23,7 @@ export const callWithEnv = (overrides: Partial<Bindings>, path: string, init?: R
   worker.fetch(
     new Request(ORIGIN + path, init),
     { ...env, ...overrides } as Bindings,
-    {
-      waitUntil: () => {},
-      passThroughOnException: () => {},
-      props: {},
-    } as unknown as ExecutionContext,
+    createExecutionContext(),
   )
 
 export const jsonInit = (

@@ -9,7 +9,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization')
-  if (header === undefined) {
+  if (!header) {
     throw new ApiError(401, 'invalid_token', 'An access token is required', { challenge: 'bare' })
   }
   const cfg = loadConfig(c.env)

@@ -1,0 +1,143 @@
+import { sign } from 'hono/jwt'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  ACCESS_TOKEN_MAX_LENGTH,
+  mintAccessToken,
+  verifyAccessToken,
+} from '../../src/auth/access-tokens'
+import type { Config } from '../../src/env'
+import { ApiError } from '../../src/http/errors'
+import { freezeTime } from '../helpers'
+
+const cfg: Config = {
+  accessTokenTtl: 20,
+  refreshTokenTtl: 1209600,
+  refreshReuseWindow: 10,
+  issuer: 'edge-auth',
+  audience: 'edge-auth',
+  accessTokenSecret: 'a'.repeat(64),
+  refreshTokenSecret: 'b'.repeat(64),
+}
+const user = { id: 'user-1', username: 'alice', sessionId: 'session-1' }
+
+const b64url = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+
+function validClaims(overrides: Record<string, unknown> = {}) {
+  const iat = Math.floor(Date.now() / 1000)
+  return {
+    sub: user.id,
+    username: user.username,
+    sid: user.sessionId,
+    jti: 'jti-1',
+    iat,
+    exp: iat + 20,
+    iss: cfg.issuer,
+    aud: cfg.audience,
+    token_use: 'access',
+    ...overrides,
+  }
+}
+
+/** Asserts a 401 invalid_token whose message does not carry the token. */
+async function expectRejected(token: string) {
+  const err = await verifyAccessToken(token, cfg).catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(ApiError)
+  expect(err).toMatchObject({ status: 401, code: 'invalid_token' })
+  if (token.length >= 20) expect(String((err as Error).message)).not.toContain(token.slice(0, 20))
+}
+
+describe('access tokens', () => {
+  afterEach(() => freezeTime().restore())
+
+  it('round-trip with every required claim', async () => {
+    const { token, expiresIn } = await mintAccessToken(user, cfg)
+    expect(expiresIn).toBe(20)
+    expect(await verifyAccessToken(token, cfg)).toEqual(user)
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))))
+    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' })
+    expect(payload).toMatchObject({
+      sub: 'user-1',
+      username: 'alice',
+      sid: 'session-1',
+      iss: 'edge-auth',
+      aud: 'edge-auth',
+      token_use: 'access',
+    })
+    expect(payload.exp - payload.iat).toBe(20)
+    expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('expire after exactly ACCESS_TOKEN_TTL seconds', async () => {
+    const clock = freezeTime(Date.UTC(2026, 0, 1, 12, 0, 0))
+    const { token } = await mintAccessToken(user, cfg)
+    clock.advance(19_999)
+    expect(await verifyAccessToken(token, cfg)).toEqual(user)
+    clock.advance(1)
+    const err = await verifyAccessToken(token, cfg).catch((e: unknown) => e)
+    expect(err).toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+      detail: 'The access token has expired',
+    })
+  })
+
+  it('reject a token with no exp, which hono/jwt alone would accept', async () => {
+    const { exp: _exp, ...claims } = validClaims()
+    await expectRejected(await sign(claims, cfg.accessTokenSecret, 'HS256'))
+  })
+
+  it('reject a token that is not marked as an access token', async () => {
+    await expectRejected(await sign(validClaims({ token_use: 'refresh' }), cfg.accessTokenSecret))
+    const { token_use: _use, ...unmarked } = validClaims()
+    await expectRejected(await sign(unmarked, cfg.accessTokenSecret))
+  })
+
+  it('reject a wrong issuer or audience', async () => {
+    await expectRejected(await sign(validClaims({ iss: 'someone-else' }), cfg.accessTokenSecret))
+    await expectRejected(await sign(validClaims({ aud: 'another-api' }), cfg.accessTokenSecret))
+    const { iss: _iss, ...noIssuer } = validClaims()
+    await expectRejected(await sign(noIssuer, cfg.accessTokenSecret))
+  })
+
+  it('reject another secret, a tampered payload and a stripped signature', async () => {
+    await expectRejected(await sign(validClaims(), 'c'.repeat(64)))
+    const [header, , signature] = (await mintAccessToken(user, cfg)).token.split('.')
+    await expectRejected(`${header}.${b64url(validClaims({ sub: 'admin' }))}.${signature}`)
+    await expectRejected(`${header}.${b64url(validClaims())}.`)
+  })
+
+  it('reject alg none', async () => {
+    for (const alg of ['none', 'None']) {
+      await expectRejected(`${b64url({ alg, typ: 'JWT' })}.${b64url(validClaims())}.`)
+    }
+  })
+
+  it('reject nbf or iat in the future', async () => {
+    const later = Math.floor(Date.now() / 1000) + 60
+    await expectRejected(await sign(validClaims({ nbf: later }), cfg.accessTokenSecret))
+    await expectRejected(
+      await sign(validClaims({ iat: later, exp: later + 20 }), cfg.accessTokenSecret),
+    )
+  })
+
+  it('reject malformed time claims', async () => {
+    await expectRejected(await sign(validClaims({ exp: '9999999999' }), cfg.accessTokenSecret))
+    await expectRejected(await sign(validClaims({ iat: null }), cfg.accessTokenSecret))
+  })
+
+  it('reject tokens over 8 KiB before any crypto runs', async () => {
+    const big = await sign(
+      validClaims({ pad: 'x'.repeat(ACCESS_TOKEN_MAX_LENGTH) }),
+      cfg.accessTokenSecret,
+    )
+    await expectRejected(big)
+  })
+
+  it('reject garbage', async () => {
+    for (const junk of ['', 'a', 'a.b', 'a.b.c', '...', 'eyJ.eyJ.sig']) await expectRejected(junk)
+  })
+})

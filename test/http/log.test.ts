@@ -1,0 +1,125 @@
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { log, scrub } from '../../src/http/log'
+import type { TokenPair } from '../../src/services/auth'
+import { PASSWORD, bearer, call, sendJson, uniqueUsername } from '../helpers'
+
+function captureLogs() {
+  const lines: string[] = []
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line))
+  vi.spyOn(console, 'warn').mockImplementation((line: string) => void lines.push(line))
+  return lines
+}
+
+describe('logging', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('writes no password, hash, token, secret or Authorization header across a full flow', async () => {
+    const lines = captureLogs()
+    const username = uniqueUsername('logs')
+    const secrets: string[] = [PASSWORD, env.ACCESS_TOKEN_SECRET, env.REFRESH_TOKEN_SECRET]
+
+    await sendJson('POST', '/register', { username, password: PASSWORD })
+    await sendJson('POST', '/login', { username, password: 'a wrong password' })
+    const login = (await (
+      await sendJson('POST', '/login', { username, password: PASSWORD })
+    ).json()) as TokenPair
+    await call('/users', bearer(login.accessToken))
+    await call('/users', bearer(`${login.accessToken}x`))
+    const next = (await (
+      await sendJson('POST', '/token', { token: login.refreshToken })
+    ).json()) as TokenPair
+    await sendJson('DELETE', '/logout', { token: next.refreshToken })
+    await sendJson('POST', '/token', { token: next.refreshToken })
+    secrets.push(
+      'a wrong password',
+      login.accessToken,
+      login.refreshToken,
+      next.accessToken,
+      next.refreshToken,
+    )
+
+    const { password_hash } = (await env.DB.prepare(
+      'SELECT password_hash FROM users WHERE username = ?',
+    )
+      .bind(username)
+      .first<{ password_hash: string }>())!
+    secrets.push(password_hash, password_hash.split('$')[3]!)
+
+    const output = lines.join('\n')
+    for (const secret of secrets) expect(output).not.toContain(secret)
+    expect(output).not.toMatch(/eyJ|Bearer|authorization|pbkdf2/i)
+
+    const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    const names = events.map((e) => e.event)
+    for (const name of [
+      'user_registered',
+      'login_failed',
+      'login_succeeded',
+      'token_refreshed',
+      'logout',
+    ]) {
+      expect(names).toContain(name)
+    }
+    expect(events.find((e) => e.event === 'login_failed')).toMatchObject({
+      reason: 'bad_password',
+      username,
+    })
+  })
+
+  it('writes one request line per request with the agreed fields', async () => {
+    const lines = captureLogs()
+    await call('/health?debug=secret-query')
+    const [line] = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(line).toMatchObject({
+      level: 'info',
+      event: 'request',
+      method: 'GET',
+      path: '/health',
+      status: 200,
+    })
+    expect(line!.requestId).toBeTypeOf('string')
+    expect(line!.durationMs).toBeTypeOf('number')
+    expect(new Date(line!.ts as string).toISOString()).toBe(line!.ts)
+    expect(lines.join()).not.toContain('secret-query')
+  })
+
+  it('names the user on authenticated requests', async () => {
+    const username = uniqueUsername()
+    const user = (await (
+      await sendJson('POST', '/register', { username, password: PASSWORD })
+    ).json()) as { id: string }
+    const tokens = (await (
+      await sendJson('POST', '/login', { username, password: PASSWORD })
+    ).json()) as TokenPair
+    const lines = captureLogs()
+    await call('/users', bearer(tokens.accessToken))
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: 'request', userId: user.id })
+  })
+
+  it('redacts secret-looking fields even when a caller passes them by mistake', () => {
+    const lines = captureLogs()
+    log.info('oops', {
+      password: 'p',
+      refreshToken: 't',
+      authorization: 'a',
+      passwordHash: 'h',
+      ok: 1,
+    })
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      password: '[redacted]',
+      refreshToken: '[redacted]',
+      authorization: '[redacted]',
+      passwordHash: '[redacted]',
+      ok: 1,
+    })
+  })
+
+  it('scrubs tokens out of free text', () => {
+    const text = scrub(
+      'token(eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc_def) and sPAvK_JLFQNPotApBu2xEY7UdlXWxdAdV0WDVw1zF68',
+    )
+    expect(text).toBe('token([redacted]) and [redacted]')
+  })
+})

@@ -1,0 +1,170 @@
+import { env } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { TokenPair } from '../../src/services/auth'
+import { bearer, call, expectProblem, freezeTime, refresh, sendJson, signedIn } from '../helpers'
+
+const DAY = 24 * 3600 * 1000
+
+async function refreshed(token: string): Promise<TokenPair> {
+  const res = await refresh(token)
+  expect(res.status).toBe(200)
+  expect(res.headers.get('cache-control')).toBe('no-store')
+  return res.json()
+}
+
+describe('POST /token', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('rotates: returns a new pair in the login shape, and the new tokens work', async () => {
+    const { tokens, user } = await signedIn()
+    const next = await refreshed(tokens.refreshToken)
+    expect(Object.keys(next).sort()).toEqual([
+      'accessToken',
+      'expiresIn',
+      'refreshToken',
+      'tokenType',
+    ])
+    expect(next).toMatchObject({ tokenType: 'Bearer', expiresIn: 20 })
+    expect(next.refreshToken).not.toBe(tokens.refreshToken)
+    expect(next.accessToken).not.toBe(tokens.accessToken)
+    const me = await call('/users', bearer(next.accessToken))
+    expect(await me.json()).toEqual([expect.objectContaining({ id: user.id })])
+    const third = await refreshed(next.refreshToken)
+    expect(third.refreshToken).not.toBe(next.refreshToken)
+  })
+
+  it('returns the same successor to a repeat inside the reuse window, and the chain goes on', async () => {
+    const clock = freezeTime()
+    const { tokens } = await signedIn()
+    const first = await refreshed(tokens.refreshToken)
+    clock.advance(9_000)
+    const second = await refreshed(tokens.refreshToken)
+    expect(second.refreshToken).toBe(first.refreshToken)
+    expect((await refresh(first.refreshToken)).status).toBe(200)
+  })
+
+  it('converges when two tabs refresh the same token at once', async () => {
+    const { tokens } = await signedIn()
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => refreshed(tokens.refreshToken)),
+    )
+    expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1)
+    expect((await refresh(results[0]!.refreshToken)).status).toBe(200)
+  })
+
+  it('treats a use after the window as theft: 401, the whole family revoked, and an event logged', async () => {
+    const clock = freezeTime()
+    const { tokens } = await signedIn()
+    const next = await refreshed(tokens.refreshToken)
+    clock.advance(10_001)
+    const lines: string[] = []
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+    try {
+      const reuse = await refresh(tokens.refreshToken)
+      const body = await expectProblem(reuse, 401, 'invalid_refresh_token')
+      expect(JSON.stringify(body)).not.toMatch(/accessToken|eyJ/)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(lines.map((l) => JSON.parse(l).event)).toContain('refresh_reuse_detected')
+    // The legitimate holder's newer token is dead too.
+    await expectProblem(await refresh(next.refreshToken), 401, 'invalid_refresh_token')
+  })
+
+  it('refuses a refresh token after REFRESH_TOKEN_TTL', async () => {
+    const clock = freezeTime()
+    const { tokens } = await signedIn()
+    clock.advance(14 * DAY + 1_000)
+    await expectProblem(await refresh(tokens.refreshToken), 401, 'invalid_refresh_token')
+  })
+
+  it('keeps an active session alive past the first token lifetime', async () => {
+    const clock = freezeTime()
+    const { tokens } = await signedIn()
+    let token = tokens.refreshToken
+    for (let i = 0; i < 4; i++) {
+      clock.advance(10 * DAY)
+      token = (await refreshed(token)).refreshToken
+    }
+  })
+
+  it.each([
+    ['an unknown token', 'A'.repeat(43)],
+    ['a malformed token', 'not-a-token'],
+    ['a token one character short', 'A'.repeat(42)],
+  ])('answers 401 invalid_refresh_token for %s', async (_name, token) => {
+    await expectProblem(await refresh(token), 401, 'invalid_refresh_token')
+  })
+
+  it('refuses an access token presented as a refresh token', async () => {
+    const { tokens } = await signedIn()
+    await expectProblem(await refresh(tokens.accessToken), 401, 'invalid_refresh_token')
+  })
+
+  it('answers 400 for a missing, empty or non-string token', async () => {
+    for (const body of [{}, { token: '' }, { token: 42 }, { refreshToken: 'x' }]) {
+      await expectProblem(await sendJson('POST', '/token', body), 400, 'validation_failed')
+    }
+  })
+
+  it('stores no usable token in KV', async () => {
+    const { tokens } = await signedIn()
+    const next = await refreshed(tokens.refreshToken)
+    const { keys } = await env.REFRESH_TOKENS.list()
+    const dump = JSON.stringify(
+      await Promise.all(keys.map(async (k) => [k.name, await env.REFRESH_TOKENS.get(k.name)])),
+    )
+    expect(keys.length).toBeGreaterThan(0)
+    for (const secret of [
+      tokens.refreshToken,
+      next.refreshToken,
+      tokens.accessToken,
+      next.accessToken,
+    ]) {
+      expect(dump).not.toContain(secret)
+    }
+  })
+})
+
+describe('DELETE /logout', () => {
+  it('answers 204 and ends the session', async () => {
+    const { tokens } = await signedIn()
+    const res = await sendJson('DELETE', '/logout', { token: tokens.refreshToken })
+    expect(res.status).toBe(204)
+    expect(await res.text()).toBe('')
+    await expectProblem(await refresh(tokens.refreshToken), 401, 'invalid_refresh_token')
+  })
+
+  it('ends the whole family, whichever of its tokens is presented', async () => {
+    const { tokens } = await signedIn()
+    const next = (await (await refresh(tokens.refreshToken)).json()) as TokenPair
+    expect((await sendJson('DELETE', '/logout', { token: tokens.refreshToken })).status).toBe(204)
+    await expectProblem(await refresh(next.refreshToken), 401, 'invalid_refresh_token')
+  })
+
+  it('leaves the same user’s other sessions alone', async () => {
+    const { tokens, username, password } = await signedIn()
+    const other = (await (
+      await sendJson('POST', '/login', { username, password })
+    ).json()) as TokenPair
+    await sendJson('DELETE', '/logout', { token: tokens.refreshToken })
+    expect((await refresh(other.refreshToken)).status).toBe(200)
+  })
+
+  it('answers 204 whether or not the token existed, and again when repeated', async () => {
+    const { tokens } = await signedIn()
+    for (const token of [tokens.refreshToken, tokens.refreshToken, 'A'.repeat(43), 'garbage']) {
+      expect((await sendJson('DELETE', '/logout', { token })).status).toBe(204)
+    }
+  })
+
+  it('works as POST /logout too', async () => {
+    const { tokens } = await signedIn()
+    expect((await sendJson('POST', '/logout', { token: tokens.refreshToken })).status).toBe(204)
+    await expectProblem(await refresh(tokens.refreshToken), 401, 'invalid_refresh_token')
+  })
+
+  it('answers 400 when the token is missing', async () => {
+    await expectProblem(await sendJson('DELETE', '/logout', {}), 400, 'validation_failed')
+  })
+})
