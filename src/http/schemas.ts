@@ -1,5 +1,5 @@
 // The request bodies the API accepts. Strict: unknown keys, `__proto__` included, are refused.
-import { z } from 'zod'
+import * as z from 'zod'
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,

@@ -1,0 +1,92 @@
+// End-to-end smoke test: `npm run dev` on a free port, requests.http through httpyac, server stopped.
+// Each request in requests.http must answer the status listed here, in order.
+import { spawn, execFileSync } from 'node:child_process'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const EXPECTED = [
+  ['Health check', 200],
+  ['Register', 201],
+  ['Log in', 200],
+  ['Who am I', 200],
+  ['Refresh', 200],
+  ['Who am I, with the new access token', 200],
+  ['Log out', 204],
+  ['Refresh after logout', 401],
+]
+
+const root = new URL('..', import.meta.url).pathname
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+const server = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--ip', '127.0.0.1'], {
+  cwd: root,
+  detached: true, // its own process group, so wrangler and workerd stop with it
+  stdio: ['ignore', 'pipe', 'pipe'],
+})
+let serverLog = ''
+server.stdout.on('data', (chunk) => (serverLog += chunk))
+server.stderr.on('data', (chunk) => (serverLog += chunk))
+const stop = () => {
+  try {
+    process.kill(-server.pid, 'SIGTERM')
+  } catch {}
+}
+
+let failures = 0
+try {
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break
+    } catch {}
+    if (Date.now() > deadline)
+      throw new Error(`npm run dev did not answer on ${base}\n${serverLog}`)
+    await new Promise((r) => setTimeout(r, 500))
+  }
+
+  // httpyac wants the file under its cwd, and a variable in the file wins over --var.
+  const dir = mkdtempSync(join(tmpdir(), 'smoke-'))
+  const source = readFileSync(join(root, 'requests.http'), 'utf8')
+  writeFileSync(
+    join(dir, 'requests.http'),
+    source.replace(/^@baseUrl = .*$/m, `@baseUrl = ${base}`),
+  )
+  copyFileSync(join(root, '.httpyac.cjs'), join(dir, '.httpyac.cjs'))
+  const out = execFileSync(
+    join(root, 'node_modules/.bin/httpyac'),
+    ['send', 'requests.http', '--all', '--json'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  )
+  const { requests } = JSON.parse(out)
+  if (requests.length !== EXPECTED.length) {
+    failures++
+    console.log(`smoke: expected ${EXPECTED.length} requests, httpyac ran ${requests.length}`)
+  }
+  EXPECTED.forEach(([title, status], i) => {
+    const got = requests[i]
+    const ok = got?.title?.startsWith(title) && got?.response?.statusCode === status
+    if (!ok) failures++
+    console.log(
+      `smoke: ${ok ? 'ok  ' : 'FAIL'} ${title}: expected ${status}, got ${got?.response?.statusCode}`,
+    )
+  })
+} catch (err) {
+  failures++
+  console.log(`smoke: ${err.message}`)
+} finally {
+  stop()
+}
+process.exit(failures === 0 ? 0 : 1)
