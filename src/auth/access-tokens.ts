@@ -3,6 +3,7 @@ import { sign, verify } from 'hono/jwt'
 import type { AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { ApiError } from '../http/errors'
+import { hmacKeyCache } from './hmac-keys'
 
 const ALG = 'HS256'
 
@@ -24,22 +25,7 @@ export type AccessClaims = {
   token_use: typeof ACCESS_TOKEN_USE
 }
 
-// Importing an HMAC key costs more than using it: do it once per isolate and secret.
-let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined
-
-function signingKey(secret: string): Promise<CryptoKey> {
-  if (cachedKey?.secret !== secret) {
-    const key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    )
-    cachedKey = { secret, key }
-  }
-  return cachedKey.key
-}
+const signingKey = hmacKeyCache(['sign', 'verify'])
 
 export async function mintAccessToken(
   user: AuthUser,

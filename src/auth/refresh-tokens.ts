@@ -1,5 +1,6 @@
 // Refresh tokens: opaque random strings, the HMAC digests they are stored under, and their successors.
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from './encoding'
+import { hmacKeyCache } from './hmac-keys'
 
 const TOKEN_BYTES = 32
 
@@ -7,21 +8,7 @@ const TOKEN_BYTES = 32
 const ID_PREFIX = 'refresh-token-id:'
 const SUCCESSOR_PREFIX = 'refresh-token-next:'
 
-let cachedKey: { secret: string; key: Promise<CryptoKey> } | undefined
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  if (cachedKey?.secret !== secret) {
-    const key = crypto.subtle.importKey(
-      'raw',
-      utf8(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    )
-    cachedKey = { secret, key }
-  }
-  return cachedKey.key
-}
+const hmacKey = hmacKeyCache(['sign'])
 
 async function hmac(secret: string, message: string): Promise<string> {
   return toBase64Url(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(message)))

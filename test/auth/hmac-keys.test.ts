@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { mintAccessToken, verifyAccessToken } from '../../src/auth/access-tokens'
+import { hmacKeyCache } from '../../src/auth/hmac-keys'
+import { refreshTokenId } from '../../src/auth/refresh-tokens'
+import type { Config } from '../../src/env'
+
+const cfg = {
+  accessTokenTtl: 20,
+  issuer: 'edge-auth',
+  audience: 'edge-auth',
+  accessTokenSecret: 'k'.repeat(64),
+  refreshTokenSecret: 'r'.repeat(64),
+} as Config
+
+describe('HMAC key cache', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('imports each key once per isolate, not per request', async () => {
+    const importKey = vi.spyOn(crypto.subtle, 'importKey')
+    const user = { id: 'u', username: 'n', sessionId: 's' }
+    for (let i = 0; i < 5; i++) {
+      await verifyAccessToken((await mintAccessToken(user, cfg)).token, cfg)
+      await refreshTokenId(`token-${i}`, cfg.refreshTokenSecret)
+    }
+    expect(importKey).toHaveBeenCalledTimes(2) // one access-token key, one refresh-token key
+  })
+
+  it('imports again when the secret changes', async () => {
+    const keyFor = hmacKeyCache(['sign'])
+    const a = await keyFor('a'.repeat(32))
+    expect(await keyFor('a'.repeat(32))).toBe(a)
+    expect(await keyFor('b'.repeat(32))).not.toBe(a)
+  })
+})
