@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppEnv } from '../env'
 import { ConfigError } from '../env'
+import { StorageError } from '../store/errors'
 import { log, scrub } from './log'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
@@ -17,7 +18,7 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; challenge?: 'bare' } = {},
+    readonly extra: { errors?: FieldError[]; challenge?: 'bare'; retryAfter?: number } = {},
   ) {
     super(detail)
     this.name = 'ApiError'
@@ -32,8 +33,13 @@ const TITLES: Partial<Record<number, string>> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 }
+
+/** Seconds a client should wait after a storage failure before retrying. */
+const STORAGE_RETRY_AFTER_SECONDS = 2
 
 /** Renders RFC 9457 problem JSON, plus an RFC 6750 challenge on 401. */
 export function problem(c: Context<AppEnv>, err: ApiError): Response {
@@ -50,6 +56,7 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
     'Content-Type': 'application/problem+json',
     'Cache-Control': 'no-store',
   }
+  if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
   if (err.status === 401) {
     headers['WWW-Authenticate'] =
       err.extra.challenge === 'bare'
@@ -74,6 +81,27 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
         500,
         'server_misconfigured',
         'The service is not configured to issue or check tokens',
+      ),
+    )
+  }
+  if (err instanceof StorageError) {
+    const cause = err.cause instanceof Error ? err.cause : new Error(String(err.cause))
+    log.error('storage_unavailable', {
+      requestId: c.get('requestId'),
+      store: err.store,
+      operation: err.operation,
+      errorName: cause.name,
+      message: scrub(cause.message),
+    })
+    return problem(
+      c,
+      new ApiError(
+        503,
+        'temporarily_unavailable',
+        'Storage is temporarily unavailable; retry shortly',
+        {
+          retryAfter: STORAGE_RETRY_AFTER_SECONDS,
+        },
       ),
     )
   }

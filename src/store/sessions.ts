@@ -1,6 +1,7 @@
 // Refresh-token sessions in KV: the only code that reads or writes REFRESH_TOKENS.
 import { KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
 import { now } from '../clock'
+import { guarded } from './errors'
 import { kvKeys } from './keys'
 
 /** One refresh token. Times are epoch milliseconds. */
@@ -32,21 +33,29 @@ export type SessionStore = ReturnType<typeof sessionStore>
 export function sessionStore(kv: KVNamespace) {
   return {
     getRefreshToken: (tokenId: string) =>
-      kv.get<RefreshRecord>(kvKeys.refreshToken(tokenId), 'json'),
+      guarded('kv', 'get refresh token', () =>
+        kv.get<RefreshRecord>(kvKeys.refreshToken(tokenId), 'json'),
+      ),
 
     putRefreshToken: (tokenId: string, record: RefreshRecord) =>
-      kv.put(kvKeys.refreshToken(tokenId), JSON.stringify(record), {
-        expirationTtl: ttlUntil(record.expiresAt),
-      }),
+      guarded('kv', 'put refresh token', () =>
+        kv.put(kvKeys.refreshToken(tokenId), JSON.stringify(record), {
+          expirationTtl: ttlUntil(record.expiresAt),
+        }),
+      ),
 
-    getSession: (sessionId: string) => kv.get<SessionRecord>(kvKeys.session(sessionId), 'json'),
+    getSession: (sessionId: string) =>
+      guarded('kv', 'get session', () => kv.get<SessionRecord>(kvKeys.session(sessionId), 'json')),
 
     putSession: (sessionId: string, record: SessionRecord) =>
-      kv.put(kvKeys.session(sessionId), JSON.stringify(record), {
-        expirationTtl: ttlUntil(record.expiresAt),
-      }),
+      guarded('kv', 'put session', () =>
+        kv.put(kvKeys.session(sessionId), JSON.stringify(record), {
+          expirationTtl: ttlUntil(record.expiresAt),
+        }),
+      ),
 
     /** Ends the session: every refresh token of the family stops working. */
-    revokeFamily: (sessionId: string) => kv.delete(kvKeys.session(sessionId)),
+    revokeFamily: (sessionId: string) =>
+      guarded('kv', 'delete session', () => kv.delete(kvKeys.session(sessionId))),
   }
 }

@@ -1,4 +1,5 @@
 // Users in D1: the only code that reads or writes the DB binding.
+import { StorageError, guarded } from './errors'
 
 export type UserRecord = {
   id: string
@@ -36,21 +37,22 @@ export function userStore(db: D1Database) {
         return 'created'
       } catch (err) {
         if (isUniqueViolation(err)) return 'taken'
-        throw err
+        throw new StorageError('d1', 'insert user', err)
       }
     },
 
     /** Case-insensitive, through the column's NOCASE collation. */
     async findUserByName(username: string): Promise<UserRecord | null> {
-      const row = await db
-        .prepare('SELECT * FROM users WHERE username = ?')
-        .bind(username)
-        .first<Row>()
+      const row = await guarded('d1', 'find user by name', () =>
+        db.prepare('SELECT * FROM users WHERE username = ?').bind(username).first<Row>(),
+      )
       return row ? toUser(row) : null
     },
 
     async findUserById(id: string): Promise<UserRecord | null> {
-      const row = await db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<Row>()
+      const row = await guarded('d1', 'find user by id', () =>
+        db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<Row>(),
+      )
       return row ? toUser(row) : null
     },
   }
