@@ -18,6 +18,8 @@ export type Config = {
   accessTokenTtl: number
   refreshTokenTtl: number
   refreshReuseWindow: number
+  /** Seconds of clock skew tolerated on `exp` and `nbf`. */
+  jwtLeeway: number
   issuer: string
   audience: string
   accessTokenSecret: string
@@ -34,6 +36,7 @@ const DEFAULTS = {
   ACCESS_TOKEN_TTL: 20,
   REFRESH_TOKEN_TTL: 14 * 24 * 3600,
   REFRESH_REUSE_WINDOW: 10,
+  JWT_LEEWAY: 0,
   JWT_ISSUER: 'edge-auth',
   JWT_AUDIENCE: 'edge-auth',
 }
@@ -88,6 +91,7 @@ function parse(env: Bindings): Config {
       365 * 24 * 3600,
     ),
     refreshReuseWindow: seconds(env, 'REFRESH_REUSE_WINDOW', 0, 60),
+    jwtLeeway: seconds(env, 'JWT_LEEWAY', 0, 30),
     issuer: text(env, 'JWT_ISSUER'),
     audience: text(env, 'JWT_AUDIENCE'),
     accessTokenSecret,

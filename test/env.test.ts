@@ -60,6 +60,7 @@ describe('loadConfig', () => {
     ['ACCESS_TOKEN_TTL', '0'],
     ['ACCESS_TOKEN_TTL', '1.5'],
     ['REFRESH_REUSE_WINDOW', '-1'],
+    ['JWT_LEEWAY', '31'],
   ] as const)('refuses %s=%s', (name, value) => {
     expect(configError({ [name]: value }).variable).toBe(name)
   })

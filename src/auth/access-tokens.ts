@@ -3,6 +3,7 @@ import { sign, verify } from 'hono/jwt'
 import type { AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { ApiError } from '../http/errors'
+import { fromBase64Url } from './encoding'
 import { hmacKeyCache } from './hmac-keys'
 
 const ALG = 'HS256'
@@ -55,12 +56,21 @@ const isTime = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value)
 
 /**
+ * hono/jwt decodes leniently, so several spellings of one token verify. Only the exact unpadded
+ * base64url we mint is accepted, which keeps one token one string (for logs, denylists, caches).
+ */
+const isCanonical = (token: string): boolean => {
+  const parts = token.split('.')
+  return parts.length === 3 && parts.every((part) => part !== '' && fromBase64Url(part) !== null)
+}
+
+/**
  * Verifies signature, algorithm, issuer and audience through hono/jwt, then the claims it leaves
  * optional: `exp` must exist, and the token must be one of our access tokens.
  * hono/jwt's errors embed the token, so none of them is passed on or logged.
  */
 export async function verifyAccessToken(token: string, cfg: Config): Promise<AuthUser> {
-  if (token.length > ACCESS_TOKEN_MAX_LENGTH) throw invalid()
+  if (token.length > ACCESS_TOKEN_MAX_LENGTH || !isCanonical(token)) throw invalid()
   let claims: Record<string, unknown>
   try {
     claims = await verify(token, await signingKey(cfg.accessTokenSecret), {
@@ -80,14 +90,12 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
   if (token_use !== ACCESS_TOKEN_USE || !isString(sub) || !isString(username) || !isString(sid)) {
     throw invalid()
   }
-  if (
-    !isTime(exp) ||
-    !isTime(iat) ||
-    iat > now ||
-    (nbf !== undefined && (!isTime(nbf) || nbf > now))
-  ) {
+  // `iat` is informational: a token minted a moment ago on a machine whose clock is a hair ahead
+  // must not fail here, so only its type is checked.
+  const leeway = cfg.jwtLeeway
+  if (!isTime(exp) || !isTime(iat) || (nbf !== undefined && (!isTime(nbf) || nbf > now + leeway))) {
     throw invalid()
   }
-  if (exp <= now) throw invalid('The access token has expired')
+  if (exp + leeway <= now) throw invalid('The access token has expired')
   return { id: sub, username, sessionId: sid }
 }

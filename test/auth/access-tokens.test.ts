@@ -13,6 +13,7 @@ const cfg: Config = {
   accessTokenTtl: 20,
   refreshTokenTtl: 1209600,
   refreshReuseWindow: 10,
+  jwtLeeway: 0,
   issuer: 'edge-auth',
   audience: 'edge-auth',
   accessTokenSecret: 'a'.repeat(64),
@@ -116,12 +117,74 @@ describe('access tokens', () => {
     }
   })
 
-  it('reject nbf or iat in the future', async () => {
+  it('reject nbf in the future', async () => {
     const later = Math.floor(Date.now() / 1000) + 60
     await expectRejected(await sign(validClaims({ nbf: later }), cfg.accessTokenSecret))
-    await expectRejected(
-      await sign(validClaims({ iat: later, exp: later + 20 }), cfg.accessTokenSecret),
+    expect(
+      await verifyAccessToken(
+        await sign(validClaims({ nbf: later - 60 }), cfg.accessTokenSecret),
+        cfg,
+      ),
+    ).toEqual(user)
+  })
+
+  it('reject an algorithm other than HS256, even with the right key', async () => {
+    for (const alg of ['HS384', 'HS512'] as const) {
+      await expectRejected(await sign(validClaims(), cfg.accessTokenSecret, alg))
+    }
+  })
+
+  it('reject a crit header', async () => {
+    const body = `${b64url({ alg: 'HS256', typ: 'JWT', crit: ['exp'] })}.${b64url(validClaims())}`
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(cfg.accessTokenSecret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
     )
+    const signature = new Uint8Array(
+      await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)),
+    )
+    const token = `${body}.${btoa(String.fromCharCode(...signature))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '')}`
+    await expectRejected(token)
+  })
+
+  it('reject non-canonical base64url spellings of a valid token', async () => {
+    const { token } = await mintAccessToken(user, cfg)
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = token.at(-1)!
+    // Same decoded bytes: the final character of a 32-byte signature carries 2 unused bits.
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1]!
+    const spellings = [`${token.slice(0, -1)}${sibling}`, `${token}=`, token.replace('.', '=.')]
+    for (const spelling of spellings) await expectRejected(spelling)
+    expect(await verifyAccessToken(token, cfg)).toEqual(user)
+  })
+
+  it('tolerate JWT_LEEWAY seconds of skew on exp and nbf, and no more', async () => {
+    const clock = freezeTime(Date.UTC(2026, 0, 1, 12, 0, 0))
+    const lenient = { ...cfg, jwtLeeway: 5 }
+    const { token } = await mintAccessToken(user, lenient)
+    clock.advance(24_999)
+    expect(await verifyAccessToken(token, lenient)).toEqual(user)
+    clock.advance(1)
+    await expect(verifyAccessToken(token, lenient)).rejects.toMatchObject({ code: 'invalid_token' })
+    const soon = Math.floor(Date.now() / 1000) + 4
+    expect(
+      await verifyAccessToken(
+        await sign(validClaims({ nbf: soon }), cfg.accessTokenSecret),
+        lenient,
+      ),
+    ).toEqual(user)
+  })
+
+  it('accept an iat a moment in the future (clock skew between machines)', async () => {
+    const iat = Math.floor(Date.now() / 1000) + 1
+    const token = await sign(validClaims({ iat, exp: iat + 20 }), cfg.accessTokenSecret)
+    expect(await verifyAccessToken(token, cfg)).toEqual(user)
   })
 
   it('reject malformed time claims', async () => {
