@@ -20,6 +20,10 @@ export type Config = {
   refreshReuseWindow: number
   /** Seconds of clock skew tolerated on `exp` and `nbf`. */
   jwtLeeway: number
+  /** Request limits and login backoff; off only for load tests. */
+  rateLimits: boolean
+  /** Failed logins per username before backoff starts. */
+  loginMaxFailures: number
   issuer: string
   audience: string
   accessTokenSecret: string
@@ -37,6 +41,7 @@ const DEFAULTS = {
   REFRESH_TOKEN_TTL: 14 * 24 * 3600,
   REFRESH_REUSE_WINDOW: 10,
   JWT_LEEWAY: 0,
+  LOGIN_MAX_FAILURES: 5,
   JWT_ISSUER: 'edge-auth',
   JWT_AUDIENCE: 'edge-auth',
 }
@@ -52,12 +57,12 @@ export class ConfigError extends Error {
   }
 }
 
-function seconds(env: Bindings, name: keyof typeof DEFAULTS, min: number, max: number): number {
+function integer(env: Bindings, name: keyof typeof DEFAULTS, min: number, max: number): number {
   const raw: unknown = env[name]
   if (raw === undefined || raw === '') return DEFAULTS[name] as number
   const value = typeof raw === 'number' ? raw : Number(raw)
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `must be a whole number of seconds from ${min} to ${max}`)
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}`)
   }
   return value
 }
@@ -76,6 +81,17 @@ function secret(env: Bindings, name: 'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECR
   return value
 }
 
+/**
+ * RATE_LIMITS: "on" (the default) or "off". Read on its own as well as in loadConfig, because the
+ * request limiters run before routes that need no secret.
+ */
+export function rateLimitsEnabled(env: Bindings): boolean {
+  const value = env.RATE_LIMITS
+  if (value === undefined || value === '' || value === 'on') return true
+  if (value === 'off') return false
+  throw new ConfigError('RATE_LIMITS', 'must be "on" or "off"')
+}
+
 function parse(env: Bindings): Config {
   const accessTokenSecret = secret(env, 'ACCESS_TOKEN_SECRET')
   const refreshTokenSecret = secret(env, 'REFRESH_TOKEN_SECRET')
@@ -83,15 +99,17 @@ function parse(env: Bindings): Config {
     throw new ConfigError('REFRESH_TOKEN_SECRET', 'must differ from ACCESS_TOKEN_SECRET')
   }
   return {
-    accessTokenTtl: seconds(env, 'ACCESS_TOKEN_TTL', 1, 3600),
-    refreshTokenTtl: seconds(
+    accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 1, 3600),
+    refreshTokenTtl: integer(
       env,
       'REFRESH_TOKEN_TTL',
       KV_MIN_EXPIRATION_TTL_SECONDS,
       365 * 24 * 3600,
     ),
-    refreshReuseWindow: seconds(env, 'REFRESH_REUSE_WINDOW', 0, 60),
-    jwtLeeway: seconds(env, 'JWT_LEEWAY', 0, 30),
+    refreshReuseWindow: integer(env, 'REFRESH_REUSE_WINDOW', 0, 60),
+    jwtLeeway: integer(env, 'JWT_LEEWAY', 0, 30),
+    rateLimits: rateLimitsEnabled(env),
+    loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 1, 100),
     issuer: text(env, 'JWT_ISSUER'),
     audience: text(env, 'JWT_AUDIENCE'),
     accessTokenSecret,

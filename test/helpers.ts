@@ -14,17 +14,25 @@ let counter = 0
 export const uniqueUsername = (prefix = 'user'): string =>
   `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}`.slice(0, 32)
 
+/**
+ * Each request comes from its own client address unless the test names one, so the per-client
+ * rate limits (on, as in production) only bite in the tests that aim at them.
+ */
+function request(path: string, init?: RequestInit): Request {
+  const req = new Request(ORIGIN + path, init)
+  if (!req.headers.has('cf-connecting-ip')) {
+    req.headers.set('cf-connecting-ip', `2001:db8::${crypto.randomUUID().slice(0, 8)}`)
+  }
+  return req
+}
+
 /** A request through the deployed worker's own fetch handler. */
 export const call = (path: string, init?: RequestInit): Promise<Response> =>
-  exports.default.fetch(new Request(ORIGIN + path, init))
+  exports.default.fetch(request(path, init))
 
 /** The same, with a different environment: for fail-closed configuration tests. */
 export const callWithEnv = (overrides: Partial<Bindings>, path: string, init?: RequestInit) =>
-  worker.fetch(
-    new Request(ORIGIN + path, init),
-    { ...env, ...overrides } as Bindings,
-    createExecutionContext(),
-  )
+  worker.fetch(request(path, init), { ...env, ...overrides } as Bindings, createExecutionContext())
 
 export const jsonInit = (
   method: string,

@@ -1,6 +1,6 @@
 // Structured JSON log lines, and the per-request log middleware. Nothing secret may pass through.
 import type { MiddlewareHandler } from 'hono'
-import type { AppEnv } from '../env'
+import { type AppEnv, rateLimitsEnabled } from '../env'
 import { now } from '../clock'
 
 type Level = 'info' | 'warn' | 'error'
@@ -30,12 +30,25 @@ export const log = {
   error: (event: string, fields: Fields = {}) => write('error', event, fields),
 }
 
-/** One `request` line per request: method, path (never the query), status, duration, user. */
+/** Whether RATE_LIMITS is off; an invalid value is reported by the routes that read it. */
+function limitsOff(env: AppEnv['Bindings']): boolean {
+  try {
+    return !rateLimitsEnabled(env)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * One `request` line per request: method, path (never the query), status, duration, user.
+ * With RATE_LIMITS off, every line is a warning that says so, so it cannot go unnoticed.
+ */
 export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = now()
   await next()
   const status = c.res.status
-  const level: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'
+  const unthrottled = limitsOff(c.env)
+  const level: Level = status >= 500 ? 'error' : status >= 400 || unthrottled ? 'warn' : 'info'
   write(level, 'request', {
     requestId: c.get('requestId'),
     method: c.req.method,
@@ -43,5 +56,6 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
     status,
     durationMs: now() - started,
     userId: c.get('user')?.id,
+    rateLimits: unthrottled ? 'off' : undefined,
   })
 }

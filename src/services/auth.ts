@@ -12,6 +12,7 @@ import {
   successorOf,
 } from '../auth/refresh-tokens'
 import type { RefreshRecord, SessionStore } from '../store/sessions'
+import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
 import type { UserStore } from '../store/users'
 
 export type Credentials = { username: string; password: string }
@@ -26,10 +27,14 @@ export type TokenPair = {
 export type AuthDeps = {
   users: UserStore
   sessions: SessionStore
+  loginFailures: LoginFailureStore
   /** Lazy, so routes that need no secret (register) keep working when a secret is missing. */
   config: () => Config
   requestId?: string
 }
+
+/** The longest a username is locked after repeated failed logins. */
+const MAX_LOGIN_LOCK_SECONDS = 15 * 60
 
 const invalidCredentials = () =>
   new ApiError(401, 'invalid_credentials', 'The username or password is incorrect')
@@ -55,13 +60,24 @@ export class AuthService {
 
   async login({ username, password }: Credentials): Promise<TokenPair> {
     const cfg = this.deps.config()
+    // Failures are counted per username whether or not it exists, so the backoff reveals nothing.
+    const failures = cfg.rateLimits ? await this.deps.loginFailures.get(username) : null
+    const lockedFor = failures ? Math.ceil((failures.lockedUntil - now()) / 1000) : 0
+    if (lockedFor > 0) {
+      this.event('login_throttled', { username, retryAfter: lockedFor })
+      throw new ApiError(429, 'rate_limited', 'Too many failed logins; retry later', {
+        retryAfter: lockedFor,
+      })
+    }
     const user = await this.deps.users.findUserByName(username)
     // An unknown user still pays for one PBKDF2 run, so both failures take the same time.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH)
     if (!user || !valid) {
       this.event('login_failed', { username, reason: user ? 'bad_password' : 'unknown_user' })
+      if (cfg.rateLimits) await this.recordFailure(username, failures, cfg)
       throw invalidCredentials()
     }
+    if (failures) await this.deps.loginFailures.clear(username)
     const createdAt = now()
     const sessionId = crypto.randomUUID()
     const refreshToken = generateRefreshToken()
@@ -151,6 +167,21 @@ export class AuthService {
     const user = await this.deps.users.findUserById(caller.id)
     if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
     return { id: user.id, username: user.username, createdAt: user.createdAt }
+  }
+
+  /**
+   * After `loginMaxFailures` consecutive failures, each further one locks the username for twice
+   * as long as the last: 1 s, 2 s, 4 s, … up to 15 minutes.
+   */
+  private async recordFailure(username: string, previous: LoginFailures | null, cfg: Config) {
+    const count = (previous?.count ?? 0) + 1
+    const over = count - cfg.loginMaxFailures
+    const lockSeconds = over >= 0 ? Math.min(2 ** over, MAX_LOGIN_LOCK_SECONDS) : 0
+    await this.deps.loginFailures.put(
+      username,
+      { count, lockedUntil: now() + lockSeconds * 1000 },
+      lockSeconds,
+    )
   }
 
   private async pair(user: AuthUser, refreshToken: string, cfg: Config): Promise<TokenPair> {

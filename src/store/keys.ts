@@ -5,4 +5,6 @@ export const kvKeys = {
   refreshToken: (tokenId: string) => `refresh:${tokenId}`,
   /** A session: one login and every refresh token rotated from it (a token "family"). */
   session: (sessionId: string) => `session:${sessionId}`,
+  /** Failed logins for a username, known or not, folded to lower case as D1 compares names. */
+  loginFailures: (username: string) => `login-failures:${username.toLowerCase()}`,
 }

@@ -14,6 +14,8 @@ const cfg: Config = {
   refreshTokenTtl: 1209600,
   refreshReuseWindow: 10,
   jwtLeeway: 0,
+  rateLimits: true,
+  loginMaxFailures: 5,
   issuer: 'edge-auth',
   audience: 'edge-auth',
   accessTokenSecret: 'a'.repeat(64),

@@ -1,0 +1,43 @@
+// Request limits through the Workers Rate Limiting binding: 429 rate_limited past each limit.
+import type { Context, Input, MiddlewareHandler } from 'hono'
+import { type AppEnv, rateLimitsEnabled } from '../env'
+import { ApiError } from './errors'
+import { log } from './log'
+
+/** Every limiter in wrangler.toml uses `period = 60`; the binding does not say how much is left. */
+export const RATE_LIMIT_PERIOD_SECONDS = 60
+
+type Limiter = 'LOGIN_LIMITER' | 'REGISTER_LIMITER' | 'TOKEN_LIMITER'
+
+/** Cloudflare sets CF-Connecting-IP and clients cannot; X-Forwarded-For is theirs to forge. */
+export const clientIp = (c: Context<AppEnv>): string =>
+  c.req.header('cf-connecting-ip') ?? 'unknown'
+
+export function rateLimit<I extends Input>(
+  limiter: Limiter,
+  key: (c: Context<AppEnv, string, I>) => string,
+): MiddlewareHandler<AppEnv, string, I> {
+  return async (c, next) => {
+    if (!rateLimitsEnabled(c.env)) return next()
+    let allowed: boolean
+    try {
+      allowed = (await c.env[limiter].limit({ key: key(c) })).success
+    } catch (err) {
+      // Fail open: an outage of the limiter must not lock everyone out, and login is still
+      // guarded by the per-account backoff.
+      log.error('rate_limiter_unavailable', {
+        requestId: c.get('requestId'),
+        limiter,
+        errorName: err instanceof Error ? err.name : typeof err,
+      })
+      allowed = true
+    }
+    if (!allowed) {
+      log.warn('rate_limited', { requestId: c.get('requestId'), limiter })
+      throw new ApiError(429, 'rate_limited', 'Too many requests; retry later', {
+        retryAfter: RATE_LIMIT_PERIOD_SECONDS,
+      })
+    }
+    await next()
+  }
+}
