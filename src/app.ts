@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from './env'
+import { corsForAllowedOrigins } from './http/cors'
 import { ApiError, notFound, onError } from './http/errors'
 import { requestLog } from './http/log'
 import { authRoutes } from './routes/auth'
@@ -16,6 +17,7 @@ export const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
+  .use(corsForAllowedOrigins)
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

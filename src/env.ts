@@ -92,6 +92,26 @@ export function rateLimitsEnabled(env: Bindings): boolean {
   throw new ConfigError('RATE_LIMITS', 'must be "on" or "off"')
 }
 
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(?::\d{1,5})?$/i
+
+/**
+ * ALLOWED_ORIGINS: comma-separated exact origins (`https://app.example.com`) that browsers may
+ * call the API from. Empty means no CORS at all. Wildcards are refused: tokens travel in
+ * responses, so every origin that may read them is named.
+ */
+export function allowedOrigins(env: Bindings): string[] {
+  const value = env.ALLOWED_ORIGINS
+  if (typeof value !== 'string' || value.trim() === '') return []
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+  if (!origins.every((origin) => ORIGIN.test(origin))) {
+    throw new ConfigError('ALLOWED_ORIGINS', 'must list origins such as https://app.example.com')
+  }
+  return origins
+}
+
 function parse(env: Bindings): Config {
   const accessTokenSecret = secret(env, 'ACCESS_TOKEN_SECRET')
   const refreshTokenSecret = secret(env, 'REFRESH_TOKEN_SECRET')

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { PASSWORD, callWithEnv, expectProblem, jsonInit, uniqueUsername } from '../helpers'
+
+const APP = 'https://app.example.com'
+const preflight = (origin: string) => ({
+  method: 'OPTIONS',
+  headers: {
+    Origin: origin,
+    'Access-Control-Request-Method': 'POST',
+    'Access-Control-Request-Headers': 'content-type, authorization',
+  },
+})
+
+describe('CORS', () => {
+  it('sends no CORS headers when ALLOWED_ORIGINS is empty (the default)', async () => {
+    const res = await callWithEnv({}, '/health', { headers: { Origin: APP } })
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    const pre = await callWithEnv({}, '/login', preflight(APP))
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('allows a listed origin, with the headers a token client needs', async () => {
+    const allowed = { ALLOWED_ORIGINS: `https://other.example, ${APP}` }
+    const pre = await callWithEnv(allowed, '/login', preflight(APP))
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-origin')).toBe(APP)
+    expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+      'authorization',
+    )
+    expect(pre.headers.get('access-control-allow-credentials')).toBeNull()
+    const res = await callWithEnv(allowed, '/register', {
+      ...jsonInit('POST', { username: uniqueUsername(), password: PASSWORD }),
+      headers: { 'Content-Type': 'application/json', Origin: APP },
+    })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP)
+    expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After')
+  })
+
+  it('does not allow an unlisted origin, or a look-alike', async () => {
+    const allowed = { ALLOWED_ORIGINS: APP }
+    for (const origin of [
+      'https://evil.example',
+      `${APP}.evil.example`,
+      'http://app.example.com',
+      'null',
+    ]) {
+      const res = await callWithEnv(allowed, '/health', { headers: { Origin: origin } })
+      expect(res.headers.get('access-control-allow-origin')).toBeNull()
+    }
+  })
+
+  it('refuses a wildcard or malformed ALLOWED_ORIGINS', async () => {
+    for (const value of ['*', 'app.example.com', 'https://app.example.com/path']) {
+      const res = await callWithEnv({ ALLOWED_ORIGINS: value }, '/health', {
+        headers: { Origin: APP },
+      })
+      await expectProblem(res, 500, 'server_misconfigured')
+    }
+  })
+})
