@@ -1,0 +1,134 @@
+// Hostile input: whatever arrives, the answer is never a 5xx, and every error is problem JSON.
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
+import {
+  PASSWORD,
+  call,
+  expectProblem,
+  jsonInit,
+  sendJson,
+  signedIn,
+  uniqueUsername,
+} from './helpers'
+
+const ROUTES = [
+  ['POST', '/register'],
+  ['POST', '/login'],
+  ['POST', '/token'],
+  ['DELETE', '/logout'],
+  ['POST', '/logout'],
+  ['GET', '/users'],
+  ['GET', '/health'],
+] as const
+
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  '',
+]
+
+/** Header values a client can actually send (no control characters). */
+const headerValue = fc.string({ maxLength: 200 }).filter((value) => {
+  try {
+    new Headers({ authorization: value })
+    return true
+  } catch {
+    return false
+  }
+})
+
+async function expectHandled(res: Response) {
+  expect(res.status).toBeLessThan(500)
+  if (res.status >= 400) expect(res.headers.get('content-type')).toBe('application/problem+json')
+  const text = await res.text()
+  expect(text).not.toMatch(/\n\s+at |stack/i)
+}
+
+describe('property: arbitrary input never yields a 5xx', () => {
+  test.prop(
+    [
+      fc.constantFrom(...ROUTES),
+      fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.string({ maxLength: 300 }),
+      ),
+      fc.constantFrom(...CONTENT_TYPES),
+    ],
+    { numRuns: 150 },
+  )('any body to any route', async ([method, path], body, contentType) => {
+    const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {}
+    await expectHandled(
+      await call(path, { method, headers, body: method === 'GET' ? undefined : body }),
+    )
+  })
+
+  test.prop(
+    [
+      fc.oneof(
+        headerValue,
+        headerValue.map((v) => `Bearer ${v}`),
+      ),
+    ],
+    { numRuns: 150 },
+  )('any Authorization header to /users', async (authorization) => {
+    const res = await call('/users', { headers: { Authorization: authorization } })
+    await expectHandled(res)
+    expect(res.status).toBe(401)
+  })
+
+  test.prop([fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), fc.webPath()], {
+    numRuns: 150,
+  })('any path with any method', async (method, path) => {
+    await expectHandled(await call(path.startsWith('/') ? path : `/${path}`, { method }))
+  })
+
+  test.prop([fc.dictionary(fc.string({ maxLength: 20 }), fc.jsonValue(), { maxKeys: 6 })], {
+    numRuns: 100,
+  })('any object with credentials mixed in', async (extra) => {
+    const res = await sendJson('POST', '/login', {
+      ...extra,
+      username: uniqueUsername(),
+      password: PASSWORD,
+    })
+    await expectHandled(res)
+  })
+})
+
+describe('named hostile cases', () => {
+  it('refuses __proto__ and constructor keys without polluting anything', async () => {
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const body = `{"username":"${uniqueUsername()}","password":"${PASSWORD}","${key}":{"isAdmin":true}}`
+      await expectProblem(await sendJson('POST', '/register', body), 400, 'validation_failed')
+    }
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined()
+  })
+
+  it('answers 413 to a 1 MiB body', async () => {
+    const body = JSON.stringify({ username: 'someone', password: 'p'.repeat(1024 * 1024) })
+    for (const path of ['/register', '/login', '/token']) {
+      await expectProblem(await sendJson('POST', path, body), 413, 'payload_too_large')
+    }
+  })
+
+  it('never takes a token from the URL', async () => {
+    const { tokens } = await signedIn()
+    await expectProblem(
+      await call(`/users?access_token=${tokens.accessToken}`),
+      401,
+      'invalid_token',
+    )
+    const res = await call(`/token?token=${tokens.refreshToken}`, jsonInit('POST', {}))
+    await expectProblem(res, 400, 'validation_failed')
+  })
+
+  it('answers 400 to an empty refresh token and 401 to an empty bearer token', async () => {
+    await expectProblem(await sendJson('POST', '/token', { token: '' }), 400, 'validation_failed')
+    await expectProblem(
+      await call('/users', { headers: { Authorization: 'Bearer ' } }),
+      401,
+      'invalid_token',
+    )
+  })
+})
