@@ -1,5 +1,5 @@
 import { sign } from 'hono/jwt'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   ACCESS_TOKEN_MAX_LENGTH,
   mintAccessToken,
@@ -106,11 +106,19 @@ describe('access tokens', () => {
     await expectRejected(await sign(noIssuer, cfg.accessTokenSecret))
   })
 
-  it('reject another secret, a tampered payload and a stripped signature', async () => {
+  it('reject a token signed with another secret', async () => {
     await expectRejected(await sign(validClaims(), 'c'.repeat(64)))
+  })
+
+  it('reject a tampered payload', async () => {
     const [header, , signature] = (await mintAccessToken(user, cfg)).token.split('.')
     await expectRejected(`${header}.${b64url(validClaims({ sub: 'admin' }))}.${signature}`)
-    await expectRejected(`${header}.${b64url(validClaims())}.`)
+  })
+
+  it('reject a stripped signature', async () => {
+    const [header, payload] = (await mintAccessToken(user, cfg)).token.split('.')
+    await expectRejected(`${header}.${payload}.`)
+    await expectRejected(`${header}.${payload}`)
   })
 
   it('reject alg none', async () => {
@@ -199,7 +207,16 @@ describe('access tokens', () => {
       validClaims({ pad: 'x'.repeat(ACCESS_TOKEN_MAX_LENGTH) }),
       cfg.accessTokenSecret,
     )
-    await expectRejected(big)
+    const verifySpy = vi.spyOn(crypto.subtle, 'verify')
+    const importSpy = vi.spyOn(crypto.subtle, 'importKey')
+    try {
+      await expectRejected(big)
+      expect(verifySpy).not.toHaveBeenCalled()
+      expect(importSpy).not.toHaveBeenCalled()
+    } finally {
+      verifySpy.mockRestore()
+      importSpy.mockRestore()
+    }
   })
 
   it('reject garbage', async () => {
