@@ -11,9 +11,9 @@ import {
   refreshTokenId,
   successorOf,
 } from '../auth/refresh-tokens'
-import type { RefreshRecord, SessionStore } from '../store/sessions'
+import type { SessionStore } from '../store/sessions'
 import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
-import type { UserStore } from '../store/users'
+import type { UserRecord, UserStore } from '../store/users'
 
 export type Credentials = { username: string; password: string }
 export type PublicUser = { id: string; username: string; createdAt: string }
@@ -61,7 +61,10 @@ export class AuthService {
   async login({ username, password }: Credentials): Promise<TokenPair> {
     const cfg = this.deps.config()
     // Failures are counted per username whether or not it exists, so the backoff reveals nothing.
-    const failures = cfg.rateLimits ? await this.deps.loginFailures.get(username) : null
+    const [failures, user] = await Promise.all([
+      cfg.rateLimits ? this.deps.loginFailures.get(username) : null,
+      this.deps.users.findUserByName(username),
+    ])
     const lockedFor = failures ? Math.ceil((failures.lockedUntil - now()) / 1000) : 0
     if (lockedFor > 0) {
       this.event('login_throttled', { username, retryAfter: lockedFor })
@@ -69,7 +72,6 @@ export class AuthService {
         retryAfter: lockedFor,
       })
     }
-    const user = await this.deps.users.findUserByName(username)
     // An unknown user still pays for one PBKDF2 run, so both failures take the same time.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH)
     if (!user || !valid) {
@@ -78,15 +80,16 @@ export class AuthService {
       throw invalidCredentials()
     }
     if (failures) await this.deps.loginFailures.clear(username)
+    return this.startSession(user, cfg)
+  }
+
+  /** A new session (token family) with its first refresh token. */
+  private async startSession(user: UserRecord, cfg: Config): Promise<TokenPair> {
     const createdAt = now()
     const sessionId = crypto.randomUUID()
     const refreshToken = generateRefreshToken()
-    const record: RefreshRecord = {
-      userId: user.id,
-      familyId: sessionId,
-      createdAt,
-      expiresAt: createdAt + cfg.refreshTokenTtl * 1000,
-    }
+    const tokenId = await refreshTokenId(refreshToken, cfg.refreshTokenSecret)
+    // Both records are written before anything is returned: no token without its record.
     await Promise.all([
       this.deps.sessions.putSession(sessionId, {
         userId: user.id,
@@ -94,10 +97,12 @@ export class AuthService {
         createdAt,
         expiresAt: sessionExpiry(createdAt, cfg),
       }),
-      this.deps.sessions.putRefreshToken(
-        await refreshTokenId(refreshToken, cfg.refreshTokenSecret),
-        record,
-      ),
+      this.deps.sessions.putRefreshToken(tokenId, {
+        userId: user.id,
+        familyId: sessionId,
+        createdAt,
+        expiresAt: createdAt + cfg.refreshTokenTtl * 1000,
+      }),
     ])
     this.event('login_succeeded', { userId: user.id, sessionId })
     return this.pair({ id: user.id, username: user.username, sessionId }, refreshToken, cfg)
