@@ -11,6 +11,7 @@ import {
   sendJson,
   signedIn,
   uniqueUsername,
+  captureLogs,
 } from './helpers'
 
 describe('unknown routes and methods', () => {
@@ -79,12 +80,6 @@ describe('request bodies', () => {
 
 describe('fail-closed secrets', () => {
   afterEach(() => vi.restoreAllMocks())
-
-  const captureLogs = () => {
-    const lines: string[] = []
-    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
-    return lines
-  }
 
   it.each([
     ['ACCESS_TOKEN_SECRET', undefined],

@@ -93,3 +93,10 @@ export function freezeTime(at = Date.now()) {
     restore: () => vi.useRealTimers(),
   }
 }
+
+/** Collects the worker's log lines (it writes each with console.log) instead of printing them. */
+export function captureLogs(): string[] {
+  const lines: string[] = []
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+  return lines
+}

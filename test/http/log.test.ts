@@ -4,7 +4,7 @@ import { log, scrub } from '../../src/http/log'
 import type { TokenPair } from '../../src/services/auth'
 import { PASSWORD, bearer, call, sendJson, uniqueUsername } from '../helpers'
 
-function captureLogs() {
+function captureConsole() {
   const lines: string[] = []
   vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
   vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line))
@@ -16,7 +16,7 @@ describe('logging', () => {
   afterEach(() => vi.restoreAllMocks())
 
   it('writes no password, hash, token, secret or Authorization header across a full flow', async () => {
-    const lines = captureLogs()
+    const lines = captureConsole()
     const username = uniqueUsername('logs')
     const secrets: string[] = [PASSWORD, env.ACCESS_TOKEN_SECRET, env.REFRESH_TOKEN_SECRET]
 
@@ -69,7 +69,7 @@ describe('logging', () => {
   })
 
   it('writes one request line per request with the agreed fields', async () => {
-    const lines = captureLogs()
+    const lines = captureConsole()
     await call('/health?debug=secret-query')
     const [line] = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(line).toMatchObject({
@@ -93,13 +93,13 @@ describe('logging', () => {
     const tokens = (await (
       await sendJson('POST', '/login', { username, password: PASSWORD })
     ).json()) as TokenPair
-    const lines = captureLogs()
+    const lines = captureConsole()
     await call('/users', bearer(tokens.accessToken))
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: 'request', userId: user.id })
   })
 
   it('redacts secret-looking fields even when a caller passes them by mistake', () => {
-    const lines = captureLogs()
+    const lines = captureConsole()
     log.info('oops', {
       password: 'p',
       refreshToken: 't',

@@ -10,6 +10,7 @@ import {
   jsonInit,
   registerUser,
   uniqueUsername,
+  captureLogs,
 } from '../helpers'
 
 const from = (ip: string, init: RequestInit): RequestInit => ({
@@ -20,12 +21,6 @@ const register = (ip: string, username = uniqueUsername()) =>
   call('/register', from(ip, jsonInit('POST', { username, password: PASSWORD })))
 const login = (ip: string, username: string) =>
   call('/login', from(ip, jsonInit('POST', { username, password: PASSWORD })))
-
-function captureLogs() {
-  const lines: string[] = []
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
-  return lines
-}
 
 async function expectLimited(res: Response) {
   expect(await res.clone().text()).not.toMatch(/accessToken|refreshToken|eyJ/)

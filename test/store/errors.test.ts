@@ -8,6 +8,7 @@ import {
   registerUser,
   signedIn,
   uniqueUsername,
+  captureLogs,
 } from '../helpers'
 
 /** A binding whose every method throws, as KV does when it is down or over a limit. */
@@ -41,12 +42,6 @@ function failingWrites(kv: KVNamespace): KVNamespace {
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
-}
-
-function captureLogs() {
-  const lines: string[] = []
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
-  return lines
 }
 
 async function expectUnavailable(res: Response) {
