@@ -1,11 +1,13 @@
 // Tests run inside workerd with the real D1 and KV bindings (miniflare), migrated before each file.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { generateKeySet } from './scripts/signing-keys.mjs'
 
-// Fixed test secrets: 64 hex characters each, as `npm run dev` generates.
+// Test secrets in the shapes `npm run dev` generates: 64 hex characters, and an ES256 key set.
 const TEST_SECRETS = {
   ACCESS_TOKEN_SECRET: 'a'.repeat(16) + '0123456789abcdef'.repeat(3),
   REFRESH_TOKEN_SECRET: 'b'.repeat(16) + 'fedcba9876543210'.repeat(3),
+  JWT_PRIVATE_KEYS: generateKeySet('ES256'),
 }
 
 const migrations = await readD1Migrations('./migrations')

@@ -1,29 +1,37 @@
 // Runs before `npm run dev`: makes a fresh clone serve the API with no other step.
-// 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex each.
+// 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex for the HMAC
+//    secrets, and a fresh ES256 key pair (a JWK set) for signing access tokens.
 // 2. Applies the D1 migrations to the local database.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { generateKeySet } from './signing-keys.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const devVars = `${root}.dev.vars`
-const SECRETS = ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET']
+const hex256 = () => randomBytes(32).toString('hex')
+// dotenv keeps a single-quoted value verbatim, which the JSON needs.
+const SECRETS = {
+  ACCESS_TOKEN_SECRET: hex256,
+  REFRESH_TOKEN_SECRET: hex256,
+  JWT_PRIVATE_KEYS: () => `'${generateKeySet('ES256')}'`,
+}
 
 function ensureSecrets() {
   const lines = existsSync(devVars) ? readFileSync(devVars, 'utf8').split('\n') : []
   const isSet = (name) => lines.some((line) => new RegExp(`^\\s*${name}\\s*=\\s*\\S`).test(line))
-  const missing = SECRETS.filter((name) => !isSet(name))
+  const missing = Object.keys(SECRETS).filter((name) => !isSet(name))
   if (missing.length === 0) return
   // Drop empty assignments (as copied from .dev.vars.example) so each name appears once.
   const kept = lines.filter(
     (line) => !missing.some((name) => new RegExp(`^\\s*${name}\\s*=`).test(line)),
   )
   while (kept.length && kept.at(-1).trim() === '') kept.pop()
-  const generated = missing.map((name) => `${name}=${randomBytes(32).toString('hex')}`)
+  const generated = missing.map((name) => `${name}=${SECRETS[name]()}`)
   writeFileSync(devVars, [...kept, ...generated, ''].join('\n'), { mode: 0o600 })
   chmodSync(devVars, 0o600)
-  console.log(`predev: generated ${missing.join(' and ')} in .dev.vars (values not shown)`)
+  console.log(`predev: generated ${missing.join(', ')} in .dev.vars (values not shown)`)
 }
 
 function applyMigrations() {

@@ -8,7 +8,9 @@ import { corsForAllowedOrigins } from './http/cors'
 import { ApiError, notFound, onError } from './http/errors'
 import { requestLog } from './http/log'
 import { authRoutes } from './routes/auth'
+import { oauthRoutes } from './routes/oauth'
 import { userRoutes } from './routes/users'
+import { wellKnownRoutes } from './routes/well-known'
 
 /** Every body the API accepts is a small JSON object. */
 export const MAX_BODY_BYTES = 16 * 1024
@@ -33,5 +35,7 @@ export const app = new Hono<AppEnv>()
   .get('/health', (c) => c.json({ status: 'ok' }))
   .route('/', authRoutes)
   .route('/', userRoutes)
+  .route('/', oauthRoutes)
+  .route('/', wellKnownRoutes)
   .onError(onError)
   .notFound(notFound)

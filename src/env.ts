@@ -2,16 +2,36 @@
 import type { RequestIdVariables } from 'hono/request-id'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
-export type Bindings = Omit<Env, 'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECRET'> & {
+export type Bindings = Omit<
+  Env,
+  'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECRET' | 'JWT_PRIVATE_KEYS' | 'JWT_ISSUER' | 'JWT_ALG'
+> & {
   ACCESS_TOKEN_SECRET?: string
   REFRESH_TOKEN_SECRET?: string
+  /** A JWK set of private keys, newest first, for ES256 or EdDSA. */
+  JWT_PRIVATE_KEYS?: string
+  JWT_ISSUER?: string
+  JWT_ALG?: string
 }
+
+export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'
+
+/** A private signing key as configured: a JWK with a `kid`. */
+export type PrivateJwk = JsonWebKey & { kid: string }
+
+/** How access tokens are signed: a shared HMAC secret, or asymmetric keys (first one signs). */
+export type Signing =
+  { alg: 'HS256'; secret: string } | { alg: 'ES256' | 'EdDSA'; keys: PrivateJwk[]; source: string }
 
 export type AuthUser = { id: string; username: string; sessionId: string }
 
 export type AppEnv = {
   Bindings: Bindings
-  Variables: RequestIdVariables & { user?: AuthUser }
+  Variables: RequestIdVariables & {
+    user?: AuthUser
+    /** Set on the OAuth routes, whose errors are RFC 6749 §5.2 JSON rather than problem JSON. */
+    errorFormat?: 'oauth'
+  }
 }
 
 export type Config = {
@@ -24,9 +44,10 @@ export type Config = {
   rateLimits: boolean
   /** Failed logins per username before backoff starts. */
   loginMaxFailures: number
+  /** JWT_ISSUER, or else the origin the request came to. */
   issuer: string
   audience: string
-  accessTokenSecret: string
+  signing: Signing
   refreshTokenSecret: string
 }
 
@@ -42,7 +63,6 @@ const DEFAULTS = {
   REFRESH_REUSE_WINDOW: 10,
   JWT_LEEWAY: 0,
   LOGIN_MAX_FAILURES: 5,
-  JWT_ISSUER: 'edge-auth',
   JWT_AUDIENCE: 'edge-auth',
 }
 
@@ -67,9 +87,60 @@ function integer(env: Bindings, name: keyof typeof DEFAULTS, min: number, max: n
   return value
 }
 
-function text(env: Bindings, name: 'JWT_ISSUER' | 'JWT_AUDIENCE'): string {
+function text(env: Bindings, name: 'JWT_ISSUER' | 'JWT_AUDIENCE'): string | null {
   const value = env[name]
-  return typeof value === 'string' && value.trim() !== '' ? value : DEFAULTS[name]
+  return typeof value === 'string' && value.trim() !== '' ? value : null
+}
+
+function signingAlg(env: Bindings): SigningAlg {
+  const value = env.JWT_ALG
+  // Unset: asymmetric when keys are configured, else the seed's shared secret.
+  if (value === undefined || value === '') return env.JWT_PRIVATE_KEYS ? 'ES256' : 'HS256'
+  if (value === 'HS256' || value === 'ES256' || value === 'EdDSA') return value
+  throw new ConfigError('JWT_ALG', 'must be HS256, ES256 or EdDSA')
+}
+
+/** The members each algorithm's private JWK must carry. */
+const KEY_SHAPES = {
+  ES256: { kty: 'EC', crv: 'P-256', members: ['x', 'y', 'd'] },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['x', 'd'] },
+} as const
+
+function privateKeys(env: Bindings, alg: 'ES256' | 'EdDSA'): PrivateJwk[] {
+  const fail = (reason: string) => new ConfigError('JWT_PRIVATE_KEYS', reason)
+  const raw = env.JWT_PRIVATE_KEYS
+  if (!raw) throw fail(`is not set (JWT_ALG=${alg} needs it)`)
+  let set: unknown
+  try {
+    set = JSON.parse(raw)
+  } catch {
+    throw fail('is not valid JSON')
+  }
+  const keys = (set as { keys?: unknown } | null)?.keys
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw fail('must be a JWK set with at least one key')
+  const shape = KEY_SHAPES[alg]
+  const kids = new Set<string>()
+  for (const key of keys as Record<string, unknown>[]) {
+    const kid = key?.kid
+    if (typeof kid !== 'string' || kid === '' || kids.has(kid))
+      throw fail('needs a unique kid on every key')
+    kids.add(kid)
+    const wellFormed =
+      key.kty === shape.kty &&
+      key.crv === shape.crv &&
+      (key.alg === undefined || key.alg === alg) &&
+      shape.members.every((member) => typeof key[member] === 'string')
+    if (!wellFormed)
+      throw fail(`must hold ${alg} private keys (kty ${shape.kty}, crv ${shape.crv})`)
+  }
+  return keys as PrivateJwk[]
+}
+
+function signing(env: Bindings): Signing {
+  const alg = signingAlg(env)
+  if (alg !== 'HS256') return { alg, keys: privateKeys(env, alg), source: env.JWT_PRIVATE_KEYS! }
+  return { alg, secret: secret(env, 'ACCESS_TOKEN_SECRET') }
 }
 
 function secret(env: Bindings, name: 'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECRET'): string {
@@ -112,10 +183,13 @@ export function allowedOrigins(env: Bindings): string[] {
   return origins
 }
 
-function parse(env: Bindings): Config {
-  const accessTokenSecret = secret(env, 'ACCESS_TOKEN_SECRET')
+/** Config before the request is known: the issuer may still be "the request's origin". */
+type ParsedConfig = Omit<Config, 'issuer'> & { issuer: string | null }
+
+function parse(env: Bindings): ParsedConfig {
+  const keys = signing(env)
   const refreshTokenSecret = secret(env, 'REFRESH_TOKEN_SECRET')
-  if (accessTokenSecret === refreshTokenSecret) {
+  if (keys.alg === 'HS256' && keys.secret === refreshTokenSecret) {
     throw new ConfigError('REFRESH_TOKEN_SECRET', 'must differ from ACCESS_TOKEN_SECRET')
   }
   return {
@@ -131,17 +205,21 @@ function parse(env: Bindings): Config {
     rateLimits: rateLimitsEnabled(env),
     loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 1, 100),
     issuer: text(env, 'JWT_ISSUER'),
-    audience: text(env, 'JWT_AUDIENCE'),
-    accessTokenSecret,
+    audience: text(env, 'JWT_AUDIENCE') ?? DEFAULTS.JWT_AUDIENCE,
+    signing: keys,
     refreshTokenSecret,
   }
 }
 
 // The env object lives as long as the isolate, so each one is parsed once, not per request.
-const parsed = new WeakMap<Bindings, Config | ConfigError>()
+const parsed = new WeakMap<Bindings, ParsedConfig | ConfigError>()
 
-/** The validated configuration. Throws ConfigError, failing closed, when a setting is unusable. */
-export function loadConfig(env: Bindings): Config {
+/**
+ * The validated configuration for a request to `origin`. Throws ConfigError, failing closed,
+ * when a setting is unusable. Without JWT_ISSUER the issuer is the origin, so `iss`, the
+ * metadata and the discovery URL agree wherever the worker is reached.
+ */
+export function loadConfig(env: Bindings, origin: string): Config {
   let result = parsed.get(env)
   if (!result) {
     try {
@@ -153,5 +231,5 @@ export function loadConfig(env: Bindings): Config {
     parsed.set(env, result)
   }
   if (result instanceof ConfigError) throw result
-  return result
+  return result.issuer === null ? { ...result, issuer: origin } : (result as Config)
 }

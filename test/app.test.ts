@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_BODY_BYTES } from '../src/app'
 import {
@@ -81,16 +82,25 @@ describe('request bodies', () => {
 describe('fail-closed secrets', () => {
   afterEach(() => vi.restoreAllMocks())
 
+  // A P-256 "key" whose coordinates are not a point on the curve: right shape, unusable.
+  const offCurve = () => {
+    const key = JSON.parse(env.JWT_PRIVATE_KEYS).keys[0] as Record<string, string>
+    return JSON.stringify({ keys: [{ ...key, y: key.x }] })
+  }
+
   it.each([
-    ['ACCESS_TOKEN_SECRET', undefined],
-    ['ACCESS_TOKEN_SECRET', 'too-weak-secret-0123456789abcde'], // 31 characters
-    ['REFRESH_TOKEN_SECRET', ''],
+    ['ACCESS_TOKEN_SECRET', undefined, 'HS256'],
+    ['ACCESS_TOKEN_SECRET', 'too-weak-secret-0123456789abcde', 'HS256'], // 31 characters
+    ['REFRESH_TOKEN_SECRET', '', 'ES256'],
+    ['JWT_PRIVATE_KEYS', undefined, 'ES256'],
+    ['JWT_PRIVATE_KEYS', '{"keys":[]}', 'ES256'],
+    ['JWT_PRIVATE_KEYS', offCurve(), 'ES256'],
   ])(
-    'refuses every token route when %s is %s, and logs the variable but not its value',
-    async (name, value) => {
+    'refuses every token route when %s is %s (%s), and logs the variable but not its value',
+    async (name, value, alg) => {
       const { username, tokens } = await signedIn()
       const lines = captureLogs()
-      const broken = { [name]: value }
+      const broken = { JWT_ALG: alg, [name]: value }
       const attempts = [
         callWithEnv(broken, '/login', jsonInit('POST', { username, password: PASSWORD })),
         callWithEnv(broken, '/token', jsonInit('POST', { token: tokens.refreshToken })),
@@ -115,12 +125,12 @@ describe('fail-closed secrets', () => {
   it('still registers users and answers /health, which need no secret', async () => {
     captureLogs()
     const res = await callWithEnv(
-      { ACCESS_TOKEN_SECRET: undefined },
+      { JWT_PRIVATE_KEYS: undefined },
       '/register',
       jsonInit('POST', { username: uniqueUsername(), password: PASSWORD }),
     )
     expect(res.status).toBe(201)
-    expect((await callWithEnv({ ACCESS_TOKEN_SECRET: undefined }, '/health')).status).toBe(200)
+    expect((await callWithEnv({ JWT_PRIVATE_KEYS: undefined }, '/health')).status).toBe(200)
   })
 
   it('refuses a misconfigured TTL the same way', async () => {

@@ -1,9 +1,10 @@
 // Shared test helpers: requests through the real worker, and users made per test.
 import { createExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
+import { sign } from 'hono/jwt'
 import { expect, vi } from 'vitest'
 import worker from '../src/index'
-import type { Bindings } from '../src/env'
+import type { Bindings, Config, Signing } from '../src/env'
 import type { TokenPair } from '../src/services/auth'
 
 export const ORIGIN = 'https://auth.example'
@@ -73,6 +74,14 @@ export async function signedIn(prefix?: string) {
 
 export const refresh = (token: string) => sendJson('POST', '/token', { token })
 
+/** The worker's configured signing key (the newest in JWT_PRIVATE_KEYS), as a signing JWK. */
+export const serverSigningKey = () =>
+  (JSON.parse(env.JWT_PRIVATE_KEYS) as { keys: (JsonWebKey & { kid: string; alg: 'ES256' })[] })
+    .keys[0]!
+
+/** Signs arbitrary claims exactly as the worker would: for tokens the worker cannot be made to mint. */
+export const signAsServer = (claims: Record<string, unknown>) => sign(claims, serverSigningKey())
+
 /** Asserts an RFC 9457 problem response with the given status and code, and returns its body. */
 export async function expectProblem(res: Response, status: number, code: string) {
   expect(res.status).toBe(status)
@@ -100,3 +109,18 @@ export function captureLogs(): string[] {
   vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
   return lines
 }
+
+/** A complete Config for unit tests of the token modules, with the defaults the worker uses. */
+export const unitConfig = (signing: Signing, overrides: Partial<Config> = {}): Config => ({
+  accessTokenTtl: 20,
+  refreshTokenTtl: 1209600,
+  refreshReuseWindow: 10,
+  jwtLeeway: 0,
+  rateLimits: true,
+  loginMaxFailures: 5,
+  issuer: 'edge-auth',
+  audience: 'edge-auth',
+  signing,
+  refreshTokenSecret: 'b'.repeat(64),
+  ...overrides,
+})

@@ -1,12 +1,11 @@
-// Access tokens: HS256 JWTs minted and checked through hono/jwt, with the claim checks it lacks.
-import { sign, verify } from 'hono/jwt'
+// Access tokens: JWTs (HS256, ES256 or EdDSA) minted and checked through hono/jwt, with the
+// claim checks it lacks.
+import { decode, sign, verify } from 'hono/jwt'
 import type { AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { ApiError } from '../http/errors'
 import { fromBase64Url } from './encoding'
-import { hmacKeyCache } from './hmac-keys'
-
-const ALG = 'HS256'
+import { type PublicJwk, keyRing } from './signing-keys'
 
 /** The `token_use` claim that marks a JWT as one of our access tokens. */
 const ACCESS_TOKEN_USE = 'access'
@@ -26,7 +25,15 @@ export type AccessClaims = {
   token_use: typeof ACCESS_TOKEN_USE
 }
 
-const signingKey = hmacKeyCache(['sign', 'verify'])
+/** Imports the signing keys (once per isolate), or throws the ConfigError saying why it cannot. */
+export async function ensureSigningKeys(cfg: Config): Promise<void> {
+  await keyRing(cfg.signing)
+}
+
+/** The public halves of the verification keys, as /.well-known/jwks.json serves them. */
+export async function publicSigningKeys(cfg: Config): Promise<PublicJwk[]> {
+  return (await keyRing(cfg.signing)).publicKeys
+}
 
 export async function mintAccessToken(
   user: AuthUser,
@@ -44,7 +51,8 @@ export async function mintAccessToken(
     aud: cfg.audience,
     token_use: ACCESS_TOKEN_USE,
   }
-  const token = await sign(claims, await signingKey(cfg.accessTokenSecret), ALG)
+  const { signer } = await keyRing(cfg.signing)
+  const token = await sign(claims, signer, signer.alg)
   return { token, expiresIn: cfg.accessTokenTtl }
 }
 
@@ -54,6 +62,9 @@ const invalid = (detail = 'The access token is invalid') =>
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== ''
 const isTime = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value)
+
+/** Three dot-separated parts: a JWT, never one of our opaque refresh tokens. */
+export const isJwtShaped = (token: string): boolean => token.split('.').length === 3
 
 /**
  * hono/jwt decodes leniently, so several spellings of one token verify. Only the exact unpadded
@@ -71,10 +82,15 @@ const isCanonical = (token: string): boolean => {
  */
 export async function verifyAccessToken(token: string, cfg: Config): Promise<AuthUser> {
   if (token.length > ACCESS_TOKEN_MAX_LENGTH || !isCanonical(token)) throw invalid()
+  const ring = await keyRing(cfg.signing)
   let claims: Record<string, unknown>
   try {
-    claims = await verify(token, await signingKey(cfg.accessTokenSecret), {
-      alg: ALG,
+    // With asymmetric keys the header's kid picks the key; an unknown kid is simply invalid.
+    const kid: unknown = ring.alg === 'HS256' ? '' : decode(token).header.kid
+    const key = typeof kid === 'string' ? ring.verifiers.get(kid) : undefined
+    if (!key) throw invalid()
+    claims = await verify(token, key, {
+      alg: ring.alg,
       iss: cfg.issuer,
       aud: cfg.audience,
       // Time claims are checked below, where a missing `exp` is an error rather than a pass.

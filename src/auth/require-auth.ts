@@ -12,7 +12,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!header) {
     throw new ApiError(401, 'invalid_token', 'An access token is required', { challenge: 'bare' })
   }
-  const cfg = loadConfig(c.env)
+  const cfg = loadConfig(c.env, new URL(c.req.url).origin)
   const match = BEARER.exec(header)
   if (!match?.[1]) {
     throw new ApiError(401, 'invalid_token', 'The Authorization header must be Bearer <token>')

@@ -66,8 +66,38 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
   return c.body(JSON.stringify(body), err.status, headers)
 }
 
-export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof ApiError) return problem(c, err)
+/**
+ * RFC 6749 §5.2 error codes for the OAuth routes, by our code. Other client errors are
+ * `invalid_request`; server-side ones keep their status with the registry's nearest code.
+ */
+const OAUTH_ERRORS: Record<string, [ContentfulStatusCode, string]> = {
+  invalid_refresh_token: [400, 'invalid_grant'],
+  unsupported_grant_type: [400, 'unsupported_grant_type'],
+  invalid_client: [401, 'invalid_client'],
+  rate_limited: [429, 'temporarily_unavailable'],
+  temporarily_unavailable: [503, 'temporarily_unavailable'],
+}
+
+/** Renders `{error, error_description}`, as OAuth clients parse it. */
+export function oauthError(c: Context<AppEnv>, err: ApiError): Response {
+  const [status, error] =
+    OAUTH_ERRORS[err.code] ??
+    (err.status >= 500 ? [err.status, 'server_error'] : [400, 'invalid_request'])
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
+  if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
+  // RFC 6749 §5.2: a failed client authentication names the scheme the client should use.
+  if (status === 401) headers['WWW-Authenticate'] = `Basic realm="${AUTH_REALM}"`
+  return c.json({ error, error_description: err.detail }, status, headers)
+}
+
+const render = (c: Context<AppEnv>, err: ApiError): Response =>
+  c.get('errorFormat') === 'oauth' ? oauthError(c, err) : problem(c, err)
+
+export const onError: ErrorHandler<AppEnv> = (err, c) => render(c, toApiError(err, c))
+
+/** What the client is told about any error; what it is not told goes to the log. */
+function toApiError(err: Error, c: Context<AppEnv>): ApiError {
+  if (err instanceof ApiError) return err
   if (err instanceof ConfigError) {
     // Name the variable, never its value.
     log.error('config_invalid', {
@@ -75,13 +105,10 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
       variable: err.variable,
       reason: err.reason,
     })
-    return problem(
-      c,
-      new ApiError(
-        500,
-        'server_misconfigured',
-        'The service is not configured to issue or check tokens',
-      ),
+    return new ApiError(
+      500,
+      'server_misconfigured',
+      'The service is not configured to issue or check tokens',
     )
   }
   if (err instanceof StorageError) {
@@ -93,27 +120,22 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
       errorName: cause.name,
       message: scrub(cause.message),
     })
-    return problem(
-      c,
-      new ApiError(
-        503,
-        'temporarily_unavailable',
-        'Storage is temporarily unavailable; retry shortly',
-        {
-          retryAfter: STORAGE_RETRY_AFTER_SECONDS,
-        },
-      ),
+    return new ApiError(
+      503,
+      'temporarily_unavailable',
+      'Storage is temporarily unavailable; retry shortly',
+      { retryAfter: STORAGE_RETRY_AFTER_SECONDS },
     )
   }
   if (err instanceof HTTPException && err.status < 500) {
-    return problem(c, new ApiError(err.status, 'bad_request', 'The request could not be processed'))
+    return new ApiError(err.status, 'bad_request', 'The request could not be processed')
   }
   log.error('unhandled_error', {
     requestId: c.get('requestId'),
     errorName: err.name,
     message: scrub(err.message),
   })
-  return problem(c, new ApiError(500, 'internal_error', 'An unexpected error occurred'))
+  return new ApiError(500, 'internal_error', 'An unexpected error occurred')
 }
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>

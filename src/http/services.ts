@@ -1,5 +1,6 @@
 // Builds the services a request needs from the worker's bindings.
 import type { Context } from 'hono'
+import { ensureSigningKeys } from '../auth/access-tokens'
 import { type AppEnv, loadConfig } from '../env'
 import { AuthService } from '../services/auth'
 import { loginFailureStore } from '../store/login-failures'
@@ -11,6 +12,10 @@ export const authService = (c: Context<AppEnv>): AuthService =>
     users: userStore(c.env.DB),
     sessions: sessionStore(c.env.REFRESH_TOKENS),
     loginFailures: loginFailureStore(c.env.REFRESH_TOKENS),
-    config: () => loadConfig(c.env),
+    config: async () => {
+      const cfg = loadConfig(c.env, new URL(c.req.url).origin)
+      await ensureSigningKeys(cfg)
+      return cfg
+    },
     requestId: c.get('requestId'),
   })

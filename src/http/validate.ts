@@ -1,5 +1,5 @@
 // Request-body validation at the edge of a route: JSON only, strict zod schemas, 4xx on any mistake.
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { z } from 'zod'
 import type { AppEnv } from '../env'
 import { ApiError, type FieldError } from './errors'
@@ -36,4 +36,25 @@ export function jsonBody<S extends z.ZodType>(
     c.req.addValidatedData('json', result.data as object)
     await next()
   }
+}
+
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body as RFC 6749 §3.2 reads it: a parameter
+ * sent without a value is omitted, and one sent twice is an error.
+ */
+export async function formParams(c: Context<AppEnv>): Promise<Map<string, string>> {
+  if (!FORM_TYPE.test(c.req.header('content-type') ?? '')) {
+    throw new ApiError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded')
+  }
+  const params = new Map<string, string>()
+  for (const [name, value] of new URLSearchParams(await c.req.text())) {
+    if (value === '') continue
+    if (params.has(name)) {
+      throw new ApiError(400, 'invalid_request', `The ${name} parameter appears more than once`)
+    }
+    params.set(name, value)
+  }
+  return params
 }

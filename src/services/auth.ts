@@ -3,7 +3,7 @@ import type { AuthUser, Config } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../http/errors'
 import { log } from '../http/log'
-import { mintAccessToken } from '../auth/access-tokens'
+import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords'
 import {
   generateRefreshToken,
@@ -28,8 +28,11 @@ export type AuthDeps = {
   users: UserStore
   sessions: SessionStore
   loginFailures: LoginFailureStore
-  /** Lazy, so routes that need no secret (register) keep working when a secret is missing. */
-  config: () => Config
+  /**
+   * Lazy, so routes that need no secret (register) keep working when a secret is missing. It
+   * rejects with a ConfigError before any flow writes, so a bad key never strands a session.
+   */
+  config: () => Promise<Config>
   requestId?: string
 }
 
@@ -59,7 +62,7 @@ export class AuthService {
   }
 
   async login({ username, password }: Credentials): Promise<TokenPair> {
-    const cfg = this.deps.config()
+    const cfg = await this.deps.config()
     // Failures are counted per username whether or not it exists, so the backoff reveals nothing.
     const [failures, user] = await Promise.all([
       cfg.rateLimits ? this.deps.loginFailures.get(username) : null,
@@ -113,7 +116,7 @@ export class AuthService {
    * use inside the reuse window returns the same one; a use after it revokes the whole family.
    */
   async refresh(token: string): Promise<TokenPair> {
-    const cfg = this.deps.config()
+    const cfg = await this.deps.config()
     if (!isWellFormedRefreshToken(token)) throw invalidRefreshToken()
     const tokenId = await refreshTokenId(token, cfg.refreshTokenSecret)
     const record = await this.deps.sessions.getRefreshToken(tokenId)
@@ -158,7 +161,7 @@ export class AuthService {
 
   /** Ends the token's session. Says nothing about whether the token existed. */
   async logout(token: string): Promise<void> {
-    const cfg = this.deps.config()
+    const cfg = await this.deps.config()
     if (!isWellFormedRefreshToken(token)) return
     const record = await this.deps.sessions.getRefreshToken(
       await refreshTokenId(token, cfg.refreshTokenSecret),
@@ -166,6 +169,25 @@ export class AuthService {
     if (!record) return
     await this.deps.sessions.revokeFamily(record.familyId)
     this.event('logout', { userId: record.userId, sessionId: record.familyId })
+  }
+
+  /**
+   * RFC 7009 revocation: ends the session of a refresh token, as logout does, or of a valid access
+   * token (which itself stays valid until it expires). The two shapes cannot be confused, so the
+   * token is recognised by its shape and `token_type_hint` needs no second lookup.
+   */
+  async revoke(token: string): Promise<void> {
+    if (!isJwtShaped(token)) return this.logout(token)
+    const cfg = await this.deps.config()
+    let caller: AuthUser
+    try {
+      caller = await verifyAccessToken(token, cfg)
+    } catch (err) {
+      if (err instanceof ApiError) return // RFC 7009 §2.2: an invalid token is not an error
+      throw err
+    }
+    await this.deps.sessions.revokeFamily(caller.sessionId)
+    this.event('logout', { userId: caller.id, sessionId: caller.sessionId, via: 'access_token' })
   }
 
   async whoami(caller: AuthUser): Promise<PublicUser> {

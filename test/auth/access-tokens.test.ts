@@ -1,3 +1,4 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { sign } from 'hono/jwt'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -7,20 +8,12 @@ import {
 } from '../../src/auth/access-tokens'
 import type { Config } from '../../src/env'
 import { ApiError } from '../../src/http/errors'
-import { freezeTime } from '../helpers'
+import { freezeTime, unitConfig } from '../helpers'
 
-const cfg: Config = {
-  accessTokenTtl: 20,
-  refreshTokenTtl: 1209600,
-  refreshReuseWindow: 10,
-  jwtLeeway: 0,
-  rateLimits: true,
-  loginMaxFailures: 5,
-  issuer: 'edge-auth',
-  audience: 'edge-auth',
-  accessTokenSecret: 'a'.repeat(64),
-  refreshTokenSecret: 'b'.repeat(64),
-}
+// These cases use HS256, where an attacker's forgeries are easiest to build; the asymmetric
+// algorithms share the same verify path (see signing-keys.test.ts).
+const SECRET = 'a'.repeat(64)
+const cfg: Config = unitConfig({ alg: 'HS256', secret: SECRET })
 const user = { id: 'user-1', username: 'alice', sessionId: 'session-1' }
 
 const b64url = (value: unknown) =>
@@ -57,11 +50,8 @@ describe('access tokens', () => {
     const { token, expiresIn } = await mintAccessToken(user, cfg)
     expect(expiresIn).toBe(20)
     expect(await verifyAccessToken(token, cfg)).toEqual(user)
-    const [header, payload] = token
-      .split('.')
-      .slice(0, 2)
-      .map((part) => JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))))
-    expect(header).toEqual({ alg: 'HS256', typ: 'JWT' })
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' })
+    const payload = decodeJwt(token) as { exp: number; iat: number; jti: string }
     expect(payload).toMatchObject({
       sub: 'user-1',
       username: 'alice',
@@ -90,20 +80,20 @@ describe('access tokens', () => {
 
   it('reject a token with no exp, which hono/jwt alone would accept', async () => {
     const { exp: _exp, ...claims } = validClaims()
-    await expectRejected(await sign(claims, cfg.accessTokenSecret, 'HS256'))
+    await expectRejected(await sign(claims, SECRET, 'HS256'))
   })
 
   it('reject a token that is not marked as an access token', async () => {
-    await expectRejected(await sign(validClaims({ token_use: 'refresh' }), cfg.accessTokenSecret))
+    await expectRejected(await sign(validClaims({ token_use: 'refresh' }), SECRET))
     const { token_use: _use, ...unmarked } = validClaims()
-    await expectRejected(await sign(unmarked, cfg.accessTokenSecret))
+    await expectRejected(await sign(unmarked, SECRET))
   })
 
   it('reject a wrong issuer or audience', async () => {
-    await expectRejected(await sign(validClaims({ iss: 'someone-else' }), cfg.accessTokenSecret))
-    await expectRejected(await sign(validClaims({ aud: 'another-api' }), cfg.accessTokenSecret))
+    await expectRejected(await sign(validClaims({ iss: 'someone-else' }), SECRET))
+    await expectRejected(await sign(validClaims({ aud: 'another-api' }), SECRET))
     const { iss: _iss, ...noIssuer } = validClaims()
-    await expectRejected(await sign(noIssuer, cfg.accessTokenSecret))
+    await expectRejected(await sign(noIssuer, SECRET))
   })
 
   it('reject a token signed with another secret', async () => {
@@ -129,18 +119,15 @@ describe('access tokens', () => {
 
   it('reject nbf in the future', async () => {
     const later = Math.floor(Date.now() / 1000) + 60
-    await expectRejected(await sign(validClaims({ nbf: later }), cfg.accessTokenSecret))
+    await expectRejected(await sign(validClaims({ nbf: later }), SECRET))
     expect(
-      await verifyAccessToken(
-        await sign(validClaims({ nbf: later - 60 }), cfg.accessTokenSecret),
-        cfg,
-      ),
+      await verifyAccessToken(await sign(validClaims({ nbf: later - 60 }), SECRET), cfg),
     ).toEqual(user)
   })
 
   it('reject an algorithm other than HS256, even with the right key', async () => {
     for (const alg of ['HS384', 'HS512'] as const) {
-      await expectRejected(await sign(validClaims(), cfg.accessTokenSecret, alg))
+      await expectRejected(await sign(validClaims(), SECRET, alg))
     }
   })
 
@@ -148,7 +135,7 @@ describe('access tokens', () => {
     const body = `${b64url({ alg: 'HS256', typ: 'JWT', crit: ['exp'] })}.${b64url(validClaims())}`
     const key = await crypto.subtle.importKey(
       'raw',
-      new TextEncoder().encode(cfg.accessTokenSecret),
+      new TextEncoder().encode(SECRET),
       { name: 'HMAC', hash: 'SHA-256' },
       false,
       ['sign'],
@@ -184,29 +171,23 @@ describe('access tokens', () => {
     await expect(verifyAccessToken(token, lenient)).rejects.toMatchObject({ code: 'invalid_token' })
     const soon = Math.floor(Date.now() / 1000) + 4
     expect(
-      await verifyAccessToken(
-        await sign(validClaims({ nbf: soon }), cfg.accessTokenSecret),
-        lenient,
-      ),
+      await verifyAccessToken(await sign(validClaims({ nbf: soon }), SECRET), lenient),
     ).toEqual(user)
   })
 
   it('accept an iat a moment in the future (clock skew between machines)', async () => {
     const iat = Math.floor(Date.now() / 1000) + 1
-    const token = await sign(validClaims({ iat, exp: iat + 20 }), cfg.accessTokenSecret)
+    const token = await sign(validClaims({ iat, exp: iat + 20 }), SECRET)
     expect(await verifyAccessToken(token, cfg)).toEqual(user)
   })
 
   it('reject malformed time claims', async () => {
-    await expectRejected(await sign(validClaims({ exp: '9999999999' }), cfg.accessTokenSecret))
-    await expectRejected(await sign(validClaims({ iat: null }), cfg.accessTokenSecret))
+    await expectRejected(await sign(validClaims({ exp: '9999999999' }), SECRET))
+    await expectRejected(await sign(validClaims({ iat: null }), SECRET))
   })
 
   it('reject tokens over 8 KiB before any crypto runs', async () => {
-    const big = await sign(
-      validClaims({ pad: 'x'.repeat(ACCESS_TOKEN_MAX_LENGTH) }),
-      cfg.accessTokenSecret,
-    )
+    const big = await sign(validClaims({ pad: 'x'.repeat(ACCESS_TOKEN_MAX_LENGTH) }), SECRET)
     const verifySpy = vi.spyOn(crypto.subtle, 'verify')
     const importSpy = vi.spyOn(crypto.subtle, 'importKey')
     try {

@@ -2,15 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mintAccessToken, verifyAccessToken } from '../../src/auth/access-tokens'
 import { hmacKeyCache } from '../../src/auth/hmac-keys'
 import { refreshTokenId } from '../../src/auth/refresh-tokens'
-import type { Config } from '../../src/env'
+import { unitConfig } from '../helpers'
 
-const cfg = {
-  accessTokenTtl: 20,
-  issuer: 'edge-auth',
-  audience: 'edge-auth',
-  accessTokenSecret: 'k'.repeat(64),
-  refreshTokenSecret: 'r'.repeat(64),
-} as Config
+const cfg = unitConfig({ alg: 'HS256', secret: 'k'.repeat(64) })
 
 describe('HMAC key cache', () => {
   afterEach(() => vi.restoreAllMocks())

@@ -1,0 +1,84 @@
+// Signing keys for access tokens: imported once per isolate, the first one signs, all verify,
+// and only their public halves are ever published.
+import { ConfigError, type PrivateJwk, type Signing, type SigningAlg } from '../env'
+import { hmacKeyCache } from './hmac-keys'
+
+const IMPORT_PARAMS = {
+  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
+  EdDSA: { name: 'Ed25519' },
+} as const
+
+/** The members of a public JWK; anything else (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) stays private. */
+const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'kid'] as const
+
+export type PublicJwk = { kid: string; alg: SigningAlg; use: 'sig'; kty: string } & JsonWebKey
+
+/**
+ * A signing key as hono/jwt's `sign` wants it to write `kid` into the header: a key object
+ * carrying `alg` and `kid`. Passing the imported CryptoKey itself (rather than the JWK) keeps
+ * the import out of the request path.
+ */
+export type SigningKey = CryptoKey & { alg: SigningAlg; kid?: string }
+
+export type KeyRing = {
+  alg: SigningAlg
+  signer: SigningKey
+  /** Verification keys by `kid`; the HS256 secret is filed under the empty kid. */
+  verifiers: Map<string, CryptoKey>
+  /** What /.well-known/jwks.json publishes: nothing at all for HS256. */
+  publicKeys: PublicJwk[]
+}
+
+export const publicJwk = (key: PrivateJwk, alg: SigningAlg): PublicJwk => {
+  const jwk: Record<string, unknown> = { alg, use: 'sig' }
+  for (const member of PUBLIC_MEMBERS) if (key[member] !== undefined) jwk[member] = key[member]
+  return jwk as unknown as PublicJwk
+}
+
+type AsymmetricSigning = Exclude<Signing, { alg: 'HS256' }>
+
+/** Only the key material is handed to importKey: `alg`, `use` or `key_ops` in a JWK must not veto it. */
+const importJwk = (jwk: JsonWebKey, alg: AsymmetricSigning['alg'], usage: 'sign' | 'verify') => {
+  const { kty, crv, x, y, d } = jwk
+  const material = usage === 'sign' ? { kty, crv, x, y, d } : { kty, crv, x, y }
+  return crypto.subtle.importKey('jwk', material, IMPORT_PARAMS[alg], false, [usage])
+}
+
+async function importRing({ alg, keys }: AsymmetricSigning): Promise<KeyRing> {
+  const publicKeys = keys.map((key) => publicJwk(key, alg))
+  try {
+    const newest = keys[0]!
+    const signer = Object.assign(await importJwk(newest, alg, 'sign'), { alg, kid: newest.kid })
+    const verifiers = new Map<string, CryptoKey>()
+    for (const jwk of publicKeys) verifiers.set(jwk.kid, await importJwk(jwk, alg, 'verify'))
+    return { alg, signer, verifiers, publicKeys }
+  } catch {
+    // A key of the right shape whose numbers are not a valid key; the message could echo them.
+    throw new ConfigError('JWT_PRIVATE_KEYS', `holds a key that is not a valid ${alg} private key`)
+  }
+}
+
+const hmacKey = hmacKeyCache(['sign', 'verify'])
+let cached: { source: string; ring: Promise<KeyRing> } | undefined
+
+/** The key ring for the configured signing, imported once per isolate and configuration. */
+export function keyRing(signing: Signing): Promise<KeyRing> {
+  const source = signing.alg === 'HS256' ? `HS256:${signing.secret}` : signing.source
+  if (cached?.source !== source) {
+    const ring =
+      signing.alg === 'HS256'
+        ? hmacKey(signing.secret).then((key) => ({
+            alg: 'HS256' as const,
+            signer: Object.assign(key, { alg: 'HS256' as const }) as SigningKey,
+            verifiers: new Map([['', key]]),
+            publicKeys: [],
+          }))
+        : importRing(signing)
+    // A failed import must not be cached: the next request tries again and reports again.
+    ring.catch(() => {
+      if (cached?.ring === ring) cached = undefined
+    })
+    cached = { source, ring }
+  }
+  return cached.ring
+}

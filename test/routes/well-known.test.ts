@@ -1,0 +1,102 @@
+import { env } from 'cloudflare:workers'
+import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
+import { describe, expect, it } from 'vitest'
+import {
+  ORIGIN,
+  PASSWORD,
+  bearer,
+  call,
+  callWithEnv,
+  jsonInit,
+  signedIn,
+  uniqueUsername,
+} from '../helpers'
+
+const configuredKeys = () =>
+  (JSON.parse(env.JWT_PRIVATE_KEYS) as { keys: Record<string, string>[] }).keys
+
+describe('GET /.well-known/jwks.json', () => {
+  it('publishes the public half of every configured key, cacheable, readable from any origin', async () => {
+    const res = await call('/.well-known/jwks.json', {
+      headers: { Origin: 'https://other.example' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300')
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    const { keys } = (await res.json()) as { keys: Record<string, unknown>[] }
+    const configured = configuredKeys()
+    expect(keys).toHaveLength(configured.length)
+    keys.forEach((key, i) => {
+      const { kid, kty, crv, x, y } = configured[i]!
+      expect(key).toEqual({ kid, kty, crv, x, y, alg: 'ES256', use: 'sig' })
+    })
+    const text = JSON.stringify(keys)
+    for (const key of configured) expect(text).not.toContain(key.d)
+  })
+
+  it("lets jose's createRemoteJWKSet verify the worker's access tokens, as another service would", async () => {
+    const { tokens, user } = await signedIn()
+    const jwks = createRemoteJWKSet(new URL(`${ORIGIN}/.well-known/jwks.json`), {
+      [customFetch]: (url: string, init: RequestInit) => call(new URL(url).pathname, init),
+    })
+    const { payload, protectedHeader } = await jwtVerify(tokens.accessToken, jwks, {
+      issuer: ORIGIN,
+      audience: 'edge-auth',
+      algorithms: ['ES256'],
+    })
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: configuredKeys()[0]!.kid })
+    expect(payload).toMatchObject({ sub: user.id, token_use: 'access' })
+  })
+
+  it('is empty with HS256, whose shared secret has no public half; HS256 still works end to end', async () => {
+    const hs256 = { JWT_ALG: 'HS256' }
+    const res = await callWithEnv(hs256, '/.well-known/jwks.json')
+    expect(await res.json()).toEqual({ keys: [] })
+    const username = uniqueUsername()
+    const credentials = jsonInit('POST', { username, password: PASSWORD })
+    expect((await callWithEnv(hs256, '/register', credentials)).status).toBe(201)
+    const login = await callWithEnv(
+      hs256,
+      '/login',
+      jsonInit('POST', { username, password: PASSWORD }),
+    )
+    const { accessToken } = (await login.json()) as { accessToken: string }
+    expect(decodeProtectedHeader(accessToken)).toEqual({ alg: 'HS256', typ: 'JWT' })
+    expect((await callWithEnv(hs256, '/users', bearer(accessToken))).status).toBe(200)
+    // The same token means nothing to an ES256 deployment, and the reverse.
+    expect((await call('/users', bearer(accessToken))).status).toBe(401)
+  })
+})
+
+describe('the issuer', () => {
+  it('is the origin the request came to when JWT_ISSUER is unset', async () => {
+    const { tokens } = await signedIn()
+    const claims = decodeJwt(tokens.accessToken)
+    expect(claims.iss).toBe(ORIGIN)
+  })
+
+  it('is JWT_ISSUER when set, in tokens and metadata alike', async () => {
+    const fixed = { JWT_ISSUER: 'https://auth.example.com' }
+    const res = await callWithEnv(fixed, '/.well-known/oauth-authorization-server')
+    expect(((await res.json()) as { issuer: string }).issuer).toBe('https://auth.example.com')
+  })
+})
+
+describe('GET /.well-known/oauth-authorization-server', () => {
+  it('describes the endpoints (RFC 8414) with the issuer equal to the URL it is served from', async () => {
+    const res = await call('/.well-known/oauth-authorization-server')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await res.json()).toEqual({
+      issuer: ORIGIN,
+      token_endpoint: `${ORIGIN}/oauth/token`,
+      revocation_endpoint: `${ORIGIN}/oauth/revoke`,
+      jwks_uri: `${ORIGIN}/.well-known/jwks.json`,
+      response_types_supported: [],
+      grant_types_supported: ['refresh_token'],
+      token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+      service_documentation: `${ORIGIN}/docs`,
+    })
+  })
+})
