@@ -1,10 +1,12 @@
-// End-to-end smoke test: `npm run dev` on a free port, requests.http through httpyac, server stopped.
+// End-to-end smoke test: `npm run dev` on a free port, requests.http through httpyac, /docs in
+// headless Chromium, server stopped.
 // Each request in requests.http must answer the status listed here, in order.
 import { spawn, execFileSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { checkDocsPage } from './docs-page.mjs'
 
 const EXPECTED = [
   ['Health check', 200],
@@ -83,6 +85,14 @@ try {
       `smoke: ${ok ? 'ok  ' : 'FAIL'} ${title}: expected ${status}, got ${got?.response?.statusCode}`,
     )
   })
+
+  const docs = await checkDocsPage(base, join(root, '.ci/out/docs.png')).catch((err) => err)
+  if (docs instanceof Error) failures++
+  console.log(
+    docs instanceof Error
+      ? `smoke: FAIL /docs: ${docs.message}`
+      : `smoke: ok   /docs renders all ${docs.operations} operations in Swagger UI`,
+  )
 } catch (err) {
   failures++
   console.log(`smoke: ${err.message}`)

@@ -1,5 +1,5 @@
 // The Hono app: middleware order, routes, and the one error renderer.
-import { Hono } from 'hono'
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
@@ -7,6 +7,7 @@ import type { AppEnv } from './env'
 import { corsForAllowedOrigins } from './http/cors'
 import { ApiError, notFound, onError } from './http/errors'
 import { requestLog } from './http/log'
+import { jsonContent, serveDocs } from './http/openapi'
 import { authRoutes } from './routes/auth'
 import { oauthRoutes } from './routes/oauth'
 import { userRoutes } from './routes/users'
@@ -15,7 +16,17 @@ import { wellKnownRoutes } from './routes/well-known'
 /** Every body the API accepts is a small JSON object. */
 export const MAX_BODY_BYTES = 16 * 1024
 
-export const app = new Hono<AppEnv>()
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  summary: 'Liveness: answers without touching storage or secrets',
+  tags: ['service'],
+  responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive') },
+})
+
+export const app = new OpenAPIHono<AppEnv>()
+
+app
   .use(requestId())
   .use(requestLog)
   .use(secureHeaders())
@@ -32,10 +43,15 @@ export const app = new Hono<AppEnv>()
       },
     }),
   )
-  .get('/health', (c) => c.json({ status: 'ok' }))
+  .onError(onError)
+  .notFound(notFound)
+
+// OpenAPIHono's route() also merges each router's documented routes into app's registry.
+app
+  .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
   .route('/', authRoutes)
   .route('/', userRoutes)
   .route('/', oauthRoutes)
   .route('/', wellKnownRoutes)
-  .onError(onError)
-  .notFound(notFound)
+
+serveDocs(app)

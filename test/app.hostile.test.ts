@@ -19,6 +19,12 @@ const ROUTES = [
   ['POST', '/logout'],
   ['GET', '/users'],
   ['GET', '/health'],
+  ['POST', '/oauth/token'],
+  ['POST', '/oauth/revoke'],
+  ['GET', '/.well-known/jwks.json'],
+  ['GET', '/.well-known/oauth-authorization-server'],
+  ['GET', '/openapi.json'],
+  ['GET', '/docs'],
 ] as const
 
 const CONTENT_TYPES = [
@@ -39,10 +45,19 @@ const headerValue = fc.string({ maxLength: 200 }).filter((value) => {
   }
 })
 
-async function expectHandled(res: Response) {
+/** Errors are problem JSON, except on the OAuth routes, which answer RFC 6749 §5.2 JSON. */
+async function expectHandled(res: Response, path = '') {
   expect(res.status).toBeLessThan(500)
-  if (res.status >= 400) expect(res.headers.get('content-type')).toBe('application/problem+json')
-  const text = await res.text()
+  const text = await res.clone().text()
+  if (res.status >= 400 && path.startsWith('/oauth/')) {
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(JSON.parse(text)).toEqual({
+      error: expect.any(String),
+      error_description: expect.any(String),
+    })
+  } else if (res.status >= 400) {
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+  }
   expect(text).not.toMatch(/\n\s+at |stack/i)
 }
 
@@ -53,6 +68,16 @@ describe('property: arbitrary input never yields a 5xx', () => {
       fc.oneof(
         fc.jsonValue().map((v) => JSON.stringify(v)),
         fc.string({ maxLength: 300 }),
+        // Form bodies, for the OAuth routes: arbitrary names and values, repeats included.
+        fc
+          .array(
+            fc.tuple(
+              fc.constantFrom('grant_type', 'refresh_token', 'token', 'client_secret', 'x'),
+              fc.string({ maxLength: 60 }),
+            ),
+            { maxLength: 5 },
+          )
+          .map((pairs) => new URLSearchParams(pairs).toString()),
       ),
       fc.constantFrom(...CONTENT_TYPES),
     ],
@@ -61,6 +86,7 @@ describe('property: arbitrary input never yields a 5xx', () => {
     const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {}
     await expectHandled(
       await call(path, { method, headers, body: method === 'GET' ? undefined : body }),
+      path,
     )
   })
 

@@ -8,10 +8,20 @@ const IMPORT_PARAMS = {
   EdDSA: { name: 'Ed25519' },
 } as const
 
+type AsymmetricSigning = Exclude<Signing, { alg: 'HS256' }>
+
 /** The members of a public JWK; anything else (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) stays private. */
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'kid'] as const
 
-export type PublicJwk = { kid: string; alg: SigningAlg; use: 'sig'; kty: string } & JsonWebKey
+export type PublicJwk = {
+  kid: string
+  kty: 'EC' | 'OKP'
+  crv: 'P-256' | 'Ed25519'
+  x: string
+  y?: string
+  alg: AsymmetricSigning['alg']
+  use: 'sig'
+}
 
 /**
  * A signing key as hono/jwt's `sign` wants it to write `kid` into the header: a key object
@@ -29,13 +39,11 @@ export type KeyRing = {
   publicKeys: PublicJwk[]
 }
 
-export const publicJwk = (key: PrivateJwk, alg: SigningAlg): PublicJwk => {
+export const publicJwk = (key: PrivateJwk, alg: AsymmetricSigning['alg']): PublicJwk => {
   const jwk: Record<string, unknown> = { alg, use: 'sig' }
   for (const member of PUBLIC_MEMBERS) if (key[member] !== undefined) jwk[member] = key[member]
   return jwk as unknown as PublicJwk
 }
-
-type AsymmetricSigning = Exclude<Signing, { alg: 'HS256' }>
 
 /** Only the key material is handed to importKey: `alg`, `use` or `key_ops` in a JWK must not veto it. */
 const importJwk = (jwk: JsonWebKey, alg: AsymmetricSigning['alg'], usage: 'sign' | 'verify') => {

@@ -1,5 +1,6 @@
 // Request limits through the Workers Rate Limiting binding: 429 rate_limited past each limit.
-import type { Context, Input, MiddlewareHandler } from 'hono'
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
 import { type AppEnv, rateLimitsEnabled } from '../env'
 import { ApiError } from './errors'
 import { log } from './log'
@@ -13,31 +14,33 @@ type Limiter = 'LOGIN_LIMITER' | 'REGISTER_LIMITER' | 'TOKEN_LIMITER'
 export const clientIp = (c: Context<AppEnv>): string =>
   c.req.header('cf-connecting-ip') ?? 'unknown'
 
-export function rateLimit<I extends Input>(
-  limiter: Limiter,
-  key: (c: Context<AppEnv, string, I>) => string,
-): MiddlewareHandler<AppEnv, string, I> {
-  return async (c, next) => {
-    if (!rateLimitsEnabled(c.env)) return next()
-    let allowed: boolean
-    try {
-      allowed = (await c.env[limiter].limit({ key: key(c) })).success
-    } catch (err) {
-      // Fail open: an outage of the limiter must not lock everyone out, and login is still
-      // guarded by the per-account backoff.
-      log.error('rate_limiter_unavailable', {
-        requestId: c.get('requestId'),
-        limiter,
-        errorName: err instanceof Error ? err.name : typeof err,
-      })
-      allowed = true
-    }
-    if (!allowed) {
-      log.warn('rate_limited', { requestId: c.get('requestId'), limiter })
-      throw new ApiError(429, 'rate_limited', 'Too many requests; retry later', {
-        retryAfter: RATE_LIMIT_PERIOD_SECONDS,
-      })
-    }
-    await next()
+/** Counts one request against `limiter` under `key`; throws 429 rate_limited past the limit. */
+export async function checkRateLimit(c: Context<AppEnv>, limiter: Limiter, key: string) {
+  if (!rateLimitsEnabled(c.env)) return
+  let allowed: boolean
+  try {
+    allowed = (await c.env[limiter].limit({ key })).success
+  } catch (err) {
+    // Fail open: an outage of the limiter must not lock everyone out, and login is still
+    // guarded by the per-account backoff.
+    log.error('rate_limiter_unavailable', {
+      requestId: c.get('requestId'),
+      limiter,
+      errorName: err instanceof Error ? err.name : typeof err,
+    })
+    allowed = true
+  }
+  if (!allowed) {
+    log.warn('rate_limited', { requestId: c.get('requestId'), limiter })
+    throw new ApiError(429, 'rate_limited', 'Too many requests; retry later', {
+      retryAfter: RATE_LIMIT_PERIOD_SECONDS,
+    })
   }
 }
+
+/** The same as middleware, for limits keyed on the client alone. */
+export const rateLimit = (limiter: Limiter, key: (c: Context<AppEnv>) => string) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    await checkRateLimit(c, limiter, key(c))
+    await next()
+  })

@@ -1,5 +1,6 @@
-// The request bodies the API accepts. Strict: unknown keys, `__proto__` included, are refused.
-import * as z from 'zod'
+// The bodies the API accepts and returns. Request bodies are strict: unknown keys, `__proto__`
+// included, are refused. The same schemas validate requests and describe them in /openapi.json.
+import { z } from '@hono/zod-openapi'
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -10,12 +11,20 @@ import {
 /** UTF-16 units a raw string may have before it is normalised: a cheap bound on the work. */
 const RAW_INPUT_MAX = 4 * PASSWORD_MAX_LENGTH
 
+/** Opaque refresh tokens and JWTs are both well under this; longer values are refused unread. */
+const TOKEN_PARAM_MAX_LENGTH = 8 * 1024
+
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/
 
 /** NFKC first, so full-width and other look-alike spellings map to one ASCII name. */
 export const Username = z
   .string({ error: 'must be a string' })
   .max(RAW_INPUT_MAX, 'must be 3 to 32 characters: letters, digits, _ . -')
+  .openapi({
+    description:
+      '3 to 32 characters of A-Z a-z 0-9 _ . - after NFKC normalisation; unique regardless of case',
+    example: 'alice',
+  })
   .transform((value) => value.normalize('NFKC'))
   .refine((value) => USERNAME.test(value), 'must be 3 to 32 characters: letters, digits, _ . -')
 
@@ -24,18 +33,76 @@ const passwordRule = `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} c
 export const Password = z
   .string({ error: 'must be a string' })
   .max(RAW_INPUT_MAX, passwordRule)
+  .openapi({
+    description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters after NFKC normalisation`,
+    example: 'correct horse battery staple',
+  })
   .transform(normalizePassword)
   .refine((value) => {
     const length = passwordLength(value)
     return length >= PASSWORD_MIN_LENGTH && length <= PASSWORD_MAX_LENGTH
   }, passwordRule)
 
-export const Credentials = z.strictObject({ username: Username, password: Password })
+export const Credentials = z
+  .strictObject({ username: Username, password: Password })
+  .openapi('Credentials')
 
 /** The seed's `{token}` body for /token and /logout. Any string; the service judges its shape. */
-export const RefreshTokenBody = z.strictObject({
-  token: z
-    .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(1024, 'is too long'),
-})
+export const RefreshTokenBody = z
+  .strictObject({
+    token: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(1024, 'is too long')
+      .openapi({ description: 'A refresh token from /login or /token' }),
+  })
+  .openapi('RefreshTokenRequest')
+
+// Response shapes, for the OpenAPI document only: responses are built by the service, not parsed.
+
+export const PublicUserSchema = z
+  .object({
+    id: z.string().uuid(),
+    username: z.string(),
+    createdAt: z.string().datetime(),
+  })
+  .openapi('User')
+
+export const TokenPairSchema = z
+  .object({
+    accessToken: z.string().openapi({ description: 'JWT; send as `Authorization: Bearer`' }),
+    refreshToken: z.string().openapi({ description: 'Opaque; single use, rotates on refresh' }),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
+  })
+  .openapi('TokenPair')
+
+/** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
+export const OAuthTokenForm = z
+  .object({
+    grant_type: z.string().optional().openapi({ example: 'refresh_token' }),
+    refresh_token: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
+    client_id: z.string().max(256).optional(),
+    client_secret: z.string().optional().openapi({ description: 'Refused: public clients only' }),
+    scope: z.string().max(1024).optional(),
+  })
+  .openapi('OAuthTokenRequest')
+
+/** RFC 7009 §2.1 revocation request. */
+export const OAuthRevokeForm = z
+  .object({
+    token: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
+    token_type_hint: z.string().max(64).optional(),
+    client_id: z.string().max(256).optional(),
+    client_secret: z.string().optional(),
+  })
+  .openapi('OAuthRevokeRequest')
+
+export const OAuthTokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    refresh_token: z.string(),
+  })
+  .openapi('OAuthTokenResponse')

@@ -1,31 +1,108 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
-import { type Context, Hono } from 'hono'
-import type { AppEnv } from '../env'
+import { createRoute } from '@hono/zod-openapi'
+import { documentedRoutes, jsonContent, problems } from '../http/openapi'
+import { checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
+import { Credentials, PublicUserSchema, RefreshTokenBody, TokenPairSchema } from '../http/schemas'
 import { authService } from '../http/services'
-import { Credentials, RefreshTokenBody } from '../http/schemas'
-import { clientIp, rateLimit } from '../http/rate-limit'
-import { jsonBody } from '../http/validate'
+import { jsonOnly } from '../http/validate'
 
 const noStore = { 'Cache-Control': 'no-store' }
 
-/** Login is limited per client and username, so one address cannot spray many accounts fast. */
-const loginKey = (c: Context<AppEnv, string, { out: { json: { username: string } } }>) =>
-  `${clientIp(c)}:${c.req.valid('json').username.toLowerCase()}`
+const jsonRequest = <S extends typeof Credentials | typeof RefreshTokenBody>(schema: S) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+})
 
-export const authRoutes = new Hono<AppEnv>()
-  .post('/register', rateLimit('REGISTER_LIMITER', clientIp), jsonBody(Credentials), async (c) => {
+const BODY_PROBLEMS = {
+  400: 'validation_failed or invalid_json',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+}
+
+const register = createRoute({
+  method: 'post',
+  path: '/register',
+  summary: 'Create an account',
+  tags: ['auth'],
+  middleware: [rateLimit('REGISTER_LIMITER', clientIp), jsonOnly] as const,
+  request: { body: jsonRequest(Credentials) },
+  responses: {
+    201: jsonContent(PublicUserSchema, 'The new account'),
+    ...problems({
+      ...BODY_PROBLEMS,
+      409: 'username_taken (case-insensitive)',
+      429: 'rate_limited',
+    }),
+  },
+})
+
+const login = createRoute({
+  method: 'post',
+  path: '/login',
+  summary: 'Sign in: a short-lived access token and a refresh token',
+  tags: ['auth'],
+  middleware: [jsonOnly] as const,
+  request: { body: jsonRequest(Credentials) },
+  responses: {
+    200: jsonContent(TokenPairSchema, 'Signed in'),
+    ...problems({
+      ...BODY_PROBLEMS,
+      401: 'invalid_credentials: the same answer for an unknown user and a wrong password',
+      429: 'rate_limited, per client and username, or after repeated failures',
+    }),
+  },
+})
+
+const refresh = createRoute({
+  method: 'post',
+  path: '/token',
+  summary: "Exchange a refresh token for a new pair (the seed's shape)",
+  tags: ['auth'],
+  middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOnly] as const,
+  request: { body: jsonRequest(RefreshTokenBody) },
+  responses: {
+    200: jsonContent(TokenPairSchema, 'A new access token and the rotated refresh token'),
+    ...problems({
+      ...BODY_PROBLEMS,
+      401: 'invalid_refresh_token: unknown, expired, revoked or reused',
+      429: 'rate_limited',
+    }),
+  },
+})
+
+const logout = (method: 'delete' | 'post') =>
+  createRoute({
+    method,
+    path: '/logout',
+    summary: 'End the session of a refresh token (idempotent; says nothing of whether it existed)',
+    tags: ['auth'],
+    middleware: [jsonOnly] as const,
+    request: { body: jsonRequest(RefreshTokenBody) },
+    responses: { 204: { description: 'Signed out' }, ...problems(BODY_PROBLEMS) },
+  })
+
+export const authRoutes = documentedRoutes()
+  .openapi(register, async (c) => {
     const user = await authService(c).register(c.req.valid('json'))
     return c.json(user, 201)
   })
-  .post('/login', jsonBody(Credentials), rateLimit('LOGIN_LIMITER', loginKey), async (c) => {
-    const tokens = await authService(c).login(c.req.valid('json'))
+  .openapi(login, async (c) => {
+    const credentials = c.req.valid('json')
+    // Limited per client and username, so one address cannot spray many accounts fast.
+    const key = `${clientIp(c)}:${credentials.username.toLowerCase()}`
+    await checkRateLimit(c, 'LOGIN_LIMITER', key)
+    const tokens = await authService(c).login(credentials)
     return c.json(tokens, 200, noStore)
   })
-  .post('/token', rateLimit('TOKEN_LIMITER', clientIp), jsonBody(RefreshTokenBody), async (c) => {
+  .openapi(refresh, async (c) => {
     const tokens = await authService(c).refresh(c.req.valid('json').token)
     return c.json(tokens, 200, noStore)
   })
-  .on(['DELETE', 'POST'], '/logout', jsonBody(RefreshTokenBody), async (c) => {
+  .openapi(logout('delete'), async (c) => {
+    await authService(c).logout(c.req.valid('json').token)
+    return c.body(null, 204)
+  })
+  .openapi(logout('post'), async (c) => {
     await authService(c).logout(c.req.valid('json').token)
     return c.body(null, 204)
   })

@@ -1,10 +1,24 @@
 // The seed's GET /users: the caller's own record, in an array as the seed returned it.
-import { Hono } from 'hono'
-import type { AppEnv } from '../env'
+import { createRoute, z } from '@hono/zod-openapi'
 import { requireAuth } from '../auth/require-auth'
+import { bearerSecurity, documentedRoutes, jsonContent, problems } from '../http/openapi'
+import { PublicUserSchema } from '../http/schemas'
 import { authService } from '../http/services'
 
-export const userRoutes = new Hono<AppEnv>().get('/users', requireAuth, async (c) => {
+const listUsers = createRoute({
+  method: 'get',
+  path: '/users',
+  summary: "The caller's own record, in an array as the seed returned it",
+  tags: ['users'],
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  responses: {
+    200: jsonContent(z.array(PublicUserSchema), 'The caller'),
+    ...problems({ 401: 'invalid_token, with a WWW-Authenticate: Bearer challenge' }),
+  },
+})
+
+export const userRoutes = documentedRoutes().openapi(listUsers, async (c) => {
   const user = await authService(c).whoami(c.get('user')!)
   return c.json([user], 200, { 'Cache-Control': 'no-store' })
 })

@@ -1,24 +1,73 @@
 // Discovery documents: the public signing keys (RFC 7517) and the authorization server metadata
 // (RFC 8414), so other services and OAuth libraries need no configuration beyond the URL.
-import { Hono } from 'hono'
+import { createRoute, z } from '@hono/zod-openapi'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
-import { type AppEnv, loadConfig } from '../env'
+import { loadConfig } from '../env'
+import { documentedRoutes, jsonContent } from '../http/openapi'
 
 /** Verifiers cache the key set this long; a new key is published at least this long before it signs. */
 export const JWKS_MAX_AGE_SECONDS = 300
 
-export const wellKnownRoutes = new Hono<AppEnv>()
-  // Public documents holding nothing secret: any origin may read them.
-  .use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET'] }))
-  .get('/.well-known/jwks.json', async (c) => {
-    const cfg = loadConfig(c.env, new URL(c.req.url).origin)
-    const keys = await publicSigningKeys(cfg)
-    return c.json({ keys }, 200, {
-      'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
-    })
+// Public documents holding nothing secret: any origin may read them.
+const anyOrigin = cors({ origin: '*', allowMethods: ['GET'] })
+
+const cacheable = { 'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` }
+
+const JwksSchema = z
+  .object({
+    keys: z.array(
+      z.object({
+        kid: z.string(),
+        kty: z.enum(['EC', 'OKP']),
+        crv: z.enum(['P-256', 'Ed25519']),
+        x: z.string(),
+        y: z.string().optional(),
+        alg: z.enum(['ES256', 'EdDSA']),
+        use: z.literal('sig'),
+      }),
+    ),
   })
-  .get('/.well-known/oauth-authorization-server', (c) => {
+  .openapi('JWKS')
+
+const MetadataSchema = z
+  .object({
+    issuer: z.string(),
+    token_endpoint: z.string().url(),
+    revocation_endpoint: z.string().url(),
+    jwks_uri: z.string().url(),
+    response_types_supported: z.array(z.string()),
+    grant_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    revocation_endpoint_auth_methods_supported: z.array(z.string()),
+    service_documentation: z.string().url(),
+  })
+  .openapi('AuthorizationServerMetadata')
+
+const jwks = createRoute({
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  summary: 'The public keys that verify access tokens (empty with HS256)',
+  tags: ['discovery'],
+  middleware: [anyOrigin] as const,
+  responses: { 200: jsonContent(JwksSchema, 'JSON Web Key Set (RFC 7517)') },
+})
+
+const metadata = createRoute({
+  method: 'get',
+  path: '/.well-known/oauth-authorization-server',
+  summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
+  tags: ['discovery'],
+  middleware: [anyOrigin] as const,
+  responses: { 200: jsonContent(MetadataSchema, 'Where the endpoints and keys are') },
+})
+
+export const wellKnownRoutes = documentedRoutes()
+  .openapi(jwks, async (c) => {
+    const cfg = loadConfig(c.env, new URL(c.req.url).origin)
+    return c.json({ keys: await publicSigningKeys(cfg) }, 200, cacheable)
+  })
+  .openapi(metadata, (c) => {
     const origin = new URL(c.req.url).origin
     const cfg = loadConfig(c.env, origin)
     const url = (path: string) => new URL(path, origin).href
@@ -37,6 +86,6 @@ export const wellKnownRoutes = new Hono<AppEnv>()
         service_documentation: url('/docs'),
       },
       200,
-      { 'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
+      cacheable,
     )
   })

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { app } from '../../src/app'
+import { SWAGGER_UI_VERSION } from '../../src/http/openapi'
+import { ORIGIN, call } from '../helpers'
+
+type Document = {
+  openapi: string
+  servers: { url: string }[]
+  paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>
+}
+
+const document = async () => (await (await call('/openapi.json')).json()) as Document
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document served for the origin it was asked at', async () => {
+    const doc = await document()
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.servers).toEqual([{ url: ORIGIN }])
+  })
+
+  it('documents every route the app registers, and no route it does not', async () => {
+    const doc = await document()
+    // Hono lists middleware as routes with method ALL; handlers have a real method.
+    const registered = new Set(
+      app.routes
+        .filter((route) => route.method !== 'ALL')
+        // Hono writes path parameters as :id, OpenAPI as {id}.
+        .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`),
+    )
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    )
+    expect([...registered].sort()).toEqual([...documented].sort())
+    expect(registered.size).toBeGreaterThanOrEqual(13)
+  })
+
+  it('describes request bodies with the schemas that validate them', async () => {
+    const { paths } = await document()
+    const schemaOf = (path: string, type = 'application/json') =>
+      JSON.stringify(paths[path]!.post!.requestBody!.content[type])
+    expect(schemaOf('/register')).toContain('Credentials')
+    expect(schemaOf('/token')).toContain('RefreshTokenRequest')
+    expect(schemaOf('/oauth/token', 'application/x-www-form-urlencoded')).toContain(
+      'OAuthTokenRequest',
+    )
+    // A rule in the schema is enforced on the wire: the strict object refuses unknown fields.
+    const res = await call('/register', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'someone', password: 'long enough pw', admin: true }),
+    })
+    expect(res.status).toBe(400)
+  })
+})
+
+describe('GET /docs', () => {
+  it('serves Swagger UI, pinned to one version, pointed at /openapi.json', async () => {
+    const res = await call('/docs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const html = await res.text()
+    expect(html).toContain(`swagger-ui-dist@${SWAGGER_UI_VERSION}/swagger-ui-bundle.js`)
+    expect(html).toContain("url: '/openapi.json'")
+  })
+})
