@@ -17,6 +17,12 @@ const EXPECTED = [
   ['Who am I, with the new access token', 200],
   ['Log out', 204],
   ['Refresh after logout', 401],
+  ['Discovery', 200],
+  ['Public keys', 200],
+  ['Log in again', 200],
+  ['OAuth refresh_token grant', 200],
+  ['OAuth revocation', 200],
+  ['OAuth refresh after revocation', 400],
 ]
 
 const root = new URL('..', import.meta.url).pathname
