@@ -1,13 +1,17 @@
 import { env } from 'cloudflare:workers'
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { Hono } from 'hono'
+import { sign } from 'hono/jwt'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   ORIGIN,
   PASSWORD,
   bearer,
   call,
   callWithEnv,
+  freezeTime,
   jsonInit,
+  serverSigningKey,
   signedIn,
   uniqueUsername,
 } from '../helpers'
@@ -98,5 +102,54 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       revocation_endpoint_auth_methods_supported: ['none'],
       service_documentation: `${ORIGIN}/docs`,
     })
+  })
+})
+
+describe("the README's verifier for other services", () => {
+  // The README's example, with jose's fetch pointed at the worker instead of the network.
+  const AUTH = ORIGIN
+  const jwks = createRemoteJWKSet(new URL(`${AUTH}/.well-known/jwks.json`), {
+    [customFetch]: (url: string, init: RequestInit) => call(new URL(url).pathname, init),
+  })
+  const api = new Hono<{ Variables: { userId: string } }>()
+  api.use('/api/*', async (c, next) => {
+    const token = /^Bearer (\S+)$/i.exec(c.req.header('Authorization') ?? '')?.[1]
+    try {
+      if (!token) throw new Error('no token')
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: AUTH,
+        audience: 'edge-auth',
+        algorithms: ['ES256'],
+        requiredClaims: ['exp', 'sub'],
+      })
+      if (payload.token_use !== 'access') throw new Error('not an access token')
+      c.set('userId', payload.sub!)
+    } catch {
+      return c.json({ error: 'invalid_token' }, 401, { 'WWW-Authenticate': 'Bearer' })
+    }
+    await next()
+  })
+  api.get('/api/me', (c) => c.json({ userId: c.get('userId') }))
+  const me = (token: string) => api.request('/api/me', bearer(token))
+
+  afterEach(() => vi.useRealTimers())
+
+  it("accepts the worker's access token and nothing else", async () => {
+    const { tokens, user } = await signedIn()
+    const ok = await me(tokens.accessToken)
+    expect(await ok.json()).toEqual({ userId: user.id })
+    expect((await me(tokens.refreshToken)).status).toBe(401)
+    const forged = await sign(
+      { ...decodeJwt(tokens.accessToken), token_use: 'refresh' },
+      serverSigningKey(),
+    )
+    expect((await me(forged)).status).toBe(401)
+  })
+
+  it('refuses the token once its 20 s are over', async () => {
+    const { tokens } = await signedIn()
+    const clock = freezeTime()
+    clock.advance(21_000)
+    expect((await me(tokens.accessToken)).status).toBe(401)
   })
 })
