@@ -8,6 +8,7 @@ import { corsForAllowedOrigins } from './http/cors'
 import { ApiError, notFound, onError } from './http/errors'
 import { requestLog } from './http/log'
 import { jsonContent, serveDocs } from './http/openapi'
+import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
 import { oauthRoutes } from './routes/oauth'
 import { userRoutes } from './routes/users'
@@ -51,6 +52,7 @@ app
   .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
   .route('/', authRoutes)
   .route('/', userRoutes)
+  .route('/', accountRoutes)
   .route('/', oauthRoutes)
   .route('/', wellKnownRoutes)
 

@@ -71,6 +71,19 @@ export const problems = (described: Record<number, string>) =>
     }
   >
 
+/** A required JSON request body described by `schema`, which also validates it. */
+export const jsonRequest = <S extends z.ZodType>(schema: S) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+})
+
+/** What any route with a JSON body may answer about the body itself. */
+export const BODY_PROBLEMS = {
+  400: 'validation_failed or invalid_json',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+}
+
 export const bearerSecurity: RouteConfig['security'] = [{ bearerAuth: [] }]
 
 /** Pinned, so the page cannot change under us; the test that renders it uses the same version. */

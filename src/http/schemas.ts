@@ -58,6 +58,32 @@ export const RefreshTokenBody = z
   })
   .openapi('RefreshTokenRequest')
 
+export const ChangePasswordBody = z
+  .strictObject({ currentPassword: Password, newPassword: Password })
+  .openapi('ChangePasswordRequest')
+
+export const DeleteAccountBody = z
+  .strictObject({ password: Password })
+  .openapi('DeleteAccountRequest')
+
+/** `?scope=` on logout, as Supabase spells it. */
+export const LogoutQuery = z.object({
+  scope: z
+    .enum(['local', 'others', 'global'], { error: 'must be local, others or global' })
+    .optional()
+    .openapi({
+      description:
+        'local (default): this session; others: every other session of the user; global: all of them',
+    }),
+})
+
+export const SessionIdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'a0b1c2d3-…' }),
+})
+
 // Response shapes, for the OpenAPI document only: responses are built by the service, not parsed.
 
 export const PublicUserSchema = z
@@ -106,3 +132,17 @@ export const OAuthTokenResponse = z
     refresh_token: z.string(),
   })
   .openapi('OAuthTokenResponse')
+
+export const SessionSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string().datetime(),
+    lastUsedAt: z.string().datetime(),
+    userAgent: z.string().nullable(),
+    country: z
+      .string()
+      .nullable()
+      .openapi({ description: 'ISO 3166 code, when Cloudflare knows it' }),
+    current: z.boolean().openapi({ description: 'The session of the access token that asked' }),
+  })
+  .openapi('Session')

@@ -2,20 +2,51 @@
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
 import { type AppEnv, loadConfig } from '../env'
-import { AuthService } from '../services/auth'
+import { AccountService } from '../services/account'
+import { type AuthDeps, AuthService, type Client } from '../services/auth'
 import { loginFailureStore } from '../store/login-failures'
+import { sessionIndex } from '../store/session-index'
 import { sessionStore } from '../store/sessions'
 import { userStore } from '../store/users'
+import { log, scrub } from './log'
 
-export const authService = (c: Context<AppEnv>): AuthService =>
-  new AuthService({
+/** User agents are free text from the client; the sessions list needs only their start. */
+const USER_AGENT_MAX_LENGTH = 256
+
+function deps(c: Context<AppEnv>): AuthDeps {
+  const requestId = c.get('requestId')
+  return {
     users: userStore(c.env.DB),
     sessions: sessionStore(c.env.REFRESH_TOKENS),
+    index: sessionIndex(c.env.DB),
     loginFailures: loginFailureStore(c.env.REFRESH_TOKENS),
+    defer: (task) =>
+      c.executionCtx.waitUntil(
+        task.catch((err: unknown) =>
+          log.error('deferred_task_failed', {
+            requestId,
+            errorName: err instanceof Error ? err.name : typeof err,
+            message: scrub(err instanceof Error ? err.message : String(err)),
+          }),
+        ),
+      ),
     config: async () => {
       const cfg = loadConfig(c.env, new URL(c.req.url).origin)
       await ensureSigningKeys(cfg)
       return cfg
     },
-    requestId: c.get('requestId'),
-  })
+    requestId,
+  }
+}
+
+export const authService = (c: Context<AppEnv>) => new AuthService(deps(c))
+export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c))
+
+/** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
+export function clientOf(c: Context<AppEnv>): Client {
+  const cf = (c.req.raw as { cf?: { country?: unknown } }).cf
+  return {
+    userAgent: c.req.header('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    country: typeof cf?.country === 'string' ? cf.country : null,
+  }
+}

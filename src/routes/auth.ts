@@ -1,23 +1,24 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
 import { createRoute } from '@hono/zod-openapi'
-import { documentedRoutes, jsonContent, problems } from '../http/openapi'
+import {
+  BODY_PROBLEMS,
+  documentedRoutes,
+  jsonContent,
+  jsonRequest,
+  problems,
+} from '../http/openapi'
 import { checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
-import { Credentials, PublicUserSchema, RefreshTokenBody, TokenPairSchema } from '../http/schemas'
-import { authService } from '../http/services'
+import {
+  Credentials,
+  LogoutQuery,
+  PublicUserSchema,
+  RefreshTokenBody,
+  TokenPairSchema,
+} from '../http/schemas'
+import { authService, clientOf } from '../http/services'
 import { jsonOnly } from '../http/validate'
 
 const noStore = { 'Cache-Control': 'no-store' }
-
-const jsonRequest = <S extends typeof Credentials | typeof RefreshTokenBody>(schema: S) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-})
-
-const BODY_PROBLEMS = {
-  400: 'validation_failed or invalid_json',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-}
 
 const register = createRoute({
   method: 'post',
@@ -74,10 +75,11 @@ const logout = (method: 'delete' | 'post') =>
   createRoute({
     method,
     path: '/logout',
-    summary: 'End the session of a refresh token (idempotent; says nothing of whether it existed)',
+    summary:
+      "End the session of a refresh token, or all of its user's (idempotent; says nothing of whether it existed)",
     tags: ['auth'],
     middleware: [jsonOnly] as const,
-    request: { body: jsonRequest(RefreshTokenBody) },
+    request: { query: LogoutQuery, body: jsonRequest(RefreshTokenBody) },
     responses: { 204: { description: 'Signed out' }, ...problems(BODY_PROBLEMS) },
   })
 
@@ -91,7 +93,7 @@ export const authRoutes = documentedRoutes()
     // Limited per client and username, so one address cannot spray many accounts fast.
     const key = `${clientIp(c)}:${credentials.username.toLowerCase()}`
     await checkRateLimit(c, 'LOGIN_LIMITER', key)
-    const tokens = await authService(c).login(credentials)
+    const tokens = await authService(c).login(credentials, clientOf(c))
     return c.json(tokens, 200, noStore)
   })
   .openapi(refresh, async (c) => {
@@ -99,10 +101,10 @@ export const authRoutes = documentedRoutes()
     return c.json(tokens, 200, noStore)
   })
   .openapi(logout('delete'), async (c) => {
-    await authService(c).logout(c.req.valid('json').token)
+    await authService(c).logout(c.req.valid('json').token, c.req.valid('query').scope)
     return c.body(null, 204)
   })
   .openapi(logout('post'), async (c) => {
-    await authService(c).logout(c.req.valid('json').token)
+    await authService(c).logout(c.req.valid('json').token, c.req.valid('query').scope)
     return c.body(null, 204)
   })

@@ -4,16 +4,18 @@ import { now } from '../clock'
 import { ApiError } from '../http/errors'
 import { log } from '../http/log'
 import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords'
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
 import {
   generateRefreshToken,
   isWellFormedRefreshToken,
   refreshTokenId,
   successorOf,
 } from '../auth/refresh-tokens'
-import type { SessionStore } from '../store/sessions'
+import type { SessionIndex } from '../store/session-index'
+import { type SessionStore, endedByRevocation } from '../store/sessions'
 import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
 import type { UserRecord, UserStore } from '../store/users'
+import { type SessionEnding, sessionEnding, sessionLifetime } from './session-ending'
 
 export type Credentials = { username: string; password: string }
 export type PublicUser = { id: string; username: string; createdAt: string }
@@ -24,10 +26,20 @@ export type TokenPair = {
   expiresIn: number
 }
 
+/** Where a login came from, as the sessions list shows it. */
+export type Client = { userAgent: string | null; country: string | null }
+
+/** Which sessions a logout ends: the token's own (the seed's), all but it, or all of them. */
+export type LogoutScope = 'local' | 'others' | 'global'
+
 export type AuthDeps = {
   users: UserStore
   sessions: SessionStore
+  /** The per-user list of sessions in D1; never read on the refresh path. */
+  index: SessionIndex
   loginFailures: LoginFailureStore
+  /** Runs work after the response (waitUntil): bookkeeping the client need not wait for. */
+  defer: (task: Promise<unknown>) => void
   /**
    * Lazy, so routes that need no secret (register) keep working when a secret is missing. It
    * rejects with a ConfigError before any flow writes, so a bad key never strands a session.
@@ -45,7 +57,11 @@ const invalidRefreshToken = () =>
   new ApiError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
 
 export class AuthService {
-  constructor(private readonly deps: AuthDeps) {}
+  private readonly ending: SessionEnding
+
+  constructor(private readonly deps: AuthDeps) {
+    this.ending = sessionEnding(deps)
+  }
 
   async register({ username, password }: Credentials): Promise<PublicUser> {
     const user = {
@@ -61,7 +77,7 @@ export class AuthService {
     return { id: user.id, username: user.username, createdAt: user.createdAt }
   }
 
-  async login({ username, password }: Credentials): Promise<TokenPair> {
+  async login({ username, password }: Credentials, client: Client): Promise<TokenPair> {
     const cfg = await this.deps.config()
     // Failures are counted per username whether or not it exists, so the backoff reveals nothing.
     const [failures, user] = await Promise.all([
@@ -83,17 +99,32 @@ export class AuthService {
       throw invalidCredentials()
     }
     if (failures) await this.deps.loginFailures.clear(username)
-    return this.startSession(user, cfg)
+    if (needsRehash(user.passwordHash)) {
+      // Older parameters: redo the hash now that the password is known, after the response.
+      this.deps.defer(
+        hashPassword(password).then((hash) => this.deps.users.updatePasswordHash(user.id, hash)),
+      )
+    }
+    return this.startSession(user, client, cfg)
   }
 
   /** A new session (token family) with its first refresh token. */
-  private async startSession(user: UserRecord, cfg: Config): Promise<TokenPair> {
+  private async startSession(user: UserRecord, client: Client, cfg: Config): Promise<TokenPair> {
     const createdAt = now()
     const sessionId = crypto.randomUUID()
     const refreshToken = generateRefreshToken()
     const tokenId = await refreshTokenId(refreshToken, cfg.refreshTokenSecret)
-    // Both records are written before anything is returned: no token without its record.
+    const expiresAt = createdAt + cfg.refreshTokenTtl * 1000
+    // Every record is written before anything is returned: no token without its session.
     await Promise.all([
+      this.deps.index.add({
+        id: sessionId,
+        userId: user.id,
+        createdAt,
+        lastUsedAt: createdAt,
+        expiresAt,
+        ...client,
+      }),
       this.deps.sessions.putSession(sessionId, {
         userId: user.id,
         username: user.username,
@@ -104,7 +135,7 @@ export class AuthService {
         userId: user.id,
         familyId: sessionId,
         createdAt,
-        expiresAt: createdAt + cfg.refreshTokenTtl * 1000,
+        expiresAt,
       }),
     ])
     this.event('login_succeeded', { userId: user.id, sessionId })
@@ -122,12 +153,16 @@ export class AuthService {
     const record = await this.deps.sessions.getRefreshToken(tokenId)
     const at = now()
     if (!record || record.expiresAt <= at) throw invalidRefreshToken()
-    const session = await this.deps.sessions.getSession(record.familyId)
-    if (!session) throw invalidRefreshToken()
+    // Two reads by key, side by side: the cost is the same however many sessions the user has.
+    const [session, revokedBefore] = await Promise.all([
+      this.deps.sessions.getSession(record.familyId),
+      this.deps.sessions.getRevokedBefore(record.userId),
+    ])
+    if (!session || endedByRevocation(session, revokedBefore)) throw invalidRefreshToken()
     const user = { id: record.userId, username: session.username, sessionId: record.familyId }
 
     if (record.usedAt !== undefined && at - record.usedAt > cfg.refreshReuseWindow * 1000) {
-      await this.deps.sessions.revokeFamily(record.familyId)
+      await this.ending.endOne(record.userId, record.familyId)
       this.event('refresh_reuse_detected', { userId: user.id, sessionId: user.sessionId })
       throw invalidRefreshToken()
     }
@@ -154,21 +189,37 @@ export class AuthService {
           expiresAt: sessionExpiry(at, cfg),
         })
       }
+      // Last-used time for the sessions list: one row by key, after the response.
+      this.deps.defer(this.deps.index.touch(record.familyId, at, at + cfg.refreshTokenTtl * 1000))
     }
     this.event('token_refreshed', { userId: user.id, sessionId: user.sessionId })
     return this.pair(user, successor, cfg)
   }
 
-  /** Ends the token's session. Says nothing about whether the token existed. */
-  async logout(token: string): Promise<void> {
+  /**
+   * Ends the token's session (`local`), every other session of its user (`others`) or all of
+   * them (`global`). Says nothing about whether the token existed. Only a live session may end
+   * the others.
+   */
+  async logout(token: string, scope: LogoutScope = 'local'): Promise<void> {
     const cfg = await this.deps.config()
     if (!isWellFormedRefreshToken(token)) return
     const record = await this.deps.sessions.getRefreshToken(
       await refreshTokenId(token, cfg.refreshTokenSecret),
     )
     if (!record) return
-    await this.deps.sessions.revokeFamily(record.familyId)
-    this.event('logout', { userId: record.userId, sessionId: record.familyId })
+    const { userId, familyId: sessionId } = record
+    if (scope === 'local') {
+      await this.ending.endOne(userId, sessionId)
+    } else {
+      const [session, revokedBefore] = await Promise.all([
+        this.deps.sessions.getSession(sessionId),
+        this.deps.sessions.getRevokedBefore(userId),
+      ])
+      if (!session || endedByRevocation(session, revokedBefore)) return
+      await this.ending.endAll(userId, cfg, scope === 'others' ? sessionId : undefined)
+    }
+    this.event('logout', { userId, sessionId, scope })
   }
 
   /**
@@ -186,7 +237,7 @@ export class AuthService {
       if (err instanceof ApiError) return // RFC 7009 §2.2: an invalid token is not an error
       throw err
     }
-    await this.deps.sessions.revokeFamily(caller.sessionId)
+    await this.ending.endOne(caller.id, caller.sessionId)
     this.event('logout', { userId: caller.id, sessionId: caller.sessionId, via: 'access_token' })
   }
 
@@ -230,4 +281,4 @@ export class AuthService {
  * A session record outlives any token it holds: it is written for two token lifetimes and
  * extended only when less than one remains, so an active session costs one extra write per TTL.
  */
-const sessionExpiry = (from: number, cfg: Config): number => from + 2 * cfg.refreshTokenTtl * 1000
+const sessionExpiry = (from: number, cfg: Config): number => from + sessionLifetime(cfg)

@@ -22,7 +22,13 @@ export type SessionRecord = {
   username: string
   createdAt: number
   expiresAt: number
+  /** Set when the session survived an "end all others": it counts as started then. */
+  validFrom?: number
 }
+
+/** Whether a session was ended by a later "end all (other) sessions" of its user. */
+export const endedByRevocation = (session: SessionRecord, revokedBefore: number | null) =>
+  revokedBefore !== null && (session.validFrom ?? session.createdAt) <= revokedBefore
 
 /** KV's TTL floor applies even to records that our own expiry check has already made useless. */
 const ttlUntil = (expiresAt: number): number =>
@@ -57,5 +63,24 @@ export function sessionStore(kv: KVNamespace) {
     /** Ends the session: every refresh token of the family stops working. */
     revokeFamily: (sessionId: string) =>
       guarded('kv', 'delete session', () => kv.delete(kvKeys.session(sessionId))),
+
+    /** The time before which the user's sessions were all ended, if ever. */
+    async getRevokedBefore(userId: string): Promise<number | null> {
+      const record = await guarded('kv', 'get revoked-before', () =>
+        kv.get<{ at: number }>(kvKeys.revokedBefore(userId), 'json'),
+      )
+      return record?.at ?? null
+    },
+
+    /**
+     * Ends every session of the user that started at or before `at`, with one write whatever
+     * their number. It lives as long as a session can, after which there is nothing to end.
+     */
+    putRevokedBefore: (userId: string, at: number, sessionLifetimeMs: number) =>
+      guarded('kv', 'put revoked-before', () =>
+        kv.put(kvKeys.revokedBefore(userId), JSON.stringify({ at }), {
+          expirationTtl: ttlUntil(at + sessionLifetimeMs),
+        }),
+      ),
   }
 }

@@ -55,5 +55,16 @@ export function userStore(db: D1Database) {
       )
       return row ? toUser(row) : null
     },
+
+    updatePasswordHash: (id: string, passwordHash: string) =>
+      guarded('d1', 'update password hash', () =>
+        db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(passwordHash, id).run(),
+      ),
+
+    /** Deletes the user; the sessions index follows through its foreign key (ON DELETE CASCADE). */
+    deleteUser: (id: string) =>
+      guarded('d1', 'delete user', () =>
+        db.prepare('DELETE FROM users WHERE id = ?').bind(id).run(),
+      ),
   }
 }

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
 import { KV_MIN_EXPIRATION_TTL_SECONDS } from '../../src/env'
 import { kvKeys } from '../../src/store/keys'
-import { sessionStore } from '../../src/store/sessions'
+import { endedByRevocation, sessionStore } from '../../src/store/sessions'
 
 const sessions = sessionStore(env.REFRESH_TOKENS)
 
@@ -59,5 +59,18 @@ describe('session store (KV)', () => {
     expect(await sessions.getSession(sessionId)).toEqual(record)
     await sessions.revokeFamily(sessionId)
     expect(await sessions.getSession(sessionId)).toBeNull()
+  })
+
+  it('marks every session of a user as ended before a time, with one record', async () => {
+    const userId = crypto.randomUUID()
+    expect(await sessions.getRevokedBefore(userId)).toBeNull()
+    const at = Date.now()
+    await sessions.putRevokedBefore(userId, at, 3_600_000)
+    expect(await sessions.getRevokedBefore(userId)).toBe(at)
+    const session = { userId, username: 'u', createdAt: at - 1, expiresAt: at + 60_000 }
+    expect(endedByRevocation(session, at)).toBe(true)
+    expect(endedByRevocation({ ...session, validFrom: at + 1 }, at)).toBe(false)
+    expect(endedByRevocation({ ...session, createdAt: at + 1 }, at)).toBe(false)
+    expect(endedByRevocation(session, null)).toBe(false)
   })
 })

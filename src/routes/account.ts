@@ -1,0 +1,124 @@
+// The signed-in user's own account: who am I, sessions, password change, account deletion.
+import { createRoute, z } from '@hono/zod-openapi'
+import { requireAuth } from '../auth/require-auth'
+import {
+  BODY_PROBLEMS,
+  bearerSecurity,
+  documentedRoutes,
+  jsonContent,
+  jsonRequest,
+  problems,
+} from '../http/openapi'
+import { checkRateLimit, clientIp } from '../http/rate-limit'
+import {
+  ChangePasswordBody,
+  DeleteAccountBody,
+  PublicUserSchema,
+  SessionIdParam,
+  SessionSchema,
+} from '../http/schemas'
+import { accountService, authService } from '../http/services'
+import { jsonOnly } from '../http/validate'
+
+const noStore = { 'Cache-Control': 'no-store' }
+const UNAUTHORIZED = { 401: 'invalid_token, with a WWW-Authenticate: Bearer challenge' }
+
+const me = createRoute({
+  method: 'get',
+  path: '/users/me',
+  summary: 'The caller',
+  tags: ['account'],
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  responses: { 200: jsonContent(PublicUserSchema, 'The caller'), ...problems(UNAUTHORIZED) },
+})
+
+const changePassword = createRoute({
+  method: 'post',
+  path: '/users/me/password',
+  summary: 'Change the password; every other session ends, this one stays signed in',
+  tags: ['account'],
+  security: bearerSecurity,
+  middleware: [requireAuth, jsonOnly] as const,
+  request: { body: jsonRequest(ChangePasswordBody) },
+  responses: {
+    204: { description: 'Changed' },
+    ...problems({
+      ...BODY_PROBLEMS,
+      401: 'invalid_token; or invalid_credentials: currentPassword is wrong, nothing changed',
+      429: 'rate_limited (shares the login limit)',
+    }),
+  },
+})
+
+const deleteAccount = createRoute({
+  method: 'delete',
+  path: '/users/me',
+  summary: 'Delete the account and every session; the username can be registered again',
+  tags: ['account'],
+  security: bearerSecurity,
+  middleware: [requireAuth, jsonOnly] as const,
+  request: { body: jsonRequest(DeleteAccountBody) },
+  responses: {
+    204: { description: 'Deleted' },
+    ...problems({
+      ...BODY_PROBLEMS,
+      401: 'invalid_token; or invalid_credentials: the password is wrong, nothing changed',
+      429: 'rate_limited (shares the login limit)',
+    }),
+  },
+})
+
+const listSessions = createRoute({
+  method: 'get',
+  path: '/sessions',
+  summary: "The caller's active sessions (one per login), most recently used first",
+  tags: ['account'],
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  responses: {
+    200: jsonContent(z.array(SessionSchema), 'Active sessions'),
+    ...problems(UNAUTHORIZED),
+  },
+})
+
+const endSession = createRoute({
+  method: 'delete',
+  path: '/sessions/{id}',
+  summary: "End one of the caller's sessions",
+  tags: ['account'],
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  request: { params: SessionIdParam },
+  responses: {
+    204: { description: 'Ended' },
+    ...problems({ ...UNAUTHORIZED, 404: "session_not_found: not one of the caller's sessions" }),
+  },
+})
+
+export const accountRoutes = documentedRoutes()
+  .openapi(me, async (c) => {
+    const user = await authService(c).whoami(c.get('user')!)
+    return c.json(user, 200, noStore)
+  })
+  .openapi(changePassword, async (c) => {
+    const caller = c.get('user')!
+    // Guessing the current password is a login attempt by another route: same budget.
+    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:${caller.username.toLowerCase()}`)
+    await accountService(c).changePassword(caller, c.req.valid('json'))
+    return c.body(null, 204)
+  })
+  .openapi(deleteAccount, async (c) => {
+    const caller = c.get('user')!
+    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:${caller.username.toLowerCase()}`)
+    await accountService(c).deleteAccount(caller, c.req.valid('json').password)
+    return c.body(null, 204)
+  })
+  .openapi(listSessions, async (c) => {
+    const sessions = await accountService(c).listSessions(c.get('user')!)
+    return c.json(sessions, 200, noStore)
+  })
+  .openapi(endSession, async (c) => {
+    await accountService(c).endSession(c.get('user')!, c.req.valid('param').id)
+    return c.body(null, 204)
+  })

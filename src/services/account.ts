@@ -1,0 +1,90 @@
+// What a signed-in user does with their own account: list and end sessions, change the password,
+// delete the account. Knows nothing of Hono or bindings.
+import type { AuthUser } from '../env'
+import { now } from '../clock'
+import { ApiError } from '../http/errors'
+import { log } from '../http/log'
+import { hashPassword, verifyPassword } from '../auth/passwords'
+import type { UserRecord } from '../store/users'
+import type { AuthDeps } from './auth'
+import { type SessionEnding, sessionEnding } from './session-ending'
+
+export type SessionView = {
+  id: string
+  createdAt: string
+  lastUsedAt: string
+  userAgent: string | null
+  country: string | null
+  /** The session of the access token that asked. */
+  current: boolean
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export class AccountService {
+  private readonly ending: SessionEnding
+
+  constructor(private readonly deps: AuthDeps) {
+    this.ending = sessionEnding(deps)
+  }
+
+  async listSessions(caller: AuthUser): Promise<SessionView[]> {
+    const entries = await this.deps.index.list(caller.id, now())
+    return entries.map((entry) => ({
+      id: entry.id,
+      createdAt: iso(entry.createdAt),
+      lastUsedAt: iso(entry.lastUsedAt),
+      userAgent: entry.userAgent,
+      country: entry.country,
+      current: entry.id === caller.sessionId,
+    }))
+  }
+
+  /** Ends one of the caller's own sessions. Anyone else's id is "not found", so ids cannot be probed. */
+  async endSession(caller: AuthUser, sessionId: string): Promise<void> {
+    const session = await this.deps.sessions.getSession(sessionId)
+    const alive = session?.userId === caller.id
+    if (alive) await this.deps.sessions.revokeFamily(sessionId)
+    // The index may still list a session whose KV record has already expired or gone.
+    const listed = await this.deps.index.remove(caller.id, sessionId)
+    if (!alive && !listed) throw new ApiError(404, 'session_not_found', 'You have no such session')
+    this.event('session_ended', { userId: caller.id, sessionId })
+  }
+
+  /** Re-hashes the password and ends every other session; the caller's own stays signed in. */
+  async changePassword(
+    caller: AuthUser,
+    { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
+  ): Promise<void> {
+    const cfg = await this.deps.config()
+    const user = await this.checkPassword(caller, currentPassword)
+    await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
+    await this.ending.endAll(user.id, cfg, caller.sessionId)
+    this.event('password_changed', { userId: user.id, sessionId: caller.sessionId })
+  }
+
+  /** Deletes the account and ends every session; the username is free again afterwards. */
+  async deleteAccount(caller: AuthUser, password: string): Promise<void> {
+    const cfg = await this.deps.config()
+    const user = await this.checkPassword(caller, password)
+    // Sessions first: if the delete then fails, the user is signed out but keeps the account.
+    await this.ending.endAll(user.id, cfg)
+    await this.deps.users.deleteUser(user.id)
+    this.event('account_deleted', { userId: user.id })
+  }
+
+  /** 401 invalid_credentials for a wrong password, with nothing changed. */
+  private async checkPassword(caller: AuthUser, password: string): Promise<UserRecord> {
+    const user = await this.deps.users.findUserById(caller.id)
+    if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      this.event('password_check_failed', { userId: user.id })
+      throw new ApiError(401, 'invalid_credentials', 'The password is incorrect')
+    }
+    return user
+  }
+
+  private event(name: string, fields: Record<string, unknown>): void {
+    log.info(name, { requestId: this.deps.requestId, ...fields })
+  }
+}
