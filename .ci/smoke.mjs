@@ -23,6 +23,14 @@ const EXPECTED = [
   ['OAuth refresh_token grant', 200],
   ['OAuth revocation', 200],
   ['OAuth refresh after revocation', 400],
+  ['Log in on a "laptop"', 200],
+  ['Log in on a "phone"', 200],
+  ['Who am I (the record itself', 200],
+  ['Where am I signed in', 200],
+  ["End the phone's session", 204],
+  ['Change the password', 204],
+  ['Log out everywhere', 204],
+  ['Delete the account', 204],
 ]
 
 const root = new URL('..', import.meta.url).pathname
