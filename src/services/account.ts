@@ -7,6 +7,7 @@ import { log } from '../http/log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'
+import { profileCache } from './profile-cache'
 import { type SessionEnding, sessionEnding } from './session-ending'
 
 export type SessionView = {
@@ -70,6 +71,7 @@ export class AccountService {
     // Sessions first: if the delete then fails, the user is signed out but keeps the account.
     await this.ending.endAll(user.id, cfg)
     await this.deps.users.deleteUser(user.id)
+    profileCache.forget(user.id)
     this.event('account_deleted', { userId: user.id })
   }
 

@@ -15,6 +15,7 @@ import type { SessionIndex } from '../store/session-index'
 import { type SessionStore, endedByRevocation } from '../store/sessions'
 import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
 import type { UserRecord, UserStore } from '../store/users'
+import { profileCache } from './profile-cache'
 import { type SessionEnding, sessionEnding, sessionLifetime } from './session-ending'
 
 export type Credentials = { username: string; password: string }
@@ -47,6 +48,8 @@ export type AuthDeps = {
   config: () => Promise<Config>
   requestId?: string
 }
+
+const minuteOf = (ms: number) => Math.floor(ms / 60_000)
 
 /** The longest a username is locked after repeated failed logins. */
 const MAX_LOGIN_LOCK_SECONDS = 15 * 60
@@ -189,8 +192,12 @@ export class AuthService {
           expiresAt: sessionExpiry(at, cfg),
         })
       }
-      // Last-used time for the sessions list: one row by key, after the response.
-      this.deps.defer(this.deps.index.touch(record.familyId, at, at + cfg.refreshTokenTtl * 1000))
+      // Last-used time for the sessions list, to the minute: at most one D1 write a minute per
+      // session (D1 has one writer), by key and after the response. The token being exchanged
+      // was issued at the previous use.
+      if (minuteOf(at) !== minuteOf(record.createdAt)) {
+        this.deps.defer(this.deps.index.touch(record.familyId, at, at + cfg.refreshTokenTtl * 1000))
+      }
     }
     this.event('token_refreshed', { userId: user.id, sessionId: user.sessionId })
     return this.pair(user, successor, cfg)
@@ -241,10 +248,16 @@ export class AuthService {
     this.event('logout', { userId: caller.id, sessionId: caller.sessionId, via: 'access_token' })
   }
 
+  /** The caller's public record, from the isolate's cache when it has it (see profile-cache.ts). */
   async whoami(caller: AuthUser): Promise<PublicUser> {
+    const at = now()
+    const cached = profileCache.get(caller.id, at)
+    if (cached) return cached
     const user = await this.deps.users.findUserById(caller.id)
     if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
-    return { id: user.id, username: user.username, createdAt: user.createdAt }
+    const profile = { id: user.id, username: user.username, createdAt: user.createdAt }
+    profileCache.set(profile, at, (await this.deps.config()).accessTokenTtl * 1000)
+    return profile
   }
 
   /**

@@ -81,10 +81,10 @@ describe('GET /sessions', () => {
     expect(ids).not.toContain(sessionIdOf(bob.tokens.accessToken))
   })
 
-  it('moves lastUsedAt forward when the session refreshes', async () => {
+  it('moves lastUsedAt forward when the session refreshes in a later minute', async () => {
     const { tokens } = await signedIn()
     const [before] = await sessionsOf(tokens.accessToken)
-    const clock = freezeTime(Date.now() + 5_000)
+    const clock = freezeTime(Date.now() + 61_000)
     const next = (await (await refresh(tokens.refreshToken)).json()) as TokenPair
     clock.restore()
     // The index is updated after the response (waitUntil), so give it a moment.
@@ -240,5 +240,23 @@ describe('DELETE /logout?scope=', () => {
     }
     expect([await works(first), await works(last)]).toEqual([false, false])
     expect(await sessionsOf(tokens.accessToken)).toHaveLength(1)
+  })
+
+  it('writes last use at most once a minute per session, so refresh adds no D1 write', async () => {
+    const clock = freezeTime(Date.UTC(2026, 10, 25, 12, 0, 1))
+    try {
+      const { tokens } = await signedIn()
+      const prepare = vi.spyOn(env.DB, 'prepare')
+      let token = tokens.refreshToken
+      for (let i = 0; i < 3; i++) {
+        clock.advance(5_000)
+        const res = await refresh(token)
+        token = ((await res.json()) as TokenPair).refreshToken
+      }
+      expect(prepare).not.toHaveBeenCalled()
+    } finally {
+      clock.restore()
+      vi.restoreAllMocks()
+    }
   })
 })
