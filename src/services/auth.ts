@@ -105,7 +105,9 @@ export class AuthService {
     if (needsRehash(user.passwordHash)) {
       // Older parameters: redo the hash now that the password is known, after the response.
       this.deps.defer(
-        hashPassword(password).then((hash) => this.deps.users.updatePasswordHash(user.id, hash)),
+        hashPassword(password).then((hash) =>
+          this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash),
+        ),
       )
     }
     return this.startSession(user, client, cfg)

@@ -56,9 +56,21 @@ export function userStore(db: D1Database) {
       return row ? toUser(row) : null
     },
 
-    updatePasswordHash: (id: string, passwordHash: string) =>
+    /**
+     * Replaces the hash; with `previous`, only if the stored hash is still that one, so a
+     * background upgrade cannot overwrite a password changed in the meantime.
+     */
+    updatePasswordHash: (id: string, passwordHash: string, previous?: string) =>
       guarded('d1', 'update password hash', () =>
-        db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(passwordHash, id).run(),
+        previous === undefined
+          ? db
+              .prepare('UPDATE users SET password_hash = ? WHERE id = ?')
+              .bind(passwordHash, id)
+              .run()
+          : db
+              .prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?')
+              .bind(passwordHash, id, previous)
+              .run(),
       ),
 
     /** Deletes the user; the sessions index follows through its foreign key (ON DELETE CASCADE). */

@@ -40,4 +40,24 @@ describe('user store (D1)', () => {
       users.createUser({ ...newUser(uniqueUsername()), id: null as unknown as string }),
     ).rejects.toThrow()
   })
+
+  it('replaces a password hash, and only if it is still the expected one when asked', async () => {
+    const user = newUser(uniqueUsername())
+    await users.createUser(user)
+    await users.updatePasswordHash(user.id, 'second')
+    expect((await users.findUserById(user.id))?.passwordHash).toBe('second')
+    // A background upgrade computed from an older hash must not undo a change made since.
+    await users.updatePasswordHash(user.id, 'upgraded', user.passwordHash)
+    expect((await users.findUserById(user.id))?.passwordHash).toBe('second')
+    await users.updatePasswordHash(user.id, 'third', 'second')
+    expect((await users.findUserById(user.id))?.passwordHash).toBe('third')
+  })
+
+  it('deletes a user, freeing the name', async () => {
+    const user = newUser(uniqueUsername())
+    await users.createUser(user)
+    await users.deleteUser(user.id)
+    expect(await users.findUserById(user.id)).toBeNull()
+    expect(await users.createUser({ ...user, id: crypto.randomUUID() })).toBe('created')
+  })
 })
