@@ -38,6 +38,13 @@ export async function checkRateLimit(c: Context<AppEnv>, limiter: Limiter, key: 
   }
 }
 
+/**
+ * The limit on password checks (login, password change, account deletion), per client and
+ * username, so one address cannot spray many accounts fast.
+ */
+export const checkLoginLimit = (c: Context<AppEnv>, username: string) =>
+  checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:${username.toLowerCase()}`)
+
 /** The same as middleware, for limits keyed on the client alone. */
 export const rateLimit = (limiter: Limiter, key: (c: Context<AppEnv>) => string) =>
   createMiddleware<AppEnv>(async (c, next) => {

@@ -9,7 +9,7 @@ import {
   jsonRequest,
   problems,
 } from '../http/openapi'
-import { checkRateLimit, clientIp } from '../http/rate-limit'
+import { checkLoginLimit } from '../http/rate-limit'
 import {
   ChangePasswordBody,
   DeleteAccountBody,
@@ -104,13 +104,13 @@ export const accountRoutes = documentedRoutes()
   .openapi(changePassword, async (c) => {
     const caller = c.get('user')!
     // Guessing the current password is a login attempt by another route: same budget.
-    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:${caller.username.toLowerCase()}`)
+    await checkLoginLimit(c, caller.username)
     await accountService(c).changePassword(caller, c.req.valid('json'))
     return c.body(null, 204)
   })
   .openapi(deleteAccount, async (c) => {
     const caller = c.get('user')!
-    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:${caller.username.toLowerCase()}`)
+    await checkLoginLimit(c, caller.username)
     await accountService(c).deleteAccount(caller, c.req.valid('json').password)
     return c.body(null, 204)
   })

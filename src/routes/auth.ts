@@ -7,7 +7,7 @@ import {
   jsonRequest,
   problems,
 } from '../http/openapi'
-import { checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
+import { checkLoginLimit, clientIp, rateLimit } from '../http/rate-limit'
 import {
   Credentials,
   LogoutQuery,
@@ -90,9 +90,7 @@ export const authRoutes = documentedRoutes()
   })
   .openapi(login, async (c) => {
     const credentials = c.req.valid('json')
-    // Limited per client and username, so one address cannot spray many accounts fast.
-    const key = `${clientIp(c)}:${credentials.username.toLowerCase()}`
-    await checkRateLimit(c, 'LOGIN_LIMITER', key)
+    await checkLoginLimit(c, credentials.username)
     const tokens = await authService(c).login(credentials, clientOf(c))
     return c.json(tokens, 200, noStore)
   })

@@ -62,6 +62,23 @@ describe('rate limits (Workers Rate Limiting binding)', () => {
       expect((await login(`${net}1`, other.username)).status).toBe(200)
     }))
 
+  it('count password changes and account deletions against the same login budget', () =>
+    inOneWindow(async (net) => {
+      const { username } = await registerUser()
+      const first = await login(`${net}1`, username)
+      const { accessToken } = (await first.json()) as { accessToken: string }
+      for (let i = 0; i < 9; i++) expect((await login(`${net}1`, username)).status).toBe(200)
+      const auth = { Authorization: `Bearer ${accessToken}` }
+      const change = jsonInit(
+        'POST',
+        { currentPassword: 'guess-number-1', newPassword: PASSWORD },
+        auth,
+      )
+      await expectLimited(await call('/users/me/password', from(`${net}1`, change)))
+      const remove = jsonInit('DELETE', { password: 'guess-number-2' }, auth)
+      await expectLimited(await call('/users/me', from(`${net}1`, remove)))
+    }))
+
   it('limit /register per client IP: 10 a minute, then 429 before the body is read', () =>
     inOneWindow(async (net) => {
       for (let i = 0; i < 10; i++) expect((await register(`${net}1`)).status).toBe(201)
