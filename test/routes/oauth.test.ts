@@ -5,6 +5,7 @@ import {
   ORIGIN,
   bearer,
   call,
+  callWithEnv,
   captureLogs,
   expectProblem,
   freezeTime,
@@ -212,5 +213,45 @@ describe('standard clients against the worker', () => {
     const err = await oauth.processRefreshTokenResponse(as, client, again).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(oauth.ResponseBodyError)
     expect((err as oauth.ResponseBodyError).error).toBe('invalid_grant')
+  })
+})
+
+describe('OAuth errors for failures on the server side', () => {
+  const grant = (token: string) => form({ grant_type: 'refresh_token', refresh_token: token })
+
+  it('answers 429 temporarily_unavailable with Retry-After when rate limited', async () => {
+    const { tokens } = await signedIn()
+    const limiter = { limit: async () => ({ success: false }) }
+    const res = await callWithEnv(
+      { TOKEN_LIMITER: limiter },
+      '/oauth/token',
+      grant(tokens.refreshToken),
+    )
+    await expectOAuthError(res, 429, 'temporarily_unavailable')
+    expect(res.headers.get('retry-after')).toBe('60')
+  })
+
+  it('answers 503 temporarily_unavailable when KV fails, and issues nothing', async () => {
+    const { tokens } = await signedIn()
+    const kv = { get: () => Promise.reject(new Error('KV down')) } as unknown as KVNamespace
+    captureLogs()
+    const res = await callWithEnv(
+      { REFRESH_TOKENS: kv },
+      '/oauth/token',
+      grant(tokens.refreshToken),
+    )
+    await expectOAuthError(res, 503, 'temporarily_unavailable')
+    expect((await refresh(tokens.refreshToken)).status).toBe(200) // the token was not spent
+  })
+
+  it('answers 500 server_error when the signing keys are missing', async () => {
+    const { tokens } = await signedIn()
+    captureLogs()
+    const res = await callWithEnv(
+      { JWT_PRIVATE_KEYS: undefined },
+      '/oauth/token',
+      grant(tokens.refreshToken),
+    )
+    await expectOAuthError(res, 500, 'server_error')
   })
 })
