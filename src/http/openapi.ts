@@ -10,7 +10,8 @@ export const documentedRoutes = () =>
   new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new ApiError(400, 'validation_failed', 'The request body is invalid', {
+        const part = result.target === 'json' || result.target === 'form' ? 'body' : result.target
+        throw new ApiError(400, 'validation_failed', `The request ${part} is invalid`, {
           errors: fieldErrors(result.error),
         })
       }

@@ -193,7 +193,15 @@ describe('DELETE /logout?scope=', () => {
 
   it('refuses an unknown scope', async () => {
     const { a } = await threeSessions()
-    await expectProblem(await logout(a.refreshToken, 'everyone'), 400, 'validation_failed')
+    const body = await expectProblem(
+      await logout(a.refreshToken, 'everyone'),
+      400,
+      'validation_failed',
+    )
+    expect(body).toMatchObject({
+      detail: 'The request query is invalid',
+      errors: [{ field: 'scope', message: 'must be local, others or global' }],
+    })
     expect(await works(a)).toBe(true)
   })
 
