@@ -1,13 +1,12 @@
 // The Hono app: middleware order, routes, and the one error renderer.
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
-import type { AppEnv } from './env'
 import { corsForAllowedOrigins } from './http/cors'
 import { ApiError, notFound, onError } from './http/errors'
 import { requestLog } from './http/log'
-import { jsonContent, serveDocs } from './http/openapi'
+import { createRoute, documentedRoutes, jsonContent, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
 import { oauthRoutes } from './routes/oauth'
@@ -25,7 +24,7 @@ const health = createRoute({
   responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive') },
 })
 
-export const app = new OpenAPIHono<AppEnv>()
+export const app = documentedRoutes()
 
 app
   .use(requestId())

@@ -1,6 +1,6 @@
 // The bodies the API accepts and returns. Request bodies are strict: unknown keys, `__proto__`
 // included, are refused. The same schemas validate requests and describe them in /openapi.json.
-import { z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -20,7 +20,7 @@ const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/
 export const Username = z
   .string({ error: 'must be a string' })
   .max(RAW_INPUT_MAX, 'must be 3 to 32 characters: letters, digits, _ . -')
-  .openapi({
+  .meta({
     description:
       '3 to 32 characters of A-Z a-z 0-9 _ . - after NFKC normalisation; unique regardless of case',
     example: 'alice',
@@ -33,7 +33,7 @@ const passwordRule = `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} c
 export const Password = z
   .string({ error: 'must be a string' })
   .max(RAW_INPUT_MAX, passwordRule)
-  .openapi({
+  .meta({
     description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters after NFKC normalisation`,
     example: 'correct horse battery staple',
   })
@@ -45,7 +45,7 @@ export const Password = z
 
 export const Credentials = z
   .strictObject({ username: Username, password: Password })
-  .openapi('Credentials')
+  .meta({ id: 'Credentials' })
 
 /** The seed's `{token}` body for /token and /logout. Any string; the service judges its shape. */
 export const RefreshTokenBody = z
@@ -54,24 +54,24 @@ export const RefreshTokenBody = z
       .string({ error: 'must be a string' })
       .min(1, 'must not be empty')
       .max(1024, 'is too long')
-      .openapi({ description: 'A refresh token from /login or /token' }),
+      .meta({ description: 'A refresh token from /login or /token' }),
   })
-  .openapi('RefreshTokenRequest')
+  .meta({ id: 'RefreshTokenRequest' })
 
 export const ChangePasswordBody = z
   .strictObject({ currentPassword: Password, newPassword: Password })
-  .openapi('ChangePasswordRequest')
+  .meta({ id: 'ChangePasswordRequest' })
 
 export const DeleteAccountBody = z
   .strictObject({ password: Password })
-  .openapi('DeleteAccountRequest')
+  .meta({ id: 'DeleteAccountRequest' })
 
 /** `?scope=` on logout, as Supabase spells it. */
 export const LogoutQuery = z.object({
   scope: z
     .enum(['local', 'others', 'global'], { error: 'must be local, others or global' })
     .optional()
-    .openapi({
+    .meta({
       description:
         'local (default): this session; others: every other session of the user; global: all of them',
     }),
@@ -81,7 +81,7 @@ export const SessionIdParam = z.object({
   id: z
     .string()
     .max(64)
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'a0b1c2d3-…' }),
+    .meta({ param: { name: 'id', in: 'path' }, example: 'a0b1c2d3-…' }),
 })
 
 // Response shapes, for the OpenAPI document only: responses are built by the service, not parsed.
@@ -92,27 +92,27 @@ export const PublicUserSchema = z
     username: z.string(),
     createdAt: z.string().datetime(),
   })
-  .openapi('User')
+  .meta({ id: 'User' })
 
 export const TokenPairSchema = z
   .object({
-    accessToken: z.string().openapi({ description: 'JWT; send as `Authorization: Bearer`' }),
-    refreshToken: z.string().openapi({ description: 'Opaque; single use, rotates on refresh' }),
+    accessToken: z.string().meta({ description: 'JWT; send as `Authorization: Bearer`' }),
+    refreshToken: z.string().meta({ description: 'Opaque; single use, rotates on refresh' }),
     tokenType: z.literal('Bearer'),
-    expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
+    expiresIn: z.number().int().meta({ description: 'Access token lifetime in seconds' }),
   })
-  .openapi('TokenPair')
+  .meta({ id: 'TokenPair' })
 
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z
   .object({
-    grant_type: z.string().optional().openapi({ example: 'refresh_token' }),
+    grant_type: z.string().optional().meta({ example: 'refresh_token' }),
     refresh_token: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
     client_id: z.string().max(256).optional(),
-    client_secret: z.string().optional().openapi({ description: 'Refused: public clients only' }),
+    client_secret: z.string().optional().meta({ description: 'Refused: public clients only' }),
     scope: z.string().max(1024).optional(),
   })
-  .openapi('OAuthTokenRequest')
+  .meta({ id: 'OAuthTokenRequest' })
 
 /** RFC 7009 §2.1 revocation request. */
 export const OAuthRevokeForm = z
@@ -122,7 +122,7 @@ export const OAuthRevokeForm = z
     client_id: z.string().max(256).optional(),
     client_secret: z.string().optional(),
   })
-  .openapi('OAuthRevokeRequest')
+  .meta({ id: 'OAuthRevokeRequest' })
 
 export const OAuthTokenResponse = z
   .object({
@@ -131,7 +131,7 @@ export const OAuthTokenResponse = z
     expires_in: z.number().int(),
     refresh_token: z.string(),
   })
-  .openapi('OAuthTokenResponse')
+  .meta({ id: 'OAuthTokenResponse' })
 
 export const SessionSchema = z
   .object({
@@ -139,10 +139,7 @@ export const SessionSchema = z
     createdAt: z.string().datetime(),
     lastUsedAt: z.string().datetime(),
     userAgent: z.string().nullable(),
-    country: z
-      .string()
-      .nullable()
-      .openapi({ description: 'ISO 3166 code, when Cloudflare knows it' }),
-    current: z.boolean().openapi({ description: 'The session of the access token that asked' }),
+    country: z.string().nullable().meta({ description: 'ISO 3166 code, when Cloudflare knows it' }),
+    current: z.boolean().meta({ description: 'The session of the access token that asked' }),
   })
-  .openapi('Session')
+  .meta({ id: 'Session' })

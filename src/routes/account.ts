@@ -1,9 +1,10 @@
 // The signed-in user's own account: who am I, sessions, password change, account deletion.
-import { createRoute, z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
 import {
   BODY_PROBLEMS,
   bearerSecurity,
+  createRoute,
   documentedRoutes,
   jsonContent,
   jsonRequest,

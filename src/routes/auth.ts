@@ -1,7 +1,7 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
-import { createRoute } from '@hono/zod-openapi'
 import {
   BODY_PROBLEMS,
+  createRoute,
   documentedRoutes,
   jsonContent,
   jsonRequest,

@@ -1,11 +1,10 @@
 // OAuth 2.0 wire formats over the same flows as /token and /logout: the refresh_token grant
 // (RFC 6749 §6) and token revocation (RFC 7009). Login stays at POST /login: RFC 9700 §2.4 rules
 // out the password grant.
-import { createRoute } from '@hono/zod-openapi'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError } from '../http/errors'
-import { OAuthErrorSchema, documentedRoutes, jsonContent } from '../http/openapi'
+import { OAuthErrorSchema, createRoute, documentedRoutes, jsonContent } from '../http/openapi'
 import { clientIp, rateLimit } from '../http/rate-limit'
 import { OAuthRevokeForm, OAuthTokenForm, OAuthTokenResponse } from '../http/schemas'
 import { authService } from '../http/services'

@@ -1,7 +1,13 @@
 // The seed's GET /users: the caller's own record, in an array as the seed returned it.
-import { createRoute, z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
-import { bearerSecurity, documentedRoutes, jsonContent, problems } from '../http/openapi'
+import {
+  bearerSecurity,
+  createRoute,
+  documentedRoutes,
+  jsonContent,
+  problems,
+} from '../http/openapi'
 import { PublicUserSchema } from '../http/schemas'
 import { authService } from '../http/services'
 

@@ -1,10 +1,10 @@
 // Discovery documents: the public signing keys (RFC 7517) and the authorization server metadata
 // (RFC 8414), so other services and OAuth libraries need no configuration beyond the URL.
-import { createRoute, z } from '@hono/zod-openapi'
+import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
 import { loadConfig } from '../env'
-import { documentedRoutes, jsonContent } from '../http/openapi'
+import { createRoute, documentedRoutes, jsonContent } from '../http/openapi'
 
 /** Verifiers cache the key set this long; a new key is published at least this long before it signs. */
 export const JWKS_MAX_AGE_SECONDS = 300
@@ -28,7 +28,7 @@ const JwksSchema = z
       }),
     ),
   })
-  .openapi('JWKS')
+  .meta({ id: 'JWKS' })
 
 const MetadataSchema = z
   .object({
@@ -42,7 +42,7 @@ const MetadataSchema = z
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     service_documentation: z.string().url(),
   })
-  .openapi('AuthorizationServerMetadata')
+  .meta({ id: 'AuthorizationServerMetadata' })
 
 const jwks = createRoute({
   method: 'get',
