@@ -183,6 +183,10 @@ export function allowedOrigins(env: Bindings): string[] {
   return origins
 }
 
+/** loadConfig for a request, whose origin stands in for an unset JWT_ISSUER. */
+export const requestConfig = (c: { env: Bindings; req: { url: string } }): Config =>
+  loadConfig(c.env, new URL(c.req.url).origin)
+
 /** Config before the request is known: the issuer may still be "the request's origin". */
 type ParsedConfig = Omit<Config, 'issuer'> & { issuer: string | null }
 

@@ -1,6 +1,6 @@
 // Bearer middleware: turns `Authorization: Bearer <access token>` into `c.get('user')`, or a 401.
 import { createMiddleware } from 'hono/factory'
-import { type AppEnv, loadConfig } from '../env'
+import { type AppEnv, requestConfig } from '../env'
 import { ApiError } from '../http/errors'
 import { verifyAccessToken } from './access-tokens'
 
@@ -12,7 +12,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!header) {
     throw new ApiError(401, 'invalid_token', 'An access token is required', { challenge: 'bare' })
   }
-  const cfg = loadConfig(c.env, new URL(c.req.url).origin)
+  const cfg = requestConfig(c)
   const match = BEARER.exec(header)
   if (!match?.[1]) {
     throw new ApiError(401, 'invalid_token', 'The Authorization header must be Bearer <token>')

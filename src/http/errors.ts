@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppEnv } from '../env'
 import { ConfigError } from '../env'
 import { StorageError } from '../store/errors'
+import { NO_STORE, OAUTH_NO_STORE } from './headers'
 import { log, scrub } from './log'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
@@ -54,7 +55,7 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
   }
   const headers: Record<string, string> = {
     'Content-Type': 'application/problem+json',
-    'Cache-Control': 'no-store',
+    ...NO_STORE,
   }
   if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
   if (err.status === 401) {
@@ -83,7 +84,7 @@ export function oauthError(c: Context<AppEnv>, err: ApiError): Response {
   const [status, error] =
     OAUTH_ERRORS[err.code] ??
     (err.status >= 500 ? [err.status, 'server_error'] : [400, 'invalid_request'])
-  const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
+  const headers: Record<string, string> = { ...OAUTH_NO_STORE }
   if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
   // RFC 6749 §5.2: a failed client authentication names the scheme the client should use.
   if (status === 401) headers['WWW-Authenticate'] = `Basic realm="${AUTH_REALM}"`

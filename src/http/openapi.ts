@@ -147,11 +147,22 @@ export const jsonRequest = <S extends z.ZodType>(schema: S) => ({
   content: { 'application/json': { schema } },
 })
 
+/** The same for an `application/x-www-form-urlencoded` body, as OAuth endpoints take. */
+export const formRequest = <S extends z.ZodType>(schema: S) => ({
+  required: true,
+  content: { 'application/x-www-form-urlencoded': { schema } },
+})
+
 /** What any route with a JSON body may answer about the body itself. */
 export const BODY_PROBLEMS = {
   400: 'validation_failed or invalid_json',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+}
+
+/** What any route behind requireAuth may answer about the access token. */
+export const BEARER_PROBLEMS = {
+  401: 'invalid_token, with a WWW-Authenticate: Bearer challenge',
 }
 
 export const bearerSecurity: RouteConfig['security'] = [{ bearerAuth: [] }]

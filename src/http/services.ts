@@ -1,7 +1,7 @@
 // Builds the services a request needs from the worker's bindings.
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
-import { type AppEnv, loadConfig } from '../env'
+import { type AppEnv, requestConfig } from '../env'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService, type Client } from '../services/auth'
 import { loginFailureStore } from '../store/login-failures'
@@ -31,7 +31,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
         ),
       ),
     config: async () => {
-      const cfg = loadConfig(c.env, new URL(c.req.url).origin)
+      const cfg = requestConfig(c)
       await ensureSigningKeys(cfg)
       return cfg
     },

@@ -2,6 +2,7 @@
 import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
 import {
+  BEARER_PROBLEMS,
   BODY_PROBLEMS,
   bearerSecurity,
   createRoute,
@@ -10,6 +11,7 @@ import {
   jsonRequest,
   problems,
 } from '../http/openapi'
+import { NO_STORE } from '../http/headers'
 import { checkLoginLimit } from '../http/rate-limit'
 import {
   ChangePasswordBody,
@@ -21,9 +23,6 @@ import {
 import { accountService, authService } from '../http/services'
 import { jsonOnly } from '../http/validate'
 
-const noStore = { 'Cache-Control': 'no-store' }
-const UNAUTHORIZED = { 401: 'invalid_token, with a WWW-Authenticate: Bearer challenge' }
-
 const me = createRoute({
   method: 'get',
   path: '/users/me',
@@ -31,7 +30,7 @@ const me = createRoute({
   tags: ['account'],
   security: bearerSecurity,
   middleware: [requireAuth] as const,
-  responses: { 200: jsonContent(PublicUserSchema, 'The caller'), ...problems(UNAUTHORIZED) },
+  responses: { 200: jsonContent(PublicUserSchema, 'The caller'), ...problems(BEARER_PROBLEMS) },
 })
 
 const changePassword = createRoute({
@@ -79,7 +78,7 @@ const listSessions = createRoute({
   middleware: [requireAuth] as const,
   responses: {
     200: jsonContent(z.array(SessionSchema), 'Active sessions'),
-    ...problems(UNAUTHORIZED),
+    ...problems(BEARER_PROBLEMS),
   },
 })
 
@@ -93,14 +92,14 @@ const endSession = createRoute({
   request: { params: SessionIdParam },
   responses: {
     204: { description: 'Ended' },
-    ...problems({ ...UNAUTHORIZED, 404: "session_not_found: not one of the caller's sessions" }),
+    ...problems({ ...BEARER_PROBLEMS, 404: "session_not_found: not one of the caller's sessions" }),
   },
 })
 
 export const accountRoutes = documentedRoutes()
   .openapi(me, async (c) => {
     const user = await authService(c).whoami(c.get('user')!)
-    return c.json(user, 200, noStore)
+    return c.json(user, 200, NO_STORE)
   })
   .openapi(changePassword, async (c) => {
     const caller = c.get('user')!
@@ -117,7 +116,7 @@ export const accountRoutes = documentedRoutes()
   })
   .openapi(listSessions, async (c) => {
     const sessions = await accountService(c).listSessions(c.get('user')!)
-    return c.json(sessions, 200, noStore)
+    return c.json(sessions, 200, NO_STORE)
   })
   .openapi(endSession, async (c) => {
     await accountService(c).endSession(c.get('user')!, c.req.valid('param').id)

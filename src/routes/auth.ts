@@ -1,4 +1,7 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
+import type { RouteHandler } from '@hono/zod-openapi'
+import type { AppEnv } from '../env'
+import { NO_STORE } from '../http/headers'
 import {
   BODY_PROBLEMS,
   createRoute,
@@ -17,8 +20,6 @@ import {
 } from '../http/schemas'
 import { authService, clientOf } from '../http/services'
 import { jsonOnly } from '../http/validate'
-
-const noStore = { 'Cache-Control': 'no-store' }
 
 const register = createRoute({
   method: 'post',
@@ -83,6 +84,12 @@ const logout = (method: 'delete' | 'post') =>
     responses: { 204: { description: 'Signed out' }, ...problems(BODY_PROBLEMS) },
   })
 
+/** DELETE /logout is the seed's; POST /logout is the same for clients that cannot send DELETE. */
+const endSession: RouteHandler<ReturnType<typeof logout>, AppEnv> = async (c) => {
+  await authService(c).logout(c.req.valid('json').token, c.req.valid('query').scope)
+  return c.body(null, 204)
+}
+
 export const authRoutes = documentedRoutes()
   .openapi(register, async (c) => {
     const user = await authService(c).register(c.req.valid('json'))
@@ -92,17 +99,11 @@ export const authRoutes = documentedRoutes()
     const credentials = c.req.valid('json')
     await checkLoginLimit(c, credentials.username)
     const tokens = await authService(c).login(credentials, clientOf(c))
-    return c.json(tokens, 200, noStore)
+    return c.json(tokens, 200, NO_STORE)
   })
   .openapi(refresh, async (c) => {
     const tokens = await authService(c).refresh(c.req.valid('json').token)
-    return c.json(tokens, 200, noStore)
+    return c.json(tokens, 200, NO_STORE)
   })
-  .openapi(logout('delete'), async (c) => {
-    await authService(c).logout(c.req.valid('json').token, c.req.valid('query').scope)
-    return c.body(null, 204)
-  })
-  .openapi(logout('post'), async (c) => {
-    await authService(c).logout(c.req.valid('json').token, c.req.valid('query').scope)
-    return c.body(null, 204)
-  })
+  .openapi(logout('delete'), endSession)
+  .openapi(logout('post'), endSession)

@@ -4,7 +4,14 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError } from '../http/errors'
-import { OAuthErrorSchema, createRoute, documentedRoutes, jsonContent } from '../http/openapi'
+import { OAUTH_NO_STORE } from '../http/headers'
+import {
+  OAuthErrorSchema,
+  createRoute,
+  documentedRoutes,
+  formRequest,
+  jsonContent,
+} from '../http/openapi'
 import { clientIp, rateLimit } from '../http/rate-limit'
 import { OAuthRevokeForm, OAuthTokenForm, OAuthTokenResponse } from '../http/schemas'
 import { authService } from '../http/services'
@@ -14,8 +21,6 @@ const oauthErrors = createMiddleware<AppEnv>(async (c, next) => {
   c.set('errorFormat', 'oauth')
   await next()
 })
-
-const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' }
 
 // RFC 6749 §3.2: a parameter sent without a value is treated as omitted.
 function required(value: string | undefined, name: string): string {
@@ -42,18 +47,13 @@ const oauthFailures = (described: Record<number, string>) =>
     ]),
   )
 
-const form = <S extends typeof OAuthTokenForm | typeof OAuthRevokeForm>(schema: S) => ({
-  required: true,
-  content: { 'application/x-www-form-urlencoded': { schema } },
-})
-
 const token = createRoute({
   method: 'post',
   path: '/oauth/token',
   summary: 'OAuth 2.0 token endpoint: the refresh_token grant only',
   tags: ['oauth'],
   middleware: [oauthErrors, rateLimit('TOKEN_LIMITER', clientIp)] as const,
-  request: { body: form(OAuthTokenForm) },
+  request: { body: formRequest(OAuthTokenForm) },
   responses: {
     200: jsonContent(OAuthTokenResponse, 'A new access token and the rotated refresh token'),
     ...oauthFailures({
@@ -70,7 +70,7 @@ const revoke = createRoute({
   summary: 'OAuth 2.0 token revocation (RFC 7009): ends the session of either token',
   tags: ['oauth'],
   middleware: [oauthErrors, rateLimit('TOKEN_LIMITER', clientIp)] as const,
-  request: { body: form(OAuthRevokeForm) },
+  request: { body: formRequest(OAuthRevokeForm) },
   responses: {
     200: { description: 'Revoked, or the token was already invalid' },
     ...oauthFailures({
@@ -99,12 +99,12 @@ export const oauthRoutes = documentedRoutes()
       expires_in: tokens.expiresIn,
       refresh_token: tokens.refreshToken,
     }
-    return c.json(body, 200, noStore)
+    return c.json(body, 200, OAUTH_NO_STORE)
   })
   .openapi(revoke, async (c) => {
     const params = c.req.valid('form')
     refuseClientSecrets(params.client_secret, c.req.header('authorization'))
     // token_type_hint may be anything (RFC 7009 §2.1); the token's shape says what it is.
     await authService(c).revoke(required(params.token, 'token'))
-    return c.body(null, 200, noStore)
+    return c.body(null, 200, OAUTH_NO_STORE)
   })

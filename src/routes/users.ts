@@ -1,7 +1,9 @@
 // The seed's GET /users: the caller's own record, in an array as the seed returned it.
 import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
+import { NO_STORE } from '../http/headers'
 import {
+  BEARER_PROBLEMS,
   bearerSecurity,
   createRoute,
   documentedRoutes,
@@ -20,11 +22,11 @@ const listUsers = createRoute({
   middleware: [requireAuth] as const,
   responses: {
     200: jsonContent(z.array(PublicUserSchema), 'The caller'),
-    ...problems({ 401: 'invalid_token, with a WWW-Authenticate: Bearer challenge' }),
+    ...problems(BEARER_PROBLEMS),
   },
 })
 
 export const userRoutes = documentedRoutes().openapi(listUsers, async (c) => {
   const user = await authService(c).whoami(c.get('user')!)
-  return c.json([user], 200, { 'Cache-Control': 'no-store' })
+  return c.json([user], 200, NO_STORE)
 })

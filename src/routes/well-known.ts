@@ -3,7 +3,7 @@
 import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
-import { loadConfig } from '../env'
+import { requestConfig } from '../env'
 import { createRoute, documentedRoutes, jsonContent } from '../http/openapi'
 
 /** Verifiers cache the key set this long; a new key is published at least this long before it signs. */
@@ -64,12 +64,11 @@ const metadata = createRoute({
 
 export const wellKnownRoutes = documentedRoutes()
   .openapi(jwks, async (c) => {
-    const cfg = loadConfig(c.env, new URL(c.req.url).origin)
-    return c.json({ keys: await publicSigningKeys(cfg) }, 200, cacheable)
+    return c.json({ keys: await publicSigningKeys(requestConfig(c)) }, 200, cacheable)
   })
   .openapi(metadata, (c) => {
     const origin = new URL(c.req.url).origin
-    const cfg = loadConfig(c.env, origin)
+    const cfg = requestConfig(c)
     const url = (path: string) => new URL(path, origin).href
     return c.json(
       {

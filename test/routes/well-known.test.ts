@@ -11,6 +11,7 @@ import {
   callWithEnv,
   freezeTime,
   jsonInit,
+  registerUser,
   serverSigningKey,
   signedIn,
   uniqueUsername,
@@ -83,6 +84,17 @@ describe('the issuer', () => {
     const fixed = { JWT_ISSUER: 'https://auth.example.com' }
     const res = await callWithEnv(fixed, '/.well-known/oauth-authorization-server')
     expect(((await res.json()) as { issuer: string }).issuer).toBe('https://auth.example.com')
+    const { username } = await registerUser()
+    const login = await callWithEnv(
+      fixed,
+      '/login',
+      jsonInit('POST', { username, password: PASSWORD }),
+    )
+    const { accessToken } = (await login.json()) as { accessToken: string }
+    expect(decodeJwt(accessToken).iss).toBe('https://auth.example.com')
+    // Tokens name their issuer, so one minted for another issuer is refused here.
+    expect((await call('/users', bearer(accessToken))).status).toBe(401)
+    expect((await callWithEnv(fixed, '/users', bearer(accessToken))).status).toBe(200)
   })
 })
 
