@@ -36,7 +36,10 @@ export type AppEnv = {
 
 export type Config = {
   accessTokenTtl: number
+  /** Seconds a session may go unused: each refresh token's lifetime. */
   refreshTokenTtl: number
+  /** Seconds a session may last from sign-in, however active: the absolute limit. */
+  sessionMaxAge: number
   refreshReuseWindow: number
   /** Seconds of clock skew tolerated on `exp` and `nbf`. */
   jwtLeeway: number
@@ -60,6 +63,7 @@ export const KV_MIN_EXPIRATION_TTL_SECONDS = 60
 const DEFAULTS = {
   ACCESS_TOKEN_TTL: 20,
   REFRESH_TOKEN_TTL: 14 * 24 * 3600,
+  SESSION_MAX_AGE: 30 * 24 * 3600,
   REFRESH_REUSE_WINDOW: 10,
   JWT_LEEWAY: 0,
   LOGIN_MAX_FAILURES: 5,
@@ -83,6 +87,23 @@ function integer(env: Bindings, name: keyof typeof DEFAULTS, min: number, max: n
   const value = typeof raw === 'number' ? raw : Number(raw)
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+const YEAR = 365 * 24 * 3600
+
+/**
+ * SESSION_MAX_AGE: never below REFRESH_TOKEN_TTL, which would make the idle limit meaningless.
+ * Unset, it is 30 days, or REFRESH_TOKEN_TTL when that is longer.
+ */
+function sessionMaxAge(env: Bindings, refreshTokenTtl: number): number {
+  if (env.SESSION_MAX_AGE === undefined || env.SESSION_MAX_AGE === '') {
+    return Math.max(DEFAULTS.SESSION_MAX_AGE, refreshTokenTtl)
+  }
+  const value = integer(env, 'SESSION_MAX_AGE', KV_MIN_EXPIRATION_TTL_SECONDS, 2 * YEAR)
+  if (value < refreshTokenTtl) {
+    throw new ConfigError('SESSION_MAX_AGE', 'must not be below REFRESH_TOKEN_TTL')
   }
   return value
 }
@@ -196,14 +217,11 @@ function parse(env: Bindings): ParsedConfig {
   if (keys.alg === 'HS256' && keys.secret === refreshTokenSecret) {
     throw new ConfigError('REFRESH_TOKEN_SECRET', 'must differ from ACCESS_TOKEN_SECRET')
   }
+  const refreshTokenTtl = integer(env, 'REFRESH_TOKEN_TTL', KV_MIN_EXPIRATION_TTL_SECONDS, YEAR)
   return {
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', 1, 3600),
-    refreshTokenTtl: integer(
-      env,
-      'REFRESH_TOKEN_TTL',
-      KV_MIN_EXPIRATION_TTL_SECONDS,
-      365 * 24 * 3600,
-    ),
+    refreshTokenTtl,
+    sessionMaxAge: sessionMaxAge(env, refreshTokenTtl),
     refreshReuseWindow: integer(env, 'REFRESH_REUSE_WINDOW', 0, 60),
     jwtLeeway: integer(env, 'JWT_LEEWAY', 0, 30),
     rateLimits: rateLimitsEnabled(env),

@@ -114,6 +114,7 @@ export function captureLogs(): string[] {
 export const unitConfig = (signing: Signing, overrides: Partial<Config> = {}): Config => ({
   accessTokenTtl: 20,
   refreshTokenTtl: 1209600,
+  sessionMaxAge: 2592000,
   refreshReuseWindow: 10,
   jwtLeeway: 0,
   rateLimits: true,

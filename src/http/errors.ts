@@ -73,6 +73,7 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
  */
 const OAUTH_ERRORS: Record<string, [ContentfulStatusCode, string]> = {
   invalid_refresh_token: [400, 'invalid_grant'],
+  refresh_token_reused: [400, 'invalid_grant'],
   unsupported_grant_type: [400, 'unsupported_grant_type'],
   invalid_client: [401, 'invalid_client'],
   rate_limited: [429, 'temporarily_unavailable'],

@@ -9,11 +9,25 @@ type Fields = Record<string, unknown>
 // Field names whose values are never written, whatever a caller passes by mistake.
 const SECRET_FIELD = /pass|secret|token|authorization|hash|cookie/i
 
-// JWTs and long base64url runs (refresh tokens, signatures) inside free text, such as error messages.
+// JWTs and long base64url runs (refresh tokens, signatures) inside free text, such as error
+// messages and request paths. A whole UUID (a user or session id) is not a secret and is kept.
 const SECRET_TEXT = /eyJ[\w-]*\.[\w-]*\.?[\w-]*|[\w-]{32,}/g
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Replaces anything that looks like a token inside free text. */
-export const scrub = (text: string): string => text.replace(SECRET_TEXT, '[redacted]')
+export const scrub = (text: string): string =>
+  text.replace(SECRET_TEXT, (match) => (UUID.test(match) ? match : '[redacted]'))
+
+/** A request path as logged: percent-decoded first, so encoding a token does not hide it. */
+function scrubPath(path: string): string {
+  let decoded = path
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // Malformed escapes: scrub the raw path.
+  }
+  return scrub(decoded)
+}
 
 function write(level: Level, event: string, fields: Fields): void {
   const line: Fields = { ts: new Date(now()).toISOString(), level, event }
@@ -40,7 +54,7 @@ function limitsOff(env: AppEnv['Bindings']): boolean {
 }
 
 /**
- * One `request` line per request: method, path (never the query), status, duration, user.
+ * One `request` line per request: method, path (scrubbed; never the query), status, duration, user.
  * With RATE_LIMITS off, every line is a warning that says so, so it cannot go unnoticed.
  */
 export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -52,7 +66,7 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   write(level, 'request', {
     requestId: c.get('requestId'),
     method: c.req.method,
-    path: c.req.path,
+    path: scrubPath(c.req.path),
     status,
     durationMs: now() - started,
     userId: c.get('user')?.id,

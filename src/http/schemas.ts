@@ -138,6 +138,13 @@ export const SessionSchema = z
     id: z.string(),
     createdAt: z.string().datetime(),
     lastUsedAt: z.string().datetime(),
+    idleExpiresAt: z
+      .string()
+      .datetime()
+      .meta({ description: 'When the session ends unless it is used again' }),
+    expiresAt: z.string().datetime().meta({
+      description: 'When the session ends however active it is: SESSION_MAX_AGE after sign-in',
+    }),
     userAgent: z.string().nullable(),
     country: z.string().nullable().meta({ description: 'ISO 3166 code, when Cloudflare knows it' }),
     current: z.boolean().meta({ description: 'The session of the access token that asked' }),

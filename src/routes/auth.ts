@@ -66,7 +66,7 @@ const refresh = createRoute({
     200: jsonContent(TokenPairSchema, 'A new access token and the rotated refresh token'),
     ...problems({
       ...BODY_PROBLEMS,
-      401: 'invalid_refresh_token: unknown, expired, revoked or reused',
+      401: 'invalid_refresh_token: unknown, expired or revoked; refresh_token_reused: presented after its session moved on, so the session was ended',
       429: 'rate_limited',
     }),
   },

@@ -8,12 +8,16 @@ import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'
 import { profileCache } from './profile-cache'
-import { type SessionEnding, sessionEnding } from './session-ending'
+import { SessionService } from './sessions'
 
 export type SessionView = {
   id: string
   createdAt: string
   lastUsedAt: string
+  /** When it ends unless it is used again. */
+  idleExpiresAt: string
+  /** When it ends however active it is: SESSION_MAX_AGE after sign-in. */
+  expiresAt: string
   userAgent: string | null
   country: string | null
   /** The session of the access token that asked. */
@@ -23,10 +27,10 @@ export type SessionView = {
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export class AccountService {
-  private readonly ending: SessionEnding
+  private readonly sessions: SessionService
 
   constructor(private readonly deps: AuthDeps) {
-    this.ending = sessionEnding(deps)
+    this.sessions = new SessionService(deps)
   }
 
   async listSessions(caller: AuthUser): Promise<SessionView[]> {
@@ -35,6 +39,8 @@ export class AccountService {
       id: entry.id,
       createdAt: iso(entry.createdAt),
       lastUsedAt: iso(entry.lastUsedAt),
+      idleExpiresAt: iso(Math.min(entry.expiresAt, entry.endsAt)),
+      expiresAt: iso(entry.endsAt),
       userAgent: entry.userAgent,
       country: entry.country,
       current: entry.id === caller.sessionId,
@@ -43,12 +49,10 @@ export class AccountService {
 
   /** Ends one of the caller's own sessions. Anyone else's id is "not found", so ids cannot be probed. */
   async endSession(caller: AuthUser, sessionId: string): Promise<void> {
-    const session = await this.deps.sessions.getSession(sessionId)
-    const alive = session?.userId === caller.id
-    if (alive) await this.deps.sessions.revokeFamily(sessionId)
-    // The index may still list a session whose KV record has already expired or gone.
-    const listed = await this.deps.index.remove(caller.id, sessionId)
-    if (!alive && !listed) throw new ApiError(404, 'session_not_found', 'You have no such session')
+    const cfg = await this.deps.config()
+    if (!(await this.sessions.endOwn(caller.id, sessionId, cfg))) {
+      throw new ApiError(404, 'session_not_found', 'You have no such session')
+    }
     this.event('session_ended', { userId: caller.id, sessionId })
   }
 
@@ -60,7 +64,7 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.checkPassword(caller, currentPassword)
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
-    await this.ending.endAll(user.id, cfg, caller.sessionId)
+    await this.sessions.endAll(user.id, cfg, caller.sessionId)
     this.event('password_changed', { userId: user.id, sessionId: caller.sessionId })
   }
 
@@ -69,7 +73,7 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.checkPassword(caller, password)
     // Sessions first: if the delete then fails, the user is signed out but keeps the account.
-    await this.ending.endAll(user.id, cfg)
+    await this.sessions.endAll(user.id, cfg)
     await this.deps.users.deleteUser(user.id)
     profileCache.forget(user.id)
     this.event('account_deleted', { userId: user.id })

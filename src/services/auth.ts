@@ -5,18 +5,10 @@ import { ApiError } from '../http/errors'
 import { log } from '../http/log'
 import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
-import {
-  generateRefreshToken,
-  isWellFormedRefreshToken,
-  refreshTokenId,
-  successorOf,
-} from '../auth/refresh-tokens'
-import type { SessionIndex } from '../store/session-index'
-import { type SessionStore, endedByRevocation } from '../store/sessions'
 import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
-import type { UserRecord, UserStore } from '../store/users'
+import type { UserStore } from '../store/users'
 import { profileCache } from './profile-cache'
-import { type SessionEnding, sessionEnding, sessionLifetime } from './session-ending'
+import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
 
 export type Credentials = { username: string; password: string }
 export type PublicUser = { id: string; username: string; createdAt: string }
@@ -27,20 +19,12 @@ export type TokenPair = {
   expiresIn: number
 }
 
-/** Where a login came from, as the sessions list shows it. */
-export type Client = { userAgent: string | null; country: string | null }
-
 /** Which sessions a logout ends: the token's own (the seed's), all but it, or all of them. */
 export type LogoutScope = 'local' | 'others' | 'global'
 
-export type AuthDeps = {
+export type AuthDeps = SessionDeps & {
   users: UserStore
-  sessions: SessionStore
-  /** The per-user list of sessions in D1; never read on the refresh path. */
-  index: SessionIndex
   loginFailures: LoginFailureStore
-  /** Runs work after the response (waitUntil): bookkeeping the client need not wait for. */
-  defer: (task: Promise<unknown>) => void
   /**
    * Lazy, so routes that need no secret (register) keep working when a secret is missing. It
    * rejects with a ConfigError before any flow writes, so a bad key never strands a session.
@@ -49,8 +33,6 @@ export type AuthDeps = {
   requestId?: string
 }
 
-const minuteOf = (ms: number) => Math.floor(ms / 60_000)
-
 /** The longest a username is locked after repeated failed logins. */
 const MAX_LOGIN_LOCK_SECONDS = 15 * 60
 
@@ -58,12 +40,18 @@ const invalidCredentials = () =>
   new ApiError(401, 'invalid_credentials', 'The username or password is incorrect')
 const invalidRefreshToken = () =>
   new ApiError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
+const refreshTokenReused = () =>
+  new ApiError(
+    401,
+    'refresh_token_reused',
+    'The refresh token was used after its session had moved on, so the session was ended to protect the account; sign in again',
+  )
 
 export class AuthService {
-  private readonly ending: SessionEnding
+  private readonly sessions: SessionService
 
   constructor(private readonly deps: AuthDeps) {
-    this.ending = sessionEnding(deps)
+    this.sessions = new SessionService(deps)
   }
 
   async register({ username, password }: Credentials): Promise<PublicUser> {
@@ -110,123 +98,63 @@ export class AuthService {
         ),
       )
     }
-    return this.startSession(user, client, cfg)
-  }
-
-  /** A new session (token family) with its first refresh token. */
-  private async startSession(user: UserRecord, client: Client, cfg: Config): Promise<TokenPair> {
-    const createdAt = now()
-    const sessionId = crypto.randomUUID()
-    const refreshToken = generateRefreshToken()
-    const tokenId = await refreshTokenId(refreshToken, cfg.refreshTokenSecret)
-    const expiresAt = createdAt + cfg.refreshTokenTtl * 1000
-    // Every record is written before anything is returned: no token without its session.
-    await Promise.all([
-      this.deps.index.add({
-        id: sessionId,
-        userId: user.id,
-        createdAt,
-        lastUsedAt: createdAt,
-        expiresAt,
-        ...client,
-      }),
-      this.deps.sessions.putSession(sessionId, {
-        userId: user.id,
-        username: user.username,
-        createdAt,
-        expiresAt: sessionExpiry(createdAt, cfg),
-      }),
-      this.deps.sessions.putRefreshToken(tokenId, {
-        userId: user.id,
-        familyId: sessionId,
-        createdAt,
-        expiresAt,
-      }),
-    ])
+    const { sessionId, refreshToken } = await this.sessions.start(user, client, cfg)
     this.event('login_succeeded', { userId: user.id, sessionId })
     return this.pair({ id: user.id, username: user.username, sessionId }, refreshToken, cfg)
   }
 
   /**
-   * Exchanges a refresh token for a new pair. The successor is derived from the token, so every
-   * use inside the reuse window returns the same one; a use after it revokes the whole family.
+   * Exchanges a refresh token for a new pair. A token whose successor has never been used gets
+   * that same successor again, at any time; one the chain has moved past is reuse, outside the
+   * reuse window, and ends its session (see SessionService.standing).
    */
   async refresh(token: string): Promise<TokenPair> {
     const cfg = await this.deps.config()
-    if (!isWellFormedRefreshToken(token)) throw invalidRefreshToken()
-    const tokenId = await refreshTokenId(token, cfg.refreshTokenSecret)
-    const record = await this.deps.sessions.getRefreshToken(tokenId)
-    const at = now()
-    if (!record || record.expiresAt <= at) throw invalidRefreshToken()
-    // Two reads by key, side by side: the cost is the same however many sessions the user has.
-    const [session, revokedBefore] = await Promise.all([
-      this.deps.sessions.getSession(record.familyId),
-      this.deps.sessions.getRevokedBefore(record.userId),
-    ])
-    if (!session || endedByRevocation(session, revokedBefore)) throw invalidRefreshToken()
-    const user = { id: record.userId, username: session.username, sessionId: record.familyId }
-
-    if (record.usedAt !== undefined && at - record.usedAt > cfg.refreshReuseWindow * 1000) {
-      await this.ending.endOne(record.userId, record.familyId)
-      this.event('refresh_reuse_detected', { userId: user.id, sessionId: user.sessionId })
-      throw invalidRefreshToken()
+    const standing = await this.sessions.standing(token, cfg)
+    switch (standing.kind) {
+      case 'unknown':
+        throw invalidRefreshToken()
+      case 'ended':
+        throw standing.byReuse ? refreshTokenReused() : invalidRefreshToken()
+      case 'reused':
+        await this.endForReuse(standing, cfg, 'refresh')
+        throw refreshTokenReused()
     }
-
-    const successor = await successorOf(token, cfg.refreshTokenSecret)
-    if (record.usedAt === undefined) {
-      const successorId = await refreshTokenId(successor, cfg.refreshTokenSecret)
-      // The successor is stored before the old token is marked used: a failure in between
-      // leaves the old token usable, and a retry derives the same successor again.
-      await this.deps.sessions.putRefreshToken(successorId, {
-        userId: record.userId,
-        familyId: record.familyId,
-        createdAt: at,
-        expiresAt: at + cfg.refreshTokenTtl * 1000,
-      })
-      await this.deps.sessions.putRefreshToken(tokenId, {
-        ...record,
-        usedAt: at,
-        next: successorId,
-      })
-      if (session.expiresAt - at < cfg.refreshTokenTtl * 1000) {
-        await this.deps.sessions.putSession(record.familyId, {
-          ...session,
-          expiresAt: sessionExpiry(at, cfg),
-        })
-      }
-      // Last-used time for the sessions list, to the minute: at most one D1 write a minute per
-      // session (D1 has one writer), by key and after the response. The token being exchanged
-      // was issued at the previous use.
-      if (minuteOf(at) !== minuteOf(record.createdAt)) {
-        this.deps.defer(this.deps.index.touch(record.familyId, at, at + cfg.refreshTokenTtl * 1000))
-      }
-    }
-    this.event('token_refreshed', { userId: user.id, sessionId: user.sessionId })
-    return this.pair(user, successor, cfg)
+    const { token: live } = standing
+    if (standing.kind === 'current') await this.sessions.extend(live, cfg)
+    this.event('token_refreshed', {
+      userId: live.userId,
+      sessionId: live.sessionId,
+      repeat: standing.kind === 'current' ? undefined : standing.kind,
+    })
+    const user = { id: live.userId, username: live.username, sessionId: live.sessionId }
+    return this.pair(user, live.successor, cfg)
   }
 
   /**
    * Ends the token's session (`local`), every other session of its user (`others`) or all of
-   * them (`global`). Says nothing about whether the token existed. Only a live session may end
-   * the others.
+   * them (`global`). Says nothing about whether the token existed. A token the chain has moved
+   * past is reuse, as on refresh: it ends its own session and nothing else. Only the head of a
+   * chain (or a token whose successor was never used) may end other sessions.
    */
   async logout(token: string, scope: LogoutScope = 'local'): Promise<void> {
     const cfg = await this.deps.config()
-    if (!isWellFormedRefreshToken(token)) return
-    const record = await this.deps.sessions.getRefreshToken(
-      await refreshTokenId(token, cfg.refreshTokenSecret),
-    )
-    if (!record) return
-    const { userId, familyId: sessionId } = record
+    const standing = await this.sessions.standing(token, cfg)
+    if (standing.kind === 'reused') return this.endForReuse(standing, cfg, 'logout')
+    if (standing.kind === 'unknown' || standing.kind === 'ended') return
+    const { userId, sessionId } = standing.token
     if (scope === 'local') {
-      await this.ending.endOne(userId, sessionId)
+      await this.sessions.endOne(userId, sessionId, 'logout', cfg)
     } else {
-      const [session, revokedBefore] = await Promise.all([
-        this.deps.sessions.getSession(sessionId),
-        this.deps.sessions.getRevokedBefore(userId),
-      ])
-      if (!session || endedByRevocation(session, revokedBefore)) return
-      await this.ending.endAll(userId, cfg, scope === 'others' ? sessionId : undefined)
+      // A replay inside the window is not the chain's head; and D1 (consistent) must still list
+      // the session, so a location whose KV has not yet heard of its end cannot act for it.
+      const current =
+        standing.kind !== 'replay' && (await this.sessions.isListed(userId, sessionId))
+      if (!current) {
+        this.event('logout_refused', { userId, sessionId, scope, reason: 'not_current' })
+        return
+      }
+      await this.sessions.endAll(userId, cfg, scope === 'others' ? sessionId : undefined)
     }
     this.event('logout', { userId, sessionId, scope })
   }
@@ -246,8 +174,19 @@ export class AuthService {
       if (err instanceof ApiError) return // RFC 7009 §2.2: an invalid token is not an error
       throw err
     }
-    await this.ending.endOne(caller.id, caller.sessionId)
-    this.event('logout', { userId: caller.id, sessionId: caller.sessionId, via: 'access_token' })
+    if (await this.sessions.endOwn(caller.id, caller.sessionId, cfg)) {
+      this.event('logout', { userId: caller.id, sessionId: caller.sessionId, via: 'access_token' })
+    }
+  }
+
+  /** A stale token was presented after its chain moved on: its session ends, and only that one. */
+  private async endForReuse(
+    { userId, sessionId }: Extract<Standing, { kind: 'reused' }>,
+    cfg: Config,
+    via: 'refresh' | 'logout',
+  ): Promise<void> {
+    await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
+    this.event('refresh_reuse_detected', { userId, sessionId, via })
   }
 
   /** The caller's public record, from the isolate's cache when it has it (see profile-cache.ts). */
@@ -291,9 +230,3 @@ export class AuthService {
     log.info(name, { requestId: this.deps.requestId, ...fields })
   }
 }
-
-/**
- * A session record outlives any token it holds: it is written for two token lifetimes and
- * extended only when less than one remains, so an active session costs one extra write per TTL.
- */
-const sessionExpiry = (from: number, cfg: Config): number => from + sessionLifetime(cfg)

@@ -8,7 +8,10 @@ export type SessionEntry = {
   userId: string
   createdAt: number
   lastUsedAt: number
+  /** When it ends unless it is used again (its newest refresh token's idle limit). */
   expiresAt: number
+  /** When it ends however active it is (SESSION_MAX_AGE after sign-in). */
+  endsAt: number
   userAgent: string | null
   country: string | null
 }
@@ -19,6 +22,7 @@ type Row = {
   created_at: number
   last_used_at: number
   expires_at: number
+  ends_at: number
   user_agent: string | null
   country: string | null
 }
@@ -29,6 +33,7 @@ const toEntry = (row: Row): SessionEntry => ({
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   expiresAt: row.expires_at,
+  endsAt: row.ends_at,
   userAgent: row.user_agent,
   country: row.country,
 })
@@ -41,8 +46,8 @@ export function sessionIndex(db: D1Database) {
       guarded('d1', 'insert session', () =>
         db
           .prepare(
-            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, country)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             entry.id,
@@ -50,17 +55,24 @@ export function sessionIndex(db: D1Database) {
             entry.createdAt,
             entry.lastUsedAt,
             entry.expiresAt,
+            entry.endsAt,
             entry.userAgent,
             entry.country,
           )
           .run(),
       ),
 
-    /** One row by primary key: the same cost whatever the user's session count. */
+    /**
+     * One row by primary key: the same cost whatever the user's session count. Only moves times
+     * forward, so a late write cannot undo a newer one, and an ended (deleted) row stays gone.
+     */
     touch: (id: string, lastUsedAt: number, expiresAt: number) =>
       guarded('d1', 'touch session', () =>
         db
-          .prepare('UPDATE sessions SET last_used_at = ?, expires_at = ? WHERE id = ?')
+          .prepare(
+            `UPDATE sessions SET last_used_at = MAX(last_used_at, ?), expires_at = MAX(expires_at, ?)
+             WHERE id = ?`,
+          )
           .bind(lastUsedAt, expiresAt, id)
           .run(),
       ),
@@ -76,6 +88,17 @@ export function sessionIndex(db: D1Database) {
           .all<Row>(),
       )
       return results.map(toEntry)
+    },
+
+    /**
+     * Whether the session is still listed as the user's. D1 is strongly consistent, so this says
+     * what KV, read in a location that has not yet seen an end, may not.
+     */
+    async has(userId: string, id: string): Promise<boolean> {
+      const row = await guarded('d1', 'find session', () =>
+        db.prepare('SELECT 1 FROM sessions WHERE id = ? AND user_id = ?').bind(id, userId).first(),
+      )
+      return row !== null
     },
 
     /** Removes one session if it is the user's; false when it is not (or does not exist). */

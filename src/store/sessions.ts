@@ -1,86 +1,93 @@
-// Refresh-token sessions in KV: the only code that reads or writes REFRESH_TOKENS.
+// Refresh tokens, sessions and revocation marks in KV: the only code that reads or writes those
+// records (login-failures.ts owns the namespace's fourth kind). KV has no compare-and-set and
+// serves stale reads between locations, so every record here is shaped so that a late or
+// repeated write can only say what was already true: refresh-token records are written once
+// (a re-derivation writes the same facts again), a session record is written once at sign-in
+// and then only replaced by its tombstone, and nothing is ever deleted.
 import { KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
 import { now } from '../clock'
 import { guarded } from './errors'
 import { kvKeys } from './keys'
 
-/** One refresh token. Times are epoch milliseconds. */
+/**
+ * One refresh token, written when it is issued and never changed. Whether it has been used is
+ * not stored on it: a token has been exchanged exactly when its successor's record exists, and
+ * only the exchange writes that record. Times are epoch milliseconds.
+ */
 export type RefreshRecord = {
   userId: string
   familyId: string
+  /** When it was issued: for a successor, when its parent was first exchanged. */
   createdAt: number
+  /** Its idle limit: it cannot be exchanged after this. Never past its session's end. */
   expiresAt: number
-  /** Set when the token was exchanged; a later use outside the reuse window is theft. */
-  usedAt?: number
-  /** The storage id of the token it was exchanged for. */
-  next?: string
 }
 
-/** One session (token family). It exists while the session is alive: deleting it revokes every token in it. */
-export type SessionRecord = {
+/** A session (token family) while it may still refresh: written once, at sign-in. */
+export type LiveSession = {
   userId: string
   username: string
   createdAt: number
+  /** The absolute end (SESSION_MAX_AGE after sign-in), however active the session is. */
   expiresAt: number
-  /** Set when the session survived an "end all others": it counts as started then. */
-  validFrom?: number
 }
 
-/** Whether a session was ended by a later "end all (other) sessions" of its user. */
-export const endedByRevocation = (session: SessionRecord, revokedBefore: number | null) =>
-  revokedBefore !== null && (session.validFrom ?? session.createdAt) <= revokedBefore
+/** Why a session was ended. `reuse` lets every later refresh say "signed out for your safety". */
+export type EndReason = 'logout' | 'reuse'
+
+/** What replaces a session record when it ends. Nothing ever writes a live record over it. */
+export type EndedSession = { userId: string; endedAt: number; reason: EndReason }
+
+export type SessionRecord = LiveSession | EndedSession
+
+export const isEnded = (record: SessionRecord): record is EndedSession => 'endedAt' in record
+
+/**
+ * "Every session of this user that started at or before `at` has ended, except `keep`": one
+ * write ends any number of sessions. A later mark covers everything an earlier one did, except
+ * the earlier one's kept session, which the later one's caller asked to end too.
+ */
+export type RevocationMark = { at: number; keep?: string }
 
 /** KV's TTL floor applies even to records that our own expiry check has already made useless. */
-const ttlUntil = (expiresAt: number): number =>
-  Math.max(KV_MIN_EXPIRATION_TTL_SECONDS, Math.ceil((expiresAt - now()) / 1000))
+const ttlUntil = (keepUntil: number): number =>
+  Math.max(KV_MIN_EXPIRATION_TTL_SECONDS, Math.ceil((keepUntil - now()) / 1000))
 
 export type SessionStore = ReturnType<typeof sessionStore>
 
 export function sessionStore(kv: KVNamespace) {
+  const put = (operation: string, key: string, value: unknown, keepUntil: number) =>
+    guarded('kv', operation, () =>
+      kv.put(key, JSON.stringify(value), { expirationTtl: ttlUntil(keepUntil) }),
+    )
+
   return {
     getRefreshToken: (tokenId: string) =>
       guarded('kv', 'get refresh token', () =>
         kv.get<RefreshRecord>(kvKeys.refreshToken(tokenId), 'json'),
       ),
 
-    putRefreshToken: (tokenId: string, record: RefreshRecord) =>
-      guarded('kv', 'put refresh token', () =>
-        kv.put(kvKeys.refreshToken(tokenId), JSON.stringify(record), {
-          expirationTtl: ttlUntil(record.expiresAt),
-        }),
-      ),
+    /** `keepUntil` may be later than `expiresAt`: a record outlives its token to answer retries. */
+    putRefreshToken: (tokenId: string, record: RefreshRecord, keepUntil = record.expiresAt) =>
+      put('put refresh token', kvKeys.refreshToken(tokenId), record, keepUntil),
 
     getSession: (sessionId: string) =>
       guarded('kv', 'get session', () => kv.get<SessionRecord>(kvKeys.session(sessionId), 'json')),
 
-    putSession: (sessionId: string, record: SessionRecord) =>
-      guarded('kv', 'put session', () =>
-        kv.put(kvKeys.session(sessionId), JSON.stringify(record), {
-          expirationTtl: ttlUntil(record.expiresAt),
-        }),
+    putSession: (sessionId: string, record: LiveSession) =>
+      put('put session', kvKeys.session(sessionId), record, record.expiresAt),
+
+    /** Replaces the session with its tombstone, kept until nothing of the session could work. */
+    endSession: (sessionId: string, tombstone: EndedSession, keepUntil: number) =>
+      put('end session', kvKeys.session(sessionId), tombstone, keepUntil),
+
+    getRevocation: (userId: string) =>
+      guarded('kv', 'get revocation', () =>
+        kv.get<RevocationMark>(kvKeys.revokedBefore(userId), 'json'),
       ),
 
-    /** Ends the session: every refresh token of the family stops working. */
-    revokeFamily: (sessionId: string) =>
-      guarded('kv', 'delete session', () => kv.delete(kvKeys.session(sessionId))),
-
-    /** The time before which the user's sessions were all ended, if ever. */
-    async getRevokedBefore(userId: string): Promise<number | null> {
-      const record = await guarded('kv', 'get revoked-before', () =>
-        kv.get<{ at: number }>(kvKeys.revokedBefore(userId), 'json'),
-      )
-      return record?.at ?? null
-    },
-
-    /**
-     * Ends every session of the user that started at or before `at`, with one write whatever
-     * their number. It lives as long as a session can, after which there is nothing to end.
-     */
-    putRevokedBefore: (userId: string, at: number, sessionLifetimeMs: number) =>
-      guarded('kv', 'put revoked-before', () =>
-        kv.put(kvKeys.revokedBefore(userId), JSON.stringify({ at }), {
-          expirationTtl: ttlUntil(at + sessionLifetimeMs),
-        }),
-      ),
+    /** Kept until every session it could end has reached its own end anyway. */
+    putRevocation: (userId: string, mark: RevocationMark, keepUntil: number) =>
+      put('put revocation', kvKeys.revokedBefore(userId), mark, keepUntil),
   }
 }

@@ -85,6 +85,34 @@ describe('logging', () => {
     expect(lines.join()).not.toContain('secret-query')
   })
 
+  it('scrubs tokens out of request paths, and keeps the rest of the path', async () => {
+    const username = uniqueUsername()
+    await sendJson('POST', '/register', { username, password: PASSWORD })
+    const tokens = (await (
+      await sendJson('POST', '/login', { username, password: PASSWORD })
+    ).json()) as TokenPair
+    const lines = captureConsole()
+    const sessionId = crypto.randomUUID()
+    await call(`/${tokens.accessToken}`)
+    await call(`/sessions/${tokens.refreshToken}`, { method: 'DELETE' })
+    // Percent-encoding a token does not hide it from the scrubber.
+    await call(`/users/${encodeURIComponent(tokens.refreshToken).replace(/A/g, '%41')}`)
+    await call(`/sessions/${sessionId}`, { method: 'DELETE', ...bearer(tokens.accessToken) })
+    const output = lines.join('\n')
+    for (const secret of [tokens.accessToken, tokens.refreshToken]) {
+      expect(output).not.toContain(secret)
+      expect(output).not.toContain(secret.slice(0, 24))
+    }
+    const paths = lines.map((l) => (JSON.parse(l) as { path?: string }).path).filter(Boolean)
+    expect(paths).toEqual([
+      '/[redacted]',
+      '/sessions/[redacted]',
+      '/users/[redacted]',
+      // A session id is not a secret, and a log that names it is what an operator needs.
+      `/sessions/${sessionId}`,
+    ])
+  })
+
   it('names the user on authenticated requests', async () => {
     const username = uniqueUsername()
     const user = (await (

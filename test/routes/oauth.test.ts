@@ -64,13 +64,15 @@ describe('POST /oauth/token (refresh_token grant)', () => {
       string,
       string
     >
-    // Inside the reuse window the seed route returns the same successor the OAuth route did.
+    // A repeat through the seed route gets the same successor the OAuth route issued.
     const viaSeed = (await (await refresh(tokens.refreshToken)).json()) as Record<string, string>
     expect(viaSeed.refreshToken).toBe(viaOAuth.refresh_token)
-    // After it, reuse through either route revokes the family, successor included.
+    // Once the chain moves on through the seed route, a replay after the window through the
+    // OAuth route is reuse: the family ends, its newest token included.
+    const newest = (await (await refresh(viaSeed.refreshToken!)).json()) as Record<string, string>
     clock.advance(11_000)
     await expectOAuthError(await tokenGrant(tokens.refreshToken), 400, 'invalid_grant')
-    await expectProblem(await refresh(viaOAuth.refresh_token!), 401, 'invalid_refresh_token')
+    await expectProblem(await refresh(newest.refreshToken!), 401, 'refresh_token_reused')
   })
 
   it.each([

@@ -18,6 +18,8 @@ import {
 
 type Session = SessionView
 
+const DAY = 24 * 3600 * 1000
+
 /** Logs in from a described device: a User-Agent, and Cloudflare's idea of the country. */
 async function loginFrom(
   username: string,
@@ -62,6 +64,8 @@ describe('GET /sessions', () => {
       id: sessionIdOf(laptop.accessToken),
       createdAt: expect.any(String),
       lastUsedAt: mine.createdAt,
+      idleExpiresAt: new Date(Date.parse(mine.createdAt) + 14 * DAY).toISOString(),
+      expiresAt: new Date(Date.parse(mine.createdAt) + 30 * DAY).toISOString(),
       userAgent: 'Firefox on Linux',
       country: 'NZ',
       current: true,
@@ -223,6 +227,7 @@ describe('DELETE /logout?scope=', () => {
         createdAt: at,
         lastUsedAt: at,
         expiresAt: at + 3_600_000,
+        endsAt: at + 3_600_000,
         userAgent: null,
         country: null,
       })
@@ -232,16 +237,18 @@ describe('DELETE /logout?scope=', () => {
     const put = vi.spyOn(env.REFRESH_TOKENS, 'put')
     const list = vi.spyOn(env.REFRESH_TOKENS, 'list')
     try {
-      // Refresh with 200 sessions: the refresh record, the session, the revoked-before mark;
-      // then the successor and the used mark. The same as with one session, and no list.
+      // Refresh with 200 sessions: the token's record and its successor's (absent: the token
+      // is current), the session, the revocation mark; one write, the successor's record. The
+      // same as with one session, and no list.
       const next = await refresh(tokens.refreshToken)
       expect(next.status).toBe(200)
-      expect([get.mock.calls.length, put.mock.calls.length]).toEqual([3, 2])
+      expect([get.mock.calls.length, put.mock.calls.length]).toEqual([4, 1])
       get.mockClear()
       put.mockClear()
       const { refreshToken } = (await next.json()) as TokenPair
       expect((await logout(refreshToken, 'others')).status).toBe(204)
-      expect(put.mock.calls.length).toBe(2) // re-stamp this session, one revoked-before mark
+      expect(get.mock.calls.length).toBe(4) // the same four reads judge the token
+      expect(put.mock.calls.length).toBe(1) // one revocation mark
       expect(list).not.toHaveBeenCalled()
     } finally {
       vi.restoreAllMocks()

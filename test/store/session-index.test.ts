@@ -13,6 +13,7 @@ const entry = (userId: string, overrides: Partial<SessionEntry> = {}): SessionEn
     createdAt: at,
     lastUsedAt: at,
     expiresAt: at + 60_000,
+    endsAt: at + 120_000,
     userAgent: 'test',
     country: null,
     ...overrides,
@@ -38,6 +39,32 @@ describe('session index (D1)', () => {
     expect(await index.list(user.id, Date.now())).toEqual([
       { ...e, lastUsedAt: e.lastUsedAt + 1_000, expiresAt: e.expiresAt + 1_000 },
     ])
+  })
+
+  it('never moves last use or expiry backwards, and cannot bring back a removed row', async () => {
+    const { user } = await registerUser()
+    const e = entry(user.id)
+    await index.add(e)
+    await index.touch(e.id, e.lastUsedAt + 2_000, e.expiresAt + 2_000)
+    // A late touch from a slower request carries older times.
+    await index.touch(e.id, e.lastUsedAt + 1_000, e.expiresAt + 1_000)
+    expect((await index.list(user.id, Date.now()))[0]).toMatchObject({
+      lastUsedAt: e.lastUsedAt + 2_000,
+      expiresAt: e.expiresAt + 2_000,
+    })
+    await index.remove(user.id, e.id)
+    await index.touch(e.id, e.lastUsedAt + 3_000, e.expiresAt + 3_000)
+    expect(await index.list(user.id, Date.now())).toEqual([])
+    expect(await index.has(user.id, e.id)).toBe(false)
+  })
+
+  it('says whether a session is listed, for its own user only', async () => {
+    const { user: alice } = await registerUser()
+    const { user: bob } = await registerUser()
+    const e = entry(alice.id)
+    await index.add(e)
+    expect(await index.has(alice.id, e.id)).toBe(true)
+    expect(await index.has(bob.id, e.id)).toBe(false)
   })
 
   it("removes only the user's own session, and says whether it did", async () => {

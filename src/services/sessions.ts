@@ -1,0 +1,270 @@
+// Every session rule in one place: starting a session, judging a presented refresh token (is its
+// session alive, and where does the token stand in its chain), extending the chain, ending one
+// session or all of a user's, and the lifetimes. Knows nothing of Hono or bindings.
+//
+// KV has no compare-and-set and a location may read values up to ~60 s old, so each rule is
+// written so that a stale read can only make an answer more lenient for a moment, never undo a
+// write: an ended session is a tombstone that no later write replaces, "used" is the existence
+// of a successor's record (which nothing deletes), and no request reads a record to write it back.
+import type { Config } from '../env'
+import { now } from '../clock'
+import {
+  generateRefreshToken,
+  isWellFormedRefreshToken,
+  refreshTokenId,
+  successorOf,
+} from '../auth/refresh-tokens'
+import type { SessionIndex } from '../store/session-index'
+import {
+  type EndReason,
+  type LiveSession,
+  type RefreshRecord,
+  type RevocationMark,
+  type SessionStore,
+  isEnded,
+} from '../store/sessions'
+
+export type SessionDeps = {
+  sessions: SessionStore
+  /** The per-user list of sessions in D1; never read on the refresh path. */
+  index: SessionIndex
+  /** Runs work after the response (waitUntil): bookkeeping the client need not wait for. */
+  defer: (task: Promise<unknown>) => void
+}
+
+/** Where a sign-in came from, as the sessions list shows it. */
+export type Client = { userAgent: string | null; country: string | null }
+
+/** A presented refresh token whose session is alive, and what exchanging it returns. */
+export type LiveToken = {
+  userId: string
+  username: string
+  sessionId: string
+  record: RefreshRecord
+  session: LiveSession
+  /** Derived from the token, so every exchange of it, anywhere, returns this same one. */
+  successor: string
+  successorId: string
+}
+
+/**
+ * Where a presented refresh token stands:
+ * - `current`: the head of its chain; exchanging it issues the successor.
+ * - `repeat`: exchanged before, but its successor has never been used. Nothing forked (a lost
+ *   response, a retry, another tab holding the same token), so it gets that successor again.
+ * - `replay`: the chain has moved past it, but inside REFRESH_REUSE_WINDOW of its exchange: a
+ *   race between a client's own requests. It gets the same successor, and ends no other session.
+ * - `reused`: the chain moved past it outside the window. Two parties hold the family's tokens,
+ *   so one of them stole it: the family ends.
+ * - `ended`: its session is over: logged out, revoked, past its limits, or ended for reuse.
+ * - `unknown`: not a token this service issued, or past its idle limit.
+ */
+export type Standing =
+  | { kind: 'current' | 'repeat' | 'replay'; token: LiveToken }
+  | { kind: 'reused'; userId: string; sessionId: string }
+  | { kind: 'ended'; byReuse: boolean }
+  | { kind: 'unknown' }
+
+const UNKNOWN: Standing = { kind: 'unknown' }
+
+const SECOND = 1000
+const minuteOf = (ms: number) => Math.floor(ms / 60_000)
+
+/** Whether a revocation mark ("all sessions before `at`, but `keep`") covers the session. */
+export const revokedBy = (mark: RevocationMark | null, sessionId: string, session: LiveSession) =>
+  mark !== null && session.createdAt <= mark.at && mark.keep !== sessionId
+
+export class SessionService {
+  constructor(private readonly deps: SessionDeps) {}
+
+  /** A new session (token family) and its first refresh token; every record is written first. */
+  async start(
+    user: { id: string; username: string },
+    client: Client,
+    cfg: Config,
+  ): Promise<{ sessionId: string; refreshToken: string }> {
+    const createdAt = now()
+    const sessionId = crypto.randomUUID()
+    const refreshToken = generateRefreshToken()
+    const tokenId = await refreshTokenId(refreshToken, cfg.refreshTokenSecret)
+    const session = {
+      userId: user.id,
+      username: user.username,
+      createdAt,
+      expiresAt: createdAt + cfg.sessionMaxAge * SECOND,
+    }
+    const record = {
+      userId: user.id,
+      familyId: sessionId,
+      createdAt,
+      expiresAt: idleLimit(createdAt, session, cfg),
+    }
+    await Promise.all([
+      this.deps.index.add({
+        id: sessionId,
+        userId: user.id,
+        createdAt,
+        lastUsedAt: createdAt,
+        expiresAt: record.expiresAt,
+        endsAt: session.expiresAt,
+        ...client,
+      }),
+      this.deps.sessions.putSession(sessionId, session),
+      this.deps.sessions.putRefreshToken(tokenId, record, keepUntil(record, session, cfg)),
+    ])
+    return { sessionId, refreshToken }
+  }
+
+  /**
+   * Judges a presented refresh token (see Standing). Reads the token's record and its
+   * successor's side by side, then the session, the user's revocation mark and, only when the
+   * successor exists, the successor's successor: whether the chain has moved on.
+   */
+  async standing(token: string, cfg: Config): Promise<Standing> {
+    if (!isWellFormedRefreshToken(token)) return UNKNOWN
+    const secret = cfg.refreshTokenSecret
+    const successor = await successorOf(token, secret)
+    const [tokenId, successorId] = await Promise.all([
+      refreshTokenId(token, secret),
+      refreshTokenId(successor, secret),
+    ])
+    const { sessions } = this.deps
+    const [record, next] = await Promise.all([
+      sessions.getRefreshToken(tokenId),
+      sessions.getRefreshToken(successorId),
+    ])
+    if (!record) return UNKNOWN
+    const sessionId = record.familyId
+    const [session, mark, afterNext] = await Promise.all([
+      sessions.getSession(sessionId),
+      sessions.getRevocation(record.userId),
+      next ? this.successorRecord(successor, secret) : null,
+    ])
+    const at = now()
+    if (!session) return { kind: 'ended', byReuse: false }
+    if (isEnded(session)) return { kind: 'ended', byReuse: session.reason === 'reuse' }
+    if (session.expiresAt <= at || revokedBy(mark, sessionId, session)) {
+      return { kind: 'ended', byReuse: false }
+    }
+    const live: LiveToken = {
+      userId: record.userId,
+      username: session.username,
+      sessionId,
+      record,
+      session,
+      successor,
+      successorId,
+    }
+    if (!next) return record.expiresAt > at ? { kind: 'current', token: live } : UNKNOWN
+    if (next.expiresAt <= at) return UNKNOWN
+    if (!afterNext) return { kind: 'repeat', token: live }
+    if (at - next.createdAt <= cfg.refreshReuseWindow * SECOND)
+      return { kind: 'replay', token: live }
+    return { kind: 'reused', userId: record.userId, sessionId }
+  }
+
+  /**
+   * Exchanges the head of a chain: writes its successor's record, which is also what marks it
+   * used. A location that has not seen that write yet derives the same successor and writes the
+   * same facts again, so a stale read can neither fork the chain nor erase that it moved on.
+   */
+  async extend(token: LiveToken, cfg: Config): Promise<void> {
+    const at = now()
+    const record = {
+      userId: token.userId,
+      familyId: token.sessionId,
+      createdAt: at,
+      expiresAt: idleLimit(at, token.session, cfg),
+    }
+    await this.deps.sessions.putRefreshToken(
+      token.successorId,
+      record,
+      keepUntil(record, token.session, cfg),
+    )
+    // Last use for the sessions list, to the minute: at most one D1 write a minute per session
+    // (D1 has one writer), by key and after the response. The token being exchanged was issued
+    // at the previous use.
+    if (minuteOf(at) !== minuteOf(token.record.createdAt)) {
+      this.deps.defer(this.deps.index.touch(token.sessionId, at, record.expiresAt))
+    }
+  }
+
+  /**
+   * Ends one session: a tombstone over its record, which no refresh reads past and no write
+   * replaces, and its row leaves the user's list. Says whether the list had it.
+   */
+  async endOne(
+    userId: string,
+    sessionId: string,
+    reason: EndReason,
+    cfg: Config,
+  ): Promise<boolean> {
+    const at = now()
+    const [, listed] = await Promise.all([
+      this.deps.sessions.endSession(
+        sessionId,
+        { userId, endedAt: at, reason },
+        // Longer than anything of the session could still work.
+        at + cfg.sessionMaxAge * SECOND,
+      ),
+      this.deps.index.remove(userId, sessionId),
+    ])
+    return listed
+  }
+
+  /**
+   * Ends a session by id if it is the user's and still running; anyone else's is left alone
+   * and answers as one that never existed. False when there was nothing of the user's to end.
+   */
+  async endOwn(userId: string, sessionId: string, cfg: Config): Promise<boolean> {
+    const session = await this.deps.sessions.getSession(sessionId)
+    if (session?.userId === userId && !isEnded(session)) {
+      await this.endOne(userId, sessionId, 'logout', cfg)
+      return true
+    }
+    // The list may still hold a session whose KV record has expired.
+    return this.deps.index.remove(userId, sessionId)
+  }
+
+  /**
+   * Ends every session of the user but `keep`, with a constant number of writes whatever their
+   * number: one revocation mark in KV (which the refresh path reads) and one D1 statement.
+   */
+  async endAll(userId: string, cfg: Config, keep?: string): Promise<void> {
+    const at = now()
+    await Promise.all([
+      this.deps.sessions.putRevocation(
+        userId,
+        keep ? { at, keep } : { at },
+        at + cfg.sessionMaxAge * SECOND,
+      ),
+      this.deps.index.removeAll(userId, keep),
+    ])
+  }
+
+  /**
+   * Whether D1 still lists the session. D1 is strongly consistent, so this catches a session
+   * ended elsewhere that this location's KV has not heard of yet; ending every other session
+   * is worth the round trip.
+   */
+  isListed(userId: string, sessionId: string): Promise<boolean> {
+    return this.deps.index.has(userId, sessionId)
+  }
+
+  /** The record of the token that exchanging `token` issues, if it has been issued. */
+  private async successorRecord(token: string, secret: string): Promise<RefreshRecord | null> {
+    const id = await refreshTokenId(await successorOf(token, secret), secret)
+    return this.deps.sessions.getRefreshToken(id)
+  }
+}
+
+/** A token issued at `at` may be exchanged until one idle period later, within its session's end. */
+const idleLimit = (at: number, session: LiveSession, cfg: Config): number =>
+  Math.min(at + cfg.refreshTokenTtl * SECOND, session.expiresAt)
+
+/**
+ * A token's record is kept one idle period past its own limit (within the session's end): long
+ * enough to answer a retry of it for as long as its successor can be used.
+ */
+const keepUntil = (record: RefreshRecord, session: LiveSession, cfg: Config): number =>
+  Math.min(record.expiresAt + cfg.refreshTokenTtl * SECOND, session.expiresAt)
