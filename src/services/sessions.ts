@@ -156,10 +156,10 @@ export class SessionService {
       successorId,
     }
     if (!next) return record.expiresAt > at ? { kind: 'current', token: live } : UNKNOWN
-    if (next.expiresAt <= at) return UNKNOWN
-    if (!afterNext) return { kind: 'repeat', token: live }
-    if (at - next.createdAt <= cfg.refreshReuseWindow * SECOND)
-      return { kind: 'replay', token: live }
+    if (!afterNext) return next.expiresAt > at ? { kind: 'repeat', token: live } : UNKNOWN
+    // The chain has moved past this token: a replay, or reuse however old the token is.
+    const inWindow = at - next.createdAt <= cfg.refreshReuseWindow * SECOND
+    if (inWindow && next.expiresAt > at) return { kind: 'replay', token: live }
     return { kind: 'reused', userId: record.userId, sessionId }
   }
 
@@ -191,55 +191,37 @@ export class SessionService {
 
   /**
    * Ends one session: a tombstone over its record, which no refresh reads past and no write
-   * replaces, and its row leaves the user's list. Says whether the list had it.
+   * replaces; then its row leaves the user's list. In that order, so a failure in between
+   * leaves it listed (and a retry can end it again), never unlisted yet alive.
    */
-  async endOne(
-    userId: string,
-    sessionId: string,
-    reason: EndReason,
-    cfg: Config,
-  ): Promise<boolean> {
+  async endOne(userId: string, sessionId: string, reason: EndReason, cfg: Config): Promise<void> {
     const at = now()
-    const [, listed] = await Promise.all([
-      this.deps.sessions.endSession(
-        sessionId,
-        { userId, endedAt: at, reason },
-        // Longer than anything of the session could still work.
-        at + cfg.sessionMaxAge * SECOND,
-      ),
-      this.deps.index.remove(userId, sessionId),
-    ])
-    return listed
+    // Kept longer than anything of the session could still work.
+    const keepUntil = at + cfg.sessionMaxAge * SECOND
+    await this.deps.sessions.endSession(sessionId, { userId, endedAt: at, reason }, keepUntil)
+    await this.deps.index.remove(userId, sessionId)
   }
 
   /**
-   * Ends a session by id if it is the user's and still running; anyone else's is left alone
-   * and answers as one that never existed. False when there was nothing of the user's to end.
+   * Ends a session by id if D1 lists it as the user's. Anyone else's, or one already ended,
+   * is left alone and answers false, as an id that never existed does.
    */
   async endOwn(userId: string, sessionId: string, cfg: Config): Promise<boolean> {
-    const session = await this.deps.sessions.getSession(sessionId)
-    if (session?.userId === userId && !isEnded(session)) {
-      await this.endOne(userId, sessionId, 'logout', cfg)
-      return true
-    }
-    // The list may still hold a session whose KV record has expired.
-    return this.deps.index.remove(userId, sessionId)
+    if (!(await this.deps.index.has(userId, sessionId))) return false
+    await this.endOne(userId, sessionId, 'logout', cfg)
+    return true
   }
 
   /**
    * Ends every session of the user but `keep`, with a constant number of writes whatever their
-   * number: one revocation mark in KV (which the refresh path reads) and one D1 statement.
+   * number: one revocation mark in KV (which the refresh path reads), then one D1 statement, in
+   * that order for the same reason as endOne.
    */
   async endAll(userId: string, cfg: Config, keep?: string): Promise<void> {
     const at = now()
-    await Promise.all([
-      this.deps.sessions.putRevocation(
-        userId,
-        keep ? { at, keep } : { at },
-        at + cfg.sessionMaxAge * SECOND,
-      ),
-      this.deps.index.removeAll(userId, keep),
-    ])
+    const mark = keep ? { at, keep } : { at }
+    await this.deps.sessions.putRevocation(userId, mark, at + cfg.sessionMaxAge * SECOND)
+    await this.deps.index.removeAll(userId, keep)
   }
 
   /**

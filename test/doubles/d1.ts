@@ -1,0 +1,72 @@
+// In-memory doubles of the D1 stores, with the same contracts: a case-insensitive unique
+// username, the conditional hash update, and session rows that go with their user.
+
+/** What D1's run() resolves to; the stores' callers read nothing of it but `meta.changes`. */
+const ran = { success: true, results: [], meta: { changes: 1 } } as unknown as D1Result<
+  Record<string, unknown>
+>
+import type { SessionEntry, SessionIndex } from '../../src/store/session-index'
+import type { UserRecord, UserStore } from '../../src/store/users'
+
+export function memoryD1(): {
+  users: UserStore
+  index: SessionIndex
+  rows: Map<string, SessionEntry>
+} {
+  const users = new Map<string, UserRecord>()
+  const rows = new Map<string, SessionEntry>()
+  const byName = (name: string) =>
+    [...users.values()].find((u) => u.username.toLowerCase() === name.toLowerCase()) ?? null
+
+  const userStore: UserStore = {
+    async createUser(user) {
+      if (byName(user.username)) return 'taken'
+      users.set(user.id, { ...user })
+      return 'created'
+    },
+    findUserByName: async (username) => byName(username),
+    findUserById: async (id) => users.get(id) ?? null,
+    async updatePasswordHash(id, passwordHash, previous) {
+      const user = users.get(id)
+      if (user && (previous === undefined || user.passwordHash === previous)) {
+        user.passwordHash = passwordHash
+      }
+      return ran
+    },
+    async deleteUser(id) {
+      users.delete(id)
+      for (const [key, row] of rows) if (row.userId === id) rows.delete(key) // ON DELETE CASCADE
+      return ran
+    },
+  }
+
+  const index: SessionIndex = {
+    async add(entry) {
+      rows.set(entry.id, { ...entry })
+      return ran
+    },
+    async touch(id, lastUsedAt, expiresAt) {
+      const row = rows.get(id)
+      if (row) {
+        row.lastUsedAt = Math.max(row.lastUsedAt, lastUsedAt)
+        row.expiresAt = Math.max(row.expiresAt, expiresAt)
+      }
+      return ran
+    },
+    list: async (userId, now) =>
+      [...rows.values()]
+        .filter((r) => r.userId === userId && r.expiresAt > now)
+        .sort((a, b) => b.lastUsedAt - a.lastUsedAt),
+    has: async (userId, id) => rows.get(id)?.userId === userId,
+    async remove(userId, id) {
+      if (rows.get(id)?.userId !== userId) return false
+      return rows.delete(id)
+    },
+    async removeAll(userId, keep) {
+      for (const [key, row] of rows) if (row.userId === userId && key !== keep) rows.delete(key)
+      return ran
+    },
+  }
+
+  return { users: userStore, index, rows }
+}

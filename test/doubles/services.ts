@@ -1,0 +1,47 @@
+// The services wired to store doubles, for service-level and model-based tests.
+import type { Config } from '../../src/env'
+import { AccountService } from '../../src/services/account'
+import { type AuthDeps, AuthService } from '../../src/services/auth'
+import { SessionService } from '../../src/services/sessions'
+import { loginFailureStore } from '../../src/store/login-failures'
+import { sessionStore } from '../../src/store/sessions'
+import { PASSWORD, unitConfig } from '../helpers'
+import { memoryD1 } from './d1'
+import { type KvLike, MemoryKV } from './kv'
+
+/** HS256 keeps signing cheap; the rules under test do not depend on the algorithm. */
+export const serviceConfig = (overrides: Partial<Config> = {}): Config =>
+  unitConfig({ alg: 'HS256', secret: 'h'.repeat(64) }, { rateLimits: false, ...overrides })
+
+export function servicesOn<K extends KvLike>(kv: K, cfg: Config = serviceConfig()) {
+  const d1 = memoryD1()
+  const deferred: Promise<unknown>[] = []
+  const deps: AuthDeps = {
+    users: d1.users,
+    index: d1.index,
+    sessions: sessionStore(kv as unknown as KVNamespace),
+    loginFailures: loginFailureStore(kv as unknown as KVNamespace),
+    defer: (task) => void deferred.push(task),
+    config: async () => cfg,
+  }
+  return {
+    kv,
+    d1,
+    cfg,
+    auth: new AuthService(deps),
+    account: new AccountService(deps),
+    sessions: new SessionService(deps),
+    /** Waits for the work each request left to run after its response. */
+    settle: () => Promise.all(deferred.splice(0)),
+    /** A registered user with one session. */
+    async signedIn(username = `u${crypto.randomUUID().slice(0, 8)}`) {
+      const user = await this.auth.register({ username, password: PASSWORD })
+      const tokens = await this.auth.login({ username, password: PASSWORD }, NO_CLIENT)
+      return { user, tokens }
+    },
+  }
+}
+
+export const NO_CLIENT = { userAgent: null, country: null }
+
+export const memoryServices = (cfg?: Config) => servicesOn(new MemoryKV(), cfg)

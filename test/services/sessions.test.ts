@@ -1,0 +1,172 @@
+// Session rules at the service level, on KV doubles that fix an interleaving (PausingKV) or serve
+// stale reads (LaggingKV): the races and replica lag that route tests can only hit by luck.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { AuthService, TokenPair } from '../../src/services/auth'
+import { kvKeys } from '../../src/store/keys'
+import type { SessionRecord } from '../../src/store/sessions'
+import { ApiError } from '../../src/http/errors'
+import { freezeTime } from '../helpers'
+import { LaggingKV, MemoryKV, PausingKV } from '../doubles/kv'
+import { memoryServices, servicesOn } from '../doubles/services'
+
+const DAY = 24 * 3600 * 1000
+
+const sidOf = (pair: TokenPair) =>
+  (
+    JSON.parse(atob(pair.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      sid: string
+    }
+  ).sid
+
+/** The refresh's error code, or 'ok'. */
+async function outcome(auth: AuthService, token: string): Promise<string> {
+  try {
+    await auth.refresh(token)
+    return 'ok'
+  } catch (err) {
+    if (err instanceof ApiError) return err.code
+    throw err
+  }
+}
+
+describe('an ended session never comes back (a refresh paused between its reads and its write)', () => {
+  afterEach(() => vi.useRealTimers())
+
+  type Services = ReturnType<typeof servicesOn<PausingKV>>
+  const enders = {
+    'DELETE /logout': (s: Services, t: TokenPair) => s.auth.logout(t.refreshToken),
+    'DELETE /sessions/{id}': (s: Services, t: TokenPair, userId: string) =>
+      // From another of the user's devices.
+      s.account.endSession({ id: userId, username: 'x', sessionId: 'another' }, sidOf(t)),
+    'POST /oauth/revoke (access token)': (s: Services, t: TokenPair) =>
+      s.auth.revoke(t.accessToken),
+  }
+
+  it.each(Object.keys(enders) as (keyof typeof enders)[])(
+    '%s lands while a refresh of the same token is between its reads and its write',
+    async (name) => {
+      const s = servicesOn(new PausingKV())
+      const clock = freezeTime()
+      const { tokens: first, user } = await s.signedIn()
+      const sid = sidOf(first)
+      // Well into the session, where a design that extends the session record would write it.
+      clock.advance(13 * DAY)
+      const tokens = await s.auth.refresh(first.refreshToken)
+      clock.advance(2 * DAY)
+      const paused = s.kv.pauseBefore('put', 'refresh:')
+      const refreshing = s.auth.refresh(tokens.refreshToken)
+      await paused.reached // the refresh has read a live session and is about to write
+      await enders[name](s, tokens, user.id)
+      const tombstone = s.kv.peek<SessionRecord>(kvKeys.session(sid))
+      paused.release()
+      const successor = await refreshing // it read before the end, so it may answer
+
+      // ...but nothing it wrote brought the session back.
+      expect(s.kv.peek(kvKeys.session(sid))).toEqual(tombstone)
+      expect(tombstone).toMatchObject({ endedAt: expect.any(Number), reason: 'logout' })
+      expect(await outcome(s.auth, successor.refreshToken)).toBe('invalid_refresh_token')
+      expect(await outcome(s.auth, tokens.refreshToken)).toBe('invalid_refresh_token')
+      expect(await s.d1.index.has(user.id, sid)).toBe(false)
+      await s.settle()
+      expect(s.d1.rows.has(sid)).toBe(false) // a late last-used update did not re-list it
+    },
+  )
+
+  it('reuse detection lands while the legitimate holder is mid-refresh', async () => {
+    const clock = freezeTime()
+    const s = servicesOn(new PausingKV())
+    const { tokens } = await s.signedIn()
+    const t1 = await s.auth.refresh(tokens.refreshToken)
+    const t2 = await s.auth.refresh(t1.refreshToken)
+    clock.advance(11_000)
+    const paused = s.kv.pauseBefore('put', 'refresh:')
+    const legitimate = s.auth.refresh(t2.refreshToken)
+    await paused.reached
+    expect(await outcome(s.auth, tokens.refreshToken)).toBe('refresh_token_reused')
+    paused.release()
+    const t3 = await legitimate
+    expect(await outcome(s.auth, t3.refreshToken)).toBe('refresh_token_reused')
+    expect(s.kv.peek(kvKeys.session(sidOf(tokens)))).toMatchObject({ reason: 'reuse' })
+  })
+
+  it('writes nothing but the successor on refresh, and never deletes: nothing to resurrect', async () => {
+    const s = memoryServices()
+    const { tokens } = await s.signedIn()
+    const before = s.kv.writes.length
+    const next = await s.auth.refresh(tokens.refreshToken)
+    await s.auth.refresh(tokens.refreshToken) // a repeat writes nothing
+    expect(s.kv.writes.slice(before).map((w) => w.key.split(':')[0])).toEqual(['refresh'])
+    await s.auth.logout(next.refreshToken)
+    expect(s.kv.writes.slice(before + 1).map((w) => w.key)).toEqual([kvKeys.session(sidOf(tokens))])
+    expect(s.kv.writes.every((w) => w.value !== null)).toBe(true)
+  })
+})
+
+describe('a lagging replica', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('re-deriving a successor never erases that the chain moved past it', async () => {
+    const clock = freezeTime()
+    const s = servicesOn(new LaggingKV())
+    const { tokens: p } = await s.signedIn()
+    const before = s.kv.writes.length
+    const s1 = await s.auth.refresh(p.refreshToken)
+    clock.advance(1_000)
+    const s2 = await s.auth.refresh(s1.refreshToken)
+    clock.advance(1_000)
+    await s.auth.refresh(s2.refreshToken)
+    const moved = s.kv.writes.slice(before)
+
+    // A location that has seen none of that treats P as current and writes S1's record again.
+    s.kv.lag = moved.length
+    const again = await s.auth.refresh(p.refreshToken)
+    expect(again.refreshToken).toBe(s1.refreshToken) // the same successor: no fork
+    expect(s.kv.writes.length).toBe(before + moved.length + 1)
+
+    // Once it catches up, the chain is where it was: S1 and P are both behind it.
+    s.kv.lag = 0
+    clock.advance(11_000)
+    expect(await outcome(s.auth, s1.refreshToken)).toBe('refresh_token_reused')
+    expect(await outcome(s.auth, p.refreshToken)).toBe('refresh_token_reused')
+  })
+
+  it('a stale view may be lenient for a moment, but cannot raise a false reuse alarm', async () => {
+    const clock = freezeTime()
+    const s = servicesOn(new LaggingKV())
+    const { tokens } = await s.signedIn()
+    const t1 = await s.auth.refresh(tokens.refreshToken)
+    clock.advance(20_000)
+    // The client's next refresh lands in a location that has not seen T1's record yet.
+    s.kv.lag = 1
+    expect(await outcome(s.auth, t1.refreshToken)).toBe('invalid_refresh_token')
+    s.kv.lag = 0
+    // Nothing was ended: once the view catches up the same token works.
+    expect(await outcome(s.auth, t1.refreshToken)).toBe('ok')
+  })
+})
+
+describe('retries', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('answers a retry after the token’s own idle limit while its successor lives', async () => {
+    const clock = freezeTime()
+    const s = memoryServices()
+    const { tokens } = await s.signedIn()
+    clock.advance(13 * DAY)
+    const next = await s.auth.refresh(tokens.refreshToken) // response lost
+    clock.advance(2 * DAY) // past the first token's 14 days, inside its successor's
+    expect((await s.auth.refresh(tokens.refreshToken)).refreshToken).toBe(next.refreshToken)
+    clock.advance(12 * DAY) // past the successor's idle limit too
+    expect(await outcome(s.auth, tokens.refreshToken)).toBe('invalid_refresh_token')
+  })
+
+  it('keeps no record in KV longer than the session can last', async () => {
+    freezeTime()
+    const kv = new MemoryKV()
+    const s = servicesOn(kv)
+    const put = vi.spyOn(kv, 'put')
+    await s.signedIn()
+    const ttls = put.mock.calls.map((c) => (c[2] as KVNamespacePutOptions).expirationTtl!)
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(s.cfg.sessionMaxAge)
+  })
+})
