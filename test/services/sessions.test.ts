@@ -53,10 +53,15 @@ describe('an ended session never comes back (a refresh paused between its reads 
       clock.advance(13 * DAY)
       const tokens = await s.auth.refresh(first.refreshToken)
       clock.advance(2 * DAY)
+      // A fresh access token of the session, from a repeat of the first token (which writes nothing).
+      const current = {
+        ...tokens,
+        accessToken: (await s.auth.refresh(first.refreshToken)).accessToken,
+      }
       const paused = s.kv.pauseBefore('put', 'refresh:')
       const refreshing = s.auth.refresh(tokens.refreshToken)
       await paused.reached // the refresh has read a live session and is about to write
-      await enders[name](s, tokens, user.id)
+      await enders[name](s, current, user.id)
       const tombstone = s.kv.peek<SessionRecord>(kvKeys.session(sid))
       paused.release()
       const successor = await refreshing // it read before the end, so it may answer
