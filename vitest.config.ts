@@ -20,6 +20,8 @@ export default defineConfig({
         bindings: {
           ...TEST_SECRETS,
           TEST_MIGRATIONS: migrations,
+          // Runs of the model-based test (test/services/sessions.model.test.ts).
+          FC_RUNS: process.env.FC_RUNS ?? '',
         },
       },
     }),

@@ -3,6 +3,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
+    FC_RUNS: string
     ACCESS_TOKEN_SECRET: string
     REFRESH_TOKEN_SECRET: string
     JWT_PRIVATE_KEYS: string

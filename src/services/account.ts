@@ -64,7 +64,12 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.checkPassword(caller, currentPassword)
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
-    await this.sessions.endAll(user.id, cfg, caller.sessionId)
+    // Kept only if it is still running: an access token outlives its session by up to its TTL,
+    // and keeping an ended session in the new mark would bring it back.
+    const keep = (await this.sessions.isListed(user.id, caller.sessionId))
+      ? caller.sessionId
+      : undefined
+    await this.sessions.endAll(user.id, cfg, keep)
     this.event('password_changed', { userId: user.id, sessionId: caller.sessionId })
   }
 
