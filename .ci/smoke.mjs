@@ -14,6 +14,7 @@ const EXPECTED = [
   ['Log in', 200],
   ['Who am I', 200],
   ['Refresh', 200],
+  ['Refresh again with the same token', 200],
   ['Who am I, with the new access token', 200],
   ['Log out', 204],
   ['Refresh after logout', 401],

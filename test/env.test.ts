@@ -20,6 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig(withEnv({}), ORIGIN)).toMatchObject({
       accessTokenTtl: 20,
       refreshTokenTtl: 14 * 24 * 3600,
+      sessionMaxAge: 30 * 24 * 3600,
       refreshReuseWindow: 10,
       issuer: ORIGIN,
       audience: 'edge-auth',
@@ -126,8 +127,26 @@ describe('loadConfig', () => {
     ['ACCESS_TOKEN_TTL', '1.5'],
     ['REFRESH_REUSE_WINDOW', '-1'],
     ['JWT_LEEWAY', '31'],
+    ['SESSION_MAX_AGE', '59'],
+    ['SESSION_MAX_AGE', 'a month'],
   ] as const)('refuses %s=%s', (name, value) => {
     expect(configError({ [name]: value }).variable).toBe(name)
+  })
+
+  it('refuses a SESSION_MAX_AGE below REFRESH_TOKEN_TTL, which would make the idle limit moot', () => {
+    const err = configError({ REFRESH_TOKEN_TTL: '7200', SESSION_MAX_AGE: '3600' })
+    expect(err.variable).toBe('SESSION_MAX_AGE')
+    expect(err.reason).toBe('must not be below REFRESH_TOKEN_TTL')
+    expect(
+      loadConfig(withEnv({ REFRESH_TOKEN_TTL: '3600', SESSION_MAX_AGE: '3600' }), ORIGIN),
+    ).toMatchObject({ refreshTokenTtl: 3600, sessionMaxAge: 3600 })
+  })
+
+  it('defaults SESSION_MAX_AGE to 30 days, or to REFRESH_TOKEN_TTL when that is longer', () => {
+    const unset = { SESSION_MAX_AGE: '' }
+    expect(loadConfig(withEnv(unset), ORIGIN).sessionMaxAge).toBe(30 * 24 * 3600)
+    const longIdle = { ...unset, REFRESH_TOKEN_TTL: String(60 * 24 * 3600) }
+    expect(loadConfig(withEnv(longIdle), ORIGIN).sessionMaxAge).toBe(60 * 24 * 3600)
   })
 
   it('parses each environment once', () => {
