@@ -192,9 +192,11 @@ async function learn(m: Model, r: Real, mayEnd: Set<string>) {
 type Cmd = fc.AsyncCommand<Model, Real>
 
 abstract class Step implements Cmd {
+  /** Whether the command acts on a session, and so needs one to exist. */
+  protected readonly needsSession: boolean = true
   constructor(readonly lag: number) {}
-  check(_m: Readonly<Model>) {
-    return true
+  check(m: Readonly<Model>) {
+    return !this.needsSession || m.sessions.length > 0
   }
   async run(m: Model, r: Real) {
     vi.setSystemTime(now() + 1) // every request takes some time
@@ -214,7 +216,9 @@ abstract class Step implements Cmd {
 
 const pick = <T>(items: readonly T[], n: number): T => items[n % items.length]!
 
-class Register extends Step {
+/** Register or log in, with one of a few names and passwords, so they collide. */
+abstract class CredentialStep extends Step {
+  protected override readonly needsSession = false
   constructor(
     lag: number,
     readonly name: number,
@@ -222,39 +226,32 @@ class Register extends Step {
   ) {
     super(lag)
   }
-  async act(m: Model, r: Real) {
-    const name = pick(NAMES, this.name)
-    const password = pick(PASSWORDS, this.password)
-    const taken = m.users.some((u) => u.name === name && !u.deleted)
-    let id = ''
-    const code = await codeOf(
-      r.auth.register({ username: name, password }).then((u) => (id = u.id)),
-    )
-    expect(code).toBe(taken ? 'username_taken' : 'ok')
-    if (!taken) m.users.push({ id, name, password, deleted: false })
+  protected get credentials() {
+    return { username: pick(NAMES, this.name), password: pick(PASSWORDS, this.password) }
   }
   describe() {
-    return `register(${pick(NAMES, this.name)}, pw${this.password % 2})`
+    return `${this.constructor.name.toLowerCase()}(${pick(NAMES, this.name)}, pw${this.password % 2})`
   }
 }
 
-class Login extends Step {
-  constructor(
-    lag: number,
-    readonly name: number,
-    readonly password: number,
-  ) {
-    super(lag)
-  }
+class Register extends CredentialStep {
   async act(m: Model, r: Real) {
-    const name = pick(NAMES, this.name)
-    const password = pick(PASSWORDS, this.password)
+    const { username: name, password } = this.credentials
+    const taken = m.users.some((u) => u.name === name && !u.deleted)
+    let id = ''
+    const code = await codeOf(r.auth.register(this.credentials).then((u) => (id = u.id)))
+    expect(code).toBe(taken ? 'username_taken' : 'ok')
+    if (!taken) m.users.push({ id, name, password, deleted: false })
+  }
+}
+
+class Login extends CredentialStep {
+  async act(m: Model, r: Real) {
+    const { username: name, password } = this.credentials
     const user = m.users.find((u) => u.name === name && !u.deleted)
     const ok = user !== undefined && user.password === password
     let pair: { accessToken: string; refreshToken: string } | undefined
-    const code = await codeOf(
-      r.auth.login({ username: name, password }, NO_CLIENT).then((p) => (pair = p)),
-    )
+    const code = await codeOf(r.auth.login(this.credentials, NO_CLIENT).then((p) => (pair = p)))
     expect(code).toBe(ok ? 'ok' : 'invalid_credentials')
     if (!ok || !pair) return
     const at = now()
@@ -270,9 +267,6 @@ class Login extends Step {
       listed: true,
       tampered: false,
     })
-  }
-  describe() {
-    return `login(${pick(NAMES, this.name)}, pw${this.password % 2})`
   }
 }
 
@@ -294,9 +288,6 @@ class Refresh extends Step {
     readonly token: number,
   ) {
     super(lag)
-  }
-  override check(m: Readonly<Model>) {
-    return m.sessions.length > 0
   }
   async act(m: Model, r: Real, stale: boolean, mayEnd: Set<string>) {
     const { s, i } = presented(m, this.session, this.presenter, this.token)
@@ -352,9 +343,6 @@ class Logout extends Step {
   ) {
     super(lag)
   }
-  override check(m: Readonly<Model>) {
-    return m.sessions.length > 0
-  }
   async act(m: Model, r: Real, stale: boolean, mayEnd: Set<string>) {
     const { s, i } = presented(m, this.session, this.presenter, this.token)
     const kind = judge(s, i, now())
@@ -375,7 +363,7 @@ class Logout extends Step {
 }
 
 /** The caller of an account route: the user of one session, with its still-valid access token. */
-const callerOf = (s: MSession) => ({ id: s.userId, username: s.username, sessionId: s.id })
+const asCaller = (s: MSession) => ({ id: s.userId, username: s.username, sessionId: s.id })
 
 class EndOneSession extends Step {
   constructor(
@@ -385,14 +373,11 @@ class EndOneSession extends Step {
   ) {
     super(lag)
   }
-  override check(m: Readonly<Model>) {
-    return m.sessions.length > 0
-  }
   async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
     const caller = pick(m.sessions, this.caller)
     const target = pick(m.sessions, this.target)
     mayEnd.add(target.id)
-    const code = await codeOf(r.account.endSession(callerOf(caller), target.id))
+    const code = await codeOf(r.account.endSession(asCaller(caller), target.id))
     const owned = target.userId === caller.userId && target.listed
     expect(code).toBe(owned ? 'ok' : 'session_not_found')
     if (owned) endSession(target, 'logout')
@@ -402,43 +387,8 @@ class EndOneSession extends Step {
   }
 }
 
-class ChangePassword extends Step {
-  constructor(
-    lag: number,
-    readonly caller: number,
-    readonly current: number,
-  ) {
-    super(lag)
-  }
-  override check(m: Readonly<Model>) {
-    return m.sessions.length > 0
-  }
-  async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
-    const caller = pick(m.sessions, this.caller)
-    const user = m.users.find((u) => u.id === caller.userId)!
-    const current = pick(PASSWORDS, this.current)
-    const next = PASSWORDS.find((p) => p !== user.password)!
-    for (const x of m.sessions) if (x.userId === user.id && x.id !== caller.id) mayEnd.add(x.id)
-    const code = await codeOf(
-      r.account.changePassword(callerOf(caller), { currentPassword: current, newPassword: next }),
-    )
-    const expected = user.deleted
-      ? 'invalid_token'
-      : current !== user.password
-        ? 'invalid_credentials'
-        : 'ok'
-    expect(code).toBe(expected)
-    if (expected !== 'ok') return
-    user.password = next
-    // The caller's own session stays signed in only if it is still running.
-    endAll(m, user.id, caller.listed ? caller.id : undefined)
-  }
-  describe() {
-    return `change password(caller ${this.caller}, pw${this.current % 2})`
-  }
-}
-
-class DeleteAccount extends Step {
+/** An account route, called with the access token of one session and a password. */
+abstract class AccountStep extends Step {
   constructor(
     lag: number,
     readonly caller: number,
@@ -446,21 +396,43 @@ class DeleteAccount extends Step {
   ) {
     super(lag)
   }
-  override check(m: Readonly<Model>) {
-    return m.sessions.length > 0
-  }
-  async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
+
+  /** The caller, its user, the password sent, and the answer the model expects for them. */
+  protected callerOf(m: Model) {
     const caller = pick(m.sessions, this.caller)
     const user = m.users.find((u) => u.id === caller.userId)!
     const password = pick(PASSWORDS, this.password)
-    for (const x of m.sessions) if (x.userId === user.id) mayEnd.add(x.id)
-    const code = await codeOf(r.account.deleteAccount(callerOf(caller), password))
     const expected = user.deleted
       ? 'invalid_token'
       : password !== user.password
         ? 'invalid_credentials'
         : 'ok'
-    expect(code).toBe(expected)
+    return { caller, user, password, expected }
+  }
+}
+
+class ChangePassword extends AccountStep {
+  async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
+    const { caller, user, password, expected } = this.callerOf(m)
+    const next = PASSWORDS.find((p) => p !== user.password)!
+    for (const x of m.sessions) if (x.userId === user.id && x.id !== caller.id) mayEnd.add(x.id)
+    const change = { currentPassword: password, newPassword: next }
+    expect(await codeOf(r.account.changePassword(asCaller(caller), change))).toBe(expected)
+    if (expected !== 'ok') return
+    user.password = next
+    // The caller's own session stays signed in only if it is still running.
+    endAll(m, user.id, caller.listed ? caller.id : undefined)
+  }
+  describe() {
+    return `change password(caller ${this.caller}, pw${this.password % 2})`
+  }
+}
+
+class DeleteAccount extends AccountStep {
+  async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
+    const { caller, user, password, expected } = this.callerOf(m)
+    for (const x of m.sessions) if (x.userId === user.id) mayEnd.add(x.id)
+    expect(await codeOf(r.account.deleteAccount(asCaller(caller), password))).toBe(expected)
     if (expected !== 'ok') return
     endAll(m, user.id)
     user.deleted = true
@@ -471,6 +443,7 @@ class DeleteAccount extends Step {
 }
 
 class Advance extends Step {
+  protected override readonly needsSession = false
   constructor(readonly ms: number) {
     super(0)
   }
