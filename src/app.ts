@@ -1,11 +1,10 @@
 // The Hono app: middleware order, routes, and the one error renderer.
 import * as z from 'zod'
 import { bodyLimit } from 'hono/body-limit'
-import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { corsForAllowedOrigins } from './http/cors'
 import { ApiError, notFound, onError } from './http/errors'
-import { requestLog } from './http/log'
+import { requestIds, requestLog } from './http/log'
 import { createRoute, documentedRoutes, jsonContent, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
@@ -27,7 +26,7 @@ const health = createRoute({
 export const app = documentedRoutes()
 
 app
-  .use(requestId())
+  .use(requestIds)
   .use(requestLog)
   .use(secureHeaders())
   .use(corsForAllowedOrigins)

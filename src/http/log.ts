@@ -53,6 +53,26 @@ function limitsOff(env: AppEnv['Bindings']): boolean {
   }
 }
 
+/** The most a client-sent X-Request-Id may be; longer ones are replaced. */
+const REQUEST_ID_MAX_LENGTH = 64
+
+/**
+ * The request id: the client's X-Request-Id when it is a short, plain label, else a fresh UUID.
+ * Anything token-shaped is replaced, because the id is written on every log line and echoed.
+ */
+export const requestIds: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const sent = c.req.header('X-Request-Id')
+  const usable =
+    sent !== undefined &&
+    sent.length <= REQUEST_ID_MAX_LENGTH &&
+    /^[\w.-]+$/.test(sent) &&
+    scrub(sent) === sent
+  const id = usable ? sent : crypto.randomUUID()
+  c.set('requestId', id)
+  c.header('X-Request-Id', id)
+  await next()
+}
+
 /**
  * One `request` line per request: method, path (scrubbed; never the query), status, duration, user.
  * With RATE_LIMITS off, every line is a warning that says so, so it cannot go unnoticed.

@@ -37,6 +37,8 @@ export const Password = z
     description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters after NFKC normalisation`,
     example: 'correct horse battery staple',
   })
+  // A lone surrogate encodes as U+FFFD, so two such passwords would hash the same.
+  .refine((value) => value.isWellFormed(), 'must be valid Unicode text')
   .transform(normalizePassword)
   .refine((value) => {
     const length = passwordLength(value)

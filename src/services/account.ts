@@ -1,7 +1,6 @@
 // What a signed-in user does with their own account: list and end sessions, change the password,
 // delete the account. Knows nothing of Hono or bindings.
 import type { AuthUser } from '../env'
-import { now } from '../clock'
 import { ApiError } from '../http/errors'
 import { log } from '../http/log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
@@ -34,7 +33,7 @@ export class AccountService {
   }
 
   async listSessions(caller: AuthUser): Promise<SessionView[]> {
-    const entries = await this.deps.index.list(caller.id, now())
+    const entries = await this.sessions.list(caller.id)
     return entries.map((entry) => ({
       id: entry.id,
       createdAt: iso(entry.createdAt),
@@ -64,12 +63,9 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.checkPassword(caller, currentPassword)
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
-    // Kept only if it is still running: an access token outlives its session by up to its TTL,
-    // and keeping an ended session in the new mark would bring it back.
-    const keep = (await this.sessions.isListed(user.id, caller.sessionId))
-      ? caller.sessionId
-      : undefined
-    await this.sessions.endAll(user.id, cfg, keep)
+    // The caller's session is kept only if it is still running (endAll checks, in D1): an access
+    // token outlives its session by up to its TTL, and keeping an ended session would revive it.
+    await this.sessions.endAll(user.id, cfg, caller.sessionId)
     this.event('password_changed', { userId: user.id, sessionId: caller.sessionId })
   }
 
@@ -78,7 +74,8 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.checkPassword(caller, password)
     // Sessions first: if the delete then fails, the user is signed out but keeps the account.
-    await this.sessions.endAll(user.id, cfg)
+    // Forever, so a sign-in that read the user just before the delete cannot outlive it.
+    await this.sessions.endForever(user.id, cfg)
     await this.deps.users.deleteUser(user.id)
     profileCache.forget(user.id)
     this.event('account_deleted', { userId: user.id })

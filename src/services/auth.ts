@@ -47,6 +47,13 @@ const refreshTokenReused = () =>
     'The refresh token was used after its session had moved on, so the session was ended to protect the account; sign in again',
   )
 
+/**
+ * The username as a log line names it: only an account's own. A name that matches no account is
+ * often a password typed into the wrong field, so it is not written.
+ */
+const loggedName = (user: { id: string } | null, username: string) =>
+  user ? { userId: user.id, username } : {}
+
 export class AuthService {
   private readonly sessions: SessionService
 
@@ -77,7 +84,7 @@ export class AuthService {
     ])
     const lockedFor = failures ? Math.ceil((failures.lockedUntil - now()) / 1000) : 0
     if (lockedFor > 0) {
-      this.event('login_throttled', { username, retryAfter: lockedFor })
+      this.event('login_throttled', { ...loggedName(user, username), retryAfter: lockedFor })
       throw new ApiError(429, 'rate_limited', 'Too many failed logins; retry later', {
         retryAfter: lockedFor,
       })
@@ -85,7 +92,10 @@ export class AuthService {
     // An unknown user still pays for one PBKDF2 run, so both failures take the same time.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH)
     if (!user || !valid) {
-      this.event('login_failed', { username, reason: user ? 'bad_password' : 'unknown_user' })
+      this.event('login_failed', {
+        ...loggedName(user, username),
+        reason: user ? 'bad_password' : 'unknown_user',
+      })
       if (cfg.rateLimits) await this.recordFailure(username, failures, cfg)
       throw invalidCredentials()
     }
@@ -151,6 +161,9 @@ export class AuthService {
       const current =
         standing.kind !== 'replay' && (await this.sessions.isListed(userId, sessionId))
       if (!current) {
+        // Ends nothing of its own accord. If an earlier end answered 503 between its D1 and KV
+        // writes, this session may be one it ended: copying D1's decision to KV completes it.
+        await this.sessions.republish(userId, cfg)
         this.event('logout_refused', { userId, sessionId, scope, reason: 'not_current' })
         return
       }

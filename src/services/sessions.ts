@@ -14,7 +14,7 @@ import {
   refreshTokenId,
   successorOf,
 } from '../auth/refresh-tokens'
-import type { SessionIndex } from '../store/session-index'
+import type { Revocation, SessionEntry, SessionIndex } from '../store/session-index'
 import {
   type EndReason,
   type LiveSession,
@@ -67,8 +67,16 @@ export type Standing =
 
 const UNKNOWN: Standing = { kind: 'unknown' }
 
+/** A revocation time after every session: what ending an account forever writes. */
+const FOREVER = Number.MAX_SAFE_INTEGER
+
+/** Longer than any sign-in takes, so one that read the user just before its deletion is covered. */
+const IN_FLIGHT_GRACE_MS = 3600 * 1000
+
 const SECOND = 1000
-const minuteOf = (ms: number) => Math.floor(ms / 60_000)
+/** How finely a session's last use (and so its idle limit) is written to D1: once a minute. */
+const LAST_USE_GRANULARITY_MS = 60 * SECOND
+const minuteOf = (ms: number) => Math.floor(ms / LAST_USE_GRANULARITY_MS)
 
 /** Whether a revocation mark ("all sessions before `at`, but `keep`") covers the session. */
 export const revokedBy = (mark: RevocationMark | null, sessionId: string, session: LiveSession) =>
@@ -213,15 +221,54 @@ export class SessionService {
   }
 
   /**
-   * Ends every session of the user but `keep`, with a constant number of writes whatever their
-   * number: one revocation mark in KV (which the refresh path reads), then one D1 statement, in
-   * that order for the same reason as endOne.
+   * Ends every session of the user but `keep` (if it is still running), with a constant number
+   * of writes whatever their number. D1 decides, in one transaction that also orders it against
+   * any concurrent end; KV, which every refresh reads, is then converged to D1's decision.
    */
   async endAll(userId: string, cfg: Config, keep?: string): Promise<void> {
-    const at = now()
-    const mark = keep ? { at, keep } : { at }
-    await this.deps.sessions.putRevocation(userId, mark, at + cfg.sessionMaxAge * SECOND)
-    await this.deps.index.removeAll(userId, keep)
+    await this.publish(userId, await this.deps.index.revokeAll(userId, now(), keep), cfg)
+  }
+
+  /** Ends every session the user has or could still be starting: the account is going away. */
+  async endForever(userId: string, cfg: Config): Promise<void> {
+    await this.publish(userId, await this.deps.index.revokeAll(userId, FOREVER), cfg)
+  }
+
+  /**
+   * Copies D1's newest revocation to KV again: a repair when an end answered 503 between its D1
+   * and KV writes. It can only end what D1 has already ended.
+   */
+  async republish(userId: string, cfg: Config): Promise<void> {
+    const revocation = await this.deps.index.revocation(userId)
+    if (revocation) await this.publish(userId, revocation, cfg)
+  }
+
+  /**
+   * Writes a revocation to KV, where the last write wins: a concurrent end may land an older
+   * one over it. D1 knows which is newest, so read it back and, if ours is not, write that.
+   * Whichever request writes last has read D1 after every batch before it: KV ends as D1 says.
+   */
+  private async publish(userId: string, revocation: Revocation, cfg: Config): Promise<void> {
+    const write = (r: Revocation) =>
+      this.deps.sessions.putRevocation(
+        userId,
+        r.keep ? { at: r.at, keep: r.keep } : { at: r.at },
+        // Every session it ends has reached its own end by then (an in-flight sign-in included).
+        Math.min(r.at, now()) + cfg.sessionMaxAge * SECOND + IN_FLIGHT_GRACE_MS,
+      )
+    await write(revocation)
+    const newest = await this.deps.index.revocation(userId)
+    if (newest && (newest.at !== revocation.at || newest.keep !== revocation.keep)) {
+      await write(newest)
+    }
+  }
+
+  /**
+   * The user's sessions that may still refresh. D1's idle limits lag by up to a minute (last use
+   * is written once a minute), so the list allows that much rather than hide a live session.
+   */
+  list(userId: string): Promise<SessionEntry[]> {
+    return this.deps.index.list(userId, now() - LAST_USE_GRANULARITY_MS)
   }
 
   /**

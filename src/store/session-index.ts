@@ -1,5 +1,6 @@
-// The per-user session index in D1: the only code that reads or writes the sessions table.
-// It describes sessions (for listing and ending them); KV decides whether one is still alive.
+// The per-user session index in D1: the only code that reads or writes the sessions and
+// revocations tables. It lists sessions and orders their ends; KV decides, on every refresh,
+// whether one may still refresh, and is converged to what D1 decided (services/sessions.ts).
 import { guarded } from './errors'
 
 /** One session as listed to its user. Times are epoch milliseconds. */
@@ -37,6 +38,9 @@ const toEntry = (row: Row): SessionEntry => ({
   userAgent: row.user_agent,
   country: row.country,
 })
+
+/** "Every session of the user created at or before `at` has ended, except `keep`." */
+export type Revocation = { at: number; keep: string | null }
 
 export type SessionIndex = ReturnType<typeof sessionIndex>
 
@@ -109,13 +113,42 @@ export function sessionIndex(db: D1Database) {
       return result.meta.changes > 0
     },
 
-    /** Removes every session of the user but `keep` (if given), in one statement. */
-    removeAll: (userId: string, keep?: string) =>
-      guarded('d1', 'delete sessions', () =>
+    /**
+     * Ends, as D1 sees it, every session of the user created at or before `at` but `keep`, in
+     * one batch (one transaction): records the revocation, keeping `keep` only if it is still
+     * listed (an ended session is never kept, so never revived), and unlists the rest. Sessions
+     * created after `at` stay listed. Returns the revocation as stored: `at` never moves back.
+     */
+    async revokeAll(userId: string, at: number, keep?: string): Promise<Revocation> {
+      const [, , read] = await guarded('d1', 'revoke sessions', () =>
+        db.batch([
+          db
+            .prepare(
+              `INSERT INTO revocations (user_id, at, keep)
+               VALUES (?1, ?2, (SELECT id FROM sessions WHERE id = ?3 AND user_id = ?1))
+               ON CONFLICT (user_id) DO UPDATE SET at = MAX(at, excluded.at), keep = excluded.keep`,
+            )
+            .bind(userId, at, keep ?? null),
+          db
+            .prepare(
+              `DELETE FROM sessions WHERE user_id = ?1
+               AND created_at <= (SELECT at FROM revocations WHERE user_id = ?1)
+               AND id IS NOT (SELECT keep FROM revocations WHERE user_id = ?1)`,
+            )
+            .bind(userId),
+          db.prepare('SELECT at, keep FROM revocations WHERE user_id = ?').bind(userId),
+        ]),
+      )
+      return (read!.results as Revocation[])[0]!
+    },
+
+    /** The user's newest revocation, if there ever was one. */
+    revocation: (userId: string) =>
+      guarded('d1', 'read revocation', () =>
         db
-          .prepare('DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?')
-          .bind(userId, keep ?? null)
-          .run(),
+          .prepare('SELECT at, keep FROM revocations WHERE user_id = ?')
+          .bind(userId)
+          .first<Revocation>(),
       ),
   }
 }

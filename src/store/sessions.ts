@@ -43,11 +43,11 @@ export type SessionRecord = LiveSession | EndedSession
 export const isEnded = (record: SessionRecord): record is EndedSession => 'endedAt' in record
 
 /**
- * "Every session of this user that started at or before `at` has ended, except `keep`": one
- * write ends any number of sessions. A later mark covers everything an earlier one did, except
- * the earlier one's kept session, which the later one's caller asked to end too.
+ * "Every session of this user created at or before `at` has ended, except `keep`": one write
+ * ends any number of sessions. A copy of the newest revocation in D1 (session-index.ts), which
+ * orders concurrent ones; the refresh path reads this copy because it never reads D1.
  */
-export type RevocationMark = { at: number; keep?: string }
+export type RevocationMark = { at: number; keep?: string | null }
 
 /** KV's TTL floor applies even to records that our own expiry check has already made useless. */
 const ttlUntil = (keepUntil: number): number =>

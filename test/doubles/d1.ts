@@ -5,7 +5,7 @@
 const ran = { success: true, results: [], meta: { changes: 1 } } as unknown as D1Result<
   Record<string, unknown>
 >
-import type { SessionEntry, SessionIndex } from '../../src/store/session-index'
+import type { Revocation, SessionEntry, SessionIndex } from '../../src/store/session-index'
 import type { UserRecord, UserStore } from '../../src/store/users'
 
 export function memoryD1(): {
@@ -15,6 +15,7 @@ export function memoryD1(): {
 } {
   const users = new Map<string, UserRecord>()
   const rows = new Map<string, SessionEntry>()
+  const revocations = new Map<string, Revocation>()
   const byName = (name: string) =>
     [...users.values()].find((u) => u.username.toLowerCase() === name.toLowerCase()) ?? null
 
@@ -42,6 +43,7 @@ export function memoryD1(): {
 
   const index: SessionIndex = {
     async add(entry) {
+      if (!users.has(entry.userId)) throw new Error('D1_ERROR: FOREIGN KEY constraint failed')
       rows.set(entry.id, { ...entry })
       return ran
     },
@@ -62,9 +64,21 @@ export function memoryD1(): {
       if (rows.get(id)?.userId !== userId) return false
       return rows.delete(id)
     },
-    async removeAll(userId, keep) {
-      for (const [key, row] of rows) if (row.userId === userId && key !== keep) rows.delete(key)
-      return ran
+    async revokeAll(userId, at, keep) {
+      // One transaction, as D1's batch: nothing else runs between these steps.
+      const kept = keep !== undefined && rows.get(keep)?.userId === userId ? keep : null
+      const previous = revocations.get(userId)
+      const revocation = { at: Math.max(previous?.at ?? at, at), keep: kept }
+      revocations.set(userId, revocation)
+      for (const [key, row] of rows) {
+        if (row.userId === userId && row.createdAt <= revocation.at && key !== kept)
+          rows.delete(key)
+      }
+      return { ...revocation }
+    },
+    revocation: async (userId) => {
+      const revocation = revocations.get(userId)
+      return revocation ? { ...revocation } : null
     },
   }
 

@@ -13,8 +13,11 @@ import { type KvLike, MemoryKV } from './kv'
 export const serviceConfig = (overrides: Partial<Config> = {}): Config =>
   unitConfig({ alg: 'HS256', secret: 'h'.repeat(64) }, { rateLimits: false, ...overrides })
 
-export function servicesOn<K extends KvLike>(kv: K, cfg: Config = serviceConfig()) {
-  const d1 = memoryD1()
+export function servicesOn<K extends KvLike>(
+  kv: K,
+  cfg: Config = serviceConfig(),
+  d1: ReturnType<typeof memoryD1> = memoryD1(),
+) {
   const deferred: Promise<unknown>[] = []
   const deps: AuthDeps = {
     users: d1.users,

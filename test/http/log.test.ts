@@ -113,6 +113,33 @@ describe('logging', () => {
     ])
   })
 
+  it('keeps a plain X-Request-Id, and replaces a token-shaped one rather than log or echo it', async () => {
+    const username = uniqueUsername()
+    await sendJson('POST', '/register', { username, password: PASSWORD })
+    const tokens = (await (
+      await sendJson('POST', '/login', { username, password: PASSWORD })
+    ).json()) as TokenPair
+    const lines = captureConsole()
+    const plain = await call('/health', { headers: { 'X-Request-Id': 'trace-42.a' } })
+    expect(plain.headers.get('x-request-id')).toBe('trace-42.a')
+    for (const sent of [tokens.refreshToken, 'x'.repeat(65), 'with space']) {
+      const res = await call('/health', { headers: { 'X-Request-Id': sent } })
+      expect(res.headers.get('x-request-id')).not.toBe(sent)
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    }
+    expect(lines.join('\n')).not.toContain(tokens.refreshToken)
+    expect(JSON.parse(lines[0]!)).toMatchObject({ requestId: 'trace-42.a' })
+  })
+
+  it('does not log a name that matches no account: it is often a password in the wrong field', async () => {
+    const lines = captureConsole()
+    const typo = `Pw${crypto.randomUUID().slice(0, 12)}`
+    await sendJson('POST', '/login', { username: typo, password: PASSWORD })
+    const failed = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'login_failed')
+    expect(failed).toMatchObject({ reason: 'unknown_user' })
+    expect(lines.join('\n')).not.toContain(typo)
+  })
+
   it('names the user on authenticated requests', async () => {
     const username = uniqueUsername()
     const user = (await (

@@ -81,6 +81,21 @@ describe('POST /register', () => {
     expect(await countUsers()).toBe(before)
   })
 
+  it('refuses a password with a lone surrogate, which would hash like any other', async () => {
+    // Both would encode as eight U+FFFD and so be one password.
+    for (const password of ['\ud800'.repeat(8), '\udfff'.repeat(8), `ok password ${'\ud83d'}`]) {
+      const res = await sendJson('POST', '/register', { username: uniqueUsername(), password })
+      const body = await expectProblem(res, 400, 'validation_failed')
+      expect(body.errors).toEqual([{ field: 'password', message: 'must be valid Unicode text' }])
+    }
+    // A whole emoji (a surrogate pair) is fine.
+    const emoji = await sendJson('POST', '/register', {
+      username: uniqueUsername(),
+      password: 'correct horse 🐴 staple',
+    })
+    expect(emoji.status).toBe(201)
+  })
+
   it('accepts the boundary lengths', async () => {
     const password = 'p'.repeat(128)
     const username = uniqueUsername('b').padEnd(32, 'x')

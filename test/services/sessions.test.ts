@@ -6,8 +6,10 @@ import { kvKeys } from '../../src/store/keys'
 import type { SessionRecord } from '../../src/store/sessions'
 import { ApiError } from '../../src/http/errors'
 import { freezeTime } from '../helpers'
-import { LaggingKV, MemoryKV, PausingKV } from '../doubles/kv'
-import { memoryServices, servicesOn } from '../doubles/services'
+import { LaggingKV, MemoryKV, PausingKV, pausable } from '../doubles/kv'
+import { memoryD1 } from '../doubles/d1'
+import { NO_CLIENT, memoryServices, serviceConfig, servicesOn } from '../doubles/services'
+import { PASSWORD } from '../helpers'
 
 const DAY = 24 * 3600 * 1000
 
@@ -173,5 +175,102 @@ describe('retries', () => {
     await s.signedIn()
     const ttls = put.mock.calls.map((c) => (c[2] as KVNamespacePutOptions).expirationTtl!)
     expect(Math.max(...ttls)).toBeLessThanOrEqual(s.cfg.sessionMaxAge)
+  })
+})
+
+describe('the sessions list', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('never hides a session that can still refresh, though last use is written once a minute', async () => {
+    const clock = freezeTime(Date.UTC(2026, 10, 25, 12, 0, 1))
+    const s = memoryServices(serviceConfig({ refreshTokenTtl: 60, sessionMaxAge: 3600 }))
+    const { user, tokens } = await s.signedIn()
+    clock.advance(50_000) // the same minute: no D1 write
+    const next = await s.auth.refresh(tokens.refreshToken)
+    await s.settle()
+    clock.advance(14_000) // past the login's idle limit, inside the successor's
+    const caller = { id: user.id, username: user.username, sessionId: sidOf(tokens) }
+    expect((await s.account.listSessions(caller)).map((x) => x.id)).toEqual([sidOf(tokens)])
+    expect(await outcome(s.auth, next.refreshToken)).toBe('ok')
+  })
+})
+
+describe('ends that race each other', () => {
+  afterEach(() => vi.useRealTimers())
+
+  /** Services whose D1 stores can be paused too. */
+  function pausableServices() {
+    const d1 = memoryD1()
+    const index = pausable(d1.index)
+    const users = pausable(d1.users)
+    const s = servicesOn(new PausingKV(), undefined, {
+      ...d1,
+      index: index.proxy,
+      users: users.proxy,
+    })
+    return { s, index, users }
+  }
+
+  /** Every session either refreshes and is listed, or does neither: nothing alive is hidden. */
+  async function expectListingAgrees(
+    s: ReturnType<typeof pausableServices>['s'],
+    userId: string,
+    tokens: TokenPair[],
+  ) {
+    for (const t of tokens) {
+      const standing = await s.sessions.standing(t.refreshToken, s.cfg)
+      const alive = standing.kind === 'current' || standing.kind === 'repeat'
+      expect(await s.d1.index.has(userId, sidOf(t)), `session ${sidOf(t)}`).toBe(alive)
+    }
+  }
+
+  it('two "end every other session" at once leave no session alive but unlisted', async () => {
+    const { s, index } = pausableServices()
+    const { user, tokens: a } = await s.signedIn()
+    const b = await s.auth.login({ username: user.username, password: PASSWORD }, NO_CLIENT)
+    // Both pass their checks; A's D1 batch runs first, then B's; B's KV write lands first, A's last.
+    const aBatch = index.pauseBefore('revokeAll')
+    const fromA = s.auth.logout(a.refreshToken, 'others')
+    await aBatch.reached
+    const bBatch = index.pauseBefore('revokeAll')
+    const fromB = s.auth.logout(b.refreshToken, 'others')
+    await bBatch.reached
+    const aWrite = s.kv.pauseBefore('put', 'revoked-before:')
+    aBatch.release()
+    await aWrite.reached
+    bBatch.release()
+    await fromB
+    aWrite.release()
+    await fromA
+
+    // Each asked to end the other: neither survives, and the list says so.
+    expect(await outcome(s.auth, a.refreshToken)).toBe('invalid_refresh_token')
+    expect(await outcome(s.auth, b.refreshToken)).toBe('invalid_refresh_token')
+    await expectListingAgrees(s, user.id, [a, b])
+  })
+
+  it('a sign-in that read the user just before the account was deleted cannot outlive it', async () => {
+    const clock = freezeTime()
+    const { s, users } = pausableServices()
+    const { user } = await s.signedIn()
+    // The sign-in has read the user, and has yet to check the password and write its session.
+    const signingIn = users.pauseAfter('findUserByName')
+    const login = s.auth.login({ username: user.username, password: PASSWORD }, NO_CLIENT)
+    await signingIn.reached
+    // The deletion ends every session, then stops before the user row goes.
+    const deleting = users.pauseBefore('deleteUser')
+    const deletion = s.account.deleteAccount(
+      { id: user.id, username: user.username, sessionId: 'x' },
+      PASSWORD,
+    )
+    await deleting.reached
+    clock.advance(1_000)
+    signingIn.release()
+    const late = await login // its session was written after the end, while the user still existed
+    deleting.release()
+    await deletion
+
+    expect(await outcome(s.auth, late.refreshToken)).toBe('invalid_refresh_token')
+    await expectListingAgrees(s, user.id, [late])
   })
 })

@@ -77,22 +77,58 @@ describe('session index (D1)', () => {
     expect(await index.remove(bob.id, e.id)).toBe(false)
   })
 
-  it("removes all of a user's sessions but the one kept, and no one else's", async () => {
+  it("revokes all of a user's sessions but the one kept, and no one else's", async () => {
     const { user: alice } = await registerUser()
     const { user: bob } = await registerUser()
-    const [a1, a2, a3, b1] = [entry(alice.id), entry(alice.id), entry(alice.id), entry(bob.id)]
+    const at = Date.now()
+    const earlier = { createdAt: at - 10 }
+    const [a1, a2, a3, b1] = [
+      entry(alice.id, earlier),
+      entry(alice.id, earlier),
+      entry(alice.id, earlier),
+      entry(bob.id, earlier),
+    ]
     for (const e of [a1, a2, a3, b1]) await index.add(e)
-    await index.removeAll(alice.id, a2.id)
+    expect(await index.revocation(alice.id)).toBeNull()
+    expect(await index.revokeAll(alice.id, at, a2.id)).toEqual({ at, keep: a2.id })
     expect((await index.list(alice.id, Date.now())).map((e) => e.id)).toEqual([a2.id])
-    await index.removeAll(alice.id)
+    expect(await index.revocation(alice.id)).toEqual({ at, keep: a2.id })
+    expect(await index.revokeAll(alice.id, at + 1)).toEqual({ at: at + 1, keep: null })
     expect(await index.list(alice.id, Date.now())).toEqual([])
     expect(await index.list(bob.id, Date.now())).toHaveLength(1)
   })
 
-  it('goes with its user: deleting the user deletes the rows', async () => {
+  it('keeps a session only while it is listed: an ended one is never kept, so never revived', async () => {
+    const { user } = await registerUser()
+    const at = Date.now()
+    const [a, b] = [entry(user.id, { createdAt: at - 10 }), entry(user.id, { createdAt: at - 10 })]
+    for (const e of [a, b]) await index.add(e)
+    // Two "end all others" from a and from b, in D1's order: the second caller was ended by the first.
+    expect(await index.revokeAll(user.id, at, a.id)).toEqual({ at, keep: a.id })
+    expect(await index.revokeAll(user.id, at + 1, b.id)).toEqual({ at: at + 1, keep: null })
+    expect(await index.list(user.id, Date.now())).toEqual([])
+  })
+
+  it('leaves sessions created after the revocation listed, and never moves its time back', async () => {
+    const { user } = await registerUser()
+    const at = Date.now()
+    const before = entry(user.id, { createdAt: at - 1 })
+    const after = entry(user.id, { createdAt: at + 1 })
+    for (const e of [before, after]) await index.add(e)
+    await index.revokeAll(user.id, at)
+    expect((await index.list(user.id, 0)).map((e) => e.id)).toEqual([after.id])
+    // A request whose clock ran behind cannot shrink what an earlier one ended.
+    expect(await index.revokeAll(user.id, at - 5_000)).toEqual({ at, keep: null })
+  })
+
+  it('goes with its user: deleting the user deletes the rows, and its revocation stays', async () => {
     const { user } = await registerUser()
     await index.add(entry(user.id))
+    await index.revokeAll(user.id, Number.MAX_SAFE_INTEGER)
     await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(user.id).run()
     expect(await index.list(user.id, Date.now())).toEqual([])
+    expect(await index.revocation(user.id)).toEqual({ at: Number.MAX_SAFE_INTEGER, keep: null })
+    // And no row can be added for a user that is gone.
+    await expect(index.add(entry(user.id))).rejects.toThrow()
   })
 })
