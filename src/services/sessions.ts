@@ -79,7 +79,7 @@ const LAST_USE_GRANULARITY_MS = 60 * SECOND
 const minuteOf = (ms: number) => Math.floor(ms / LAST_USE_GRANULARITY_MS)
 
 /** Whether a revocation mark ("all sessions before `at`, but `keep`") covers the session. */
-export const revokedBy = (mark: RevocationMark | null, sessionId: string, session: LiveSession) =>
+const revokedBy = (mark: RevocationMark | null, sessionId: string, session: LiveSession) =>
   mark !== null && session.createdAt <= mark.at && mark.keep !== sessionId
 
 export class SessionService {

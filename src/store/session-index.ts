@@ -117,7 +117,8 @@ export function sessionIndex(db: D1Database) {
      * Ends, as D1 sees it, every session of the user created at or before `at` but `keep`, in
      * one batch (one transaction): records the revocation, keeping `keep` only if it is still
      * listed (an ended session is never kept, so never revived), and unlists the rest. Sessions
-     * created after `at` stay listed. Returns the revocation as stored: `at` never moves back.
+     * created after `at` stay listed. Returns the revocation as stored: `at` never moves back,
+     * and once it is "forever" (2^53 - 1: a deleted account) nothing is kept any more.
      */
     async revokeAll(userId: string, at: number, keep?: string): Promise<Revocation> {
       const [, , read] = await guarded('d1', 'revoke sessions', () =>
@@ -126,9 +127,10 @@ export function sessionIndex(db: D1Database) {
             .prepare(
               `INSERT INTO revocations (user_id, at, keep)
                VALUES (?1, ?2, (SELECT id FROM sessions WHERE id = ?3 AND user_id = ?1))
-               ON CONFLICT (user_id) DO UPDATE SET at = MAX(at, excluded.at), keep = excluded.keep`,
+               ON CONFLICT (user_id) DO UPDATE SET at = MAX(at, excluded.at),
+                 keep = CASE WHEN MAX(at, excluded.at) >= ?4 THEN NULL ELSE excluded.keep END`,
             )
-            .bind(userId, at, keep ?? null),
+            .bind(userId, at, keep ?? null, Number.MAX_SAFE_INTEGER),
           db
             .prepare(
               `DELETE FROM sessions WHERE user_id = ?1

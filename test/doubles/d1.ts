@@ -68,7 +68,8 @@ export function memoryD1(): {
       // One transaction, as D1's batch: nothing else runs between these steps.
       const kept = keep !== undefined && rows.get(keep)?.userId === userId ? keep : null
       const previous = revocations.get(userId)
-      const revocation = { at: Math.max(previous?.at ?? at, at), keep: kept }
+      const latest = Math.max(previous?.at ?? at, at)
+      const revocation = { at: latest, keep: latest >= Number.MAX_SAFE_INTEGER ? null : kept }
       revocations.set(userId, revocation)
       for (const [key, row] of rows) {
         if (row.userId === userId && row.createdAt <= revocation.at && key !== kept)

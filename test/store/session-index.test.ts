@@ -121,6 +121,17 @@ describe('session index (D1)', () => {
     expect(await index.revokeAll(user.id, at - 5_000)).toEqual({ at, keep: null })
   })
 
+  it('keeps nothing once the account has been ended forever, even a session listed since', async () => {
+    const { user } = await registerUser()
+    const forever = Number.MAX_SAFE_INTEGER
+    await index.revokeAll(user.id, forever)
+    // A sign-in that raced the deletion listed a session after it; its holder asks to keep it.
+    const late = entry(user.id)
+    await index.add(late)
+    expect(await index.revokeAll(user.id, Date.now(), late.id)).toEqual({ at: forever, keep: null })
+    expect(await index.list(user.id, 0)).toEqual([])
+  })
+
   it('goes with its user: deleting the user deletes the rows, and its revocation stays', async () => {
     const { user } = await registerUser()
     await index.add(entry(user.id))
