@@ -18,13 +18,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const scrub = (text: string): string =>
   text.replace(SECRET_TEXT, (match) => (UUID.test(match) ? match : '[redacted]'))
 
-/** A request path as logged: percent-decoded first, so encoding a token does not hide it. */
+/** Escapes decoded at most this many times over: enough for any double or triple encoding. */
+const MAX_DECODE_ROUNDS = 4
+
+/**
+ * A request path as logged: every percent-escape decoded, byte by byte and repeatedly (so neither
+ * a malformed escape nor double encoding hides a token), then scrubbed.
+ */
 function scrubPath(path: string): string {
   let decoded = path
-  try {
-    decoded = decodeURIComponent(path)
-  } catch {
-    // Malformed escapes: scrub the raw path.
+  for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
+    const next = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
+      String.fromCharCode(parseInt(hex, 16)),
+    )
+    if (next === decoded) break
+    decoded = next
   }
   return scrub(decoded)
 }

@@ -95,8 +95,12 @@ describe('logging', () => {
     const sessionId = crypto.randomUUID()
     await call(`/${tokens.accessToken}`)
     await call(`/sessions/${tokens.refreshToken}`, { method: 'DELETE' })
-    // Percent-encoding a token does not hide it from the scrubber.
+    // Percent-encoding a token does not hide it: not partly, not behind a malformed escape,
+    // not encoded twice.
     await call(`/users/${encodeURIComponent(tokens.refreshToken).replace(/A/g, '%41')}`)
+    const escaped = [...tokens.refreshToken].map((ch) => `%${ch.charCodeAt(0).toString(16)}`)
+    await call(`/sessions/%FF${escaped.join('')}`, { method: 'DELETE' })
+    await call(`/${escaped.map((e) => e.replace('%', '%25')).join('')}`)
     await call(`/sessions/${sessionId}`, { method: 'DELETE', ...bearer(tokens.accessToken) })
     const output = lines.join('\n')
     for (const secret of [tokens.accessToken, tokens.refreshToken]) {
@@ -108,6 +112,8 @@ describe('logging', () => {
       '/[redacted]',
       '/sessions/[redacted]',
       '/users/[redacted]',
+      '/sessions/\u00ff[redacted]',
+      '/[redacted]',
       // A session id is not a secret, and a log that names it is what an operator needs.
       `/sessions/${sessionId}`,
     ])
