@@ -18,12 +18,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const scrub = (text: string): string =>
   text.replace(SECRET_TEXT, (match) => (UUID.test(match) ? match : '[redacted]'))
 
-/** Escapes decoded at most this many times over: enough for any double or triple encoding. */
-const MAX_DECODE_ROUNDS = 4
+/** Rounds of percent-decoding a logged path gets; one nested deeper is not logged at all. */
+const MAX_DECODE_ROUNDS = 8
 
 /**
  * A request path as logged: every percent-escape decoded, byte by byte and repeatedly (so neither
- * a malformed escape nor double encoding hides a token), then scrubbed.
+ * a malformed escape nor double encoding hides a token), then scrubbed. A path still encoded
+ * after that many rounds is replaced whole: failing closed costs a log line, not a token.
  */
 function scrubPath(path: string): string {
   let decoded = path
@@ -31,10 +32,10 @@ function scrubPath(path: string): string {
     const next = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
       String.fromCharCode(parseInt(hex, 16)),
     )
-    if (next === decoded) break
+    if (next === decoded) return scrub(decoded)
     decoded = next
   }
-  return scrub(decoded)
+  return '[redacted]'
 }
 
 function write(level: Level, event: string, fields: Fields): void {

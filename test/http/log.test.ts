@@ -101,6 +101,7 @@ describe('logging', () => {
     const escaped = [...tokens.refreshToken].map((ch) => `%${ch.charCodeAt(0).toString(16)}`)
     await call(`/sessions/%FF${escaped.join('')}`, { method: 'DELETE' })
     await call(`/${escaped.map((e) => e.replace('%', '%25')).join('')}`)
+    await call(`/%${'25'.repeat(20)}41`) // 'A', percent-encoded 21 times over
     await call(`/sessions/${sessionId}`, { method: 'DELETE', ...bearer(tokens.accessToken) })
     const output = lines.join('\n')
     for (const secret of [tokens.accessToken, tokens.refreshToken]) {
@@ -114,6 +115,7 @@ describe('logging', () => {
       '/users/[redacted]',
       '/sessions/\u00ff[redacted]',
       '/[redacted]',
+      '[redacted]', // nested deeper than any client needs: not logged at all
       // A session id is not a secret, and a log that names it is what an operator needs.
       `/sessions/${sessionId}`,
     ])
