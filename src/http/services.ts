@@ -31,6 +31,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
           }),
         ),
       ),
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     config: async () => {
       const cfg = requestConfig(c)
       await ensureSigningKeys(cfg)

@@ -60,7 +60,9 @@ const deleteAccount = createRoute({
   middleware: [requireAuth, jsonOnly] as const,
   request: { body: jsonRequest(DeleteAccountBody) },
   responses: {
-    204: { description: 'Deleted' },
+    204: {
+      description: 'Deleted (also for an account already deleted: a retry completes the end)',
+    },
     ...problems({
       ...BODY_PROBLEMS,
       401: 'invalid_token; or invalid_credentials: the password is wrong, nothing changed',

@@ -69,16 +69,21 @@ export class AccountService {
     this.event('password_changed', { userId: user.id, sessionId: caller.sessionId })
   }
 
-  /** Deletes the account and ends every session; the username is free again afterwards. */
+  /**
+   * Deletes the account and ends every session, for good; the username is free again afterwards.
+   * D1 deletes the user and records the end in one transaction, then KV is told. A retry after a
+   * failure in between finds the account gone and completes the end (so it answers 204 again).
+   */
   async deleteAccount(caller: AuthUser, password: string): Promise<void> {
     const cfg = await this.deps.config()
-    const user = await this.checkPassword(caller, password)
-    // Sessions first: if the delete then fails, the user is signed out but keeps the account.
-    // Forever, so a sign-in that read the user just before the delete cannot outlive it.
-    await this.sessions.endForever(user.id, cfg)
-    await this.deps.users.deleteUser(user.id)
-    profileCache.forget(user.id)
-    this.event('account_deleted', { userId: user.id })
+    if (await this.deps.users.findUserById(caller.id)) {
+      const user = await this.checkPassword(caller, password)
+      await this.deps.users.deleteUser(user.id)
+      profileCache.forget(user.id)
+      this.event('account_deleted', { userId: user.id })
+    }
+    // Forever: a sign-in that read the user just before the delete cannot outlive it.
+    await this.sessions.republish(caller.id, cfg)
   }
 
   /** 401 invalid_credentials for a wrong password, with nothing changed. */

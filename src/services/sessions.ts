@@ -2,10 +2,12 @@
 // session alive, and where does the token stand in its chain), extending the chain, ending one
 // session or all of a user's, and the lifetimes. Knows nothing of Hono or bindings.
 //
-// KV has no compare-and-set and a location may read values up to ~60 s old, so each rule is
-// written so that a stale read can only make an answer more lenient for a moment, never undo a
-// write: an ended session is a tombstone that no later write replaces, "used" is the existence
-// of a successor's record (which nothing deletes), and no request reads a record to write it back.
+// KV has no compare-and-set and a location may read values up to ~60 s old. A stale read may
+// answer wrongly for a moment (refuse a token it cannot see yet, accept one whose end it has not
+// seen), but each rule is written so that it never undoes a write nor raises a false alarm: an
+// ended session is a tombstone that no later write replaces, "used" is the existence of a
+// successor's record (which nothing deletes), no request reads a KV record to write it back,
+// and "end all" is decided in D1, which orders concurrent ends, then copied to KV.
 import type { Config } from '../env'
 import { now } from '../clock'
 import {
@@ -14,6 +16,7 @@ import {
   refreshTokenId,
   successorOf,
 } from '../auth/refresh-tokens'
+import { StorageError } from '../store/errors'
 import type { Revocation, SessionEntry, SessionIndex } from '../store/session-index'
 import {
   type EndReason,
@@ -30,6 +33,8 @@ export type SessionDeps = {
   index: SessionIndex
   /** Runs work after the response (waitUntil): bookkeeping the client need not wait for. */
   defer: (task: Promise<unknown>) => void
+  /** Waits, without holding the CPU: before retrying a KV write the per-key limit refused. */
+  wait: (ms: number) => Promise<void>
 }
 
 /** Where a sign-in came from, as the sessions list shows it. */
@@ -67,11 +72,11 @@ export type Standing =
 
 const UNKNOWN: Standing = { kind: 'unknown' }
 
-/** A revocation time after every session: what ending an account forever writes. */
-const FOREVER = Number.MAX_SAFE_INTEGER
-
 /** Longer than any sign-in takes, so one that read the user just before its deletion is covered. */
 const IN_FLIGHT_GRACE_MS = 3600 * 1000
+
+/** KV accepts about one write a second to the same key. */
+const KV_SAME_KEY_INTERVAL_MS = 1100
 
 const SECOND = 1000
 /** How finely a session's last use (and so its idle limit) is written to D1: once a minute. */
@@ -80,7 +85,7 @@ const minuteOf = (ms: number) => Math.floor(ms / LAST_USE_GRANULARITY_MS)
 
 /** Whether a revocation mark ("all sessions before `at`, but `keep`") covers the session. */
 const revokedBy = (mark: RevocationMark | null, sessionId: string, session: LiveSession) =>
-  mark !== null && session.createdAt <= mark.at && mark.keep !== sessionId
+  mark !== null && (session.validFrom ?? session.createdAt) <= mark.at && mark.keep !== sessionId
 
 export class SessionService {
   constructor(private readonly deps: SessionDeps) {}
@@ -151,7 +156,10 @@ export class SessionService {
     const at = now()
     if (!session) return { kind: 'ended', byReuse: false }
     if (isEnded(session)) return { kind: 'ended', byReuse: session.reason === 'reuse' }
-    if (session.expiresAt <= at || revokedBy(mark, sessionId, session)) {
+    // SESSION_MAX_AGE is applied as configured now too, so lowering it shortens running
+    // sessions (and every revocation mark, kept that long, still outlives what it ends).
+    const pastMaxAge = session.createdAt + cfg.sessionMaxAge * SECOND <= at
+    if (session.expiresAt <= at || pastMaxAge || revokedBy(mark, sessionId, session)) {
       return { kind: 'ended', byReuse: false }
     }
     const live: LiveToken = {
@@ -173,8 +181,9 @@ export class SessionService {
 
   /**
    * Exchanges the head of a chain: writes its successor's record, which is also what marks it
-   * used. A location that has not seen that write yet derives the same successor and writes the
-   * same facts again, so a stale read can neither fork the chain nor erase that it moved on.
+   * used. A location that has not seen that write yet derives the same successor and writes its
+   * record again (same user and session, later times), so a stale read can neither fork the
+   * chain nor erase that it moved on.
    */
   async extend(token: LiveToken, cfg: Config): Promise<void> {
     const at = now()
@@ -206,7 +215,15 @@ export class SessionService {
     const at = now()
     // Kept longer than anything of the session could still work.
     const keepUntil = at + cfg.sessionMaxAge * SECOND
-    await this.deps.sessions.endSession(sessionId, { userId, endedAt: at, reason }, keepUntil)
+    try {
+      await this.deps.sessions.endSession(sessionId, { userId, endedAt: at, reason }, keepUntil)
+    } catch (err) {
+      // Two ends of one session at once (a double-clicked logout) write its key within KV's
+      // one write a second; if the other's tombstone is there, the session has ended.
+      if (!(err instanceof StorageError)) throw err
+      const record = await this.deps.sessions.getSession(sessionId)
+      if (!record || !isEnded(record)) throw err
+    }
     await this.deps.index.remove(userId, sessionId)
   }
 
@@ -226,40 +243,45 @@ export class SessionService {
    * any concurrent end; KV, which every refresh reads, is then converged to D1's decision.
    */
   async endAll(userId: string, cfg: Config, keep?: string): Promise<void> {
-    await this.publish(userId, await this.deps.index.revokeAll(userId, now(), keep), cfg)
-  }
-
-  /** Ends every session the user has or could still be starting: the account is going away. */
-  async endForever(userId: string, cfg: Config): Promise<void> {
-    await this.publish(userId, await this.deps.index.revokeAll(userId, FOREVER), cfg)
+    await this.deps.index.revokeAll(userId, now(), keep)
+    await this.republish(userId, cfg)
   }
 
   /**
-   * Copies D1's newest revocation to KV again: a repair when an end answered 503 between its D1
-   * and KV writes. It can only end what D1 has already ended.
+   * Copies D1's newest revocation to KV, where the last write wins. A concurrent end may land an
+   * older one over ours, so read D1 again afterwards and, if it has moved on, write that too:
+   * whichever request writes last has read D1 after every batch before it, so KV ends as D1 says.
+   * Also the repair when an end answered 503 between its D1 and KV writes: it can only end what
+   * D1 has already ended.
    */
   async republish(userId: string, cfg: Config): Promise<void> {
-    const revocation = await this.deps.index.revocation(userId)
-    if (revocation) await this.publish(userId, revocation, cfg)
+    const published = await this.deps.index.revocation(userId)
+    if (!published) return
+    await this.writeRevocation(userId, published, cfg)
+    const newest = await this.deps.index.revocation(userId)
+    if (newest && (newest.at !== published.at || newest.keep !== published.keep)) {
+      await this.writeRevocation(userId, newest, cfg)
+    }
   }
 
   /**
-   * Writes a revocation to KV, where the last write wins: a concurrent end may land an older
-   * one over it. D1 knows which is newest, so read it back and, if ours is not, write that.
-   * Whichever request writes last has read D1 after every batch before it: KV ends as D1 says.
+   * KV takes about one write a second per key, and two ends at once write this key within
+   * milliseconds: a refused write is tried once more after a second, then fails the request.
    */
-  private async publish(userId: string, revocation: Revocation, cfg: Config): Promise<void> {
-    const write = (r: Revocation) =>
+  private async writeRevocation(userId: string, r: Revocation, cfg: Config): Promise<void> {
+    const write = () =>
       this.deps.sessions.putRevocation(
         userId,
         r.keep ? { at: r.at, keep: r.keep } : { at: r.at },
         // Every session it ends has reached its own end by then (an in-flight sign-in included).
         Math.min(r.at, now()) + cfg.sessionMaxAge * SECOND + IN_FLIGHT_GRACE_MS,
       )
-    await write(revocation)
-    const newest = await this.deps.index.revocation(userId)
-    if (newest && (newest.at !== revocation.at || newest.keep !== revocation.keep)) {
-      await write(newest)
+    try {
+      await write()
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err
+      await this.deps.wait(KV_SAME_KEY_INTERVAL_MS)
+      await write()
     }
   }
 

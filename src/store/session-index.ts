@@ -42,6 +42,9 @@ const toEntry = (row: Row): SessionEntry => ({
 /** "Every session of the user created at or before `at` has ended, except `keep`." */
 export type Revocation = { at: number; keep: string | null }
 
+/** The revocation time of a deleted account: after every session it could ever have. */
+export const FOREVER = Number.MAX_SAFE_INTEGER
+
 export type SessionIndex = ReturnType<typeof sessionIndex>
 
 export function sessionIndex(db: D1Database) {
@@ -130,7 +133,7 @@ export function sessionIndex(db: D1Database) {
                ON CONFLICT (user_id) DO UPDATE SET at = MAX(at, excluded.at),
                  keep = CASE WHEN MAX(at, excluded.at) >= ?4 THEN NULL ELSE excluded.keep END`,
             )
-            .bind(userId, at, keep ?? null, Number.MAX_SAFE_INTEGER),
+            .bind(userId, at, keep ?? null, FOREVER),
           db
             .prepare(
               `DELETE FROM sessions WHERE user_id = ?1

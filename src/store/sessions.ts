@@ -2,7 +2,7 @@
 // records (login-failures.ts owns the namespace's fourth kind). KV has no compare-and-set and
 // serves stale reads between locations, so every record here is shaped so that a late or
 // repeated write can only say what was already true: refresh-token records are written once
-// (a re-derivation writes the same facts again), a session record is written once at sign-in
+// (a re-derivation writes the same user and session again), a session record is written once at sign-in
 // and then only replaced by its tombstone, and nothing is ever deleted.
 import { KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
 import { now } from '../clock'
@@ -30,6 +30,11 @@ export type LiveSession = {
   createdAt: number
   /** The absolute end (SESSION_MAX_AGE after sign-in), however active the session is. */
   expiresAt: number
+  /**
+   * Only on records written before revocation marks named the session they keep: when it
+   * survived an "end all others", which then counts instead of `createdAt`. Read, never written.
+   */
+  validFrom?: number
 }
 
 /** Why a session was ended. `reuse` lets every later refresh say "signed out for your safety". */

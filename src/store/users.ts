@@ -1,5 +1,7 @@
-// Users in D1: the only code that reads or writes the DB binding.
+// Users in D1: the only code that reads or writes the users table. (session-index.ts owns the
+// sessions and revocations tables; deleting a user writes its revocation in the same transaction.)
 import { StorageError, guarded } from './errors'
+import { FOREVER } from './session-index'
 
 export type UserRecord = {
   id: string
@@ -73,10 +75,22 @@ export function userStore(db: D1Database) {
               .run(),
       ),
 
-    /** Deletes the user; the sessions index follows through its foreign key (ON DELETE CASCADE). */
+    /**
+     * Deletes the user and, in the same transaction, records that every session it has or could
+     * still be starting has ended (a revocation "forever"); its session rows follow through their
+     * foreign key (ON DELETE CASCADE). Both or neither: a failed delete leaves the account whole.
+     */
     deleteUser: (id: string) =>
       guarded('d1', 'delete user', () =>
-        db.prepare('DELETE FROM users WHERE id = ?').bind(id).run(),
+        db.batch([
+          db
+            .prepare(
+              `INSERT INTO revocations (user_id, at, keep) VALUES (?1, ?2, NULL)
+               ON CONFLICT (user_id) DO UPDATE SET at = ?2, keep = NULL`,
+            )
+            .bind(id, FOREVER),
+          db.prepare('DELETE FROM users WHERE id = ?').bind(id),
+        ]),
       ),
   }
 }

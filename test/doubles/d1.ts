@@ -1,12 +1,18 @@
 // In-memory doubles of the D1 stores, with the same contracts: a case-insensitive unique
 // username, the conditional hash update, and session rows that go with their user.
 
+import {
+  FOREVER,
+  type Revocation,
+  type SessionEntry,
+  type SessionIndex,
+} from '../../src/store/session-index'
+import type { UserRecord, UserStore } from '../../src/store/users'
+
 /** What D1's run() resolves to; the stores' callers read nothing of it but `meta.changes`. */
 const ran = { success: true, results: [], meta: { changes: 1 } } as unknown as D1Result<
   Record<string, unknown>
 >
-import type { Revocation, SessionEntry, SessionIndex } from '../../src/store/session-index'
-import type { UserRecord, UserStore } from '../../src/store/users'
 
 export function memoryD1(): {
   users: UserStore
@@ -35,9 +41,11 @@ export function memoryD1(): {
       return ran
     },
     async deleteUser(id) {
+      // One transaction, as the real batch: the revocation "forever" and the delete.
+      revocations.set(id, { at: FOREVER, keep: null })
       users.delete(id)
       for (const [key, row] of rows) if (row.userId === id) rows.delete(key) // ON DELETE CASCADE
-      return ran
+      return [ran, ran]
     },
   }
 

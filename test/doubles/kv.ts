@@ -27,15 +27,26 @@ const decode = (value: string | null, type?: unknown) =>
       ? JSON.parse(value)
       : value
 
-/** One consistent location: every read sees every write. */
+/**
+ * One consistent location: every read sees every write. With `sameKeyWriteIntervalMs`, a write
+ * to a key written less than that long ago is refused, as production KV may refuse more than
+ * about one write a second per key (miniflare never does).
+ */
 export class MemoryKV implements KvLike {
   protected readonly log: { key: string; entry: Entry }[] = []
+
+  constructor(private readonly options: { sameKeyWriteIntervalMs?: number } = {}) {}
 
   // The overloads of KVNamespace.get are many; the stores use get(key, 'json') only.
   get = (async (key: string, type?: unknown) => decode(this.read(key), type)) as KvLike['get']
 
   async put(key: string, value: unknown, options?: KVNamespacePutOptions): Promise<void> {
     if (typeof value !== 'string') throw new Error('this double stores strings only')
+    const interval = this.options.sameKeyWriteIntervalMs
+    const last = this.log.findLast((write) => write.key === key)
+    if (interval !== undefined && last && Date.now() - last.entry.writtenAt < interval) {
+      throw new Error('KV PUT failed: 429 Too Many Requests')
+    }
     this.log.push({ key, entry: entryOf(value, options) })
   }
 

@@ -1,4 +1,5 @@
 // The services wired to store doubles, for service-level and model-based tests.
+import { vi } from 'vitest'
 import type { Config } from '../../src/env'
 import { AccountService } from '../../src/services/account'
 import { type AuthDeps, AuthService } from '../../src/services/auth'
@@ -19,12 +20,18 @@ export function servicesOn<K extends KvLike>(
   d1: ReturnType<typeof memoryD1> = memoryD1(),
 ) {
   const deferred: Promise<unknown>[] = []
+  const waited: number[] = []
   const deps: AuthDeps = {
     users: d1.users,
     index: d1.index,
     sessions: sessionStore(kv as unknown as KVNamespace),
     loginFailures: loginFailureStore(kv as unknown as KVNamespace),
     defer: (task) => void deferred.push(task),
+    // Time passes on the (faked) clock instead: tests never sleep.
+    wait: async (ms) => {
+      waited.push(ms)
+      if (vi.isFakeTimers()) vi.setSystemTime(Date.now() + ms)
+    },
     config: async () => cfg,
   }
   return {
@@ -34,6 +41,8 @@ export function servicesOn<K extends KvLike>(
     auth: new AuthService(deps),
     account: new AccountService(deps),
     sessions: new SessionService(deps),
+    /** Every wait a service asked for, in ms. */
+    waited,
     /** Waits for the work each request left to run after its response. */
     settle: () => Promise.all(deferred.splice(0)),
     /** A registered user with one session. */

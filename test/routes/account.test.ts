@@ -125,6 +125,9 @@ describe('DELETE /users/me', () => {
       .bind(user.id)
       .first<{ n: number }>()
     expect(rows?.n).toBe(0)
+    // A retry (say after a 503) finds the account gone and answers the same, changing nothing.
+    const retry = await deleteAccount(tokens.accessToken, { password: 'not even the password' })
+    expect(retry.status).toBe(204)
     const again = await registerUser(username)
     expect(again.user.id).not.toBe(user.id)
     const fresh: TokenPair = await loginUser(username)

@@ -306,7 +306,8 @@ class Refresh extends Step {
     if (!stale) {
       expect(code).toBe(refreshAnswer(kind))
     } else {
-      mayEnd.add(s.id)
+      // Only a refresh that answers reuse may end its session.
+      if (code === 'refresh_token_reused') mayEnd.add(s.id)
       // A stale view may miss a record (and refuse) or a newer one (and be lenient), but it
       // never raises reuse unless the chain moved past the token longer ago than the window.
       if (code === 'refresh_token_reused' && kind !== 'ended-by-reuse') {
@@ -376,11 +377,12 @@ class EndOneSession extends Step {
   async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
     const caller = pick(m.sessions, this.caller)
     const target = pick(m.sessions, this.target)
-    mayEnd.add(target.id)
     const code = await codeOf(r.account.endSession(asCaller(caller), target.id))
     const owned = target.userId === caller.userId && target.listed
     expect(code).toBe(owned ? 'ok' : 'session_not_found')
-    if (owned) endSession(target, 'logout')
+    if (!owned) return
+    mayEnd.add(target.id)
+    endSession(target, 'logout')
   }
   describe() {
     return `DELETE /sessions(caller ${this.caller}, target ${this.target})`
@@ -415,10 +417,10 @@ class ChangePassword extends AccountStep {
   async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
     const { caller, user, password, expected } = this.callerOf(m)
     const next = PASSWORDS.find((p) => p !== user.password)!
-    for (const x of m.sessions) if (x.userId === user.id && x.id !== caller.id) mayEnd.add(x.id)
     const change = { currentPassword: password, newPassword: next }
     expect(await codeOf(r.account.changePassword(asCaller(caller), change))).toBe(expected)
     if (expected !== 'ok') return
+    for (const x of m.sessions) if (x.userId === user.id && x.id !== caller.id) mayEnd.add(x.id)
     user.password = next
     // The caller's own session stays signed in only if it is still running.
     endAll(m, user.id, caller.listed ? caller.id : undefined)
@@ -431,9 +433,11 @@ class ChangePassword extends AccountStep {
 class DeleteAccount extends AccountStep {
   async act(m: Model, r: Real, _stale: boolean, mayEnd: Set<string>) {
     const { caller, user, password, expected } = this.callerOf(m)
-    for (const x of m.sessions) if (x.userId === user.id) mayEnd.add(x.id)
-    expect(await codeOf(r.account.deleteAccount(asCaller(caller), password))).toBe(expected)
+    // Deleting an account already deleted completes the end again, and answers as it did.
+    const answer = user.deleted ? 'ok' : expected
+    expect(await codeOf(r.account.deleteAccount(asCaller(caller), password))).toBe(answer)
     if (expected !== 'ok') return
+    for (const x of m.sessions) if (x.userId === user.id) mayEnd.add(x.id)
     endAll(m, user.id)
     user.deleted = true
   }

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { AuthService, TokenPair } from '../../src/services/auth'
 import { kvKeys } from '../../src/store/keys'
-import type { SessionRecord } from '../../src/store/sessions'
+import type { LiveSession, SessionRecord } from '../../src/store/sessions'
 import { ApiError } from '../../src/http/errors'
 import { freezeTime } from '../helpers'
 import { LaggingKV, MemoryKV, PausingKV } from '../doubles/kv'
@@ -138,7 +138,7 @@ describe('a lagging replica', () => {
     expect(await outcome(s.auth, p.refreshToken)).toBe('refresh_token_reused')
   })
 
-  it('a stale view may be lenient for a moment, but cannot raise a false reuse alarm', async () => {
+  it('a stale view may refuse for a moment, but ends nothing and raises no false alarm', async () => {
     const clock = freezeTime()
     const s = servicesOn(new LaggingKV())
     const { tokens } = await s.signedIn()
@@ -168,7 +168,7 @@ describe('retries', () => {
     expect(await outcome(s.auth, tokens.refreshToken)).toBe('invalid_refresh_token')
   })
 
-  it('keeps no record in KV longer than the session can last', async () => {
+  it('keeps a new session’s records no longer than the session can last', async () => {
     freezeTime()
     const kv = new MemoryKV()
     const s = servicesOn(kv)
@@ -176,6 +176,40 @@ describe('retries', () => {
     await s.signedIn()
     const ttls = put.mock.calls.map((c) => (c[2] as KVNamespacePutOptions).expirationTtl!)
     expect(Math.max(...ttls)).toBeLessThanOrEqual(s.cfg.sessionMaxAge)
+  })
+})
+
+describe('configuration and records from before', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('applies a lowered SESSION_MAX_AGE to sessions already running', async () => {
+    const clock = freezeTime()
+    const kv = new MemoryKV()
+    const d1 = memoryD1()
+    const before = servicesOn(kv, serviceConfig({ sessionMaxAge: (30 * DAY) / 1000 }), d1)
+    const { tokens } = await before.signedIn()
+    const after = servicesOn(kv, serviceConfig({ sessionMaxAge: DAY / 1000 }), d1)
+    clock.advance(DAY - 1_000)
+    const next = await after.auth.refresh(tokens.refreshToken)
+    clock.advance(1_000)
+    expect(await outcome(after.auth, next.refreshToken)).toBe('invalid_refresh_token')
+  })
+
+  it('honours a session kept by an "end all others" written before marks named it', async () => {
+    const clock = freezeTime()
+    const s = memoryServices()
+    const { tokens } = await s.signedIn()
+    const sid = sidOf(tokens)
+    const record = s.kv.peek<LiveSession>(kvKeys.session(sid))!
+    clock.advance(5_000)
+    // The old format: the kept session carries validFrom, the mark only a time.
+    await s.kv.put(kvKeys.session(sid), JSON.stringify({ ...record, validFrom: Date.now() + 1 }), {
+      expirationTtl: 3600,
+    })
+    await s.kv.put(kvKeys.revokedBefore(record.userId), JSON.stringify({ at: Date.now() }), {
+      expirationTtl: 3600,
+    })
+    expect(await outcome(s.auth, tokens.refreshToken)).toBe('ok')
   })
 })
 
@@ -199,16 +233,13 @@ describe('the sessions list', () => {
 describe('ends that race each other', () => {
   afterEach(() => vi.useRealTimers())
 
-  /** Services whose D1 stores can be paused too. */
+  /** Services whose D1 stores can be paused too; KV refuses a second write to a key within 1 s. */
   function pausableServices() {
     const d1 = memoryD1()
     const index = pausable(d1.index)
     const users = pausable(d1.users)
-    const s = servicesOn(new PausingKV(), undefined, {
-      ...d1,
-      index: index.proxy,
-      users: users.proxy,
-    })
+    const kv = new PausingKV({ sameKeyWriteIntervalMs: 1000 })
+    const s = servicesOn(kv, undefined, { ...d1, index: index.proxy, users: users.proxy })
     return { s, index, users }
   }
 
@@ -226,6 +257,7 @@ describe('ends that race each other', () => {
   }
 
   it('two "end every other session" at once leave no session alive but unlisted', async () => {
+    freezeTime() // every write lands in the same second, as a real race's would
     const { s, index } = pausableServices()
     const { user, tokens: a } = await s.signedIn()
     const b = await s.auth.login({ username: user.username, password: PASSWORD }, NO_CLIENT)
@@ -248,6 +280,24 @@ describe('ends that race each other', () => {
     expect(await outcome(s.auth, a.refreshToken)).toBe('invalid_refresh_token')
     expect(await outcome(s.auth, b.refreshToken)).toBe('invalid_refresh_token')
     await expectListingAgrees(s, user.id, [a, b])
+    // A's late writes to the key B had just written were refused once each, and retried.
+    expect(s.waited).toEqual([1100, 1100])
+  })
+
+  it('a double-clicked logout ends the session once, and neither click fails', async () => {
+    const clock = freezeTime()
+    const { s } = pausableServices()
+    const { user, tokens } = await s.signedIn()
+    clock.advance(2_000) // past the sign-in's own write of the session key
+    const first = s.kv.pauseBefore('put', 'session:')
+    const click1 = s.auth.logout(tokens.refreshToken)
+    await first.reached
+    const click2 = s.auth.logout(tokens.refreshToken) // writes the tombstone first
+    await click2
+    first.release()
+    await click1 // its write is refused (the same key, the same second): the session has ended
+    expect(await outcome(s.auth, tokens.refreshToken)).toBe('invalid_refresh_token')
+    await expectListingAgrees(s, user.id, [tokens])
   })
 
   it('a sign-in that read the user just before the account was deleted cannot outlive it', async () => {
@@ -258,7 +308,7 @@ describe('ends that race each other', () => {
     const signingIn = users.pauseAfter('findUserByName')
     const login = s.auth.login({ username: user.username, password: PASSWORD }, NO_CLIENT)
     await signingIn.reached
-    // The deletion ends every session, then stops before the user row goes.
+    // The deletion has checked the password and stops before its D1 transaction.
     const deleting = users.pauseBefore('deleteUser')
     const deletion = s.account.deleteAccount(
       { id: user.id, username: user.username, sessionId: 'x' },
