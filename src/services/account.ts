@@ -61,7 +61,8 @@ export class AccountService {
     { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
   ): Promise<void> {
     const cfg = await this.deps.config()
-    const user = await this.checkPassword(caller, currentPassword)
+    const user = await this.userOf(caller)
+    await this.checkPassword(user, currentPassword)
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
     // The caller's session is kept only if it is still running (endAll checks, in D1): an access
     // token outlives its session by up to its TTL, and keeping an ended session would revive it.
@@ -76,8 +77,9 @@ export class AccountService {
    */
   async deleteAccount(caller: AuthUser, password: string): Promise<void> {
     const cfg = await this.deps.config()
-    if (await this.deps.users.findUserById(caller.id)) {
-      const user = await this.checkPassword(caller, password)
+    const user = await this.deps.users.findUserById(caller.id)
+    if (user) {
+      await this.checkPassword(user, password)
       await this.deps.users.deleteUser(user.id)
       profileCache.forget(user.id)
       this.event('account_deleted', { userId: user.id })
@@ -86,15 +88,19 @@ export class AccountService {
     await this.sessions.republish(caller.id, cfg)
   }
 
-  /** 401 invalid_credentials for a wrong password, with nothing changed. */
-  private async checkPassword(caller: AuthUser, password: string): Promise<UserRecord> {
+  /** The caller's record; 401 invalid_token when the account is gone. */
+  private async userOf(caller: AuthUser): Promise<UserRecord> {
     const user = await this.deps.users.findUserById(caller.id)
     if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
+    return user
+  }
+
+  /** 401 invalid_credentials for a wrong password, with nothing changed. */
+  private async checkPassword(user: UserRecord, password: string): Promise<void> {
     if (!(await verifyPassword(password, user.passwordHash))) {
       this.event('password_check_failed', { userId: user.id })
       throw new ApiError(401, 'invalid_credentials', 'The password is incorrect')
     }
-    return user
   }
 
   private event(name: string, fields: Record<string, unknown>): void {
