@@ -3,7 +3,7 @@
 import { decode, sign, verify } from 'hono/jwt'
 import type { AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
-import { ApiError } from '../http/errors'
+import { ApiError } from '../errors'
 import { fromBase64Url } from './encoding'
 import { type PublicJwk, keyRing } from './signing-keys'
 

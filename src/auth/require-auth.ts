@@ -1,7 +1,7 @@
 // Bearer middleware: turns `Authorization: Bearer <access token>` into `c.get('user')`, or a 401.
 import { createMiddleware } from 'hono/factory'
 import { type AppEnv, requestConfig } from '../env'
-import { ApiError } from '../http/errors'
+import { ApiError } from '../errors'
 import { verifyAccessToken } from './access-tokens'
 
 // RFC 6750 §2.1: the scheme is case-insensitive, the credentials are one token68.

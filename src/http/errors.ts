@@ -1,4 +1,4 @@
-// Every error the service returns, and the one place that turns them into HTTP responses.
+// The one place that turns errors into HTTP responses: problem JSON, or OAuth's on its routes.
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -6,25 +6,11 @@ import type { AppEnv } from '../env'
 import { ConfigError } from '../env'
 import { StorageError } from '../store/errors'
 import { NO_STORE, OAUTH_NO_STORE } from './headers'
-import { log, scrub } from './log'
+import { ApiError, isErrorStatus } from '../errors'
+import { log, scrub } from '../log'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
 export const AUTH_REALM = 'edge-auth'
-
-export type FieldError = { field: string; message: string }
-
-/** A failure the client should see: status, stable machine-readable code, human detail. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
-    readonly detail: string,
-    readonly extra: { errors?: FieldError[]; challenge?: 'bare'; retryAfter?: number } = {},
-  ) {
-    super(detail)
-    this.name = 'ApiError'
-  }
-}
 
 const TITLES: Partial<Record<number, string>> = {
   400: 'Bad Request',
@@ -130,7 +116,8 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
     )
   }
   if (err instanceof HTTPException && err.status < 500) {
-    return new ApiError(err.status, 'bad_request', 'The request could not be processed')
+    const status = isErrorStatus(err.status) ? err.status : 400
+    return new ApiError(status, 'bad_request', 'The request could not be processed')
   }
   log.error('unhandled_error', {
     requestId: c.get('requestId'),

@@ -1,22 +1,8 @@
-// Structured JSON log lines, and the per-request log middleware. Nothing secret may pass through.
+// The per-request middleware around logging: request ids, and one scrubbed `request` line each.
 import type { MiddlewareHandler } from 'hono'
 import { type AppEnv, rateLimitsEnabled } from '../env'
 import { now } from '../clock'
-
-type Level = 'info' | 'warn' | 'error'
-type Fields = Record<string, unknown>
-
-// Field names whose values are never written, whatever a caller passes by mistake.
-const SECRET_FIELD = /pass|secret|token|authorization|hash|cookie/i
-
-// JWTs and long base64url runs (refresh tokens, signatures) inside free text, such as error
-// messages and request paths. A whole UUID (a user or session id) is not a secret and is kept.
-const SECRET_TEXT = /eyJ[\w-]*\.[\w-]*\.?[\w-]*|[\w-]{32,}/g
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** Replaces anything that looks like a token inside free text. */
-export const scrub = (text: string): string =>
-  text.replace(SECRET_TEXT, (match) => (UUID.test(match) ? match : '[redacted]'))
+import { type Level, scrub, write } from '../log'
 
 /** Rounds of percent-decoding a logged path gets; one nested deeper is not logged at all. */
 const MAX_DECODE_ROUNDS = 8
@@ -36,21 +22,6 @@ function scrubPath(path: string): string {
     decoded = next
   }
   return '[redacted]'
-}
-
-function write(level: Level, event: string, fields: Fields): void {
-  const line: Fields = { ts: new Date(now()).toISOString(), level, event }
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue
-    line[key] = SECRET_FIELD.test(key) ? '[redacted]' : value
-  }
-  console.log(JSON.stringify(line))
-}
-
-export const log = {
-  info: (event: string, fields: Fields = {}) => write('info', event, fields),
-  warn: (event: string, fields: Fields = {}) => write('warn', event, fields),
-  error: (event: string, fields: Fields = {}) => write('error', event, fields),
 }
 
 /** Whether RATE_LIMITS is off; an invalid value is reported by the routes that read it. */

@@ -12,7 +12,7 @@ import { zValidator } from '@hono/zod-validator'
 import { Hono, type MiddlewareHandler } from 'hono'
 import * as z from 'zod'
 import type { AppEnv } from '../env'
-import { ApiError, type FieldError } from './errors'
+import { ApiError, type FieldError } from '../errors'
 
 /** A route's declaration: method, path, the schemas that validate it, and its responses. */
 export const createRoute = <R extends RouteConfig>(route: R): R => route

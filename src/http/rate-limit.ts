@@ -2,8 +2,8 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { type AppEnv, rateLimitsEnabled } from '../env'
-import { ApiError } from './errors'
-import { log } from './log'
+import { ApiError } from '../errors'
+import { log } from '../log'
 
 /** Every limiter in wrangler.toml uses `period = 60`; the binding does not say how much is left. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60

@@ -2,7 +2,7 @@
 // The route's zod schema then validates it (see openapi.ts), so one schema validates and documents.
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
-import { ApiError } from './errors'
+import { ApiError } from '../errors'
 
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 

@@ -20,7 +20,7 @@ import {
   SessionIdParam,
   SessionSchema,
 } from '../http/schemas'
-import { accountService, authService } from '../http/services'
+import { accountService, authService } from './services'
 import { jsonOnly } from '../http/validate'
 
 const me = createRoute({

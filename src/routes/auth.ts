@@ -18,7 +18,7 @@ import {
   RefreshTokenBody,
   TokenPairSchema,
 } from '../http/schemas'
-import { authService, clientOf } from '../http/services'
+import { authService, clientOf } from './services'
 import { jsonOnly } from '../http/validate'
 
 const register = createRoute({

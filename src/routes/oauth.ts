@@ -3,7 +3,7 @@
 // out the password grant.
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
-import { ApiError } from '../http/errors'
+import { ApiError } from '../errors'
 import { OAUTH_NO_STORE } from '../http/headers'
 import {
   OAuthErrorSchema,
@@ -14,7 +14,7 @@ import {
 } from '../http/openapi'
 import { clientIp, rateLimit } from '../http/rate-limit'
 import { OAuthRevokeForm, OAuthTokenForm, OAuthTokenResponse } from '../http/schemas'
-import { authService } from '../http/services'
+import { authService } from './services'
 
 /** Errors on these routes are `{error, error_description}`, as OAuth clients expect. */
 const oauthErrors = createMiddleware<AppEnv>(async (c, next) => {

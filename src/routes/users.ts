@@ -11,7 +11,7 @@ import {
   problems,
 } from '../http/openapi'
 import { PublicUserSchema } from '../http/schemas'
-import { authService } from '../http/services'
+import { authService } from './services'
 
 const listUsers = createRoute({
   method: 'get',

@@ -1,8 +1,8 @@
 // What a signed-in user does with their own account: list and end sessions, change the password,
 // delete the account. Knows nothing of Hono or bindings.
 import type { AuthUser } from '../env'
-import { ApiError } from '../http/errors'
-import { log } from '../http/log'
+import { ApiError } from '../errors'
+import { log } from '../log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'

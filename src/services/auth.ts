@@ -1,17 +1,16 @@
 // The auth flows (register, login, refresh, logout, whoami). Knows nothing of Hono or bindings.
 import type { AuthUser, Config } from '../env'
 import { now } from '../clock'
-import { ApiError } from '../http/errors'
-import { log } from '../http/log'
+import { ApiError } from '../errors'
+import { log } from '../log'
 import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
 import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
 import type { UserStore } from '../store/users'
-import { profileCache } from './profile-cache'
+import { type PublicUser, profileCache } from './profile-cache'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
 
 export type Credentials = { username: string; password: string }
-export type PublicUser = { id: string; username: string; createdAt: string }
 export type TokenPair = {
   accessToken: string
   refreshToken: string

@@ -3,7 +3,9 @@
 // account exists (there is no rename), so the only staleness is deletion, and an entry lives no
 // longer than an access token: a deleted account can show in another isolate for no longer
 // than its tokens already work. The isolate that deletes an account forgets it at once.
-import type { PublicUser } from './auth'
+
+/** A user's public record: what `/users` and `/users/me` return. */
+export type PublicUser = { id: string; username: string; createdAt: string }
 
 /** Enough for the active users of one isolate; the oldest entry goes first beyond it. */
 const MAX_ENTRIES = 10_000

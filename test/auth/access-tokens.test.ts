@@ -7,7 +7,7 @@ import {
   verifyAccessToken,
 } from '../../src/auth/access-tokens'
 import type { Config } from '../../src/env'
-import { ApiError } from '../../src/http/errors'
+import { ApiError } from '../../src/errors'
 import { freezeTime, unitConfig } from '../helpers'
 
 // These cases use HS256, where an attacker's forgeries are easiest to build; the asymmetric

@@ -3,7 +3,7 @@ import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { mintAccessToken, publicSigningKeys, verifyAccessToken } from '../../src/auth/access-tokens'
 import type { Config, PrivateJwk, Signing } from '../../src/env'
-import { ApiError } from '../../src/http/errors'
+import { ApiError } from '../../src/errors'
 import { unitConfig } from '../helpers'
 
 const user = { id: 'user-1', username: 'alice', sessionId: 'session-1' }

@@ -1,4 +1,4 @@
-// Builds the services a request needs from the worker's bindings.
+// Builds the services a request needs from the worker's bindings: the one place routes get them.
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
 import { type AppEnv, requestConfig } from '../env'
@@ -9,7 +9,7 @@ import { loginFailureStore } from '../store/login-failures'
 import { sessionIndex } from '../store/session-index'
 import { sessionStore } from '../store/sessions'
 import { userStore } from '../store/users'
-import { log, scrub } from './log'
+import { log, scrub } from '../log'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
