@@ -20,7 +20,7 @@ import {
   SessionIdParam,
   SessionSchema,
 } from '../http/schemas'
-import { accountService, authService } from './services'
+import { accountService } from './services'
 import { jsonOnly } from '../http/validate'
 
 const me = createRoute({
@@ -100,7 +100,7 @@ const endSession = createRoute({
 
 export const accountRoutes = documentedRoutes()
   .openapi(me, async (c) => {
-    const user = await authService(c).whoami(c.get('user')!)
+    const user = await accountService(c).whoami(c.get('user')!)
     return c.json(user, 200, NO_STORE)
   })
   .openapi(changePassword, async (c) => {

@@ -11,7 +11,7 @@ import {
   problems,
 } from '../http/openapi'
 import { PublicUserSchema } from '../http/schemas'
-import { authService } from './services'
+import { accountService } from './services'
 
 const listUsers = createRoute({
   method: 'get',
@@ -27,6 +27,6 @@ const listUsers = createRoute({
 })
 
 export const userRoutes = documentedRoutes().openapi(listUsers, async (c) => {
-  const user = await authService(c).whoami(c.get('user')!)
+  const user = await accountService(c).whoami(c.get('user')!)
   return c.json([user], 200, NO_STORE)
 })

@@ -1,12 +1,13 @@
-// What a signed-in user does with their own account: list and end sessions, change the password,
-// delete the account. Knows nothing of Hono or bindings.
+// What a signed-in user does with their own account: read it, list and end sessions, change the
+// password, delete the account. Knows nothing of Hono or bindings.
 import type { AuthUser } from '../env'
+import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'
-import { profileCache } from './profile-cache'
+import { type PublicUser, profileCache } from './profile-cache'
 import { SessionService } from './sessions'
 
 export type SessionView = {
@@ -30,6 +31,18 @@ export class AccountService {
 
   constructor(private readonly deps: AuthDeps) {
     this.sessions = new SessionService(deps)
+  }
+
+  /** The caller's public record, from the isolate's cache when it has it (see profile-cache.ts). */
+  async whoami(caller: AuthUser): Promise<PublicUser> {
+    const at = now()
+    const cached = profileCache.get(caller.id, at)
+    if (cached) return cached
+    const user = await this.deps.users.findUserById(caller.id)
+    if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
+    const profile = { id: user.id, username: user.username, createdAt: user.createdAt }
+    profileCache.set(profile, at, (await this.deps.config()).accessTokenTtl * 1000)
+    return profile
   }
 
   async listSessions(caller: AuthUser): Promise<SessionView[]> {

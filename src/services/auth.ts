@@ -1,13 +1,14 @@
-// The auth flows (register, login, refresh, logout, whoami). Knows nothing of Hono or bindings.
+// The auth flows (register, login, refresh, logout, revoke). Knows nothing of Hono or bindings.
 import type { AuthUser, Config } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
-import type { LoginFailureStore, LoginFailures } from '../store/login-failures'
+import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
-import { type PublicUser, profileCache } from './profile-cache'
+import { loginBackoff } from './login-backoff'
+import type { PublicUser } from './profile-cache'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
 
 export type Credentials = { username: string; password: string }
@@ -31,9 +32,6 @@ export type AuthDeps = SessionDeps & {
   config: () => Promise<Config>
   requestId?: string
 }
-
-/** The longest a username is locked after repeated failed logins. */
-const MAX_LOGIN_LOCK_SECONDS = 15 * 60
 
 const invalidCredentials = () =>
   new ApiError(401, 'invalid_credentials', 'The username or password is incorrect')
@@ -76,12 +74,12 @@ export class AuthService {
 
   async login({ username, password }: Credentials, client: Client): Promise<TokenPair> {
     const cfg = await this.deps.config()
-    // Failures are counted per username whether or not it exists, so the backoff reveals nothing.
+    const backoff = loginBackoff(this.deps.loginFailures, cfg)
     const [failures, user] = await Promise.all([
-      cfg.rateLimits ? this.deps.loginFailures.get(username) : null,
+      backoff.read(username),
       this.deps.users.findUserByName(username),
     ])
-    const lockedFor = failures ? Math.ceil((failures.lockedUntil - now()) / 1000) : 0
+    const lockedFor = backoff.lockedFor(failures)
     if (lockedFor > 0) {
       this.event('login_throttled', { ...loggedName(user, username), retryAfter: lockedFor })
       throw new ApiError(429, 'rate_limited', 'Too many failed logins; retry later', {
@@ -95,10 +93,10 @@ export class AuthService {
         ...loggedName(user, username),
         reason: user ? 'bad_password' : 'unknown_user',
       })
-      if (cfg.rateLimits) await this.recordFailure(username, failures, cfg)
+      await backoff.fail(username, failures)
       throw invalidCredentials()
     }
-    if (failures) await this.deps.loginFailures.clear(username)
+    await backoff.succeed(username, failures)
     if (needsRehash(user.passwordHash)) {
       // Older parameters: redo the hash now that the password is known, after the response.
       this.deps.defer(
@@ -199,33 +197,6 @@ export class AuthService {
   ): Promise<void> {
     await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
     this.event('refresh_reuse_detected', { userId, sessionId, via })
-  }
-
-  /** The caller's public record, from the isolate's cache when it has it (see profile-cache.ts). */
-  async whoami(caller: AuthUser): Promise<PublicUser> {
-    const at = now()
-    const cached = profileCache.get(caller.id, at)
-    if (cached) return cached
-    const user = await this.deps.users.findUserById(caller.id)
-    if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
-    const profile = { id: user.id, username: user.username, createdAt: user.createdAt }
-    profileCache.set(profile, at, (await this.deps.config()).accessTokenTtl * 1000)
-    return profile
-  }
-
-  /**
-   * After `loginMaxFailures` consecutive failures, each further one locks the username for twice
-   * as long as the last: 1 s, 2 s, 4 s, … up to 15 minutes.
-   */
-  private async recordFailure(username: string, previous: LoginFailures | null, cfg: Config) {
-    const count = (previous?.count ?? 0) + 1
-    const over = count - cfg.loginMaxFailures
-    const lockSeconds = over >= 0 ? Math.min(2 ** over, MAX_LOGIN_LOCK_SECONDS) : 0
-    await this.deps.loginFailures.put(
-      username,
-      { count, lockedUntil: now() + lockSeconds * 1000 },
-      lockSeconds,
-    )
   }
 
   private async pair(user: AuthUser, refreshToken: string, cfg: Config): Promise<TokenPair> {
