@@ -103,10 +103,15 @@ export function freezeTime(at = Date.now()) {
   }
 }
 
-/** Collects the worker's log lines (it writes each with console.log) instead of printing them. */
+/**
+ * Collects the worker's log lines (it writes each with console.log) instead of printing them, and
+ * anything written to console.warn or console.error too, so no stray line escapes the checks.
+ */
 export function captureLogs(): string[] {
   const lines: string[] = []
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+  for (const method of ['log', 'warn', 'error'] as const) {
+    vi.spyOn(console, method).mockImplementation((line: string) => void lines.push(line))
+  }
   return lines
 }
 

@@ -1,21 +1,13 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { TokenPair } from '../../src/services/auth'
-import { PASSWORD, bearer, call, sendJson, uniqueUsername } from '../helpers'
-
-function captureConsole() {
-  const lines: string[] = []
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
-  vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line))
-  vi.spyOn(console, 'warn').mockImplementation((line: string) => void lines.push(line))
-  return lines
-}
+import { PASSWORD, bearer, call, captureLogs, sendJson, uniqueUsername } from '../helpers'
 
 describe('logging', () => {
   afterEach(() => vi.restoreAllMocks())
 
   it('writes no password, hash, token, secret or Authorization header across a full flow', async () => {
-    const lines = captureConsole()
+    const lines = captureLogs()
     const username = uniqueUsername('logs')
     const secrets: string[] = [PASSWORD, env.ACCESS_TOKEN_SECRET, env.REFRESH_TOKEN_SECRET]
 
@@ -68,7 +60,7 @@ describe('logging', () => {
   })
 
   it('writes one request line per request with the agreed fields', async () => {
-    const lines = captureConsole()
+    const lines = captureLogs()
     await call('/health?debug=secret-query')
     const [line] = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(line).toMatchObject({
@@ -90,7 +82,7 @@ describe('logging', () => {
     const tokens = (await (
       await sendJson('POST', '/login', { username, password: PASSWORD })
     ).json()) as TokenPair
-    const lines = captureConsole()
+    const lines = captureLogs()
     const sessionId = crypto.randomUUID()
     await call(`/${tokens.accessToken}`)
     await call(`/sessions/${tokens.refreshToken}`, { method: 'DELETE' })
@@ -126,7 +118,7 @@ describe('logging', () => {
     const tokens = (await (
       await sendJson('POST', '/login', { username, password: PASSWORD })
     ).json()) as TokenPair
-    const lines = captureConsole()
+    const lines = captureLogs()
     const plain = await call('/health', { headers: { 'X-Request-Id': 'trace-42.a' } })
     expect(plain.headers.get('x-request-id')).toBe('trace-42.a')
     for (const sent of [tokens.refreshToken, 'x'.repeat(65), 'with space']) {
@@ -139,7 +131,7 @@ describe('logging', () => {
   })
 
   it('does not log a name that matches no account: it is often a password in the wrong field', async () => {
-    const lines = captureConsole()
+    const lines = captureLogs()
     const typo = `Pw${crypto.randomUUID().slice(0, 12)}`
     await sendJson('POST', '/login', { username: typo, password: PASSWORD })
     const failed = lines.map((l) => JSON.parse(l)).find((e) => e.event === 'login_failed')
@@ -155,7 +147,7 @@ describe('logging', () => {
     const tokens = (await (
       await sendJson('POST', '/login', { username, password: PASSWORD })
     ).json()) as TokenPair
-    const lines = captureConsole()
+    const lines = captureLogs()
     await call('/users', bearer(tokens.accessToken))
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: 'request', userId: user.id })
   })

@@ -4,6 +4,7 @@ import { kvKeys } from '../../src/store/keys'
 import {
   PASSWORD,
   callWithEnv,
+  captureLogs,
   expectProblem,
   freezeTime,
   jsonInit,
@@ -38,8 +39,7 @@ describe('per-account login backoff', () => {
     const clock = freezeTime()
     const { username } = await registerUser()
     await failTimes(username, 5)
-    const lines: string[] = []
-    vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+    const lines = captureLogs()
     const locked = await throttled(await login(username, PASSWORD))
     expect(locked.retryAfter).toBe('1')
     expect(lines.map((l) => JSON.parse(l).event)).toContain('login_throttled')
