@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { TokenPair } from '../../src/services/auth'
-import { PASSWORD, bearer, call, captureLogs, sendJson, uniqueUsername } from '../helpers'
+import { PASSWORD, bearer, call, captureLogs, sendJson, signedIn, uniqueUsername } from '../helpers'
 
 describe('logging', () => {
   afterEach(() => vi.restoreAllMocks())
@@ -77,11 +77,7 @@ describe('logging', () => {
   })
 
   it('scrubs tokens out of request paths, and keeps the rest of the path', async () => {
-    const username = uniqueUsername()
-    await sendJson('POST', '/register', { username, password: PASSWORD })
-    const tokens = (await (
-      await sendJson('POST', '/login', { username, password: PASSWORD })
-    ).json()) as TokenPair
+    const { tokens } = await signedIn()
     const lines = captureLogs()
     const sessionId = crypto.randomUUID()
     await call(`/${tokens.accessToken}`)
@@ -113,11 +109,7 @@ describe('logging', () => {
   })
 
   it('keeps a plain X-Request-Id, and replaces a token-shaped one rather than log or echo it', async () => {
-    const username = uniqueUsername()
-    await sendJson('POST', '/register', { username, password: PASSWORD })
-    const tokens = (await (
-      await sendJson('POST', '/login', { username, password: PASSWORD })
-    ).json()) as TokenPair
+    const { tokens } = await signedIn()
     const lines = captureLogs()
     const plain = await call('/health', { headers: { 'X-Request-Id': 'trace-42.a' } })
     expect(plain.headers.get('x-request-id')).toBe('trace-42.a')
