@@ -1,6 +1,8 @@
 // The services wired to store doubles, for service-level and model-based tests.
 import { vi } from 'vitest'
+import { decodeJwt } from 'jose'
 import type { Config } from '../../src/env'
+import { ApiError } from '../../src/errors'
 import { AccountService } from '../../src/services/account'
 import { type AuthDeps, AuthService } from '../../src/services/auth'
 import { SessionService } from '../../src/services/sessions'
@@ -57,3 +59,18 @@ export function servicesOn<K extends KvLike>(
 export const NO_CLIENT = { userAgent: null, country: null }
 
 export const memoryServices = (cfg?: Config) => servicesOn(new MemoryKV(), cfg)
+
+/** The service's error code for a call, or 'ok': what a route would turn into its status. */
+export async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work
+    return 'ok'
+  } catch (err) {
+    if (err instanceof ApiError) return err.code
+    throw err
+  }
+}
+
+/** The session an access token belongs to (its `sid` claim). */
+export const sessionIdOf = (accessToken: string): string =>
+  (decodeJwt(accessToken) as { sid: string }).sid

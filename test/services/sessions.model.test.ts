@@ -16,12 +16,11 @@ import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { refreshTokenId } from '../../src/auth/refresh-tokens'
 import type { Config } from '../../src/env'
-import { ApiError } from '../../src/errors'
 import { kvKeys } from '../../src/store/keys'
 import { type RevocationMark, type SessionRecord, isEnded } from '../../src/store/sessions'
 import { KV_MIN_EXPIRATION_TTL_SECONDS } from '../../src/env'
 import { LaggingKV } from '../doubles/kv'
-import { NO_CLIENT, serviceConfig, servicesOn } from '../doubles/services'
+import { NO_CLIENT, codeOf, serviceConfig, servicesOn, sessionIdOf } from '../doubles/services'
 
 const RUNS = Number(env.FC_RUNS) || 25
 const SECOND = 1000
@@ -107,23 +106,6 @@ function endAll(m: Model, userId: string, keep?: string) {
 type Real = ReturnType<typeof servicesOn<LaggingKV>> & { lagging: boolean }
 
 const now = () => Date.now()
-
-async function codeOf(work: Promise<unknown>): Promise<string> {
-  try {
-    await work
-    return 'ok'
-  } catch (err) {
-    if (err instanceof ApiError) return err.code
-    throw err
-  }
-}
-
-const sidOf = (accessToken: string) =>
-  (
-    JSON.parse(atob(accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
-      sid: string
-    }
-  ).sid
 
 const tokenOf = async (value: string, at: number): Promise<MToken> => ({
   value,
@@ -256,7 +238,7 @@ class Login extends CredentialStep {
     if (!ok || !pair) return
     const at = now()
     m.sessions.push({
-      id: sidOf(pair.accessToken),
+      id: sessionIdOf(pair.accessToken),
       userId: user.id,
       username: name,
       createdAt: at,
@@ -280,7 +262,8 @@ function presented(m: Model, session: number, presenter: Presenter, token: numbe
   return { s, i }
 }
 
-class Refresh extends Step {
+/** A command that presents a refresh token: the honest client's own, or any the chain had. */
+abstract class PresentingStep extends Step {
   constructor(
     lag: number,
     readonly session: number,
@@ -289,8 +272,18 @@ class Refresh extends Step {
   ) {
     super(lag)
   }
+  protected presented(m: Model) {
+    return presented(m, this.session, this.presenter, this.token)
+  }
+  protected get who() {
+    const stale = this.presenter === 'stale' ? ` token ${this.token}` : ''
+    return `session ${this.session}, ${this.presenter}${stale}`
+  }
+}
+
+class Refresh extends PresentingStep {
   async act(m: Model, r: Real, stale: boolean, mayEnd: Set<string>) {
-    const { s, i } = presented(m, this.session, this.presenter, this.token)
+    const { s, i } = this.presented(m)
     const at = now()
     const kind = judge(s, i, at)
     // No honest client is logged out: untouched by anyone else, its token is never reuse.
@@ -328,24 +321,24 @@ class Refresh extends Step {
     if (this.presenter === 'honest') s.held = i + 1
   }
   describe() {
-    return `refresh(session ${this.session}, ${this.presenter}${this.presenter === 'stale' ? ` token ${this.token}` : ''})`
+    return `refresh(${this.who})`
   }
 }
 
 type Scope = 'local' | 'others' | 'global'
 
-class Logout extends Step {
+class Logout extends PresentingStep {
   constructor(
     lag: number,
-    readonly session: number,
-    readonly presenter: Presenter,
-    readonly token: number,
+    session: number,
+    presenter: Presenter,
+    token: number,
     readonly scope: Scope,
   ) {
-    super(lag)
+    super(lag, session, presenter, token)
   }
   async act(m: Model, r: Real, stale: boolean, mayEnd: Set<string>) {
-    const { s, i } = presented(m, this.session, this.presenter, this.token)
+    const { s, i } = this.presented(m)
     const kind = judge(s, i, now())
     await r.auth.logout(s.chain[i]!.value, this.scope)
     if (stale) {
@@ -359,7 +352,7 @@ class Logout extends Step {
     endAll(m, s.userId, this.scope === 'others' ? s.id : undefined)
   }
   describe() {
-    return `logout(session ${this.session}, ${this.presenter}${this.presenter === 'stale' ? ` token ${this.token}` : ''}, ${this.scope})`
+    return `logout(${this.who}, ${this.scope})`
   }
 }
 

@@ -4,33 +4,26 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { AuthService, TokenPair } from '../../src/services/auth'
 import { kvKeys } from '../../src/store/keys'
 import type { LiveSession, SessionRecord } from '../../src/store/sessions'
-import { ApiError } from '../../src/errors'
 import { freezeTime } from '../helpers'
 import { LaggingKV, MemoryKV, PausingKV } from '../doubles/kv'
 import { pausable } from '../doubles/pausable'
 import { memoryD1 } from '../doubles/d1'
-import { NO_CLIENT, memoryServices, serviceConfig, servicesOn } from '../doubles/services'
+import {
+  NO_CLIENT,
+  codeOf,
+  memoryServices,
+  serviceConfig,
+  servicesOn,
+  sessionIdOf,
+} from '../doubles/services'
 import { PASSWORD } from '../helpers'
 
 const DAY = 24 * 3600 * 1000
 
-const sidOf = (pair: TokenPair) =>
-  (
-    JSON.parse(atob(pair.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
-      sid: string
-    }
-  ).sid
+const sidOf = (pair: TokenPair) => sessionIdOf(pair.accessToken)
 
 /** The refresh's error code, or 'ok'. */
-async function outcome(auth: AuthService, token: string): Promise<string> {
-  try {
-    await auth.refresh(token)
-    return 'ok'
-  } catch (err) {
-    if (err instanceof ApiError) return err.code
-    throw err
-  }
-}
+const outcome = (auth: AuthService, token: string) => codeOf(auth.refresh(token))
 
 describe('an ended session never comes back (a refresh paused between its reads and its write)', () => {
   afterEach(() => vi.useRealTimers())
