@@ -1,0 +1,97 @@
+/// <reference types="vite/client" />
+// The docs point at things that exist: every test/, src/, docs/, migrations/ and scripts/ path
+// they name, and every relative link. Tests run inside workerd, which has no file system, so
+// Vite's import.meta.glob lists the repository's files (lazily: nothing is loaded) at build time.
+import { describe, expect, it } from 'vitest'
+
+/** The documents checked, by path from the repository root. */
+const DOCS = fromRoot(
+  import.meta.glob<string>(['../*.md', '../docs/*.md', '../.ci/README.md', '../bench/README.md'], {
+    query: '?raw',
+    import: 'default',
+    eager: true,
+  }),
+)
+
+/** Every file a document may point at, by path from the repository root. */
+const FILES = new Set(
+  Object.keys(
+    fromRoot(
+      import.meta.glob([
+        '../*',
+        '../.dev.vars.example',
+        '../.ci/*',
+        '../bench/**/*',
+        '../docs/*',
+        '../migrations/*',
+        '../scripts/*',
+        '../src/**/*',
+        '../test/**/*',
+      ]),
+    ),
+  ),
+).add('test/docs.test.ts') // a glob never lists the file it is in
+
+/** Re-keys a glob result from paths relative to test/ to paths relative to the repository. */
+function fromRoot<T>(byKey: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(byKey).map(([key, v]) => [resolve('test', key), v]))
+}
+
+/** `target` relative to the directory `from` ('' is the root), normalised; a leading / is the root. */
+function resolve(from: string, target: string): string {
+  const parts = target.startsWith('/') ? [] : from.split('/').filter(Boolean)
+  for (const part of target.split('/')) {
+    if (part === '..') parts.pop()
+    else if (part !== '.' && part !== '') parts.push(part)
+  }
+  return parts.join('/') + (target.endsWith('/') ? '/' : '')
+}
+
+const dirOf = (path: string) => path.split('/').slice(0, -1).join('/')
+
+/** A file, or a directory (trailing /) holding at least one file. */
+const exists = (path: string) =>
+  path.endsWith('/') ? [...FILES].some((file) => file.startsWith(path)) : FILES.has(path)
+
+/** Repository paths named in prose or code spans, such as `test/routes/users.test.ts`. */
+function citedPaths(text: string): string[] {
+  const paths = text.match(/(?<![\w./-])(?:test|src|docs|migrations|scripts)\/[\w./-]*/g) ?? []
+  return paths.map((path) => path.replace(/\.+$/, ''))
+}
+
+/** Targets of relative markdown links, without their #fragment. */
+function relativeLinks(text: string): string[] {
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((match) => match[1]!)
+    .filter((target) => !/^[a-z][a-z+.-]*:/i.test(target) && !target.startsWith('#'))
+    .map((target) => target.split('#')[0]!)
+}
+
+describe('docs', () => {
+  it('finds the documents and the files they may cite', () => {
+    expect(Object.keys(DOCS)).toEqual(
+      expect.arrayContaining(['README.md', 'SECURITY.md', 'docs/storage.md', '.ci/README.md']),
+    )
+    expect(FILES).toContain('test/docs.test.ts')
+    expect(FILES).toContain('src/index.ts')
+    expect(FILES).not.toContain('test/no-such-file.test.ts')
+  })
+
+  it.each(Object.keys(DOCS))('%s names only paths that exist', (doc) => {
+    const missing = citedPaths(DOCS[doc]!).filter((path) => !exists(path))
+    expect([...new Set(missing)]).toEqual([])
+  })
+
+  it.each(Object.keys(DOCS))('%s links only to files that exist', (doc) => {
+    const missing = relativeLinks(DOCS[doc]!)
+      .map((target) => resolve(dirOf(doc), target))
+      .filter((path) => !exists(path))
+    expect([...new Set(missing)]).toEqual([])
+  })
+
+  it('SECURITY.md cites test files, and each one exists', () => {
+    const cited = citedPaths(DOCS['SECURITY.md']!).filter((path) => path.startsWith('test/'))
+    expect(cited.length).toBeGreaterThan(20)
+    expect(cited.filter((path) => !exists(path))).toEqual([])
+  })
+})
