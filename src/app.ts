@@ -4,9 +4,10 @@ import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { corsForAllowedOrigins } from './http/cors'
 import { ApiError } from './errors'
-import { notFound, onError } from './http/errors'
+import { notFound, oauthErrorFormat, onError } from './http/errors'
 import { requestIds, requestLog } from './http/log'
-import { createRoute, documentedRoutes, jsonContent, serveDocs } from './http/openapi'
+import { createRoute, documentedRoutes } from './http/documented-routes'
+import { jsonContent, problems, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
 import { oauthRoutes } from './routes/oauth'
@@ -19,9 +20,13 @@ export const MAX_BODY_BYTES = 16 * 1024
 const health = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
   summary: 'Liveness: answers without touching storage or secrets',
   tags: ['service'],
-  responses: { 200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive') },
+  responses: {
+    200: jsonContent(z.object({ status: z.literal('ok') }), 'Alive'),
+    ...problems(),
+  },
 })
 
 export const app = documentedRoutes()
@@ -31,28 +36,24 @@ app
   .use(requestLog)
   .use(secureHeaders())
   .use(corsForAllowedOrigins)
+  .use('/oauth/*', oauthErrorFormat)
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(
-          413,
-          'payload_too_large',
-          `The body must be at most ${MAX_BODY_BYTES} bytes`,
-        )
+        throw new ApiError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes`)
       },
     }),
   )
   .onError(onError)
   .notFound(notFound)
 
-// OpenAPIHono's route() also merges each router's documented routes into app's registry.
 app
   .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
-  .route('/', authRoutes)
-  .route('/', userRoutes)
-  .route('/', accountRoutes)
-  .route('/', oauthRoutes)
-  .route('/', wellKnownRoutes)
+  .include(authRoutes)
+  .include(userRoutes)
+  .include(accountRoutes)
+  .include(oauthRoutes)
+  .include(wellKnownRoutes)
 
 serveDocs(app)

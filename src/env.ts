@@ -1,4 +1,5 @@
-// The worker's typed environment, and the only code that reads configuration from it.
+// The worker's typed environment, and the only code that reads configuration from it: one
+// validated settings object per isolate (settings(env)), each part checked once.
 import type { RequestIdVariables } from 'hono/request-id'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
@@ -16,12 +17,11 @@ export type Bindings = Omit<
 
 export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'
 
-/** A private signing key as configured: a JWK with a `kid`. */
-export type PrivateJwk = JsonWebKey & { kid: string }
-
-/** How access tokens are signed: a shared HMAC secret, or asymmetric keys (first one signs). */
-export type Signing =
-  { alg: 'HS256'; secret: string } | { alg: 'ES256' | 'EdDSA'; keys: PrivateJwk[]; source: string }
+/**
+ * How access tokens are signed: a shared HMAC secret, or asymmetric keys (the first one signs),
+ * given as JWT_PRIVATE_KEYS' JSON, which auth/signing-keys.ts parses, checks and imports.
+ */
+export type Signing = { alg: 'HS256'; secret: string } | { alg: 'ES256' | 'EdDSA'; source: string }
 
 export type AuthUser = { id: string; username: string; sessionId: string }
 
@@ -49,6 +49,8 @@ export type Config = {
   loginMaxFailures: number
   /** JWT_ISSUER, or else the origin the request came to. */
   issuer: string
+  /** JWT_ISSUER is unset, so the issuer and what is built from it vary with the Host. */
+  issuerFromHost: boolean
   audience: string
   signing: Signing
   refreshTokenSecret: string
@@ -121,46 +123,14 @@ function signingAlg(env: Bindings): SigningAlg {
   throw new ConfigError('JWT_ALG', 'must be HS256, ES256 or EdDSA')
 }
 
-/** The members each algorithm's private JWK must carry. */
-const KEY_SHAPES = {
-  ES256: { kty: 'EC', crv: 'P-256', members: ['x', 'y', 'd'] },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['x', 'd'] },
-} as const
-
-function privateKeys(env: Bindings, alg: 'ES256' | 'EdDSA'): PrivateJwk[] {
-  const fail = (reason: string) => new ConfigError('JWT_PRIVATE_KEYS', reason)
-  const raw = env.JWT_PRIVATE_KEYS
-  if (!raw) throw fail(`is not set (JWT_ALG=${alg} needs it)`)
-  let set: unknown
-  try {
-    set = JSON.parse(raw)
-  } catch {
-    throw fail('is not valid JSON')
-  }
-  const keys = (set as { keys?: unknown } | null)?.keys
-  if (!Array.isArray(keys) || keys.length === 0)
-    throw fail('must be a JWK set with at least one key')
-  const shape = KEY_SHAPES[alg]
-  const kids = new Set<string>()
-  for (const key of keys as Record<string, unknown>[]) {
-    const kid = key?.kid
-    if (typeof kid !== 'string' || kid === '' || kids.has(kid))
-      throw fail('needs a unique kid on every key')
-    kids.add(kid)
-    const wellFormed =
-      key.kty === shape.kty &&
-      key.crv === shape.crv &&
-      (key.alg === undefined || key.alg === alg) &&
-      shape.members.every((member) => typeof key[member] === 'string')
-    if (!wellFormed)
-      throw fail(`must hold ${alg} private keys (kty ${shape.kty}, crv ${shape.crv})`)
-  }
-  return keys as PrivateJwk[]
-}
-
 function signing(env: Bindings): Signing {
   const alg = signingAlg(env)
-  if (alg !== 'HS256') return { alg, keys: privateKeys(env, alg), source: env.JWT_PRIVATE_KEYS! }
+  if (alg !== 'HS256') {
+    if (!env.JWT_PRIVATE_KEYS) {
+      throw new ConfigError('JWT_PRIVATE_KEYS', `is not set (JWT_ALG=${alg} needs it)`)
+    }
+    return { alg, source: env.JWT_PRIVATE_KEYS }
+  }
   return { alg, secret: secret(env, 'ACCESS_TOKEN_SECRET') }
 }
 
@@ -173,11 +143,8 @@ function secret(env: Bindings, name: 'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECR
   return value
 }
 
-/**
- * RATE_LIMITS: "on" (the default) or "off". Read on its own as well as in loadConfig, because the
- * request limiters run before routes that need no secret.
- */
-export function rateLimitsEnabled(env: Bindings): boolean {
+/** RATE_LIMITS: "on" (the default) or "off". */
+function rateLimitsEnabled(env: Bindings): boolean {
   const value = env.RATE_LIMITS
   if (value === undefined || value === '' || value === 'on') return true
   if (value === 'off') return false
@@ -191,7 +158,7 @@ const ORIGIN = /^https?:\/\/[a-z0-9.-]+(?::\d{1,5})?$/i
  * call the API from. Empty means no CORS at all. Wildcards are refused: tokens travel in
  * responses, so every origin that may read them is named.
  */
-export function allowedOrigins(env: Bindings): string[] {
+function allowedOrigins(env: Bindings): string[] {
   const value = env.ALLOWED_ORIGINS
   if (typeof value !== 'string' || value.trim() === '') return []
   const origins = value
@@ -204,14 +171,10 @@ export function allowedOrigins(env: Bindings): string[] {
   return origins
 }
 
-/** loadConfig for a request, whose origin stands in for an unset JWT_ISSUER. */
-export const requestConfig = (c: { env: Bindings; req: { url: string } }): Config =>
-  loadConfig(c.env, new URL(c.req.url).origin)
+/** Token settings before the request is known: the issuer may still be "the request's origin". */
+type TokenSettings = Omit<Config, 'issuer' | 'issuerFromHost'> & { issuer: string | null }
 
-/** Config before the request is known: the issuer may still be "the request's origin". */
-type ParsedConfig = Omit<Config, 'issuer'> & { issuer: string | null }
-
-function parse(env: Bindings): ParsedConfig {
+function tokenSettings(env: Bindings): TokenSettings {
   const keys = signing(env)
   const refreshTokenSecret = secret(env, 'REFRESH_TOKEN_SECRET')
   if (keys.alg === 'HS256' && keys.secret === refreshTokenSecret) {
@@ -233,25 +196,74 @@ function parse(env: Bindings): ParsedConfig {
   }
 }
 
-// The env object lives as long as the isolate, so each one is parsed once, not per request.
-const parsed = new WeakMap<Bindings, ParsedConfig | ConfigError>()
-
 /**
- * The validated configuration for a request to `origin`. Throws ConfigError, failing closed,
- * when a setting is unusable. Without JWT_ISSUER the issuer is the origin, so `iss`, the
- * metadata and the discovery URL agree wherever the worker is reached.
+ * The validated settings of one environment. Each part is parsed on first use and remembered,
+ * failure included, so a bad value fails only what reads it: a missing secret breaks token
+ * routes, not /health or /register; a bad ALLOWED_ORIGINS breaks browser requests only.
  */
-export function loadConfig(env: Bindings, origin: string): Config {
-  let result = parsed.get(env)
-  if (!result) {
-    try {
-      result = parse(env)
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err
-      result = err
+export class Settings {
+  private readonly parts = new Map<string, unknown>()
+
+  constructor(private readonly env: Bindings) {}
+
+  private part<T>(name: string, parse: (env: Bindings) => T): T | ConfigError {
+    if (!this.parts.has(name)) {
+      try {
+        this.parts.set(name, parse(this.env))
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err
+        this.parts.set(name, err)
+      }
     }
-    parsed.set(env, result)
+    return this.parts.get(name) as T | ConfigError
   }
-  if (result instanceof ConfigError) throw result
-  return result.issuer === null ? { ...result, issuer: origin } : (result as Config)
+
+  private valid<T>(value: T | ConfigError): T {
+    if (value instanceof ConfigError) throw value
+    return value
+  }
+
+  /** Request limits and login backoff on; throws ConfigError when RATE_LIMITS is invalid. */
+  get rateLimits(): boolean {
+    return this.valid(this.part('rateLimits', rateLimitsEnabled))
+  }
+
+  /** RATE_LIMITS is validly "off" (never throws: for the request log). */
+  get rateLimitsOff(): boolean {
+    return this.part('rateLimits', rateLimitsEnabled) === false
+  }
+
+  /** The browser origins CORS allows; throws ConfigError when ALLOWED_ORIGINS is invalid. */
+  get allowedOrigins(): string[] {
+    return this.valid(this.part('allowedOrigins', allowedOrigins))
+  }
+
+  /**
+   * The token settings for a request to `origin`; throws ConfigError, failing closed, when one
+   * is unusable. Without JWT_ISSUER the issuer is the origin, so `iss`, the metadata and the
+   * discovery URL agree wherever the worker is reached.
+   */
+  tokens(origin: string): Config {
+    const parsed = this.valid(this.part('tokens', tokenSettings))
+    return parsed.issuer === null
+      ? { ...parsed, issuer: origin, issuerFromHost: true }
+      : { ...parsed, issuer: parsed.issuer, issuerFromHost: false }
+  }
 }
+
+// The env object lives as long as the isolate, so each one is parsed once, not per request.
+const cache = new WeakMap<Bindings, Settings>()
+
+/** The one settings object for `env`. */
+export function settings(env: Bindings): Settings {
+  let found = cache.get(env)
+  if (!found) {
+    found = new Settings(env)
+    cache.set(env, found)
+  }
+  return found
+}
+
+/** The token settings for a request, whose origin stands in for an unset JWT_ISSUER. */
+export const requestConfig = (c: { env: Bindings; req: { url: string } }): Config =>
+  settings(c.env).tokens(new URL(c.req.url).origin)

@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { type Bindings, ConfigError, loadConfig } from '../src/env'
+import { type Bindings, ConfigError, Settings, settings } from '../src/env'
 
 const ORIGIN = 'https://auth.example.com'
 const withEnv = (overrides: Partial<Bindings>) => ({ ...env, ...overrides }) as Bindings
+/** Fresh each time, as each test's bindings are. */
+const loadConfig = (bindings: Bindings, origin: string) => new Settings(bindings).tokens(origin)
 
 function configError(overrides: Partial<Bindings>): ConfigError {
   try {
@@ -63,37 +65,10 @@ describe('loadConfig', () => {
     expect(pick({ JWT_PRIVATE_KEYS: undefined })).toBe('HS256')
   })
 
-  const ecKey = JSON.parse(env.JWT_PRIVATE_KEYS).keys[0] as Record<string, string>
-  it.each([
-    ['unset', undefined, 'is not set (JWT_ALG=ES256 needs it)'],
-    ['not JSON', '{keys:', 'is not valid JSON'],
-    ['an empty set', '{"keys":[]}', 'must be a JWK set with at least one key'],
-    ['a bare key', JSON.stringify(ecKey), 'must be a JWK set with at least one key'],
-    [
-      'a public key only',
-      JSON.stringify({ keys: [{ ...ecKey, d: undefined }] }),
-      'must hold ES256 private keys (kty EC, crv P-256)',
-    ],
-    [
-      'keys sharing a kid',
-      JSON.stringify({ keys: [ecKey, ecKey] }),
-      'needs a unique kid on every key',
-    ],
-    [
-      'a key without kid',
-      JSON.stringify({ keys: [{ ...ecKey, kid: undefined }] }),
-      'needs a unique kid on every key',
-    ],
-    [
-      'an Ed25519 key under ES256',
-      JSON.stringify({ keys: [{ kid: 'k', kty: 'OKP', crv: 'Ed25519', x: 'a', d: 'b' }] }),
-      'must hold ES256 private keys (kty EC, crv P-256)',
-    ],
-  ])('fails closed when JWT_PRIVATE_KEYS is %s', (_, value, reason) => {
-    const err = configError({ JWT_PRIVATE_KEYS: value })
+  it('fails closed when JWT_PRIVATE_KEYS is unset (its format: test/auth/signing-keys.test.ts)', () => {
+    const err = configError({ JWT_PRIVATE_KEYS: undefined, JWT_ALG: 'ES256' })
     expect(err.variable).toBe('JWT_PRIVATE_KEYS')
-    expect(err.reason).toBe(reason)
-    expect(err.message).not.toContain(ecKey.d)
+    expect(err.reason).toBe('is not set (JWT_ALG=ES256 needs it)')
   })
 
   it('refuses an unknown JWT_ALG rather than guessing', () => {
@@ -103,10 +78,16 @@ describe('loadConfig', () => {
 
   it('uses JWT_ISSUER when set, else the origin of the request', () => {
     const bindings = withEnv({})
-    expect(loadConfig(bindings, 'https://a.example').issuer).toBe('https://a.example')
+    expect(loadConfig(bindings, 'https://a.example')).toMatchObject({
+      issuer: 'https://a.example',
+      issuerFromHost: true,
+    })
     expect(loadConfig(bindings, 'http://localhost:8787').issuer).toBe('http://localhost:8787')
     const fixed = withEnv({ JWT_ISSUER: 'https://auth.example.com' })
-    expect(loadConfig(fixed, 'https://a.example').issuer).toBe('https://auth.example.com')
+    expect(loadConfig(fixed, 'https://a.example')).toMatchObject({
+      issuer: 'https://auth.example.com',
+      issuerFromHost: false,
+    })
   })
 
   it('refuses the same secret for both keys', () => {
@@ -148,9 +129,34 @@ describe('loadConfig', () => {
     const longIdle = { ...unset, REFRESH_TOKEN_TTL: String(60 * 24 * 3600) }
     expect(loadConfig(withEnv(longIdle), ORIGIN).sessionMaxAge).toBe(60 * 24 * 3600)
   })
+})
 
-  it('parses each environment once', () => {
+describe('settings', () => {
+  it('is one object per environment, each part parsed once', () => {
     const bindings = withEnv({})
-    expect(loadConfig(bindings, ORIGIN).signing).toBe(loadConfig(bindings, ORIGIN).signing)
+    expect(settings(bindings)).toBe(settings(bindings))
+    const once = settings(bindings)
+    expect(once.tokens(ORIGIN).signing).toBe(once.tokens(ORIGIN).signing)
+    expect(once.allowedOrigins).toBe(once.allowedOrigins)
+  })
+
+  it('fails only the part that is invalid', () => {
+    const broken = new Settings(
+      withEnv({ ALLOWED_ORIGINS: '*', RATE_LIMITS: 'maybe', REFRESH_TOKEN_SECRET: undefined }),
+    )
+    expect(() => broken.allowedOrigins).toThrow(ConfigError)
+    expect(() => broken.rateLimits).toThrow(ConfigError)
+    // The request log asks without throwing; an invalid value is not "off".
+    expect(broken.rateLimitsOff).toBe(false)
+    expect(() => broken.tokens(ORIGIN)).toThrow(ConfigError)
+    const fine = new Settings(withEnv({ ALLOWED_ORIGINS: 'https://app.example.com' }))
+    expect(fine.allowedOrigins).toEqual(['https://app.example.com'])
+    expect(fine.rateLimits).toBe(true)
+  })
+
+  it('reads RATE_LIMITS=off as off, for load tests', () => {
+    const off = new Settings(withEnv({ RATE_LIMITS: 'off' }))
+    expect(off.rateLimits).toBe(false)
+    expect(off.rateLimitsOff).toBe(true)
   })
 })

@@ -5,7 +5,7 @@ import { sign } from 'hono/jwt'
 import { expect, vi } from 'vitest'
 import worker from '../src/index'
 import type { Bindings, Config, Signing } from '../src/env'
-import type { TokenPair } from '../src/services/auth'
+import type { TokenPair } from '../src/schemas'
 
 export const ORIGIN = 'https://auth.example'
 export const PASSWORD = 'correct horse battery staple'
@@ -125,6 +125,7 @@ export const unitConfig = (signing: Signing, overrides: Partial<Config> = {}): C
   rateLimits: true,
   loginMaxFailures: 5,
   issuer: 'edge-auth',
+  issuerFromHost: false,
   audience: 'edge-auth',
   signing,
   refreshTokenSecret: 'b'.repeat(64),

@@ -56,8 +56,7 @@ export async function mintAccessToken(
   return { token, expiresIn: cfg.accessTokenTtl }
 }
 
-const invalid = (detail = 'The access token is invalid') =>
-  new ApiError(401, 'invalid_token', detail)
+const invalid = (detail = 'The access token is invalid') => new ApiError('invalid_token', detail)
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== ''
 const isTime = (value: unknown): value is number =>

@@ -10,12 +10,12 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization')
   if (!header) {
-    throw new ApiError(401, 'invalid_token', 'An access token is required', { challenge: 'bare' })
+    throw new ApiError('invalid_token', 'An access token is required', { challenge: 'bare' })
   }
   const cfg = requestConfig(c)
   const match = BEARER.exec(header)
   if (!match?.[1]) {
-    throw new ApiError(401, 'invalid_token', 'The Authorization header must be Bearer <token>')
+    throw new ApiError('invalid_token', 'The Authorization header must be Bearer <token>')
   }
   c.set('user', await verifyAccessToken(match[1], cfg))
   await next()

@@ -1,6 +1,7 @@
-// Signing keys for access tokens: imported once per isolate, the first one signs, all verify,
-// and only their public halves are ever published.
-import { ConfigError, type PrivateJwk, type Signing, type SigningAlg } from '../env'
+// Signing keys for access tokens, the one module that reads JWT_PRIVATE_KEYS' format: parsed,
+// checked and imported once per isolate; the first key signs, all verify, and only their public
+// halves are ever published.
+import { ConfigError, type Signing, type SigningAlg } from '../env'
 import { hmacKeyCache } from './hmac-keys'
 
 const IMPORT_PARAMS = {
@@ -9,6 +10,48 @@ const IMPORT_PARAMS = {
 } as const
 
 type AsymmetricSigning = Exclude<Signing, { alg: 'HS256' }>
+
+/** A private signing key as configured: a JWK with a `kid`. */
+export type PrivateJwk = JsonWebKey & { kid: string }
+
+/** The members each algorithm's private JWK must carry. */
+const KEY_SHAPES = {
+  ES256: { kty: 'EC', crv: 'P-256', members: ['x', 'y', 'd'] },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['x', 'd'] },
+} as const
+
+/**
+ * JWT_PRIVATE_KEYS: a JWK set of `alg` private keys, newest first, each with a unique kid.
+ * Throws ConfigError naming what is wrong, never a key's value.
+ */
+export function parsePrivateKeys({ alg, source }: AsymmetricSigning): PrivateJwk[] {
+  const fail = (reason: string) => new ConfigError('JWT_PRIVATE_KEYS', reason)
+  let set: unknown
+  try {
+    set = JSON.parse(source)
+  } catch {
+    throw fail('is not valid JSON')
+  }
+  const keys = (set as { keys?: unknown } | null)?.keys
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw fail('must be a JWK set with at least one key')
+  const shape = KEY_SHAPES[alg]
+  const kids = new Set<string>()
+  for (const key of keys as Record<string, unknown>[]) {
+    const kid = key?.kid
+    if (typeof kid !== 'string' || kid === '' || kids.has(kid))
+      throw fail('needs a unique kid on every key')
+    kids.add(kid)
+    const wellFormed =
+      key.kty === shape.kty &&
+      key.crv === shape.crv &&
+      (key.alg === undefined || key.alg === alg) &&
+      shape.members.every((member) => typeof key[member] === 'string')
+    if (!wellFormed)
+      throw fail(`must hold ${alg} private keys (kty ${shape.kty}, crv ${shape.crv})`)
+  }
+  return keys as PrivateJwk[]
+}
 
 /** The members of a public JWK; anything else (`d`, `p`, `q`, `dp`, `dq`, `qi`, `k`) stays private. */
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'kid'] as const
@@ -52,7 +95,9 @@ const importJwk = (jwk: JsonWebKey, alg: AsymmetricSigning['alg'], usage: 'sign'
   return crypto.subtle.importKey('jwk', material, IMPORT_PARAMS[alg], false, [usage])
 }
 
-async function importRing({ alg, keys }: AsymmetricSigning): Promise<KeyRing> {
+async function importRing(signing: AsymmetricSigning): Promise<KeyRing> {
+  const { alg } = signing
+  const keys = parsePrivateKeys(signing)
   const publicKeys = keys.map((key) => publicJwk(key, alg))
   try {
     const newest = keys[0]!

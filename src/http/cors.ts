@@ -1,10 +1,16 @@
 // CORS only for the origins in ALLOWED_ORIGINS; with none listed, no CORS headers at all.
 import type { MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
-import { type AppEnv, allowedOrigins } from '../env'
+import { type AppEnv, settings } from '../env'
 
+/**
+ * Only a request with an Origin (a browser's) needs ALLOWED_ORIGINS read, so an invalid value
+ * fails those alone, closed (500 server_misconfigured naming the variable in the log), and
+ * health checks and server-to-server calls keep working.
+ */
 export const corsForAllowedOrigins: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const origins = allowedOrigins(c.env)
+  if (c.req.header('origin') === undefined) return next()
+  const origins = settings(c.env).allowedOrigins
   if (origins.length === 0) return next()
   return cors({
     origin: (origin) => (origins.includes(origin) ? origin : null),

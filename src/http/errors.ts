@@ -1,29 +1,15 @@
 // The one place that turns errors into HTTP responses: problem JSON, or OAuth's on its routes.
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppEnv } from '../env'
 import { ConfigError } from '../env'
 import { StorageError } from '../store/errors'
 import { NO_STORE, OAUTH_NO_STORE } from './headers'
-import { ApiError, isErrorStatus } from '../errors'
+import { ApiError, ERRORS, TITLES } from '../errors'
 import { log, scrub } from '../log'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
 export const AUTH_REALM = 'edge-auth'
-
-const TITLES: Partial<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-}
 
 /** Seconds a client should wait after a storage failure before retrying. */
 const STORAGE_RETRY_AFTER_SECONDS = 2
@@ -32,7 +18,7 @@ const STORAGE_RETRY_AFTER_SECONDS = 2
 export function problem(c: Context<AppEnv>, err: ApiError): Response {
   const body = {
     type: `urn:edge-auth:problem:${err.code}`,
-    title: TITLES[err.status] ?? 'Error',
+    title: TITLES[err.status],
     status: err.status,
     detail: err.detail,
     code: err.code,
@@ -53,29 +39,23 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
   return c.body(JSON.stringify(body), err.status, headers)
 }
 
-/**
- * RFC 6749 §5.2 error codes for the OAuth routes, by our code. Other client errors are
- * `invalid_request`; server-side ones keep their status with the registry's nearest code.
- */
-const OAUTH_ERRORS: Record<string, [ContentfulStatusCode, string]> = {
-  invalid_refresh_token: [400, 'invalid_grant'],
-  refresh_token_reused: [400, 'invalid_grant'],
-  unsupported_grant_type: [400, 'unsupported_grant_type'],
-  invalid_client: [401, 'invalid_client'],
-  rate_limited: [429, 'temporarily_unavailable'],
-  temporarily_unavailable: [503, 'temporarily_unavailable'],
-}
-
 /** Renders `{error, error_description}`, as OAuth clients parse it. */
 export function oauthError(c: Context<AppEnv>, err: ApiError): Response {
-  const [status, error] =
-    OAUTH_ERRORS[err.code] ??
-    (err.status >= 500 ? [err.status, 'server_error'] : [400, 'invalid_request'])
+  const { status, error } = ERRORS[err.code].oauth
   const headers: Record<string, string> = { ...OAUTH_NO_STORE }
   if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
   // RFC 6749 §5.2: a failed client authentication names the scheme the client should use.
   if (status === 401) headers['WWW-Authenticate'] = `Basic realm="${AUTH_REALM}"`
   return c.json({ error, error_description: err.detail }, status, headers)
+}
+
+/**
+ * Errors under /oauth/ are `{error, error_description}`, as OAuth clients expect. Chosen by path,
+ * before the body limit, so even a refused body is answered in the route's format.
+ */
+export const oauthErrorFormat: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('errorFormat', 'oauth')
+  await next()
 }
 
 const render = (c: Context<AppEnv>, err: ApiError): Response =>
@@ -94,7 +74,6 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
       reason: err.reason,
     })
     return new ApiError(
-      500,
       'server_misconfigured',
       'The service is not configured to issue or check tokens',
     )
@@ -109,23 +88,21 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
       message: scrub(cause.message),
     })
     return new ApiError(
-      503,
       'temporarily_unavailable',
       'Storage is temporarily unavailable; retry shortly',
       { retryAfter: STORAGE_RETRY_AFTER_SECONDS },
     )
   }
   if (err instanceof HTTPException && err.status < 500) {
-    const status = isErrorStatus(err.status) ? err.status : 400
-    return new ApiError(status, 'bad_request', 'The request could not be processed')
+    return new ApiError('bad_request', 'The request could not be processed')
   }
   log.error('unhandled_error', {
     requestId: c.get('requestId'),
     errorName: err.name,
     message: scrub(err.message),
   })
-  return new ApiError(500, 'internal_error', 'An unexpected error occurred')
+  return new ApiError('internal_error', 'An unexpected error occurred')
 }
 
 export const notFound: NotFoundHandler<AppEnv> = (c) =>
-  problem(c, new ApiError(404, 'not_found', 'There is no such route'))
+  problem(c, new ApiError('not_found', 'There is no such route'))

@@ -1,6 +1,6 @@
 // The per-request middleware around logging: request ids, and one scrubbed `request` line each.
 import type { MiddlewareHandler } from 'hono'
-import { type AppEnv, rateLimitsEnabled } from '../env'
+import { type AppEnv, settings } from '../env'
 import { now } from '../clock'
 import { type Level, scrub, write } from '../log'
 
@@ -22,15 +22,6 @@ function scrubPath(path: string): string {
     decoded = next
   }
   return '[redacted]'
-}
-
-/** Whether RATE_LIMITS is off; an invalid value is reported by the routes that read it. */
-function limitsOff(env: AppEnv['Bindings']): boolean {
-  try {
-    return !rateLimitsEnabled(env)
-  } catch {
-    return false
-  }
 }
 
 /** The most a client-sent X-Request-Id may be; longer ones are replaced. */
@@ -61,7 +52,8 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = now()
   await next()
   const status = c.res.status
-  const unthrottled = limitsOff(c.env)
+  // An invalid RATE_LIMITS is reported by the routes that read it, not here.
+  const unthrottled = settings(c.env).rateLimitsOff
   const level: Level = status >= 500 ? 'error' : status >= 400 || unthrottled ? 'warn' : 'info'
   write(level, 'request', {
     requestId: c.get('requestId'),

@@ -1,145 +1,20 @@
-// The OpenAPI side of the routes. Each route is declared once (createRoute) with the zod schemas
-// that validate its request; the same declaration mounts it and describes it in /openapi.json.
-//
-// Routes are declared in @hono/zod-openapi's shape and typed by its OpenAPIHono, but mounted by
-// the small router below: the package itself keeps all of zod in the bundle (it extends zod's
-// whole namespace object), which doubled the worker, 65 KB to 134 KB gzip. The document comes
-// from zod-to-openapi, the generator @hono/zod-openapi is built on, reading schemas' `.meta()`.
+// The OpenAPI side of the routes: shared response declarations, and GET /openapi.json and /docs
+// built from every declared route. The document comes from zod-to-openapi, the generator
+// @hono/zod-openapi is built on, reading schemas' `.meta()`.
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi'
-import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi'
+import type { RouteConfig } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
-import { zValidator } from '@hono/zod-validator'
-import { Hono, type MiddlewareHandler } from 'hono'
 import * as z from 'zod'
-import type { AppEnv } from '../env'
-import { ApiError, type FieldError } from '../errors'
+import { ERRORS, type ErrorCode, type OAuthErrorCode } from '../errors'
+import type { DocumentedRoutes } from './documented-routes'
 
-/** A route's declaration: method, path, the schemas that validate it, and its responses. */
-export const createRoute = <R extends RouteConfig>(route: R): R => route
-
-type Target = 'json' | 'form' | 'query' | 'param'
-
-/** Zod failures become our 400 validation_failed (invalid_request on the OAuth routes). */
-const failed = (result: { success: boolean; error?: unknown; target: Target }) => {
-  if (!result.success) {
-    const part = result.target === 'json' || result.target === 'form' ? 'body' : result.target
-    throw new ApiError(400, 'validation_failed', `The request ${part} is invalid`, {
-      errors: fieldErrors(result.error as z.ZodError),
-    })
-  }
-}
-
-// Field names and reasons only: a zod message never carries the rejected value.
-const fieldErrors = (error: z.ZodError): FieldError[] =>
-  error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }))
-
-const BODY_TARGETS: Record<string, Target> = {
-  'application/json': 'json',
-  'application/x-www-form-urlencoded': 'form',
-}
-
-/** The validators a declaration implies, in the order @hono/zod-openapi runs them. */
-function validators(route: RouteConfig): MiddlewareHandler[] {
-  const request = route.request ?? {}
-  const parts: [Target, unknown][] = [
-    ['query', request.query],
-    ['param', request.params],
-    ...Object.entries(request.body?.content ?? {}).map(
-      ([type, media]) =>
-        [BODY_TARGETS[type]!, (media as { schema?: unknown }).schema] as [Target, unknown],
-    ),
-  ]
-  return parts
-    .filter(([target, schema]) => target && schema instanceof z.ZodType)
-    .map(
-      ([target, schema]) =>
-        zValidator(target, schema as z.ZodType, failed as never) as MiddlewareHandler,
-    )
-}
-
-type Mount = (path: string, app: Hono<AppEnv>) => unknown
-type On = (method: string, path: string, ...handlers: MiddlewareHandler[]) => unknown
-
-/** Mounts declared routes and remembers the declarations, its own and those of routers it mounts. */
-class DocumentedRoutes extends Hono<AppEnv> {
-  readonly declarations: RouteConfig[] = []
-
-  constructor() {
-    super()
-    const mount = this.route.bind(this) as Mount
-    const route: Mount = (path, app) => {
-      mount(path, app)
-      if (app instanceof DocumentedRoutes) {
-        const prefix = path === '/' ? '' : path
-        for (const r of app.declarations) this.declarations.push({ ...r, path: prefix + r.path })
-      }
-      return this
-    }
-    this.route = route as unknown as typeof this.route
-  }
-
-  openapi(route: RouteConfig, handler: MiddlewareHandler): this {
-    this.declarations.push(route)
-    const middleware = [route.middleware ?? []].flat() as MiddlewareHandler[]
-    const path = route.path.replace(/\{(\w+)\}/g, ':$1')
-    const on = this.on.bind(this) as unknown as On
-    on(route.method.toUpperCase(), path, ...middleware, ...validators(route), handler)
-    return this
-  }
-}
-
-/** A router whose routes are declared and documented; typed as @hono/zod-openapi's. */
-export const documentedRoutes = () => new DocumentedRoutes() as unknown as OpenAPIHono<AppEnv>
-
-export const ProblemSchema = z
-  .object({
-    type: z.string().meta({ example: 'urn:edge-auth:problem:invalid_token' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string().meta({ description: 'Stable, machine-readable error code' }),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    requestId: z.string().optional(),
-  })
-  .meta({ id: 'Problem' })
-
-export const OAuthErrorSchema = z
-  .object({
-    error: z.enum([
-      'invalid_request',
-      'invalid_grant',
-      'unsupported_grant_type',
-      'invalid_client',
-      'temporarily_unavailable',
-      'server_error',
-    ]),
-    error_description: z.string(),
-  })
-  .meta({ id: 'OAuthError' })
+type Responses = RouteConfig['responses']
 
 /** `{description, content}` for a JSON response. */
 export const jsonContent = <S extends z.ZodType>(schema: S, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 })
-
-/** Problem JSON responses, by status, with what each means on this route. */
-export const problems = (described: Record<number, string>) =>
-  Object.fromEntries(
-    Object.entries(described).map(([status, description]) => [
-      status,
-      { description, content: { 'application/problem+json': { schema: ProblemSchema } } },
-    ]),
-  ) as Record<
-    number,
-    {
-      description: string
-      content: { 'application/problem+json': { schema: typeof ProblemSchema } }
-    }
-  >
 
 /** A required JSON request body described by `schema`, which also validates it. */
 export const jsonRequest = <S extends z.ZodType>(schema: S) => ({
@@ -153,70 +28,216 @@ export const formRequest = <S extends z.ZodType>(schema: S) => ({
   content: { 'application/x-www-form-urlencoded': { schema } },
 })
 
+/** What any route may answer. */
+const ALWAYS: ErrorCode[] = ['internal_error']
+
+/** What any route that reads its settings may answer. */
+export const CONFIG_ERRORS: ErrorCode[] = ['server_misconfigured']
+
+/** What any route that touches KV or D1 may answer. */
+export const STORAGE_ERRORS: ErrorCode[] = ['temporarily_unavailable']
+
 /** What any route with a JSON body may answer about the body itself. */
-export const BODY_PROBLEMS = {
-  400: 'validation_failed or invalid_json',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-}
+export const BODY_ERRORS: ErrorCode[] = [
+  'validation_failed',
+  'invalid_json',
+  'bad_request',
+  'payload_too_large',
+  'unsupported_media_type',
+]
 
 /** What any route behind requireAuth may answer about the access token. */
-export const BEARER_PROBLEMS = {
-  401: 'invalid_token, with a WWW-Authenticate: Bearer challenge',
-}
+export const BEARER_ERRORS: ErrorCode[] = ['invalid_token', ...CONFIG_ERRORS, ...STORAGE_ERRORS]
 
 export const bearerSecurity: RouteConfig['security'] = [{ bearerAuth: [] }]
+
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    schema: { type: 'integer', minimum: 1 },
+  },
+} as const
+
+const challenge = (description: string) =>
+  ({ 'WWW-Authenticate': { description, schema: { type: 'string' } } }) as const
+
+/** The headers an error response carries, by status. */
+function errorHeaders(status: number, oauth: boolean) {
+  if (status === 429 || status === 503) return RETRY_AFTER
+  if (status === 401 && oauth) return challenge('Basic realm="edge-auth" (RFC 6749 §5.2)')
+  if (status === 401)
+    return challenge('Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3)')
+  return undefined
+}
+
+const string = { type: 'string' } as const
+type SchemaObject = Parameters<OpenAPIRegistry['registerComponent']>[2]
+
+/** RFC 9457 problem JSON, as http/errors.ts renders it; each response narrows `code`. */
+const PROBLEM: SchemaObject = {
+  type: 'object',
+  properties: {
+    type: { ...string, example: 'urn:edge-auth:problem:invalid_token' },
+    title: string,
+    status: { type: 'integer' },
+    detail: string,
+    code: { ...string, description: 'Stable, machine-readable error code (docs/errors.md)' },
+    errors: {
+      type: 'array',
+      description: 'With validation_failed: which fields, and why',
+      items: {
+        type: 'object',
+        properties: { field: string, message: string },
+        required: ['field', 'message'],
+      },
+    },
+    requestId: string,
+  },
+  required: ['type', 'title', 'status', 'detail', 'code'],
+}
+
+/** RFC 6749 §5.2 error JSON, on the OAuth routes. */
+const OAUTH_ERROR: SchemaObject = {
+  type: 'object',
+  properties: { error: string, error_description: string },
+  required: ['error', 'error_description'],
+}
+
+/** Groups codes by the status they answer with (on the OAuth routes, OAuth's status). */
+function byStatus<T>(codes: ErrorCode[], pick: (code: ErrorCode) => [number, T]) {
+  const groups = new Map<number, { codes: ErrorCode[]; values: Set<T> }>()
+  for (const code of new Set([...codes, ...ALWAYS])) {
+    const [status, value] = pick(code)
+    const group = groups.get(status) ?? { codes: [], values: new Set<T>() }
+    group.codes.push(code)
+    group.values.add(value)
+    groups.set(status, group)
+  }
+  return [...groups].sort(([a], [b]) => a - b)
+}
+
+const meanings = (codes: ErrorCode[]) =>
+  codes.map((code) => `\`${code}\`: ${ERRORS[code].meaning}`).join('; ')
+
+/**
+ * One status's error body: the shared schema narrowed to that status and its codes. Written as
+ * JSON Schema (allOf a $ref) so the document names Problem once rather than copying it.
+ */
+const narrowed = (ref: string, status: number, member: string, values: string[]) => ({
+  allOf: [
+    { $ref: `#/components/schemas/${ref}` },
+    {
+      type: 'object' as const,
+      properties: {
+        ...(ref === 'Problem' ? { status: { type: 'integer' as const, const: status } } : {}),
+        [member]: { type: 'string' as const, enum: values },
+      },
+    },
+  ],
+})
+
+/** Problem JSON responses for the codes a route can answer, each status with its enum of codes. */
+export function problems(...codes: ErrorCode[][]): Responses {
+  return Object.fromEntries(
+    byStatus(codes.flat(), (code) => [ERRORS[code].status, code]).map(([status, group]) => [
+      status,
+      {
+        description: meanings(group.codes),
+        headers: errorHeaders(status, false),
+        content: {
+          'application/problem+json': { schema: narrowed('Problem', status, 'code', group.codes) },
+        },
+      },
+    ]),
+  )
+}
+
+/** RFC 6749 §5.2 error responses for the codes an OAuth route can answer. */
+export function oauthProblems(...codes: ErrorCode[][]): Responses {
+  return Object.fromEntries(
+    byStatus<OAuthErrorCode>(codes.flat(), (code) => [
+      ERRORS[code].oauth.status,
+      ERRORS[code].oauth.error,
+    ]).map(([status, group]) => [
+      status,
+      {
+        description: meanings(group.codes),
+        headers: errorHeaders(status, true),
+        content: {
+          'application/json': {
+            schema: narrowed('OAuthError', status, 'error', [...group.values]),
+          },
+        },
+      },
+    ]),
+  )
+}
 
 /** Pinned, so the page cannot change under us; the test that renders it uses the same version. */
 export const SWAGGER_UI_VERSION = '5.35.0'
 
-/** GET /openapi.json (OpenAPI 3.1) and GET /docs (Swagger UI) for every declared route. */
-export function serveDocs(app: OpenAPIHono<AppEnv>): void {
+const INFO = {
+  title: 'edge-auth',
+  version: '0.1.0',
+  description:
+    'Sign-up, login, short-lived JWT access tokens and rotating refresh tokens on Cloudflare Workers.',
+}
+
+/** The OpenAPI 3.1 document for `routes`, without `servers` (which depend on the request). */
+export function openApiDocument(routes: RouteConfig[]) {
   const registry = new OpenAPIRegistry()
   registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
   })
-  // The two documentation routes describe themselves too, so the document lists every route.
-  registry.registerPath({
+  registry.registerComponent('schemas', 'Problem', PROBLEM)
+  registry.registerComponent('schemas', 'OAuthError', OAUTH_ERROR)
+  for (const { middleware: _, ...route } of routes) registry.registerPath(route)
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: INFO,
+  })
+}
+
+// The two documentation routes describe themselves too, so the document lists every route.
+const DOC_ROUTES: RouteConfig[] = [
+  {
     method: 'get',
     path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
     summary: 'This document (OpenAPI 3.1)',
-    tags: ['service'],
-    responses: { 200: { description: 'The OpenAPI document' } },
-  })
-  registry.registerPath({
-    method: 'get',
-    path: '/docs',
-    summary: 'Interactive documentation (Swagger UI)',
     tags: ['service'],
     responses: {
       200: {
-        description: 'An HTML page',
-        content: { 'text/html': { schema: { type: 'string' } } },
+        description: 'The OpenAPI document',
+        content: { 'application/json': { schema: z.looseObject({ openapi: z.string() }) } },
       },
+      ...problems(),
     },
-  })
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'getDocs',
+    summary: 'Interactive documentation (Swagger UI)',
+    tags: ['service'],
+    responses: {
+      200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } },
+      ...problems(),
+    },
+  },
+]
+
+/** GET /openapi.json (OpenAPI 3.1) and GET /docs (Swagger UI) for every route `app` declares. */
+export function serveDocs(app: DocumentedRoutes): void {
   // Generating the document costs milliseconds of CPU, so each isolate does it once.
-  let document: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined
-  const generate = () => {
-    for (const { middleware: _, ...route } of (app as unknown as DocumentedRoutes).declarations) {
-      registry.registerPath(route)
-    }
-    return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-      openapi: '3.1.0',
-      info: {
-        title: 'edge-auth',
-        version: '0.1.0',
-        description:
-          'Sign-up, login, short-lived JWT access tokens and rotating refresh tokens on Cloudflare Workers.',
-      },
-    })
-  }
+  let document: ReturnType<typeof openApiDocument> | undefined
   app.get('/openapi.json', (c) => {
-    document ??= generate()
+    document ??= openApiDocument([...app.declarations, ...DOC_ROUTES])
     const servers = [{ url: new URL(c.req.url).origin }]
+    // The servers entry is the request's own origin (appended: CORS may vary it on Origin too).
+    c.header('Vary', 'Host', { append: true })
     return c.json({ ...document, servers }, 200, { 'Cache-Control': 'public, max-age=300' })
   })
   app.get(

@@ -1,7 +1,7 @@
 // Request limits through the Workers Rate Limiting binding: 429 rate_limited past each limit.
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { type AppEnv, rateLimitsEnabled } from '../env'
+import { type AppEnv, settings } from '../env'
 import { ApiError } from '../errors'
 import { log } from '../log'
 
@@ -16,7 +16,7 @@ export const clientIp = (c: Context<AppEnv>): string =>
 
 /** Counts one request against `limiter` under `key`; throws 429 rate_limited past the limit. */
 export async function checkRateLimit(c: Context<AppEnv>, limiter: Limiter, key: string) {
-  if (!rateLimitsEnabled(c.env)) return
+  if (!settings(c.env).rateLimits) return
   let allowed: boolean
   try {
     allowed = (await c.env[limiter].limit({ key })).success
@@ -32,7 +32,7 @@ export async function checkRateLimit(c: Context<AppEnv>, limiter: Limiter, key: 
   }
   if (!allowed) {
     log.warn('rate_limited', { requestId: c.get('requestId'), limiter })
-    throw new ApiError(429, 'rate_limited', 'Too many requests; retry later', {
+    throw new ApiError('rate_limited', 'Too many requests; retry later', {
       retryAfter: RATE_LIMIT_PERIOD_SECONDS,
     })
   }

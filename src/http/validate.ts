@@ -9,12 +9,12 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 /** 415 unless the body is declared JSON, 400 unless it parses; the parsed body is cached. */
 export const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) {
-    throw new ApiError(415, 'unsupported_media_type', 'The body must be application/json')
+    throw new ApiError('unsupported_media_type', 'The body must be application/json')
   }
   try {
     await c.req.json()
   } catch {
-    throw new ApiError(400, 'invalid_json', 'The body is not valid JSON')
+    throw new ApiError('invalid_json', 'The body is not valid JSON')
   }
   await next()
 })

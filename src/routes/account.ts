@@ -1,12 +1,11 @@
 // The signed-in user's own account: who am I, sessions, password change, account deletion.
 import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
-  BEARER_PROBLEMS,
-  BODY_PROBLEMS,
+  BEARER_ERRORS,
+  BODY_ERRORS,
   bearerSecurity,
-  createRoute,
-  documentedRoutes,
   jsonContent,
   jsonRequest,
   problems,
@@ -19,23 +18,25 @@ import {
   PublicUserSchema,
   SessionIdParam,
   SessionSchema,
-} from '../http/schemas'
+} from '../schemas'
 import { accountService } from './services'
 import { jsonOnly } from '../http/validate'
 
 const me = createRoute({
   method: 'get',
   path: '/users/me',
+  operationId: 'getCurrentUser',
   summary: 'The caller',
   tags: ['account'],
   security: bearerSecurity,
   middleware: [requireAuth] as const,
-  responses: { 200: jsonContent(PublicUserSchema, 'The caller'), ...problems(BEARER_PROBLEMS) },
+  responses: { 200: jsonContent(PublicUserSchema, 'The caller'), ...problems(BEARER_ERRORS) },
 })
 
 const changePassword = createRoute({
   method: 'post',
   path: '/users/me/password',
+  operationId: 'changePassword',
   summary: 'Change the password; every other session ends, this one stays signed in',
   tags: ['account'],
   security: bearerSecurity,
@@ -43,17 +44,14 @@ const changePassword = createRoute({
   request: { body: jsonRequest(ChangePasswordBody) },
   responses: {
     204: { description: 'Changed' },
-    ...problems({
-      ...BODY_PROBLEMS,
-      401: 'invalid_token; or invalid_credentials: currentPassword is wrong, nothing changed',
-      429: 'rate_limited (shares the login limit)',
-    }),
+    ...problems(BEARER_ERRORS, BODY_ERRORS, ['invalid_credentials', 'rate_limited']),
   },
 })
 
 const deleteAccount = createRoute({
   method: 'delete',
   path: '/users/me',
+  operationId: 'deleteAccount',
   summary: 'Delete the account and every session; the username can be registered again',
   tags: ['account'],
   security: bearerSecurity,
@@ -63,30 +61,28 @@ const deleteAccount = createRoute({
     204: {
       description: 'Deleted (also for an account already deleted: a retry completes the end)',
     },
-    ...problems({
-      ...BODY_PROBLEMS,
-      401: 'invalid_token; or invalid_credentials: the password is wrong, nothing changed',
-      429: 'rate_limited (shares the login limit)',
-    }),
+    ...problems(BEARER_ERRORS, BODY_ERRORS, ['invalid_credentials', 'rate_limited']),
   },
 })
 
 const listSessions = createRoute({
   method: 'get',
   path: '/sessions',
+  operationId: 'listSessions',
   summary: "The caller's active sessions (one per login), most recently used first",
   tags: ['account'],
   security: bearerSecurity,
   middleware: [requireAuth] as const,
   responses: {
     200: jsonContent(z.array(SessionSchema), 'Active sessions'),
-    ...problems(BEARER_PROBLEMS),
+    ...problems(BEARER_ERRORS),
   },
 })
 
 const endSession = createRoute({
   method: 'delete',
   path: '/sessions/{id}',
+  operationId: 'endSession',
   summary: "End one of the caller's sessions",
   tags: ['account'],
   security: bearerSecurity,
@@ -94,7 +90,7 @@ const endSession = createRoute({
   request: { params: SessionIdParam },
   responses: {
     204: { description: 'Ended' },
-    ...problems({ ...BEARER_PROBLEMS, 404: "session_not_found: not one of the caller's sessions" }),
+    ...problems(BEARER_ERRORS, ['validation_failed', 'session_not_found']),
   },
 })
 

@@ -2,10 +2,11 @@
 import type { RouteHandler } from '@hono/zod-openapi'
 import type { AppEnv } from '../env'
 import { NO_STORE } from '../http/headers'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
-  BODY_PROBLEMS,
-  createRoute,
-  documentedRoutes,
+  BODY_ERRORS,
+  CONFIG_ERRORS,
+  STORAGE_ERRORS,
   jsonContent,
   jsonRequest,
   problems,
@@ -17,58 +18,59 @@ import {
   PublicUserSchema,
   RefreshTokenBody,
   TokenPairSchema,
-} from '../http/schemas'
+} from '../schemas'
 import { authService, clientOf } from './services'
 import { jsonOnly } from '../http/validate'
 
 const register = createRoute({
   method: 'post',
   path: '/register',
+  operationId: 'register',
   summary: 'Create an account',
   tags: ['auth'],
   middleware: [rateLimit('REGISTER_LIMITER', clientIp), jsonOnly] as const,
   request: { body: jsonRequest(Credentials) },
   responses: {
     201: jsonContent(PublicUserSchema, 'The new account'),
-    ...problems({
-      ...BODY_PROBLEMS,
-      409: 'username_taken (case-insensitive)',
-      429: 'rate_limited',
-    }),
+    ...problems(BODY_ERRORS, ['username_taken', 'rate_limited'], STORAGE_ERRORS),
   },
 })
 
 const login = createRoute({
   method: 'post',
   path: '/login',
+  operationId: 'login',
   summary: 'Sign in: a short-lived access token and a refresh token',
   tags: ['auth'],
   middleware: [jsonOnly] as const,
   request: { body: jsonRequest(Credentials) },
   responses: {
     200: jsonContent(TokenPairSchema, 'Signed in'),
-    ...problems({
-      ...BODY_PROBLEMS,
-      401: 'invalid_credentials: the same answer for an unknown user and a wrong password',
-      429: 'rate_limited, per client and username, or after repeated failures',
-    }),
+    ...problems(
+      BODY_ERRORS,
+      ['invalid_credentials', 'rate_limited'],
+      CONFIG_ERRORS,
+      STORAGE_ERRORS,
+    ),
   },
 })
 
 const refresh = createRoute({
   method: 'post',
   path: '/token',
+  operationId: 'refreshToken',
   summary: "Exchange a refresh token for a new pair (the seed's shape)",
   tags: ['auth'],
   middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOnly] as const,
   request: { body: jsonRequest(RefreshTokenBody) },
   responses: {
     200: jsonContent(TokenPairSchema, 'A new access token and the rotated refresh token'),
-    ...problems({
-      ...BODY_PROBLEMS,
-      401: 'invalid_refresh_token: unknown, expired or revoked; refresh_token_reused: presented after its session moved on, so the session was ended',
-      429: 'rate_limited',
-    }),
+    ...problems(
+      BODY_ERRORS,
+      ['invalid_refresh_token', 'refresh_token_reused', 'rate_limited'],
+      CONFIG_ERRORS,
+      STORAGE_ERRORS,
+    ),
   },
 })
 
@@ -76,12 +78,16 @@ const logout = (method: 'delete' | 'post') =>
   createRoute({
     method,
     path: '/logout',
+    operationId: method === 'delete' ? 'logout' : 'logoutPost',
     summary:
       "End the session of a refresh token, or all of its user's (idempotent; says nothing of whether it existed)",
     tags: ['auth'],
     middleware: [jsonOnly] as const,
     request: { query: LogoutQuery, body: jsonRequest(RefreshTokenBody) },
-    responses: { 204: { description: 'Signed out' }, ...problems(BODY_PROBLEMS) },
+    responses: {
+      204: { description: 'Signed out' },
+      ...problems(BODY_ERRORS, CONFIG_ERRORS, STORAGE_ERRORS),
+    },
   })
 
 /** DELETE /logout is the seed's; POST /logout is the same for clients that cannot send DELETE. */

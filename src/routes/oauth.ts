@@ -1,30 +1,23 @@
 // OAuth 2.0 wire formats over the same flows as /token and /logout: the refresh_token grant
 // (RFC 6749 §6) and token revocation (RFC 7009). Login stays at POST /login: RFC 9700 §2.4 rules
 // out the password grant.
-import { createMiddleware } from 'hono/factory'
-import type { AppEnv } from '../env'
-import { ApiError } from '../errors'
+import { type ErrorCode, ApiError } from '../errors'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { OAUTH_NO_STORE } from '../http/headers'
 import {
-  OAuthErrorSchema,
-  createRoute,
-  documentedRoutes,
+  CONFIG_ERRORS,
+  STORAGE_ERRORS,
   formRequest,
   jsonContent,
+  oauthProblems,
 } from '../http/openapi'
 import { clientIp, rateLimit } from '../http/rate-limit'
-import { OAuthRevokeForm, OAuthTokenForm, OAuthTokenResponse } from '../http/schemas'
+import { OAuthRevokeForm, OAuthTokenForm, OAuthTokenResponse } from '../schemas'
 import { authService } from './services'
-
-/** Errors on these routes are `{error, error_description}`, as OAuth clients expect. */
-const oauthErrors = createMiddleware<AppEnv>(async (c, next) => {
-  c.set('errorFormat', 'oauth')
-  await next()
-})
 
 // RFC 6749 §3.2: a parameter sent without a value is treated as omitted.
 function required(value: string | undefined, name: string): string {
-  if (!value) throw new ApiError(400, 'invalid_request', `${name} is required`)
+  if (!value) throw new ApiError('invalid_request', `${name} is required`)
   return value
 }
 
@@ -32,51 +25,53 @@ function required(value: string | undefined, name: string): string {
 function refuseClientSecrets(clientSecret: string | undefined, authorization: string | undefined) {
   if (clientSecret || authorization) {
     throw new ApiError(
-      401,
       'invalid_client',
       'Client authentication is not supported; send client_id alone or nothing',
     )
   }
 }
 
-const oauthFailures = (described: Record<number, string>) =>
-  Object.fromEntries(
-    Object.entries(described).map(([status, text]) => [
-      status,
-      jsonContent(OAuthErrorSchema, text),
-    ]),
-  )
+/** What both routes may answer about the form and the client. */
+const FORM_ERRORS: ErrorCode[] = [
+  'validation_failed',
+  'bad_request',
+  'payload_too_large',
+  'invalid_request',
+  'invalid_client',
+  'rate_limited',
+  ...CONFIG_ERRORS,
+  ...STORAGE_ERRORS,
+]
 
 const token = createRoute({
   method: 'post',
   path: '/oauth/token',
+  operationId: 'oauthToken',
   summary: 'OAuth 2.0 token endpoint: the refresh_token grant only',
   tags: ['oauth'],
-  middleware: [oauthErrors, rateLimit('TOKEN_LIMITER', clientIp)] as const,
+  middleware: [rateLimit('TOKEN_LIMITER', clientIp)] as const,
   request: { body: formRequest(OAuthTokenForm) },
   responses: {
     200: jsonContent(OAuthTokenResponse, 'A new access token and the rotated refresh token'),
-    ...oauthFailures({
-      400: 'invalid_request, invalid_grant or unsupported_grant_type',
-      401: 'invalid_client: client authentication was sent',
-      429: 'temporarily_unavailable: rate limited',
-    }),
+    ...oauthProblems(FORM_ERRORS, [
+      'unsupported_grant_type',
+      'invalid_refresh_token',
+      'refresh_token_reused',
+    ]),
   },
 })
 
 const revoke = createRoute({
   method: 'post',
   path: '/oauth/revoke',
+  operationId: 'oauthRevoke',
   summary: 'OAuth 2.0 token revocation (RFC 7009): ends the session of either token',
   tags: ['oauth'],
-  middleware: [oauthErrors, rateLimit('TOKEN_LIMITER', clientIp)] as const,
+  middleware: [rateLimit('TOKEN_LIMITER', clientIp)] as const,
   request: { body: formRequest(OAuthRevokeForm) },
   responses: {
     200: { description: 'Revoked, or the token was already invalid' },
-    ...oauthFailures({
-      400: 'invalid_request: no token',
-      401: 'invalid_client: client authentication was sent',
-    }),
+    ...oauthProblems(FORM_ERRORS),
   },
 })
 
@@ -87,7 +82,6 @@ export const oauthRoutes = documentedRoutes()
     const grantType = required(params.grant_type, 'grant_type')
     if (grantType !== 'refresh_token') {
       throw new ApiError(
-        400,
         'unsupported_grant_type',
         'Only the refresh_token grant is supported; sign in with POST /login',
       )

@@ -2,27 +2,22 @@
 import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
 import { NO_STORE } from '../http/headers'
-import {
-  BEARER_PROBLEMS,
-  bearerSecurity,
-  createRoute,
-  documentedRoutes,
-  jsonContent,
-  problems,
-} from '../http/openapi'
-import { PublicUserSchema } from '../http/schemas'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
+import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
+import { PublicUserSchema } from '../schemas'
 import { accountService } from './services'
 
 const listUsers = createRoute({
   method: 'get',
   path: '/users',
+  operationId: 'listUsers',
   summary: "The caller's own record, in an array as the seed returned it",
   tags: ['users'],
   security: bearerSecurity,
   middleware: [requireAuth] as const,
   responses: {
     200: jsonContent(z.array(PublicUserSchema), 'The caller'),
-    ...problems(BEARER_PROBLEMS),
+    ...problems(BEARER_ERRORS),
   },
 })
 

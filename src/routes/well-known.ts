@@ -4,7 +4,8 @@ import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
 import { requestConfig } from '../env'
-import { createRoute, documentedRoutes, jsonContent } from '../http/openapi'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
+import { CONFIG_ERRORS, jsonContent, problems } from '../http/openapi'
 
 /** Verifiers cache the key set this long; a new key is published at least this long before it signs. */
 export const JWKS_MAX_AGE_SECONDS = 300
@@ -47,19 +48,27 @@ const MetadataSchema = z
 const jwks = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
   summary: 'The public keys that verify access tokens (empty with HS256)',
   tags: ['discovery'],
   middleware: [anyOrigin] as const,
-  responses: { 200: jsonContent(JwksSchema, 'JSON Web Key Set (RFC 7517)') },
+  responses: {
+    200: jsonContent(JwksSchema, 'JSON Web Key Set (RFC 7517)'),
+    ...problems(CONFIG_ERRORS),
+  },
 })
 
 const metadata = createRoute({
   method: 'get',
   path: '/.well-known/oauth-authorization-server',
+  operationId: 'getAuthorizationServerMetadata',
   summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
   tags: ['discovery'],
   middleware: [anyOrigin] as const,
-  responses: { 200: jsonContent(MetadataSchema, 'Where the endpoints and keys are') },
+  responses: {
+    200: jsonContent(MetadataSchema, 'Where the endpoints and keys are'),
+    ...problems(CONFIG_ERRORS),
+  },
 })
 
 export const wellKnownRoutes = documentedRoutes()
@@ -67,9 +76,10 @@ export const wellKnownRoutes = documentedRoutes()
     return c.json({ keys: await publicSigningKeys(requestConfig(c)) }, 200, cacheable)
   })
   .openapi(metadata, (c) => {
-    const origin = new URL(c.req.url).origin
     const cfg = requestConfig(c)
-    const url = (path: string) => new URL(path, origin).href
+    // Under JWT_ISSUER when it is set; else under the origin asked, which then varies the answer.
+    const url = (path: string) => cfg.issuer.replace(/\/+$/, '') + path
+    if (cfg.issuerFromHost) c.header('Vary', 'Host', { append: true })
     return c.json(
       {
         // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.

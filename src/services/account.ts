@@ -7,22 +7,9 @@ import { log } from '../log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'
-import { type PublicUser, profileCache } from './profile-cache'
+import { profileCache } from './profile-cache'
+import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
-
-export type SessionView = {
-  id: string
-  createdAt: string
-  lastUsedAt: string
-  /** When it ends unless it is used again. */
-  idleExpiresAt: string
-  /** When it ends however active it is: SESSION_MAX_AGE after sign-in. */
-  expiresAt: string
-  userAgent: string | null
-  country: string | null
-  /** The session of the access token that asked. */
-  current: boolean
-}
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -39,7 +26,7 @@ export class AccountService {
     const cached = profileCache.get(caller.id, at)
     if (cached) return cached
     const user = await this.deps.users.findUserById(caller.id)
-    if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
+    if (!user) throw new ApiError('invalid_token', 'The access token belongs to no user')
     const profile = { id: user.id, username: user.username, createdAt: user.createdAt }
     profileCache.set(profile, at, (await this.deps.config()).accessTokenTtl * 1000)
     return profile
@@ -63,7 +50,7 @@ export class AccountService {
   async endSession(caller: AuthUser, sessionId: string): Promise<void> {
     const cfg = await this.deps.config()
     if (!(await this.sessions.endOwn(caller.id, sessionId, cfg))) {
-      throw new ApiError(404, 'session_not_found', 'You have no such session')
+      throw new ApiError('session_not_found', 'You have no such session')
     }
     this.event('session_ended', { userId: caller.id, sessionId })
   }
@@ -104,7 +91,7 @@ export class AccountService {
   /** The caller's record; 401 invalid_token when the account is gone. */
   private async userOf(caller: AuthUser): Promise<UserRecord> {
     const user = await this.deps.users.findUserById(caller.id)
-    if (!user) throw new ApiError(401, 'invalid_token', 'The access token belongs to no user')
+    if (!user) throw new ApiError('invalid_token', 'The access token belongs to no user')
     return user
   }
 
@@ -112,7 +99,7 @@ export class AccountService {
   private async checkPassword(user: UserRecord, password: string): Promise<void> {
     if (!(await verifyPassword(password, user.passwordHash))) {
       this.event('password_check_failed', { userId: user.id })
-      throw new ApiError(401, 'invalid_credentials', 'The password is incorrect')
+      throw new ApiError('invalid_credentials', 'The password is incorrect')
     }
   }
 

@@ -7,20 +7,9 @@ import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
+import type { Credentials, LogoutScope, PublicUser, TokenPair } from '../schemas'
 import { loginBackoff } from './login-backoff'
-import type { PublicUser } from './profile-cache'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
-
-export type Credentials = { username: string; password: string }
-export type TokenPair = {
-  accessToken: string
-  refreshToken: string
-  tokenType: 'Bearer'
-  expiresIn: number
-}
-
-/** Which sessions a logout ends: the token's own (the seed's), all but it, or all of them. */
-export type LogoutScope = 'local' | 'others' | 'global'
 
 export type AuthDeps = SessionDeps & {
   users: UserStore
@@ -34,12 +23,11 @@ export type AuthDeps = SessionDeps & {
 }
 
 const invalidCredentials = () =>
-  new ApiError(401, 'invalid_credentials', 'The username or password is incorrect')
+  new ApiError('invalid_credentials', 'The username or password is incorrect')
 const invalidRefreshToken = () =>
-  new ApiError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
+  new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
 const refreshTokenReused = () =>
   new ApiError(
-    401,
     'refresh_token_reused',
     'The refresh token was used after its session had moved on, so the session was ended to protect the account; sign in again',
   )
@@ -66,7 +54,7 @@ export class AuthService {
       createdAt: new Date(now()).toISOString(),
     }
     if ((await this.deps.users.createUser(user)) === 'taken') {
-      throw new ApiError(409, 'username_taken', 'That username is already registered')
+      throw new ApiError('username_taken', 'That username is already registered')
     }
     this.event('user_registered', { userId: user.id })
     return { id: user.id, username: user.username, createdAt: user.createdAt }
@@ -82,7 +70,7 @@ export class AuthService {
     const lockedFor = backoff.lockedFor(failures)
     if (lockedFor > 0) {
       this.event('login_throttled', { ...loggedName(user, username), retryAfter: lockedFor })
-      throw new ApiError(429, 'rate_limited', 'Too many failed logins; retry later', {
+      throw new ApiError('rate_limited', 'Too many failed logins; retry later', {
         retryAfter: lockedFor,
       })
     }

@@ -4,8 +4,7 @@
 // longer than an access token: a deleted account can show in another isolate for no longer
 // than its tokens already work. The isolate that deletes an account forgets it at once.
 
-/** A user's public record: what `/users` and `/users/me` return. */
-export type PublicUser = { id: string; username: string; createdAt: string }
+import type { PublicUser } from '../schemas'
 
 /** Enough for the active users of one isolate; the oldest entry goes first beyond it. */
 const MAX_ENTRIES = 10_000

@@ -2,7 +2,10 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { mintAccessToken, publicSigningKeys, verifyAccessToken } from '../../src/auth/access-tokens'
-import type { Config, PrivateJwk, Signing } from '../../src/env'
+import type { Config, Signing } from '../../src/env'
+import { type PrivateJwk, parsePrivateKeys } from '../../src/auth/signing-keys'
+import { ConfigError } from '../../src/env'
+import { env } from 'cloudflare:workers'
 import { ApiError } from '../../src/errors'
 import { unitConfig } from '../helpers'
 
@@ -25,7 +28,7 @@ async function generateKey(alg: 'ES256' | 'EdDSA'): Promise<PrivateJwk> {
 const config = (signing: Signing): Config => unitConfig(signing, { issuer: 'https://auth.example' })
 
 const asymmetric = (alg: 'ES256' | 'EdDSA', keys: PrivateJwk[]): Config =>
-  config({ alg, keys, source: JSON.stringify(keys) })
+  config({ alg, source: JSON.stringify({ keys }) })
 
 async function expectRejected(token: string, cfg: Config) {
   const err = await verifyAccessToken(token, cfg).catch((e: unknown) => e)
@@ -114,5 +117,51 @@ describe('algorithm confusion', () => {
 
   it('publishes no keys at all for HS256: the shared secret has no public half', async () => {
     expect(await publicSigningKeys(config({ alg: 'HS256', secret: 'k'.repeat(64) }))).toEqual([])
+  })
+})
+
+describe('parsePrivateKeys (JWT_PRIVATE_KEYS)', () => {
+  const ecKey = JSON.parse(env.JWT_PRIVATE_KEYS).keys[0] as Record<string, string>
+  it.each([
+    ['not JSON', '{keys:', 'is not valid JSON'],
+    ['an empty set', '{"keys":[]}', 'must be a JWK set with at least one key'],
+    ['a bare key', JSON.stringify(ecKey), 'must be a JWK set with at least one key'],
+    [
+      'a public key only',
+      JSON.stringify({ keys: [{ ...ecKey, d: undefined }] }),
+      'must hold ES256 private keys (kty EC, crv P-256)',
+    ],
+    [
+      'keys sharing a kid',
+      JSON.stringify({ keys: [ecKey, ecKey] }),
+      'needs a unique kid on every key',
+    ],
+    [
+      'a key without kid',
+      JSON.stringify({ keys: [{ ...ecKey, kid: undefined }] }),
+      'needs a unique kid on every key',
+    ],
+    [
+      'an Ed25519 key under ES256',
+      JSON.stringify({ keys: [{ kid: 'k', kty: 'OKP', crv: 'Ed25519', x: 'a', d: 'b' }] }),
+      'must hold ES256 private keys (kty EC, crv P-256)',
+    ],
+  ])('fails closed, naming no key, when it is %s', async (_, source, reason) => {
+    let err: unknown
+    try {
+      parsePrivateKeys({ alg: 'ES256', source })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).variable).toBe('JWT_PRIVATE_KEYS')
+    expect((err as ConfigError).reason).toBe(reason)
+    expect((err as ConfigError).message).not.toContain(ecKey.d)
+    // The key ring refuses it the same way, so no route signs or verifies with it.
+    await expect(publicSigningKeys(config({ alg: 'ES256', source }))).rejects.toThrow(reason)
+  })
+
+  it('accepts the set npm run dev generates', () => {
+    expect(parsePrivateKeys({ alg: 'ES256', source: env.JWT_PRIVATE_KEYS })).toHaveLength(1)
   })
 })

@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest'
-import { PASSWORD, callWithEnv, expectProblem, jsonInit, uniqueUsername } from '../helpers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  PASSWORD,
+  callWithEnv,
+  captureLogs,
+  expectProblem,
+  jsonInit,
+  uniqueUsername,
+} from '../helpers'
 
 const APP = 'https://app.example.com'
 const preflight = (origin: string) => ({
@@ -50,12 +57,29 @@ describe('CORS', () => {
     }
   })
 
-  it('refuses a wildcard or malformed ALLOWED_ORIGINS', async () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('refuses a wildcard or malformed ALLOWED_ORIGINS for browser requests, naming it in the log', async () => {
     for (const value of ['*', 'app.example.com', 'https://app.example.com/path']) {
+      const lines = captureLogs()
       const res = await callWithEnv({ ALLOWED_ORIGINS: value }, '/health', {
         headers: { Origin: APP },
       })
       await expectProblem(res, 500, 'server_misconfigured')
+      expect(res.headers.get('access-control-allow-origin')).toBeNull()
+      const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(logged).toContainEqual(
+        expect.objectContaining({ event: 'config_invalid', variable: 'ALLOWED_ORIGINS' }),
+      )
+      vi.restoreAllMocks()
     }
+  })
+
+  it('keeps every request without an Origin working when ALLOWED_ORIGINS is invalid', async () => {
+    const broken = { ALLOWED_ORIGINS: '*' }
+    expect((await callWithEnv(broken, '/health')).status).toBe(200)
+    const body = { username: uniqueUsername(), password: PASSWORD }
+    expect((await callWithEnv(broken, '/register', jsonInit('POST', body))).status).toBe(201)
+    expect((await callWithEnv(broken, '/login', jsonInit('POST', body))).status).toBe(200)
   })
 })

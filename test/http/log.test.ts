@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { TokenPair } from '../../src/services/auth'
+import type { TokenPair } from '../../src/schemas'
 import { PASSWORD, bearer, call, captureLogs, sendJson, signedIn, uniqueUsername } from '../helpers'
 
 describe('logging', () => {

@@ -13,9 +13,12 @@ const document = async () => (await (await call('/openapi.json')).json()) as Doc
 
 describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document served for the origin it was asked at', async () => {
-    const doc = await document()
+    const res = await call('/openapi.json')
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    const doc = (await res.json()) as Document
     expect(doc.openapi).toBe('3.1.0')
     expect(doc.servers).toEqual([{ url: ORIGIN }])
+    expect(res.headers.get('vary')).toBe('Host')
   })
 
   it('documents every route the app registers, and no route it does not', async () => {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toBase64Url } from '../../src/auth/encoding'
-import type { TokenPair } from '../../src/services/auth'
+import type { TokenPair } from '../../src/schemas'
 import {
   PASSWORD,
   bearer,

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { TokenPair } from '../../src/services/auth'
+import type { TokenPair } from '../../src/schemas'
 import {
   bearer,
   call,

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose'
 // Concurrency: the outcome of parallel requests is decided by storage, never by luck.
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { TokenPair } from '../../src/services/auth'
+import type { TokenPair } from '../../src/schemas'
 import { kvKeys } from '../../src/store/keys'
 import { PASSWORD, freezeTime, refresh, sendJson, signedIn, uniqueUsername } from '../helpers'
 

@@ -1,8 +1,7 @@
 import { decodeJwt } from 'jose'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { SessionView } from '../../src/services/account'
-import type { TokenPair } from '../../src/services/auth'
+import type { SessionView, TokenPair } from '../../src/schemas'
 import { sessionIndex } from '../../src/store/session-index'
 import { sessionStore } from '../../src/store/sessions'
 import {

@@ -1,7 +1,7 @@
 // A rotated-away refresh token, presented after the reuse window on every route that takes one:
 // it is reuse, it ends its own family, it is logged, and it ends nothing else.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { TokenPair } from '../../src/services/auth'
+import type { TokenPair } from '../../src/schemas'
 import {
   call,
   captureLogs,

@@ -83,7 +83,13 @@ describe('the issuer', () => {
   it('is JWT_ISSUER when set, in tokens and metadata alike', async () => {
     const fixed = { JWT_ISSUER: 'https://auth.example.com' }
     const res = await callWithEnv(fixed, '/.well-known/oauth-authorization-server')
-    expect(((await res.json()) as { issuer: string }).issuer).toBe('https://auth.example.com')
+    expect(await res.json()).toMatchObject({
+      issuer: 'https://auth.example.com',
+      token_endpoint: 'https://auth.example.com/oauth/token',
+      jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+    })
+    // Nothing in it depends on the Host the request named, so caches may share it.
+    expect(res.headers.get('vary')).toBeNull()
     const { username } = await registerUser()
     const login = await callWithEnv(
       fixed,
@@ -103,6 +109,8 @@ describe('GET /.well-known/oauth-authorization-server', () => {
     const res = await call('/.well-known/oauth-authorization-server')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    // Built from the Host (JWT_ISSUER unset), so a shared cache must key on it.
+    expect(res.headers.get('vary')).toBe('Host')
     expect(await res.json()).toEqual({
       issuer: ORIGIN,
       token_endpoint: `${ORIGIN}/oauth/token`,

@@ -1,7 +1,8 @@
 // Session rules at the service level, on KV doubles that fix an interleaving (PausingKV) or serve
 // stale reads (LaggingKV): the races and replica lag that route tests can only hit by luck.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AuthService, TokenPair } from '../../src/services/auth'
+import type { AuthService } from '../../src/services/auth'
+import type { TokenPair } from '../../src/schemas'
 import { kvKeys } from '../../src/store/keys'
 import type { LiveSession, SessionRecord } from '../../src/store/sessions'
 import { freezeTime } from '../helpers'

@@ -1,12 +1,14 @@
 // The bodies the API accepts and returns. Request bodies are strict: unknown keys, `__proto__`
-// included, are refused. The same schemas validate requests and describe them in /openapi.json.
+// included, are refused. The same schemas validate requests and describe them in /openapi.json,
+// and the services' types are inferred from them, so the document cannot drift from the code.
+// Plain zod, no Hono. Limits are published as enforced (see test/http/openapi.replay.test.ts).
 import * as z from 'zod'
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
   normalizePassword,
   passwordLength,
-} from '../auth/passwords'
+} from './auth/passwords'
 
 /** UTF-16 units a raw string may have before it is normalised: a cheap bound on the work. */
 const RAW_INPUT_MAX = 4 * PASSWORD_MAX_LENGTH
@@ -14,19 +16,27 @@ const RAW_INPUT_MAX = 4 * PASSWORD_MAX_LENGTH
 /** Opaque refresh tokens and JWTs are both well under this; longer values are refused unread. */
 const TOKEN_PARAM_MAX_LENGTH = 8 * 1024
 
-const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/
+const USERNAME_RULE = 'must be 3 to 32 characters: letters, digits, _ . -'
 
-/** NFKC first, so full-width and other look-alike spellings map to one ASCII name. */
+/**
+ * NFKC first, so full-width and other look-alike spellings map to one ASCII name; the document
+ * publishes the rule for the normalised name, which is what a client should send.
+ */
 export const Username = z
-  .string({ error: 'must be a string' })
-  .max(RAW_INPUT_MAX, 'must be 3 to 32 characters: letters, digits, _ . -')
+  .preprocess(
+    (value) =>
+      typeof value === 'string' && value.length <= RAW_INPUT_MAX ? value.normalize('NFKC') : value,
+    z
+      .string({ error: 'must be a string' })
+      .min(3, USERNAME_RULE)
+      .max(32, USERNAME_RULE)
+      .regex(/^[A-Za-z0-9_.-]+$/, USERNAME_RULE),
+  )
   .meta({
     description:
-      '3 to 32 characters of A-Z a-z 0-9 _ . - after NFKC normalisation; unique regardless of case',
+      'Letters, digits, _ . - (NFKC look-alikes such as full-width letters are mapped to them); unique regardless of case',
     example: 'alice',
   })
-  .transform((value) => value.normalize('NFKC'))
-  .refine((value) => USERNAME.test(value), 'must be 3 to 32 characters: letters, digits, _ . -')
 
 const passwordRule = `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`
 
@@ -34,7 +44,10 @@ export const Password = z
   .string({ error: 'must be a string' })
   .max(RAW_INPUT_MAX, passwordRule)
   .meta({
-    description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters after NFKC normalisation`,
+    description: 'Counted in Unicode code points after NFKC normalisation',
+    // The limits as enforced, after normalisation (the raw string may be up to RAW_INPUT_MAX).
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
     example: 'correct horse battery staple',
   })
   // A lone surrogate encodes as U+FFFD, so two such passwords would hash the same.
@@ -82,8 +95,9 @@ export const LogoutQuery = z.object({
 export const SessionIdParam = z.object({
   id: z
     .string()
-    .max(64)
-    .meta({ param: { name: 'id', in: 'path' }, example: 'a0b1c2d3-…' }),
+    .min(1)
+    .max(64, 'is too long')
+    .meta({ param: { name: 'id', in: 'path' }, example: '0b9f7c2e-5d1a-4c3e-9f8b-2a6d4e1c7b90' }),
 })
 
 // Response shapes, for the OpenAPI document only: responses are built by the service, not parsed.
@@ -152,3 +166,11 @@ export const SessionSchema = z
     current: z.boolean().meta({ description: 'The session of the access token that asked' }),
   })
   .meta({ id: 'Session' })
+
+// The services' types, inferred from the schemas above.
+export type Credentials = z.output<typeof Credentials>
+export type TokenPair = z.infer<typeof TokenPairSchema>
+export type PublicUser = z.infer<typeof PublicUserSchema>
+export type SessionView = z.infer<typeof SessionSchema>
+/** Which sessions a logout ends: the token's own (the seed's), all but it, or all of them. */
+export type LogoutScope = NonNullable<z.output<typeof LogoutQuery>['scope']>
