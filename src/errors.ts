@@ -15,7 +15,7 @@ type ErrorEntry = {
   status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503
   /** What the OAuth routes answer instead: their status and RFC 6749 error. */
   oauth: { status: number; error: OAuthErrorCode }
-  /** One line for docs/errors.md and the OpenAPI document. */
+  /** One line for docs/errors.md (test/docs.test.ts keeps it in step) and /openapi.json. */
   meaning: string
 }
 
@@ -24,89 +24,100 @@ const serverError = { status: 500, error: 'server_error' } as const
 
 /** Every code, its HTTP status, what the OAuth routes answer instead, and what it means. */
 export const ERRORS = {
-  validation_failed: {
-    status: 400,
-    oauth: invalidRequest,
-    meaning: 'A field is missing, of the wrong type or outside its limits; `errors` lists which',
-  },
-  invalid_json: { status: 400, oauth: invalidRequest, meaning: 'The body is not valid JSON' },
   bad_request: {
     status: 400,
     oauth: invalidRequest,
-    meaning: 'The request could not be read (for example a body that breaks off)',
+    meaning: 'the framework refused the request before our code saw it (e.g. a malformed form)',
+  },
+  invalid_json: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning: 'the body is declared JSON but does not parse',
+  },
+  validation_failed: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning: "the body, query or path does not match the route's schema; `errors` names the field",
   },
   invalid_request: {
     status: 400,
     oauth: invalidRequest,
-    meaning: 'OAuth routes: a required parameter is missing',
+    meaning: 'OAuth routes: a required parameter is missing or empty',
   },
   unsupported_grant_type: {
     status: 400,
     oauth: { status: 400, error: 'unsupported_grant_type' },
-    meaning: 'OAuth token endpoint: a grant other than refresh_token',
-  },
-  invalid_token: {
-    status: 401,
-    oauth: invalidRequest,
-    meaning:
-      'The access token is missing, malformed, expired or revoked (with a WWW-Authenticate challenge)',
+    meaning: 'OAuth routes: any grant but `refresh_token` (there is no password grant)',
   },
   invalid_credentials: {
     status: 401,
     oauth: invalidRequest,
-    meaning: 'Wrong username or password; the same answer for an unknown user',
+    meaning: 'wrong username or password (the same for an unknown user), or wrong current one',
+  },
+  invalid_token: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning: 'access token missing, malformed, expired, tampered, not an access token, user gone',
   },
   invalid_refresh_token: {
     status: 401,
     oauth: { status: 400, error: 'invalid_grant' },
-    meaning: 'The refresh token is unknown, expired, or its session has ended',
+    meaning: 'refresh token unknown, expired or revoked, or its session has ended',
   },
   refresh_token_reused: {
     status: 401,
     oauth: { status: 400, error: 'invalid_grant' },
-    meaning: 'The refresh token was presented after its session moved on; that session is ended',
+    meaning: 'used after its session had moved on, so the session was ended, for safety',
   },
   invalid_client: {
     status: 401,
     oauth: { status: 401, error: 'invalid_client' },
-    meaning: 'OAuth routes: client authentication was sent (public clients only)',
+    meaning: 'OAuth routes: client authentication was sent; clients are public',
+  },
+  not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'no such route (also a known path with the wrong method)',
   },
   session_not_found: {
     status: 404,
     oauth: invalidRequest,
-    meaning: "Not one of the caller's sessions",
+    meaning: "`DELETE /sessions/{id}`: no such session of yours (also another user's)",
   },
-  not_found: { status: 404, oauth: invalidRequest, meaning: 'There is no such route' },
   username_taken: {
     status: 409,
     oauth: invalidRequest,
-    meaning: 'The username is registered already (compared without case)',
+    meaning: 'the username is registered already, in any case or width',
   },
   payload_too_large: {
     status: 413,
     oauth: { status: 413, error: 'invalid_request' },
-    meaning: 'The body is over 16 KiB',
+    meaning: 'body over 16 KiB, with or without `Content-Length`',
   },
   unsupported_media_type: {
     status: 415,
     oauth: invalidRequest,
-    meaning: 'The body is not declared application/json',
+    meaning: "a JSON route's body is not declared `application/json` (or `+json`)",
   },
   rate_limited: {
     status: 429,
     oauth: { status: 429, error: 'temporarily_unavailable' },
-    meaning: 'Too many requests, or too many failed logins; wait Retry-After seconds',
+    meaning: 'too many requests from this client, or failed logins for this username',
   },
   server_misconfigured: {
     status: 500,
     oauth: serverError,
-    meaning: 'A setting or secret is missing or invalid; the log names which',
+    meaning: 'a secret or setting is missing or unusable; the log names the variable',
   },
-  internal_error: { status: 500, oauth: serverError, meaning: 'An unexpected error; see the log' },
+  internal_error: {
+    status: 500,
+    oauth: serverError,
+    meaning: 'a bug; logged as `unhandled_error` with the request id',
+  },
   temporarily_unavailable: {
     status: 503,
     oauth: { status: 503, error: 'temporarily_unavailable' },
-    meaning: 'KV or D1 failed; retry after Retry-After seconds',
+    meaning: 'D1 or KV failed; retry after `Retry-After`; the cause is logged',
   },
 } as const satisfies Record<string, ErrorEntry>
 

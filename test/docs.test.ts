@@ -3,6 +3,7 @@
 // they name, and every relative link. Tests run inside workerd, which has no file system, so
 // Vite's import.meta.glob lists the repository's files (lazily: nothing is loaded) at build time.
 import { describe, expect, it } from 'vitest'
+import { ERRORS, type ErrorCode } from '../src/errors'
 
 /** The documents checked, by path from the repository root. */
 const DOCS = fromRoot(
@@ -93,5 +94,26 @@ describe('docs', () => {
     const cited = citedPaths(DOCS['SECURITY.md']!).filter((path) => path.startsWith('test/'))
     expect(cited.length).toBeGreaterThan(20)
     expect(cited.filter((path) => !exists(path))).toEqual([])
+  })
+})
+
+/** docs/errors.md's table as src/errors.ts's ERRORS gives it, laid out as prettier lays tables. */
+function errorTable(): string {
+  const rows = (Object.keys(ERRORS) as ErrorCode[]).map((code) => {
+    const { status, oauth, meaning } = ERRORS[code]
+    return [`\`${code}\``, String(status), `\`${oauth.error}\` (${oauth.status})`, meaning]
+  })
+  const header = ['code', 'status', 'on the OAuth routes', 'meaning']
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
+}
+
+describe('docs/errors.md', () => {
+  it('lists every error code as src/errors.ts defines it', () => {
+    const doc = DOCS['docs/errors.md']!
+    const block = /<!-- errors:start -->\n\n([\s\S]*?)\n\n<!-- errors:end -->/.exec(doc)?.[1]
+    // On failure, paste the expected table between the markers.
+    expect(block).toBe(errorTable())
   })
 })

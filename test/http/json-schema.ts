@@ -1,0 +1,134 @@
+// Just enough JSON Schema (the subset /openapi.json uses) to check responses against the document
+// and to generate requests from it with fast-check. Written here because ajv compiles validators
+// with `new Function`, which workerd forbids.
+import fc from 'fast-check'
+
+export type Schema = {
+  $ref?: string
+  allOf?: Schema[]
+  type?: string | string[]
+  enum?: unknown[]
+  const?: unknown
+  properties?: Record<string, Schema>
+  required?: string[]
+  additionalProperties?: boolean | Schema
+  items?: Schema
+  minLength?: number
+  maxLength?: number
+  pattern?: string
+  format?: string
+  minimum?: number
+}
+
+export type Document = { components: { schemas: Record<string, Schema> } }
+
+/** The schema a `$ref` names, followed until it is not a reference. */
+export function resolve(doc: Document, schema: Schema): Schema {
+  let current = schema
+  while (current.$ref) {
+    current = doc.components.schemas[current.$ref.replace('#/components/schemas/', '')]!
+  }
+  return current
+}
+
+const typeOf = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'array'
+      : Number.isInteger(value)
+        ? 'integer'
+        : typeof value
+
+const codePoints = (text: string) => [...text].length
+
+const FORMATS: Record<string, (text: string) => boolean> = {
+  uuid: (text) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text),
+  'date-time': (text) => !Number.isNaN(Date.parse(text)) && /T/.test(text),
+  uri: (text) => URL.canParse(text),
+}
+
+/** Every way `value` breaks `schema`, as `path: reason` lines; empty when it conforms. */
+export function violations(doc: Document, schema: Schema, value: unknown, path = '$'): string[] {
+  const s = resolve(doc, schema)
+  const out: string[] = []
+  for (const part of s.allOf ?? []) out.push(...violations(doc, part, value, path))
+  if (s.enum && !s.enum.includes(value)) out.push(`${path}: ${JSON.stringify(value)} not in enum`)
+  if ('const' in s && s.const !== value) out.push(`${path}: is not ${JSON.stringify(s.const)}`)
+  if (s.type) {
+    const types = [s.type].flat()
+    const actual = typeOf(value)
+    const ok = types.includes(actual) || (actual === 'integer' && types.includes('number'))
+    if (!ok) return [...out, `${path}: is ${actual}, not ${types.join('|')}`]
+  }
+  if (typeof value === 'string') {
+    if (s.minLength !== undefined && codePoints(value) < s.minLength) out.push(`${path}: too short`)
+    if (s.maxLength !== undefined && codePoints(value) > s.maxLength) out.push(`${path}: too long`)
+    if (s.pattern && !new RegExp(s.pattern, 'u').test(value)) out.push(`${path}: breaks pattern`)
+    if (s.format && FORMATS[s.format] && !FORMATS[s.format]!(value)) {
+      out.push(`${path}: is not a ${s.format}`)
+    }
+  }
+  if (typeof value === 'number' && s.minimum !== undefined && value < s.minimum) {
+    out.push(`${path}: under ${s.minimum}`)
+  }
+  if (Array.isArray(value) && s.items) {
+    value.forEach((item, i) => out.push(...violations(doc, s.items!, item, `${path}[${i}]`)))
+  }
+  if (typeOf(value) === 'object') {
+    const object = value as Record<string, unknown>
+    for (const key of s.required ?? []) {
+      if (!(key in object)) out.push(`${path}.${key}: is missing`)
+    }
+    for (const [key, item] of Object.entries(object)) {
+      const property = s.properties?.[key]
+      if (property) out.push(...violations(doc, property, item, `${path}.${key}`))
+      else if (s.additionalProperties === false) out.push(`${path}.${key}: is not allowed`)
+    }
+  }
+  return out
+}
+
+/** Printable ASCII, where NFKC changes nothing, so the published lengths are exact. */
+const PRINTABLE = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code))
+
+/** Strings that conform to a string schema (a `^[class]+$` pattern at most, as ours are). */
+export function conformingString(s: Schema): fc.Arbitrary<string> {
+  if (s.enum) return fc.constantFrom(...(s.enum as string[]))
+  const minLength = s.minLength ?? 0
+  // Long enough to cross any limit, short enough to keep the runs quick.
+  const maxLength = Math.min(s.maxLength ?? 64, 200)
+  const charClass = s.pattern && /^\^(\[[^\]]+\])\+\$$/.exec(s.pattern)?.[1]
+  const unit = charClass
+    ? PRINTABLE.filter((char) => new RegExp(`^${charClass}$`).test(char))
+    : PRINTABLE
+  return fc.string({ unit, minLength, maxLength })
+}
+
+/** Values that conform to `schema`: objects get their required members and maybe the others. */
+export function conforming(doc: Document, schema: Schema): fc.Arbitrary<unknown> {
+  const s = resolve(doc, schema)
+  if (s.type === 'object' || s.properties) {
+    const shape = Object.fromEntries(
+      Object.entries(s.properties ?? {}).map(([key, property]) => [key, conforming(doc, property)]),
+    )
+    return fc.record(shape, { requiredKeys: s.required ?? [] })
+  }
+  return conformingString(s)
+}
+
+/**
+ * Ways to break one string member, each a value the document refuses: the wrong type, one too
+ * short, one too long, outside the pattern or the enum.
+ */
+export function breakingValues(s: Schema): { why: string; value: unknown }[] {
+  const out: { why: string; value: unknown }[] = [{ why: 'a number', value: 12345 }]
+  const minLength = s.minLength ?? 0
+  if (minLength > 0) out.push({ why: 'one too short', value: 'a'.repeat(minLength - 1) })
+  if (s.maxLength !== undefined) {
+    out.push({ why: 'one too long', value: 'a'.repeat(s.maxLength + 1) })
+  }
+  if (s.pattern) out.push({ why: 'outside the pattern', value: 'bad name!'.padEnd(minLength, '!') })
+  if (s.enum) out.push({ why: 'outside the enum', value: 'bogus' })
+  return out
+}
