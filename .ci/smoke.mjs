@@ -1,5 +1,6 @@
-// End-to-end smoke test: `npm run dev` on a free port, requests.http through httpyac, /docs in
-// headless Chromium, server stopped.
+// End-to-end smoke test: `npm run dev` on a free port behind Prism, a validating proxy that holds
+// every request and response to the app's own /openapi.json; requests.http through httpyac and
+// /docs in headless Chromium, both through Prism; any violation Prism reports fails the run.
 // Each request in requests.http must answer the status listed here, in order.
 import { spawn, execFileSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -44,7 +45,7 @@ const freePort = () =>
   })
 
 const port = await freePort()
-const base = `http://127.0.0.1:${port}`
+const direct = `http://127.0.0.1:${port}`
 const server = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--ip', '127.0.0.1'], {
   cwd: root,
   detached: true, // its own process group, so wrangler and workerd stop with it
@@ -53,23 +54,55 @@ const server = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--ip',
 let serverLog = ''
 server.stdout.on('data', (chunk) => (serverLog += chunk))
 server.stderr.on('data', (chunk) => (serverLog += chunk))
+let prism
+let prismLog = ''
 const stop = () => {
-  try {
-    process.kill(-server.pid, 'SIGTERM')
-  } catch {}
+  for (const child of [server, prism]) {
+    try {
+      if (child) process.kill(-child.pid, 'SIGTERM')
+    } catch {}
+  }
 }
 
-let failures = 0
-try {
+const waitFor = async (url, what, log) => {
   const deadline = Date.now() + 90_000
   for (;;) {
     try {
-      if ((await fetch(`${base}/health`)).ok) break
+      if ((await fetch(url)).ok) return
     } catch {}
-    if (Date.now() > deadline)
-      throw new Error(`npm run dev did not answer on ${base}\n${serverLog}`)
+    if (Date.now() > deadline) throw new Error(`${what} did not answer on ${url}\n${log()}`)
     await new Promise((r) => setTimeout(r, 500))
   }
+}
+
+/**
+ * Prism in front of the dev server, validating against the document the server publishes.
+ * With --errors it refuses a request outside the document (422) and answers 500 for a response
+ * whose body breaks it; an undeclared status it only logs, so its log is checked too.
+ */
+async function startPrism() {
+  const document = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json')
+  writeFileSync(document, await (await fetch(`${direct}/openapi.json`)).text())
+  const prismPort = await freePort()
+  prism = spawn(
+    join(root, 'node_modules/.bin/prism'),
+    ['proxy', document, direct, '--errors', '--host', '127.0.0.1', '--port', String(prismPort)],
+    { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  prism.stdout.on('data', (chunk) => (prismLog += chunk))
+  prism.stderr.on('data', (chunk) => (prismLog += chunk))
+  const base = `http://127.0.0.1:${prismPort}`
+  await waitFor(`${base}/health`, 'prism', () => prismLog)
+  return base
+}
+
+/** Prism's log lines that report a request or response outside the document. */
+const violations = () => prismLog.split('\n').filter((line) => /Violation|✖|error/i.test(line))
+
+let failures = 0
+try {
+  await waitFor(`${direct}/health`, 'npm run dev', () => serverLog)
+  const base = await startPrism()
 
   // httpyac wants the file under its cwd, and a variable in the file wins over --var.
   const dir = mkdtempSync(join(tmpdir(), 'smoke-'))
@@ -107,6 +140,14 @@ try {
     docs instanceof Error
       ? `smoke: FAIL /docs: ${docs.message}`
       : `smoke: ok   /docs renders all ${docs.operations} operations in Swagger UI`,
+  )
+
+  const outside = violations()
+  if (outside.length > 0) failures++
+  console.log(
+    outside.length > 0
+      ? `smoke: FAIL Prism found traffic outside /openapi.json:\n${outside.join('\n')}`
+      : 'smoke: ok   Prism found every request and response inside /openapi.json',
   )
 } catch (err) {
   failures++
