@@ -4,19 +4,22 @@
 // 2. Applies the D1 migrations to the local database.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { generateKeySet } from './signing-keys.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const devVars = `${root}.dev.vars`
 const hex256 = () => randomBytes(32).toString('hex')
-// dotenv keeps a single-quoted value verbatim, which the JSON needs.
-const SECRETS = {
+/** A fresh value for each secret the worker reads; scripts/deploy.mjs makes production's with these. */
+export const SECRETS = {
   ACCESS_TOKEN_SECRET: hex256,
   REFRESH_TOKEN_SECRET: hex256,
-  JWT_PRIVATE_KEYS: () => `'${generateKeySet('ES256')}'`,
+  JWT_PRIVATE_KEYS: () => generateKeySet('ES256'),
 }
+// dotenv keeps a single-quoted value verbatim, which the JSON needs.
+const dotenvValue = (name) =>
+  name === 'JWT_PRIVATE_KEYS' ? `'${SECRETS[name]()}'` : SECRETS[name]()
 
 function ensureSecrets() {
   const lines = existsSync(devVars) ? readFileSync(devVars, 'utf8').split('\n') : []
@@ -28,7 +31,7 @@ function ensureSecrets() {
     (line) => !missing.some((name) => new RegExp(`^\\s*${name}\\s*=`).test(line)),
   )
   while (kept.length && kept.at(-1).trim() === '') kept.pop()
-  const generated = missing.map((name) => `${name}=${SECRETS[name]()}`)
+  const generated = missing.map((name) => `${name}=${dotenvValue(name)}`)
   writeFileSync(devVars, [...kept, ...generated, ''].join('\n'), { mode: 0o600 })
   chmodSync(devVars, 0o600)
   console.log(`predev: generated ${missing.join(', ')} in .dev.vars (values not shown)`)
@@ -43,5 +46,8 @@ function applyMigrations() {
   })
 }
 
-ensureSecrets()
-applyMigrations()
+// Only when run (npm run dev's predev), not when scripts/deploy.mjs imports SECRETS.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  ensureSecrets()
+  applyMigrations()
+}
