@@ -262,7 +262,8 @@ function wrangler(wranglerArgs, { quiet = false, check = true, env = {} } = {}) 
     const child = spawn(process.execPath, [bin, ...wranglerArgs], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      // Keeps request bodies (the secrets) out of wrangler's debug log, whatever the shell says.
+      env: { ...process.env, WRANGLER_LOG_SANITIZE: 'true', ...env },
     })
     let stdout = ''
     let output = ''
