@@ -97,7 +97,8 @@ async function startPrism() {
 }
 
 /** Prism's log lines that report a request or response outside the document. */
-const violations = () => prismLog.split('\n').filter((line) => /Violation|✖|error/i.test(line))
+const violations = () =>
+  prismLog.split('\n').filter((line) => /Violation|Request terminated/.test(line))
 
 let failures = 0
 try {

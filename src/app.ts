@@ -33,10 +33,11 @@ export const app = documentedRoutes()
 
 app
   .use(requestIds)
+  // First, so every error under /oauth/ is answered in OAuth's format, whoever throws it.
+  .use('/oauth/*', oauthErrorFormat)
   .use(requestLog)
   .use(secureHeaders())
   .use(corsForAllowedOrigins)
-  .use('/oauth/*', oauthErrorFormat)
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

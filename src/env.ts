@@ -1,5 +1,6 @@
 // The worker's typed environment, and the only code that reads configuration from it: one
-// validated settings object per isolate (settings(env)), each part checked once.
+// validated settings object per environment object (settings(env)), which workerd keeps for the
+// isolate's life, each part checked once.
 import type { RequestIdVariables } from 'hono/request-id'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
@@ -236,6 +237,12 @@ export class Settings {
   /** The browser origins CORS allows; throws ConfigError when ALLOWED_ORIGINS is invalid. */
   get allowedOrigins(): string[] {
     return this.valid(this.part('allowedOrigins', allowedOrigins))
+  }
+
+  /** ALLOWED_ORIGINS is set, validly or not (never throws: for the Vary header). */
+  get corsConfigured(): boolean {
+    const origins = this.part('allowedOrigins', allowedOrigins)
+    return origins instanceof ConfigError || origins.length > 0
   }
 
   /**

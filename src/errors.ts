@@ -12,7 +12,7 @@ export type OAuthErrorCode =
   | 'server_error'
 
 type ErrorEntry = {
-  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503
+  status: 400 | 401 | 404 | 409 | 413 | 415 | 429 | 500 | 503
   /** What the OAuth routes answer instead: their status and RFC 6749 error. */
   oauth: { status: number; error: OAuthErrorCode }
   /** One line for docs/errors.md (test/docs.test.ts keeps it in step) and /openapi.json. */

@@ -5,11 +5,11 @@ import { type Bindings, ConfigError, Settings, settings } from '../src/env'
 const ORIGIN = 'https://auth.example.com'
 const withEnv = (overrides: Partial<Bindings>) => ({ ...env, ...overrides }) as Bindings
 /** Fresh each time, as each test's bindings are. */
-const loadConfig = (bindings: Bindings, origin: string) => new Settings(bindings).tokens(origin)
+const tokensFor = (bindings: Bindings, origin: string) => new Settings(bindings).tokens(origin)
 
 function configError(overrides: Partial<Bindings>): ConfigError {
   try {
-    loadConfig(withEnv(overrides), ORIGIN)
+    tokensFor(withEnv(overrides), ORIGIN)
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError)
     return err as ConfigError
@@ -17,9 +17,9 @@ function configError(overrides: Partial<Bindings>): ConfigError {
   throw new Error('expected a ConfigError')
 }
 
-describe('loadConfig', () => {
+describe('Settings.tokens', () => {
   it('reads wrangler.toml defaults: the seed 20 s access token, 14-day refresh token', () => {
-    expect(loadConfig(withEnv({}), ORIGIN)).toMatchObject({
+    expect(tokensFor(withEnv({}), ORIGIN)).toMatchObject({
       accessTokenTtl: 20,
       refreshTokenTtl: 14 * 24 * 3600,
       sessionMaxAge: 30 * 24 * 3600,
@@ -32,7 +32,7 @@ describe('loadConfig', () => {
 
   it('accepts overrides given as strings, as `--var NAME:value` does', () => {
     expect(
-      loadConfig(withEnv({ ACCESS_TOKEN_TTL: '3', REFRESH_REUSE_WINDOW: '0' }), ORIGIN),
+      tokensFor(withEnv({ ACCESS_TOKEN_TTL: '3', REFRESH_REUSE_WINDOW: '0' }), ORIGIN),
     ).toMatchObject({
       accessTokenTtl: 3,
       refreshReuseWindow: 0,
@@ -53,14 +53,12 @@ describe('loadConfig', () => {
   })
 
   it('needs no ACCESS_TOKEN_SECRET with asymmetric keys', () => {
-    expect(loadConfig(withEnv({ ACCESS_TOKEN_SECRET: undefined }), ORIGIN).signing.alg).toBe(
-      'ES256',
-    )
+    expect(tokensFor(withEnv({ ACCESS_TOKEN_SECRET: undefined }), ORIGIN).signing.alg).toBe('ES256')
   })
 
   it('picks ES256 when JWT_ALG is unset and keys exist, else the seed HS256', () => {
     const pick = (overrides: Partial<Bindings>) =>
-      loadConfig(withEnv({ JWT_ALG: undefined, ...overrides }), ORIGIN).signing.alg
+      tokensFor(withEnv({ JWT_ALG: undefined, ...overrides }), ORIGIN).signing.alg
     expect(pick({})).toBe('ES256')
     expect(pick({ JWT_PRIVATE_KEYS: undefined })).toBe('HS256')
   })
@@ -78,13 +76,13 @@ describe('loadConfig', () => {
 
   it('uses JWT_ISSUER when set, else the origin of the request', () => {
     const bindings = withEnv({})
-    expect(loadConfig(bindings, 'https://a.example')).toMatchObject({
+    expect(tokensFor(bindings, 'https://a.example')).toMatchObject({
       issuer: 'https://a.example',
       issuerFromHost: true,
     })
-    expect(loadConfig(bindings, 'http://localhost:8787').issuer).toBe('http://localhost:8787')
+    expect(tokensFor(bindings, 'http://localhost:8787').issuer).toBe('http://localhost:8787')
     const fixed = withEnv({ JWT_ISSUER: 'https://auth.example.com' })
-    expect(loadConfig(fixed, 'https://a.example')).toMatchObject({
+    expect(tokensFor(fixed, 'https://a.example')).toMatchObject({
       issuer: 'https://auth.example.com',
       issuerFromHost: false,
     })
@@ -119,15 +117,15 @@ describe('loadConfig', () => {
     expect(err.variable).toBe('SESSION_MAX_AGE')
     expect(err.reason).toBe('must not be below REFRESH_TOKEN_TTL')
     expect(
-      loadConfig(withEnv({ REFRESH_TOKEN_TTL: '3600', SESSION_MAX_AGE: '3600' }), ORIGIN),
+      tokensFor(withEnv({ REFRESH_TOKEN_TTL: '3600', SESSION_MAX_AGE: '3600' }), ORIGIN),
     ).toMatchObject({ refreshTokenTtl: 3600, sessionMaxAge: 3600 })
   })
 
   it('defaults SESSION_MAX_AGE to 30 days, or to REFRESH_TOKEN_TTL when that is longer', () => {
     const unset = { SESSION_MAX_AGE: '' }
-    expect(loadConfig(withEnv(unset), ORIGIN).sessionMaxAge).toBe(30 * 24 * 3600)
+    expect(tokensFor(withEnv(unset), ORIGIN).sessionMaxAge).toBe(30 * 24 * 3600)
     const longIdle = { ...unset, REFRESH_TOKEN_TTL: String(60 * 24 * 3600) }
-    expect(loadConfig(withEnv(longIdle), ORIGIN).sessionMaxAge).toBe(60 * 24 * 3600)
+    expect(tokensFor(withEnv(longIdle), ORIGIN).sessionMaxAge).toBe(60 * 24 * 3600)
   })
 })
 

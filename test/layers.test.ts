@@ -30,9 +30,9 @@ const GRAPH: Record<string, string[]> = Object.fromEntries(
   ]),
 )
 
-/** Packages each file imports at run time (`import type` is erased from the bundle). */
+/** Packages each file imports, type-only imports included. */
 const packagesOf = (file: string) =>
-  [...SOURCES[file]!.matchAll(/^import (?!type )[^'"]*?from\s+'([^.][^']*)'/gm)].map((m) => m[1]!)
+  [...SOURCES[file]!.matchAll(/^import[^'"]*?from\s+'([^.][^']*)'/gm)].map((m) => m[1]!)
 
 /** The first cycle found in `graph`, as the files around it, or null. */
 function findCycle(graph: Record<string, string[]>): string[] | null {
@@ -60,8 +60,21 @@ function findCycle(graph: Record<string, string[]>): string[] | null {
 
 const layer = (file: string) => file.split('/')[1]!.replace(/\.ts$/, '')
 
-/** The layers below routes and http, which must know nothing of requests. */
-const BELOW_HTTP = ['services', 'auth', 'store', 'errors', 'log', 'env', 'clock', 'schemas']
+/** STYLE.md's order: a file imports only from its own rank or below. */
+const RANK: Record<string, number> = {
+  index: 7,
+  app: 6,
+  routes: 5,
+  http: 4,
+  services: 3,
+  schemas: 2,
+  auth: 1,
+  store: 1,
+  errors: 0,
+  log: 0,
+  env: 0,
+  clock: 0,
+}
 
 describe('src/ import graph', () => {
   it('reads every source file and its imports', () => {
@@ -79,20 +92,19 @@ describe('src/ import graph', () => {
     expect(findCycle(looped)).toContain('src/services/profile-cache.ts')
   })
 
-  it('keeps services, auth core, stores and the base modules free of routes and http/', () => {
+  it('points every import down: routes -> services -> auth and stores -> the base modules', () => {
+    expect(Object.keys(SOURCES).every((file) => RANK[layer(file)] !== undefined)).toBe(true)
     const upward = Object.entries(GRAPH).flatMap(([file, targets]) =>
-      BELOW_HTTP.includes(layer(file))
-        ? targets
-            .filter((target) => ['routes', 'http'].includes(layer(target)))
-            .map((target) => `${file} -> ${target}`)
-        : [],
+      targets
+        .filter((target) => RANK[layer(target)]! > RANK[layer(file)]!)
+        .map((target) => `${file} -> ${target}`),
     )
     expect(upward).toEqual([])
   })
 
-  it('keeps Hono out of the services, the stores and the base modules', () => {
+  it('keeps Hono, even its types, out of the services, the stores and the schemas', () => {
     const plain = Object.keys(SOURCES).filter((file) =>
-      ['services', 'store', 'errors', 'log', 'env', 'clock', 'schemas'].includes(layer(file)),
+      ['services', 'store', 'errors', 'log', 'clock', 'schemas'].includes(layer(file)),
     )
     const withHono = plain.filter((file) =>
       packagesOf(file).some((name) => name === 'hono' || name.startsWith('hono/')),
@@ -100,14 +112,16 @@ describe('src/ import graph', () => {
     expect(withHono).toEqual([])
   })
 
-  it('lets only store/ touch KV and D1', () => {
+  it('lets only store/ touch KV and D1, and only routes/services.ts hand bindings to them', () => {
+    const binding = /\b(?:KVNamespace|D1Database|D1PreparedStatement)\b|\.(?:prepare|batch)\(/
     const touching = Object.keys(SOURCES).filter(
-      (file) =>
-        layer(file) !== 'store' &&
-        /\.(?:prepare|batch)\(|\b(?:REFRESH_TOKENS|DB)\.(?:get|put|delete|list)\(/.test(
-          SOURCES[file]!,
-        ),
+      (file) => layer(file) !== 'store' && binding.test(SOURCES[file]!),
     )
     expect(touching).toEqual([])
+    const readingBindings = Object.keys(SOURCES).filter(
+      (file) =>
+        /\bc\.env\.(?!\w+_LIMITER\b)/.test(SOURCES[file]!) && file !== 'src/routes/services.ts',
+    )
+    expect(readingBindings).toEqual([])
   })
 })

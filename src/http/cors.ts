@@ -9,7 +9,12 @@ import { type AppEnv, settings } from '../env'
  * health checks and server-to-server calls keep working.
  */
 export const corsForAllowedOrigins: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.header('origin') === undefined) return next()
+  if (c.req.header('origin') === undefined) {
+    await next()
+    // The answer to a browser differs (CORS headers), so a shared cache must key on Origin.
+    if (settings(c.env).corsConfigured) c.header('Vary', 'Origin', { append: true })
+    return
+  }
   const origins = settings(c.env).allowedOrigins
   if (origins.length === 0) return next()
   return cors({

@@ -44,13 +44,17 @@ function validators(route: RouteConfig): MiddlewareHandler[] {
   const parts: [Target, unknown][] = [
     ['query', request.query],
     ['param', request.params],
-    ...Object.entries(request.body?.content ?? {}).map(
-      ([type, media]) =>
-        [BODY_TARGETS[type]!, (media as { schema?: unknown }).schema] as [Target, unknown],
-    ),
+    ...Object.entries(request.body?.content ?? {}).map(([type, media]) => {
+      const schema = (media as { schema?: unknown }).schema
+      // A body the router cannot validate must not be documented as if it were.
+      if (!BODY_TARGETS[type] || !(schema instanceof z.ZodType)) {
+        throw new Error(`${route.method} ${route.path}: no validator for a ${type} body`)
+      }
+      return [BODY_TARGETS[type], schema] as [Target, unknown]
+    }),
   ]
   return parts
-    .filter(([target, schema]) => target && schema instanceof z.ZodType)
+    .filter(([, schema]) => schema instanceof z.ZodType)
     .map(
       ([target, schema]) =>
         zValidator(target, schema as z.ZodType, failed as never) as MiddlewareHandler,

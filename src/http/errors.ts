@@ -75,7 +75,7 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
     })
     return new ApiError(
       'server_misconfigured',
-      'The service is not configured to issue or check tokens',
+      'The service is misconfigured; its log names the setting',
     )
   }
   if (err instanceof StorageError) {

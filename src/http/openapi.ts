@@ -28,10 +28,13 @@ export const formRequest = <S extends z.ZodType>(schema: S) => ({
   content: { 'application/x-www-form-urlencoded': { schema } },
 })
 
-/** What any route may answer. */
-const ALWAYS: ErrorCode[] = ['internal_error']
+/**
+ * What any route may answer: a bug, or a setting every request may read (ALLOWED_ORIGINS for a
+ * browser's, RATE_LIMITS behind a limiter) that is invalid.
+ */
+const ALWAYS: ErrorCode[] = ['internal_error', 'server_misconfigured']
 
-/** What any route that reads its settings may answer. */
+/** What any route that reads the token settings may answer. */
 export const CONFIG_ERRORS: ErrorCode[] = ['server_misconfigured']
 
 /** What any route that touches KV or D1 may answer. */

@@ -90,7 +90,8 @@ const endSession = createRoute({
   request: { params: SessionIdParam },
   responses: {
     204: { description: 'Ended' },
-    ...problems(BEARER_ERRORS, ['validation_failed', 'session_not_found']),
+    // A DELETE may carry a body, which the size limit refuses like any other.
+    ...problems(BEARER_ERRORS, ['validation_failed', 'payload_too_large', 'session_not_found']),
   },
 })
 

@@ -77,9 +77,12 @@ export const wellKnownRoutes = documentedRoutes()
   })
   .openapi(metadata, (c) => {
     const cfg = requestConfig(c)
-    // Under JWT_ISSUER when it is set; else under the origin asked, which then varies the answer.
-    const url = (path: string) => cfg.issuer.replace(/\/+$/, '') + path
-    if (cfg.issuerFromHost) c.header('Vary', 'Host', { append: true })
+    // Under JWT_ISSUER when it is set to a URL; else under the origin asked, which then varies
+    // the answer (an issuer such as "edge-auth" names tokens but cannot hold endpoints).
+    const fromIssuer = !cfg.issuerFromHost && URL.canParse(cfg.issuer)
+    const base = fromIssuer ? cfg.issuer.replace(/\/+$/, '') : new URL(c.req.url).origin
+    const url = (path: string) => base + path
+    if (!fromIssuer) c.header('Vary', 'Host', { append: true })
     return c.json(
       {
         // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.

@@ -75,6 +75,14 @@ describe('CORS', () => {
     }
   })
 
+  it('varies on Origin even when none was sent, so a shared cache keeps browsers apart', async () => {
+    const res = await callWithEnv({ ALLOWED_ORIGINS: APP }, '/openapi.json')
+    expect(res.headers.get('vary')).toMatch(/\bOrigin\b/)
+    expect(res.headers.get('vary')).toMatch(/\bHost\b/)
+    const none = await callWithEnv({}, '/health')
+    expect(none.headers.get('vary')).toBeNull()
+  })
+
   it('keeps every request without an Origin working when ALLOWED_ORIGINS is invalid', async () => {
     const broken = { ALLOWED_ORIGINS: '*' }
     expect((await callWithEnv(broken, '/health')).status).toBe(200)

@@ -48,9 +48,18 @@ const FORMATS: Record<string, (text: string) => boolean> = {
   uri: (text) => URL.canParse(text),
 }
 
+/** The keywords this checker understands; anything else must not pass unread. */
+const KNOWN = new Set([
+  ...['$ref', 'allOf', 'type', 'enum', 'const', 'properties', 'required'],
+  ...['additionalProperties', 'items', 'minLength', 'maxLength', 'pattern', 'format'],
+  ...['minimum', 'description', 'example', 'title'],
+])
+
 /** Every way `value` breaks `schema`, as `path: reason` lines; empty when it conforms. */
 export function violations(doc: Document, schema: Schema, value: unknown, path = '$'): string[] {
   const s = resolve(doc, schema)
+  const unknown = Object.keys(s).filter((keyword) => !KNOWN.has(keyword))
+  if (unknown.length > 0) throw new Error(`${path}: unchecked keywords ${unknown.join(', ')}`)
   const out: string[] = []
   for (const part of s.allOf ?? []) out.push(...violations(doc, part, value, path))
   if (s.enum && !s.enum.includes(value)) out.push(`${path}: ${JSON.stringify(value)} not in enum`)
@@ -99,6 +108,7 @@ export function conformingString(s: Schema): fc.Arbitrary<string> {
   // Long enough to cross any limit, short enough to keep the runs quick.
   const maxLength = Math.min(s.maxLength ?? 64, 200)
   const charClass = s.pattern && /^\^(\[[^\]]+\])\+\$$/.exec(s.pattern)?.[1]
+  if (s.pattern && !charClass) throw new Error(`cannot generate for the pattern ${s.pattern}`)
   const unit = charClass
     ? PRINTABLE.filter((char) => new RegExp(`^${charClass}$`).test(char))
     : PRINTABLE

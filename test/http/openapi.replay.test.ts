@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../src/app'
-import { bearer, call, signedIn } from '../helpers'
+import { bearer, call, callWithEnv, signedIn } from '../helpers'
 import {
   type Document,
   type Schema,
@@ -65,23 +65,26 @@ function conformingRequest(op: Operation): fc.Arbitrary<Sent> {
   })
 }
 
+type Fetch = (path: string, init?: RequestInit) => Promise<Response>
+
 async function send(
   path: string,
   method: string,
   op: Operation,
   sent: Sent,
   auth: Record<string, string>,
+  fetch: Fetch = call,
 ): Promise<Response> {
   const url =
     path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(sent.params[name]!)) +
     (Object.keys(sent.query).length ? `?${new URLSearchParams(sent.query)}` : '')
   const type = mediaType(op)
-  if (!type) return call(url, { method: method.toUpperCase(), headers: auth })
+  if (!type) return fetch(url, { method: method.toUpperCase(), headers: auth })
   const body =
     type === 'application/json'
       ? JSON.stringify(sent.body)
       : new URLSearchParams(sent.body as Record<string, string>).toString()
-  return call(url, {
+  return fetch(url, {
     method: method.toUpperCase(),
     headers: { ...auth, 'Content-Type': type },
     body,
@@ -111,12 +114,28 @@ async function expectDeclared(op: Operation, res: Response): Promise<unknown> {
 
 const isOAuth = (op: Operation) => mediaType(op) === 'application/x-www-form-urlencoded'
 
+type ErrorBody = { code?: string; error?: string; error_description?: string }
+
+/** The schema validators' refusal, in either format (OAuth's shares invalid_request). */
+const isSchemaRefusal = (body: ErrorBody) =>
+  body.code === 'validation_failed' ||
+  body.code === 'invalid_json' ||
+  (body.error === 'invalid_request' && /^The request \w+ is invalid$/.test(body.error_description!))
+
 /** A request outside the document is refused with 400, in the operation's error format. */
 async function expectRefused(op: Operation, res: Response, why: string) {
   expect(res.status, `${op.operationId}: ${why}`).toBe(400)
-  const body = (await expectDeclared(op, res)) as { code?: string; error?: string }
-  if (isOAuth(op)) expect(body.error).toBe('invalid_request')
-  else expect(body.code).toBe('validation_failed')
+  const body = (await expectDeclared(op, res)) as ErrorBody
+  expect(isSchemaRefusal(body), `${op.operationId}: ${why}: ${JSON.stringify(body)}`).toBe(true)
+  if (!isOAuth(op)) expect(body.code).toBe('validation_failed')
+}
+
+/** A request inside the document passes the schema validators, whatever the route makes of it. */
+async function expectAccepted(op: Operation, res: Response, what: string) {
+  const body = (await expectDeclared(op, res)) as ErrorBody | undefined
+  if (body && typeof body === 'object') {
+    expect(isSchemaRefusal(body), `${op.operationId}: ${what}: ${JSON.stringify(body)}`).toBe(false)
+  }
 }
 
 const credentials = async (op: Operation): Promise<Record<string, string>> =>
@@ -135,9 +154,38 @@ describe('the OpenAPI document, replayed against the app', () => {
       const auth = await credentials(op)
       await fc.assert(
         fc.asyncProperty(conformingRequest(op), async (sent) => {
-          await expectDeclared(op, await send(path, method, op, sent, auth))
+          await expectAccepted(op, await send(path, method, op, sent, auth), 'a generated request')
         }),
         { numRuns: RUNS },
+      )
+    })
+
+    it('accepts every member at exactly its published limits', async () => {
+      const auth = await credentials(op)
+      const [base] = fc.sample(conformingRequest(op), { numRuns: 1, seed: 7 })
+      for (const [name, property] of Object.entries(bodySchema(op)?.properties ?? {})) {
+        const s = resolve(spec, property)
+        for (const length of [s.minLength, s.maxLength]) {
+          if (length === undefined) continue
+          const body = { ...(base!.body as object), [name]: 'a'.repeat(length) }
+          const res = await send(path, method, op, { ...base!, body }, auth)
+          await expectAccepted(op, res, `${name} of ${length}`)
+        }
+      }
+    })
+
+    it('declares what it answers when a setting every request may read is invalid', async () => {
+      const broken: Fetch = async (url, init) =>
+        callWithEnv({ ALLOWED_ORIGINS: '*', RATE_LIMITS: 'maybe' }, url, {
+          ...init,
+          headers: { ...(init?.headers as object), Origin: 'https://app.example' },
+        })
+      const [sent] = fc.sample(conformingRequest(op), { numRuns: 1, seed: 3 })
+      const res = await send(path, method, op, sent!, await credentials(op), broken)
+      expect(res.status).toBe(500)
+      const body = (await expectDeclared(op, res)) as ErrorBody
+      expect(isOAuth(op) ? body.error : body.code).toBe(
+        isOAuth(op) ? 'server_error' : 'server_misconfigured',
       )
     })
 
@@ -183,31 +231,34 @@ describe('the OpenAPI document, replayed against the app', () => {
       }
     })
 
-    it.runIf(mediaType(op))('declares what it answers to a body it cannot read', async () => {
-      const auth = await credentials(op)
-      const url = path.replace('{id}', 'x')
-      const type = mediaType(op)!
-      const post = (contentType: string, body: string) =>
-        call(url, {
-          method: method.toUpperCase(),
-          headers: { ...auth, 'Content-Type': contentType },
-          body,
-        })
-      // Over the size limit: refused in the route's own error format.
-      const big = await post(type, 'x'.repeat(MAX_BODY_BYTES + 1))
-      expect(big.status).toBe(413)
-      const refused = (await expectDeclared(op, big)) as { code?: string; error?: string }
-      expect(isOAuth(op) ? refused.error : refused.code).toBe(
-        isOAuth(op) ? 'invalid_request' : 'payload_too_large',
-      )
-      if (type === 'application/json') {
-        const plain = await post('text/plain', '{}')
-        expect(((await expectDeclared(op, plain)) as { code: string }).code).toBe(
-          'unsupported_media_type',
+    // Only operations that take a body; the others have nothing to send.
+    if (mediaType(op)) {
+      it('declares what it answers to a body it cannot read', async () => {
+        const auth = await credentials(op)
+        const url = path.replace('{id}', 'x')
+        const type = mediaType(op)!
+        const post = (contentType: string, body: string) =>
+          call(url, {
+            method: method.toUpperCase(),
+            headers: { ...auth, 'Content-Type': contentType },
+            body,
+          })
+        // Over the size limit: refused in the route's own error format.
+        const big = await post(type, 'x'.repeat(MAX_BODY_BYTES + 1))
+        expect(big.status).toBe(413)
+        const refused = (await expectDeclared(op, big)) as { code?: string; error?: string }
+        expect(isOAuth(op) ? refused.error : refused.code).toBe(
+          isOAuth(op) ? 'invalid_request' : 'payload_too_large',
         )
-        const broken = await post(type, '{"unterminated')
-        expect(((await expectDeclared(op, broken)) as { code: string }).code).toBe('invalid_json')
-      }
-    })
+        if (type === 'application/json') {
+          const plain = await post('text/plain', '{}')
+          expect(((await expectDeclared(op, plain)) as { code: string }).code).toBe(
+            'unsupported_media_type',
+          )
+          const broken = await post(type, '{"unterminated')
+          expect(((await expectDeclared(op, broken)) as { code: string }).code).toBe('invalid_json')
+        }
+      })
+    }
   })
 })

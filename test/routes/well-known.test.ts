@@ -90,6 +90,16 @@ describe('the issuer', () => {
     })
     // Nothing in it depends on the Host the request named, so caches may share it.
     expect(res.headers.get('vary')).toBeNull()
+    // An issuer that is a name, not a URL, cannot hold endpoints: they stay under the origin.
+    const named = await callWithEnv(
+      { JWT_ISSUER: 'edge-auth' },
+      '/.well-known/oauth-authorization-server',
+    )
+    expect(await named.json()).toMatchObject({
+      issuer: 'edge-auth',
+      token_endpoint: `${ORIGIN}/oauth/token`,
+    })
+    expect(named.headers.get('vary')).toBe('Host')
     const { username } = await registerUser()
     const login = await callWithEnv(
       fixed,
