@@ -12,7 +12,7 @@ export type OAuthErrorCode =
   | 'server_error'
 
 type ErrorEntry = {
-  status: 400 | 401 | 404 | 409 | 413 | 415 | 429 | 500 | 503
+  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503
   /** What the OAuth routes answer instead: their status and RFC 6749 error. */
   oauth: { status: number; error: OAuthErrorCode }
   /** One line for docs/errors.md (test/docs.test.ts keeps it in step) and /openapi.json. */
@@ -79,6 +79,12 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: 'no such route (also a known path with the wrong method)',
   },
+  csrf_rejected: {
+    status: 403,
+    oauth: invalidRequest,
+    meaning:
+      'cookie mode: the request did not come from this service or an `ALLOWED_ORIGINS` origin',
+  },
   session_not_found: {
     status: 404,
     oauth: invalidRequest,
@@ -128,6 +134,7 @@ export type ErrorStatus = (typeof ERRORS)[ErrorCode]['status']
 export const TITLES: Record<ErrorStatus, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',

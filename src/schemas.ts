@@ -62,14 +62,31 @@ export const Credentials = z
   .strictObject({ username: Username, password: Password })
   .meta({ id: 'Credentials' })
 
-/** The seed's `{token}` body for /token and /logout. Any string; the service judges its shape. */
+/** How a browser sign-in keeps its refresh token: in the body (the seed's), or in a cookie. */
+const TokenMode = z.enum(['token', 'cookie'], { error: 'must be token or cookie' }).meta({
+  description:
+    'token (default): the refresh token is in the response body. cookie: it is set as the HttpOnly cookie __Host-refresh_token instead, and the request must come from an allowed origin',
+})
+
+export const LoginBody = Credentials.extend({ mode: TokenMode.optional() }).meta({
+  id: 'LoginRequest',
+})
+
+/**
+ * The seed's `{token}` body for /token and /logout. Any string; the service judges its shape.
+ * Without it (an empty body or `{}`), the refresh cookie is used.
+ */
 export const RefreshTokenBody = z
   .strictObject({
     token: z
       .string({ error: 'must be a string' })
       .min(1, 'must not be empty')
       .max(1024, 'is too long')
-      .meta({ description: 'A refresh token from /login or /token' }),
+      .optional()
+      .meta({
+        description:
+          'A refresh token from /login or /token; omit it to use the __Host-refresh_token cookie',
+      }),
   })
   .meta({ id: 'RefreshTokenRequest' })
 
@@ -110,14 +127,18 @@ export const PublicUserSchema = z
   })
   .meta({ id: 'User' })
 
-export const TokenPairSchema = z
+/** What cookie mode answers: the access token only; the refresh token is in the cookie. */
+export const AccessTokenSchema = z
   .object({
     accessToken: z.string().meta({ description: 'JWT; send as `Authorization: Bearer`' }),
-    refreshToken: z.string().meta({ description: 'Opaque; single use, rotates on refresh' }),
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int().meta({ description: 'Access token lifetime in seconds' }),
   })
-  .meta({ id: 'TokenPair' })
+  .meta({ id: 'AccessToken' })
+
+export const TokenPairSchema = AccessTokenSchema.extend({
+  refreshToken: z.string().meta({ description: 'Opaque; single use, rotates on refresh' }),
+}).meta({ id: 'TokenPair' })
 
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z

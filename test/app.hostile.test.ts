@@ -6,6 +6,7 @@ import {
   call,
   expectProblem,
   jsonInit,
+  refresh,
   sendJson,
   signedIn,
   uniqueUsername,
@@ -146,7 +147,9 @@ describe('named hostile cases', () => {
       'invalid_token',
     )
     const res = await call(`/token?token=${tokens.refreshToken}`, jsonInit('POST', {}))
-    await expectProblem(res, 400, 'validation_failed')
+    await expectProblem(res, 401, 'invalid_refresh_token')
+    // Not spent either: its first use still rotates normally.
+    expect((await refresh(tokens.refreshToken)).status).toBe(200)
   })
 
   it('answers 400 to an empty refresh token and 401 to an empty bearer token', async () => {

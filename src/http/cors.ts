@@ -1,7 +1,27 @@
-// CORS only for the origins in ALLOWED_ORIGINS; with none listed, no CORS headers at all.
+// CORS only for the origins in ALLOWED_ORIGINS, with credentials (the refresh cookie); with none
+// listed, no CORS headers at all. Never `*`: every origin that may read a token is named.
 import type { MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
 import { type AppEnv, settings } from '../env'
+import { log } from '../log'
+
+/** Origins already warned about in this isolate; bounded, as Origin is the client's to choose. */
+const warned = new Set<string>()
+const MAX_WARNED = 20
+
+/**
+ * A browser calling from an origin that is not listed sees only "Failed to fetch", so the log
+ * says why, once per origin per isolate.
+ */
+function warnNotAllowed(origin: string, requestId: string | undefined) {
+  if (warned.has(origin) || warned.size >= MAX_WARNED) return
+  warned.add(origin)
+  log.warn('origin_not_allowed', {
+    requestId,
+    origin: origin.slice(0, 100),
+    hint: 'Browsers on this origin cannot call the API. If it is yours, add it to ALLOWED_ORIGINS (wrangler.toml [vars], or npm run dev -- --var ALLOWED_ORIGINS:http://localhost:5173)',
+  })
+}
 
 /**
  * Only a request with an Origin (a browser's) needs ALLOWED_ORIGINS read, so an invalid value
@@ -9,18 +29,22 @@ import { type AppEnv, settings } from '../env'
  * health checks and server-to-server calls keep working.
  */
 export const corsForAllowedOrigins: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.header('origin') === undefined) {
+  const origin = c.req.header('origin')
+  if (origin === undefined) {
     await next()
     // The answer to a browser differs (CORS headers), so a shared cache must key on Origin.
     if (settings(c.env).corsConfigured) c.header('Vary', 'Origin', { append: true })
     return
   }
   const origins = settings(c.env).allowedOrigins
+  const own = new URL(c.req.url).origin
+  if (origin !== own && !origins.includes(origin)) warnNotAllowed(origin, c.get('requestId'))
   if (origins.length === 0) return next()
   return cors({
-    origin: (origin) => (origins.includes(origin) ? origin : null),
+    origin: (asked) => (origins.includes(asked) ? asked : null),
+    credentials: true,
     allowMethods: ['GET', 'POST', 'DELETE'],
-    allowHeaders: ['Authorization', 'Content-Type'],
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
     exposeHeaders: ['Retry-After', 'WWW-Authenticate', 'X-Request-Id'],
     maxAge: 600,
   })(c, next)

@@ -16,9 +16,9 @@ export const jsonContent = <S extends z.ZodType>(schema: S, description: string)
   content: { 'application/json': { schema } },
 })
 
-/** A required JSON request body described by `schema`, which also validates it. */
-export const jsonRequest = <S extends z.ZodType>(schema: S) => ({
-  required: true,
+/** A JSON request body described by `schema`, which also validates it. */
+export const jsonRequest = <S extends z.ZodType>(schema: S, required = true) => ({
+  required,
   content: { 'application/json': { schema } },
 })
 
@@ -56,13 +56,14 @@ export const bearerSecurity: RouteConfig['security'] = [{ bearerAuth: [] }]
 
 const RETRY_AFTER = {
   'Retry-After': {
+    required: true,
     description: 'Seconds to wait before retrying',
     schema: { type: 'integer', minimum: 1 },
   },
 } as const
 
 const challenge = (description: string) =>
-  ({ 'WWW-Authenticate': { description, schema: { type: 'string' } } }) as const
+  ({ 'WWW-Authenticate': { required: true, description, schema: { type: 'string' } } }) as const
 
 /** The headers an error response carries, by status. */
 function errorHeaders(status: number, oauth: boolean) {

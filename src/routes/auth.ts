@@ -1,7 +1,16 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
+import * as z from 'zod'
 import type { AppEnv } from '../env'
 import { NO_STORE } from '../http/headers'
+import { checkCookieOrigin } from '../http/csrf'
+import {
+  clearRefreshCookie,
+  cookieTokens,
+  noRefreshToken,
+  presentedRefreshToken,
+  withCookieToken,
+} from '../http/refresh-cookie'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
   BODY_ERRORS,
@@ -12,15 +21,30 @@ import {
   problems,
 } from '../http/openapi'
 import { checkLoginLimit, clientIp, rateLimit } from '../http/rate-limit'
+import { requestConfig } from '../env'
 import {
+  AccessTokenSchema,
   Credentials,
+  LoginBody,
   LogoutQuery,
   PublicUserSchema,
   RefreshTokenBody,
   TokenPairSchema,
 } from '../schemas'
 import { authService, clientOf } from './services'
-import { jsonOnly } from '../http/validate'
+import { jsonOnly, jsonOrEmpty } from '../http/validate'
+
+/** The answer to a sign-in or refresh: the pair, or in cookie mode the access token alone. */
+const tokensOrCookie = (description: string) => ({
+  description,
+  headers: {
+    'Set-Cookie': {
+      description: 'Cookie mode: `__Host-refresh_token`, HttpOnly, Secure, SameSite=Lax, Path=/',
+      schema: { type: 'string' as const },
+    },
+  },
+  content: { 'application/json': { schema: z.union([TokenPairSchema, AccessTokenSchema]) } },
+})
 
 const register = createRoute({
   method: 'post',
@@ -43,12 +67,12 @@ const login = createRoute({
   summary: 'Sign in: a short-lived access token and a refresh token',
   tags: ['auth'],
   middleware: [jsonOnly] as const,
-  request: { body: jsonRequest(Credentials) },
+  request: { body: jsonRequest(LoginBody) },
   responses: {
-    200: jsonContent(TokenPairSchema, 'Signed in'),
+    200: tokensOrCookie('Signed in'),
     ...problems(
       BODY_ERRORS,
-      ['invalid_credentials', 'rate_limited'],
+      ['invalid_credentials', 'csrf_rejected', 'rate_limited'],
       CONFIG_ERRORS,
       STORAGE_ERRORS,
     ),
@@ -61,13 +85,13 @@ const refresh = createRoute({
   operationId: 'refreshToken',
   summary: "Exchange a refresh token for a new pair (the seed's shape)",
   tags: ['auth'],
-  middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOnly] as const,
-  request: { body: jsonRequest(RefreshTokenBody) },
+  middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOrEmpty] as const,
+  request: { body: jsonRequest(RefreshTokenBody, false) },
   responses: {
-    200: jsonContent(TokenPairSchema, 'A new access token and the rotated refresh token'),
+    200: tokensOrCookie('A new access token and the rotated refresh token (or cookie)'),
     ...problems(
       BODY_ERRORS,
-      ['invalid_refresh_token', 'refresh_token_reused', 'rate_limited'],
+      ['invalid_refresh_token', 'refresh_token_reused', 'csrf_rejected', 'rate_limited'],
       CONFIG_ERRORS,
       STORAGE_ERRORS,
     ),
@@ -82,17 +106,20 @@ const logout = (method: 'delete' | 'post') =>
     summary:
       "End the session of a refresh token, or all of its user's (idempotent; says nothing of whether it existed)",
     tags: ['auth'],
-    middleware: [jsonOnly] as const,
-    request: { query: LogoutQuery, body: jsonRequest(RefreshTokenBody) },
+    middleware: [jsonOrEmpty] as const,
+    request: { query: LogoutQuery, body: jsonRequest(RefreshTokenBody, false) },
     responses: {
-      204: { description: 'Signed out' },
-      ...problems(BODY_ERRORS, CONFIG_ERRORS, STORAGE_ERRORS),
+      204: { description: 'Signed out (in cookie mode the cookie is cleared too)' },
+      ...problems(BODY_ERRORS, ['csrf_rejected'], CONFIG_ERRORS, STORAGE_ERRORS),
     },
   })
 
 /** DELETE /logout is the seed's; POST /logout is the same for clients that cannot send DELETE. */
 const endSession: RouteHandler<ReturnType<typeof logout>, AppEnv> = async (c) => {
-  await authService(c).logout(c.req.valid('json').token, c.req.valid('query').scope)
+  const { token, via } = presentedRefreshToken(c, c.req.valid('json').token)
+  // Nothing presented: nothing to end, as for any unknown token; a stale cookie is cleared.
+  if (token !== null) await authService(c).logout(token, c.req.valid('query').scope)
+  if (via !== 'body') clearRefreshCookie(c)
   return c.body(null, 204)
 }
 
@@ -102,14 +129,20 @@ export const authRoutes = documentedRoutes()
     return c.json(user, 201)
   })
   .openapi(login, async (c) => {
-    const credentials = c.req.valid('json')
+    const { mode, ...credentials } = c.req.valid('json')
+    // Setting the cookie is as much a cookie request as spending it (login CSRF).
+    if (mode === 'cookie') checkCookieOrigin(c)
     await checkLoginLimit(c, credentials.username)
     const tokens = await authService(c).login(credentials, clientOf(c))
-    return c.json(tokens, 200, NO_STORE)
+    if (mode !== 'cookie') return c.json(tokens, 200, NO_STORE)
+    return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
   })
   .openapi(refresh, async (c) => {
-    const tokens = await authService(c).refresh(c.req.valid('json').token)
-    return c.json(tokens, 200, NO_STORE)
+    const { token, via } = presentedRefreshToken(c, c.req.valid('json').token)
+    if (token === null) throw noRefreshToken()
+    const tokens = await withCookieToken(c, via, () => authService(c).refresh(token))
+    if (via === 'body') return c.json(tokens, 200, NO_STORE)
+    return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
   })
   .openapi(logout('delete'), endSession)
   .openapi(logout('post'), endSession)

@@ -34,7 +34,9 @@ describe('CORS', () => {
     expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
       'authorization',
     )
-    expect(pre.headers.get('access-control-allow-credentials')).toBeNull()
+    // Credentials (the refresh cookie) for listed origins only; never with a wildcard.
+    expect(pre.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-request-id')
     const res = await callWithEnv(allowed, '/register', {
       ...jsonInit('POST', { username: uniqueUsername(), password: PASSWORD }),
       headers: { 'Content-Type': 'application/json', Origin: APP },

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 export type Schema = {
   $ref?: string
   allOf?: Schema[]
+  anyOf?: Schema[]
   type?: string | string[]
   enum?: unknown[]
   const?: unknown
@@ -50,7 +51,7 @@ const FORMATS: Record<string, (text: string) => boolean> = {
 
 /** The keywords this checker understands; anything else must not pass unread. */
 const KNOWN = new Set([
-  ...['$ref', 'allOf', 'type', 'enum', 'const', 'properties', 'required'],
+  ...['$ref', 'allOf', 'anyOf', 'type', 'enum', 'const', 'properties', 'required'],
   ...['additionalProperties', 'items', 'minLength', 'maxLength', 'pattern', 'format'],
   ...['minimum', 'description', 'example', 'title'],
 ])
@@ -62,6 +63,9 @@ export function violations(doc: Document, schema: Schema, value: unknown, path =
   if (unknown.length > 0) throw new Error(`${path}: unchecked keywords ${unknown.join(', ')}`)
   const out: string[] = []
   for (const part of s.allOf ?? []) out.push(...violations(doc, part, value, path))
+  if (s.anyOf && s.anyOf.every((part) => violations(doc, part, value, path).length > 0)) {
+    out.push(`${path}: matches none of anyOf`)
+  }
   if (s.enum && !s.enum.includes(value)) out.push(`${path}: ${JSON.stringify(value)} not in enum`)
   if ('const' in s && s.const !== value) out.push(`${path}: is not ${JSON.stringify(s.const)}`)
   if (s.type) {

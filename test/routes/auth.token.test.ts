@@ -138,10 +138,13 @@ describe('POST /token', () => {
     await expectProblem(await refresh(tokens.accessToken), 401, 'invalid_refresh_token')
   })
 
-  it('answers 400 for a missing, empty or non-string token', async () => {
-    for (const body of [{}, { token: '' }, { token: 42 }, { refreshToken: 'x' }]) {
+  it('answers 400 for an empty or non-string token, and 401 for none (as the seed did)', async () => {
+    for (const body of [{ token: '' }, { token: 42 }, { refreshToken: 'x' }]) {
       await expectProblem(await sendJson('POST', '/token', body), 400, 'validation_failed')
     }
+    // No token and no refresh cookie: nothing to refresh with.
+    await expectProblem(await sendJson('POST', '/token', {}), 401, 'invalid_refresh_token')
+    await expectProblem(await call('/token', { method: 'POST' }), 401, 'invalid_refresh_token')
   })
 
   it('stores no usable token in KV', async () => {
@@ -201,7 +204,12 @@ describe('DELETE /logout', () => {
     await expectProblem(await refresh(tokens.refreshToken), 401, 'invalid_refresh_token')
   })
 
-  it('answers 400 when the token is missing', async () => {
-    await expectProblem(await sendJson('DELETE', '/logout', {}), 400, 'validation_failed')
+  it('ends nothing, and clears any refresh cookie, when no token is sent (cookie mode)', async () => {
+    const { tokens } = await signedIn()
+    const res = await sendJson('DELETE', '/logout', {})
+    expect(res.status).toBe(204)
+    expect(res.headers.get('set-cookie')).toMatch(/^__Host-refresh_token=;.*Max-Age=0/)
+    // The other session was not touched.
+    expect((await refresh(tokens.refreshToken)).status).toBe(200)
   })
 })

@@ -1,0 +1,74 @@
+// Cookie mode: the refresh token in an HttpOnly `__Host-` cookie instead of a JSON body, so page
+// script (and any XSS in it) can never read it. Only the routes that take a refresh token use it.
+import type { Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { AppEnv } from '../env'
+import { ApiError } from '../errors'
+import type { TokenPair } from '../schemas'
+import { checkCookieOrigin } from './csrf'
+
+/** `__Host-` pins it to this host, Secure and Path=/, with no Domain: no subdomain can set it. */
+const NAME = 'refresh_token'
+const OPTIONS = {
+  prefix: 'host',
+  path: '/',
+  secure: true,
+  httpOnly: true,
+  // Lax: never sent on a cross-site subrequest, so a page on another site cannot spend it;
+  // the Origin check (csrf.ts) covers the same-site origins that are not allowed.
+  sameSite: 'Lax',
+} as const
+
+/** The cookie's full name, as browsers store it. */
+export const REFRESH_COOKIE = `__Host-${NAME}`
+
+/** Answers `tokens` in cookie mode: the refresh token goes in the cookie, not the body. */
+export function cookieTokens(c: Context<AppEnv>, tokens: TokenPair, maxAgeSeconds: number) {
+  setCookie(c, NAME, tokens.refreshToken, { ...OPTIONS, maxAge: maxAgeSeconds })
+  const { refreshToken: _, ...rest } = tokens
+  return rest
+}
+
+export function clearRefreshCookie(c: Context<AppEnv>): void {
+  deleteCookie(c, NAME, OPTIONS)
+}
+
+/**
+ * The refresh token a request presents: the body's when it sends one (mobile and server
+ * clients, exactly as before), else the cookie's, which a browser attaches by itself and so is
+ * honoured only from an allowed origin; or none at all.
+ */
+export function presentedRefreshToken(
+  c: Context<AppEnv>,
+  bodyToken: string | undefined,
+): { token: string; via: 'body' | 'cookie' } | { token: null; via: 'none' } {
+  if (bodyToken) return { token: bodyToken, via: 'body' }
+  const cookie = getCookie(c, NAME, 'host')
+  if (!cookie) return { token: null, via: 'none' }
+  checkCookieOrigin(c)
+  return { token: cookie, via: 'cookie' }
+}
+
+/** /token with neither a body token nor the cookie: 401, as the seed answered a null token. */
+export const noRefreshToken = () =>
+  new ApiError(
+    'invalid_refresh_token',
+    'No refresh token was sent: put it in the body as token, or sign in with mode cookie',
+  )
+
+/** Codes after which the cookie's token is dead, so the browser should forget it. */
+const DEAD = new Set(['invalid_refresh_token', 'refresh_token_reused'])
+
+/** Runs `action` on a cookie's token, clearing the cookie if the token turns out dead. */
+export async function withCookieToken<T>(
+  c: Context<AppEnv>,
+  via: 'body' | 'cookie' | 'none',
+  action: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await action()
+  } catch (err) {
+    if (via === 'cookie' && err instanceof ApiError && DEAD.has(err.code)) clearRefreshCookie(c)
+    throw err
+  }
+}
