@@ -1,4 +1,6 @@
-// Tests run inside workerd with the real D1 and KV bindings (miniflare), migrated before each file.
+// Two projects: the worker's tests run inside workerd with the real D1 and KV bindings
+// (miniflare), migrated before each file; the client SDK's run in Node, as a browser app's
+// build and its server-side users would, and drive real Chromium for the browser tests.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 import { generateKeySet } from './scripts/signing-keys.mjs'
@@ -13,26 +15,33 @@ const TEST_SECRETS = {
 const migrations = await readD1Migrations('./migrations')
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ...TEST_SECRETS,
-          TEST_MIGRATIONS: migrations,
-          // Runs of the model-based test (test/services/sessions.model.test.ts).
-          FC_RUNS: process.env.FC_RUNS ?? '',
-        },
-      },
-    }),
-  ],
   test: {
-    setupFiles: ['./test/setup.ts'],
     // The worker's JSON log lines are shown for failing tests only.
     silent: 'passed-only',
     // CI reads the counts from this file; people read the default reporter.
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.ci/out/vitest.json' }] as const]
       : ['default'],
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                TEST_MIGRATIONS: migrations,
+                // Runs of the model-based test (test/services/sessions.model.test.ts).
+                FC_RUNS: process.env.FC_RUNS ?? '',
+              },
+            },
+          }),
+        ],
+        test: { name: 'worker', include: ['test/**/*.test.ts'], setupFiles: ['./test/setup.ts'] },
+      },
+      {
+        test: { name: 'client', include: ['client/test/**/*.test.ts'], environment: 'node' },
+      },
+    ],
   },
 })

@@ -132,6 +132,7 @@ const narrowed = (ref: string, status: number, member: string, values: string[])
     { $ref: `#/components/schemas/${ref}` },
     {
       type: 'object' as const,
+      required: ref === 'Problem' ? [member, 'status'] : [member],
       properties: {
         ...(ref === 'Problem' ? { status: { type: 'integer' as const, const: status } } : {}),
         [member]: { type: 'string' as const, enum: values },

@@ -1,0 +1,38 @@
+// Builds the SDK for the package subpath edge-auth/client: one minified ES module
+// (client/dist/index.js) and its declarations. `npm run build:client`; `npm pack` runs it.
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+
+/** The bundle as shipped: ESM, minified, no dependencies. */
+export async function bundle({ write = false } = {}) {
+  const result = await build({
+    entryPoints: [`${here}src/index.ts`],
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2022',
+    platform: 'neutral',
+    write,
+    outfile: `${here}dist/index.js`,
+  })
+  return write ? undefined : result.outputFiles[0].text
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundle({ write: true })
+  execFileSync(
+    process.execPath,
+    [
+      `${here}../node_modules/typescript/bin/tsc`,
+      `${here}src/index.ts`,
+      ...['--declaration', '--emitDeclarationOnly', '--outDir', `${here}dist`],
+      ...['--target', 'ES2022', '--lib', 'ES2022,DOM', '--module', 'ESNext'],
+      ...['--moduleResolution', 'Bundler', '--strict', '--skipLibCheck'],
+    ],
+    { stdio: 'inherit' },
+  )
+  console.log('wrote client/dist/index.js and its .d.ts files')
+}

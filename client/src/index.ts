@@ -1,0 +1,200 @@
+// edge-auth/client: sign-in, sign-up, sign-out and authenticated fetch for browsers and Node,
+// with one refresh at a time across tabs. No runtime dependencies; types come from the API's
+// /openapi.json (client/src/api.ts), so they cannot drift from it.
+import type { components } from './api'
+import { AuthError, errorOf } from './errors'
+import { type TabMessage, tabSync } from './tabs'
+
+export { AuthError, type ErrorCode } from './errors'
+export type { components, operations, paths } from './api'
+
+type Schemas = components['schemas']
+export type Credentials = Schemas['Credentials']
+export type User = Schemas['User']
+export type Session = Schemas['Session']
+export type LogoutScope = 'local' | 'others' | 'global'
+
+/**
+ * cookie (browsers): the refresh token is an HttpOnly cookie this code never sees.
+ * token (Node, mobile, or a cross-site app): the refresh token is kept in `storage`.
+ */
+export type Mode = 'cookie' | 'token'
+
+/** Where token mode keeps the refresh token; memory (lost on reload) unless given. */
+export interface TokenStorage {
+  get(): string | null | Promise<string | null>
+  set(token: string | null): void | Promise<void>
+}
+
+export interface AuthClientOptions {
+  /** The worker's URL, such as https://auth.example.com. */
+  baseUrl: string
+  mode?: Mode
+  storage?: TokenStorage
+  /** Seconds before expiry at which getAccessToken() refreshes; default 5. */
+  refreshMargin?: number
+  /** How long a tab waits for another tab's refresh before doing its own; default 10 s. */
+  lockTimeoutMs?: number
+  fetch?: typeof fetch
+}
+
+export type AuthState = { signedIn: boolean }
+
+export interface AuthClient {
+  /** Registers, then signs in. */
+  signUp(credentials: Credentials): Promise<void>
+  signIn(credentials: Credentials): Promise<void>
+  /** Ends this session (or others, or all), here and in every tab. */
+  signOut(scope?: LogoutScope): Promise<void>
+  /** A valid access token, refreshed a few seconds before it expires; AuthError if signed out. */
+  getAccessToken(): Promise<string>
+  /** fetch with the Bearer header; on a 401 it refreshes once and retries. */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>
+  sessions(): Promise<Session[]>
+  onChange(listener: (state: AuthState) => void): () => void
+}
+
+type Access = { accessToken: string; expiresAt: number }
+
+const memory = (): TokenStorage => {
+  let value: string | null = null
+  return { get: () => value, set: (token) => void (value = token) }
+}
+
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  const base = options.baseUrl.replace(/\/+$/, '')
+  const mode = options.mode ?? 'cookie'
+  const storage = options.storage ?? memory()
+  const marginMs = (options.refreshMargin ?? 5) * 1000
+  const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const listeners = new Set<(state: AuthState) => void>()
+  let access: Access | null = null
+  let inflight: Promise<string> | undefined
+
+  const fresh = () => access !== null && access.expiresAt - marginMs > Date.now()
+  const emit = () => listeners.forEach((listener) => listener({ signedIn: access !== null }))
+
+  const tabs = tabSync(`edge-auth:${base}`, options.lockTimeoutMs ?? 10_000, (message) => {
+    if (message.type === 'signedOut') forget(false)
+    else if (!access || message.expiresAt > access.expiresAt) {
+      const was = access
+      access = { accessToken: message.accessToken, expiresAt: message.expiresAt }
+      if (!was) emit()
+    }
+  })
+
+  function forget(broadcast: boolean) {
+    const was = access
+    access = null
+    if (broadcast) tabs.publish({ type: 'signedOut' })
+    if (was) emit()
+  }
+
+  /** An API call: JSON in and out, cookies included in cookie mode, AuthError on failure. */
+  async function call(path: string, init: RequestInit & { json?: unknown } = {}) {
+    const { json, ...rest } = init
+    const headers = new Headers(rest.headers)
+    if (json !== undefined) headers.set('Content-Type', 'application/json')
+    let res: Response
+    try {
+      res = await send(base + path, {
+        ...rest,
+        headers,
+        body: json === undefined ? rest.body : JSON.stringify(json),
+        credentials: mode === 'cookie' ? 'include' : 'same-origin',
+      })
+    } catch (err) {
+      throw new AuthError(0, 'network_error', err instanceof Error ? err.message : String(err))
+    }
+    if (!res.ok) throw await errorOf(res)
+    return res
+  }
+
+  async function accept(body: { accessToken: string; expiresIn: number; refreshToken?: string }) {
+    if (mode === 'token' && body.refreshToken) await storage.set(body.refreshToken)
+    const was = access
+    access = { accessToken: body.accessToken, expiresAt: Date.now() + body.expiresIn * 1000 }
+    const message: TabMessage = { type: 'token', ...access }
+    tabs.publish(message)
+    if (!was) emit()
+    return body.accessToken
+  }
+
+  async function refresh(): Promise<string> {
+    if (fresh()) return access!.accessToken
+    const token = mode === 'token' ? await storage.get() : null
+    if (mode === 'token' && !token) throw new AuthError(401, 'signed_out', 'Not signed in')
+    try {
+      const res = await call(
+        '/token',
+        token ? { method: 'POST', json: { token } } : { method: 'POST' },
+      )
+      return await accept(await res.json())
+    } catch (err) {
+      // The session is over (expired, ended elsewhere, or its token reused): signed out.
+      if (err instanceof AuthError && err.status === 401) {
+        if (mode === 'token') await storage.set(null)
+        forget(true)
+      }
+      throw err
+    }
+  }
+
+  async function getAccessToken(): Promise<string> {
+    if (fresh()) return access!.accessToken
+    inflight ??= tabs.exclusive(refresh, fresh).finally(() => (inflight = undefined))
+    return inflight
+  }
+
+  async function authorised(input: string | URL, init: RequestInit = {}) {
+    const headers = new Headers(init.headers)
+    headers.set('Authorization', `Bearer ${await getAccessToken()}`)
+    return send(input, { ...init, headers })
+  }
+
+  return {
+    async signUp(credentials) {
+      await call('/register', { method: 'POST', json: credentials })
+      await this.signIn(credentials)
+    },
+
+    async signIn(credentials) {
+      const res = await call('/login', { method: 'POST', json: { ...credentials, mode } })
+      await accept(await res.json())
+    },
+
+    async signOut(scope = 'local') {
+      const token = mode === 'token' ? await storage.get() : null
+      try {
+        await call(
+          `/logout?scope=${scope}`,
+          token ? { method: 'POST', json: { token } } : { method: 'POST' },
+        )
+      } finally {
+        if (mode === 'token' && scope !== 'others') await storage.set(null)
+        if (scope !== 'others') forget(true)
+      }
+    },
+
+    getAccessToken,
+
+    async fetch(input, init) {
+      const res = await authorised(input, init)
+      if (res.status !== 401) return res
+      // The token may have ended early (a session ended elsewhere): refresh once and retry.
+      access = null
+      return authorised(input, init)
+    },
+
+    async sessions() {
+      const res = await this.fetch(`${base}/sessions`)
+      if (!res.ok) throw await errorOf(res)
+      return (await res.json()) as Session[]
+    },
+
+    onChange(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}
