@@ -1,0 +1,197 @@
+// Cookie mode and the SDK in real Chromium (Debian's, through playwright-core; never a browser
+// download) against the real worker: a single-page app on a second origin of the same site, two
+// tabs, a reload, and pages on origins that are not allowed.
+import { existsSync } from 'node:fs'
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundle } from '../build.mjs'
+import { startSite, startWorker } from './servers'
+
+const CHROMIUM = '/usr/bin/chromium'
+// CI installs Chromium and must run these; elsewhere they need it installed (apt-get install chromium).
+const available = existsSync(CHROMIUM) || !!process.env.CI
+
+const PASSWORD = 'correct horse battery staple'
+const COOKIE = '__Host-refresh_token'
+
+type Running = Awaited<ReturnType<typeof startWorker>>
+let worker: Running
+let app: Awaited<ReturnType<typeof startSite>>
+let sibling: Awaited<ReturnType<typeof startSite>>
+let crossSite: Awaited<ReturnType<typeof startSite>>
+let browser: Browser
+
+/** The app: loads the SDK and exposes it as window.auth, in cookie mode. */
+const appPage = (workerOrigin: string) => `<!doctype html><meta charset="utf-8"><title>app</title>
+<script type="module">
+  import { createAuthClient } from '/sdk.js'
+  window.auth = createAuthClient({ baseUrl: ${JSON.stringify(workerOrigin)} })
+  window.ready = true
+</script>`
+
+/** A page that posts a form, without script, to the worker: a cross-site request forgery. */
+const formPage = (action: string) => `<!doctype html><meta charset="utf-8"><title>form</title>
+<form method="post" action="${action}" enctype="text/plain"><input name="x" value="y"></form>
+<script>document.forms[0].submit()</script>`
+
+beforeAll(async () => {
+  if (!available) return
+  const sdk = (await bundle()) as string
+  app = await startSite('localhost', { '/sdk.js': sdk })
+  // Same site as the worker (localhost), another origin, not in ALLOWED_ORIGINS.
+  sibling = await startSite('localhost')
+  // Another site altogether.
+  crossSite = await startSite('127.0.0.1')
+  worker = await startWorker({ ALLOWED_ORIGINS: app.origin })
+  Object.assign(app.pages, { '/': appPage(worker.origin) })
+  Object.assign(sibling.pages, { '/': appPage(worker.origin), '/sdk.js': sdk })
+  Object.assign(crossSite.pages, {
+    '/logout': formPage(`${worker.origin}/logout?scope=global`),
+    '/token': formPage(`${worker.origin}/token`),
+  })
+  browser = await chromium.launch({ executablePath: CHROMIUM })
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await Promise.all([worker?.stop(), app?.stop(), sibling?.stop(), crossSite?.stop()])
+})
+
+async function openApp(context: BrowserContext, origin = app.origin): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(`${origin}/`)
+  await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true)
+  return page
+}
+
+const unique = () => `b_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+
+/** Signs up and in through the SDK in `page`; returns the username. */
+async function signUp(page: Page): Promise<string> {
+  const username = unique()
+  await page.evaluate(
+    ([username, password]) => (window as any).auth.signUp({ username, password }),
+    [username, PASSWORD],
+  )
+  return username
+}
+
+const refreshCookie = async (context: BrowserContext) =>
+  (await context.cookies(worker.origin)).find((cookie) => cookie.name === COOKIE)
+
+const whoAmI = (page: Page, origin: string) =>
+  page.evaluate(async (origin) => {
+    const res = await (window as any).auth.fetch(`${origin}/users/me`)
+    return { status: res.status, body: await res.json() }
+  }, origin)
+
+/** Counts the requests the context sends to `path` on the worker. */
+function countRequests(context: BrowserContext, path: string) {
+  let count = 0
+  context.on('request', (req) => {
+    if (req.method() === 'POST' && new URL(req.url()).pathname === path) count++
+  })
+  return () => count
+}
+
+describe.runIf(available)('in Chromium', () => {
+  it('keeps the refresh token where page script cannot read it', async () => {
+    const context = await browser.newContext()
+    const page = await openApp(context)
+    await signUp(page)
+    const cookie = (await refreshCookie(context))!
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' })
+    const visible = await page.evaluate(async () => {
+      const idb = (await indexedDB.databases?.()) ?? []
+      return [
+        document.cookie,
+        JSON.stringify({ ...localStorage }),
+        JSON.stringify({ ...sessionStorage }),
+        JSON.stringify(idb),
+        JSON.stringify(await caches.keys()),
+      ].join('\n')
+    })
+    expect(visible).not.toContain(cookie.value)
+    expect(visible).not.toContain(COOKIE)
+    expect((await whoAmI(page, worker.origin)).status).toBe(200)
+    await context.close()
+  })
+
+  it('refreshes once for two tabs whose tokens expire together, and both go on', async () => {
+    const context = await browser.newContext()
+    const tab1 = await openApp(context)
+    const tab2 = await openApp(context)
+    const username = await signUp(tab1)
+    // Tab 2 hears of the sign-in by broadcast and holds the same access token.
+    await tab2.waitForFunction(() => (window as any).auth.getAccessToken())
+    const refreshes = countRequests(context, '/token')
+    // Both tabs' clocks jump past the token's expiry; timers keep running.
+    const later = Date.now() + 60_000
+    await tab1.clock.setFixedTime(later)
+    await tab2.clock.setFixedTime(later)
+    const [one, two] = await Promise.all(
+      [tab1, tab2].map((tab) => tab.evaluate(() => (window as any).auth.getAccessToken())),
+    )
+    expect(one).toBe(two)
+    expect(refreshes()).toBe(1)
+    for (const tab of [tab1, tab2]) {
+      const me = await whoAmI(tab, worker.origin)
+      expect(me).toMatchObject({ status: 200, body: { username } })
+    }
+    await context.close()
+  })
+
+  it('stays signed in across a reload', async () => {
+    const context = await browser.newContext()
+    const page = await openApp(context)
+    const username = await signUp(page)
+    await page.reload()
+    await page.waitForFunction(() => (window as any).ready === true)
+    expect(await whoAmI(page, worker.origin)).toMatchObject({ status: 200, body: { username } })
+    await context.close()
+  })
+
+  it('lets no page of an origin that is not allowed refresh or sign out with the cookie', async () => {
+    const context = await browser.newContext()
+    const page = await openApp(context)
+    await signUp(page)
+    const before = (await refreshCookie(context))!.value
+
+    // A sibling origin on the same site: the browser sends the cookie; the worker refuses it.
+    // CORS (and CORP) hide the answer from the page, so the status is read from DevTools.
+    const other = await openApp(context, sibling.origin)
+    const devtools = await context.newCDPSession(other)
+    await devtools.send('Network.enable')
+    const statuses: number[] = []
+    devtools.on('Network.responseReceivedExtraInfo', (event) => {
+      const status = (event as { statusCode?: number }).statusCode
+      if (status) statuses.push(status)
+    })
+    for (const path of ['/token', '/logout']) {
+      const outcome = await other.evaluate(
+        ([origin, path]) =>
+          fetch(`${origin}${path}`, { method: 'POST', credentials: 'include' }).then(
+            (res) => `read ${res.status}`,
+            () => 'unreadable',
+          ),
+        [worker.origin, path],
+      )
+      expect(outcome).toBe('unreadable') // no CORS for it either
+    }
+    expect(statuses).toEqual([403, 403])
+
+    // Another site: form posts without script's help (SameSite=Lax keeps the cookie home).
+    for (const path of ['/token', '/logout']) {
+      const forged = await context.newPage()
+      const answered = forged.waitForResponse((res) => res.url().startsWith(worker.origin))
+      await forged.goto(`${crossSite.origin}${path}`)
+      expect([400, 401, 403, 415]).toContain((await answered).status())
+    }
+
+    // Nothing changed: the same cookie, and the app still refreshes with it.
+    expect((await refreshCookie(context))!.value).toBe(before)
+    await page.clock.setFixedTime(Date.now() + 60_000)
+    expect((await whoAmI(page, worker.origin)).status).toBe(200)
+    await context.close()
+  })
+})
