@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundle } from '../build.mjs'
+import type { AuthClient } from '../src/index'
 import { startSite, startWorker } from './servers'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -64,15 +65,18 @@ async function openApp(context: BrowserContext, origin = app.origin): Promise<Pa
   return page
 }
 
+/** What the app page puts on window. */
+type AppWindow = { auth: AuthClient; ready?: boolean }
+
 const unique = () => `b_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 /** Signs up and in through the SDK in `page`; returns the username. */
 async function signUp(page: Page): Promise<string> {
   const username = unique()
-  await page.evaluate(
-    ([username, password]) => (window as any).auth.signUp({ username, password }),
-    [username, PASSWORD],
-  )
+  await page.evaluate((credentials) => (window as unknown as AppWindow).auth.signUp(credentials), {
+    username,
+    password: PASSWORD,
+  })
   return username
 }
 
@@ -81,7 +85,7 @@ const refreshCookie = async (context: BrowserContext) =>
 
 const whoAmI = (page: Page, origin: string) =>
   page.evaluate(async (origin) => {
-    const res = await (window as any).auth.fetch(`${origin}/users/me`)
+    const res = await (window as unknown as AppWindow).auth.fetch(`${origin}/users/me`)
     return { status: res.status, body: await res.json() }
   }, origin)
 
@@ -123,14 +127,16 @@ describe.runIf(available)('in Chromium', () => {
     const tab2 = await openApp(context)
     const username = await signUp(tab1)
     // Tab 2 hears of the sign-in by broadcast and holds the same access token.
-    await tab2.waitForFunction(() => (window as any).auth.getAccessToken())
+    await tab2.waitForFunction(() => (window as unknown as AppWindow).auth.getAccessToken())
     const refreshes = countRequests(context, '/token')
     // Both tabs' clocks jump past the token's expiry; timers keep running.
     const later = Date.now() + 60_000
     await tab1.clock.setFixedTime(later)
     await tab2.clock.setFixedTime(later)
     const [one, two] = await Promise.all(
-      [tab1, tab2].map((tab) => tab.evaluate(() => (window as any).auth.getAccessToken())),
+      [tab1, tab2].map((tab) =>
+        tab.evaluate(() => (window as unknown as AppWindow).auth.getAccessToken()),
+      ),
     )
     expect(one).toBe(two)
     expect(refreshes()).toBe(1)
@@ -146,7 +152,7 @@ describe.runIf(available)('in Chromium', () => {
     const page = await openApp(context)
     const username = await signUp(page)
     await page.reload()
-    await page.waitForFunction(() => (window as any).ready === true)
+    await page.waitForFunction(() => (window as unknown as AppWindow).ready === true)
     expect(await whoAmI(page, worker.origin)).toMatchObject({ status: 200, body: { username } })
     await context.close()
   })
