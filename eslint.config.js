@@ -8,6 +8,7 @@ export default tseslint.config(
       '.wrangler/',
       'dist/',
       'client/dist/',
+      'public/docs/vendor/',
       '.ci/out/',
       'worker-configuration.d.ts',
     ],

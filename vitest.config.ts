@@ -3,6 +3,7 @@
 // build and its server-side users would, and drive real Chromium for the browser tests.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import { copyAssets } from './scripts/assets.mjs'
 import { generateKeySet } from './scripts/signing-keys.mjs'
 
 // Test secrets in the shapes `npm run dev` generates: 64 hex characters, and an ES256 key set.
@@ -13,6 +14,8 @@ const TEST_SECRETS = {
 }
 
 const migrations = await readD1Migrations('./migrations')
+// wrangler.toml's [assets] directory must be complete before the pool reads it.
+copyAssets()
 
 export default defineConfig({
   test: {

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { unstable_readConfig } from 'wrangler'
+import { copyAssets } from './assets.mjs'
 import { SECRETS } from './predev.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -54,6 +55,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 try {
+  // The static files wrangler uploads with the worker ([assets]).
+  copyAssets()
   if (dryRun) await rehearse()
   else await deploy()
 } catch (error) {

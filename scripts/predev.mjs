@@ -2,10 +2,12 @@
 // 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex for the HMAC
 //    secrets, and a fresh ES256 key pair (a JWK set) for signing access tokens.
 // 2. Applies the D1 migrations to the local database.
+// 3. Copies the static files that come from node_modules (scripts/assets.mjs).
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { copyAssets } from './assets.mjs'
 import { generateKeySet } from './signing-keys.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -50,4 +52,5 @@ function applyMigrations() {
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   ensureSecrets()
   applyMigrations()
+  copyAssets()
 }

@@ -83,7 +83,7 @@ export const ERRORS = {
     status: 403,
     oauth: invalidRequest,
     meaning:
-      'cookie mode: the request did not come from this service or an `ALLOWED_ORIGINS` origin',
+      'cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin',
   },
   session_not_found: {
     status: 404,

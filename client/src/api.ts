@@ -651,7 +651,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or an `ALLOWED_ORIGINS` origin */
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -778,7 +778,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or an `ALLOWED_ORIGINS` origin */
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -889,7 +889,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or an `ALLOWED_ORIGINS` origin */
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1557,7 +1557,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or an `ALLOWED_ORIGINS` origin */
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
             403: {
                 headers: {
                     [name: string]: unknown;

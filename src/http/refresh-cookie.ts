@@ -22,6 +22,10 @@ const OPTIONS = {
 /** The cookie's full name, as browsers store it. */
 export const REFRESH_COOKIE = `__Host-${NAME}`
 
+/** The refresh cookie the request carries, if any (unchecked: see presentedRefreshToken). */
+export const refreshCookieOf = (c: Context<AppEnv>): string | undefined =>
+  getCookie(c, NAME, 'host')
+
 /** Answers `tokens` in cookie mode: the refresh token goes in the cookie, not the body. */
 export function cookieTokens(c: Context<AppEnv>, tokens: TokenPair, maxAgeSeconds: number) {
   setCookie(c, NAME, tokens.refreshToken, { ...OPTIONS, maxAge: maxAgeSeconds })
@@ -43,7 +47,7 @@ export function presentedRefreshToken(
   bodyToken: string | undefined,
 ): { token: string; via: 'body' | 'cookie' } | { token: null; via: 'none' } {
   if (bodyToken) return { token: bodyToken, via: 'body' }
-  const cookie = getCookie(c, NAME, 'host')
+  const cookie = refreshCookieOf(c)
   if (!cookie) return { token: null, via: 'none' }
   checkCookieOrigin(c)
   return { token: cookie, via: 'cookie' }
@@ -56,8 +60,12 @@ export const noRefreshToken = () =>
     'No refresh token was sent: put it in the body as token, or sign in with mode cookie',
   )
 
-/** Codes after which the cookie's token is dead, so the browser should forget it. */
-const DEAD = new Set(['invalid_refresh_token', 'refresh_token_reused'])
+/**
+ * The code after which the cookie's token is certainly dead, so the browser should forget it.
+ * Not invalid_refresh_token: a token can be unknown for a moment in a location KV has not yet
+ * reached, and clearing the cookie then would end a live session for good.
+ */
+const DEAD = new Set(['refresh_token_reused'])
 
 /** Runs `action` on a cookie's token, clearing the cookie if the token turns out dead. */
 export async function withCookieToken<T>(

@@ -9,6 +9,7 @@ import {
   cookieTokens,
   noRefreshToken,
   presentedRefreshToken,
+  refreshCookieOf,
   withCookieToken,
 } from '../http/refresh-cookie'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
@@ -135,6 +136,10 @@ export const authRoutes = documentedRoutes()
     await checkLoginLimit(c, credentials.username)
     const tokens = await authService(c).login(credentials, clientOf(c))
     if (mode !== 'cookie') return c.json(tokens, 200, NO_STORE)
+    // The new cookie replaces the browser's old one, so the old session ends here rather than
+    // run on with nothing left to end it (the previous user of a shared browser, say).
+    const replaced = refreshCookieOf(c)
+    if (replaced) await authService(c).logout(replaced)
     return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
   })
   .openapi(refresh, async (c) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { app } from '../../src/app'
-import { SWAGGER_UI_VERSION } from '../../src/http/openapi'
+import { DOCS_CSP } from '../../src/http/openapi'
 import { ORIGIN, call } from '../helpers'
 
 type Document = {
@@ -59,12 +59,21 @@ describe('GET /openapi.json', () => {
 })
 
 describe('GET /docs', () => {
-  it('serves Swagger UI, pinned to one version, pointed at /openapi.json', async () => {
+  it('serves Swagger UI from this worker alone, under a policy that allows nothing else', async () => {
     const res = await call('/docs')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(res.headers.get('content-security-policy')).toBe(DOCS_CSP)
+    expect(DOCS_CSP).toContain("script-src 'self'")
+    expect(DOCS_CSP).toContain("frame-ancestors 'none'")
     const html = await res.text()
-    expect(html).toContain(`swagger-ui-dist@${SWAGGER_UI_VERSION}/swagger-ui-bundle.js`)
-    expect(html).toContain("url: '/openapi.json'")
+    // Every script and stylesheet is a path on this origin; no inline script.
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)
+    expect(sources).toEqual([
+      '/docs/vendor/swagger-ui.css',
+      '/docs/vendor/swagger-ui-bundle.js',
+      '/docs/init.js',
+    ])
+    expect(html).not.toMatch(/<script>[^<]/)
   })
 })

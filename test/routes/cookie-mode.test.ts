@@ -160,22 +160,38 @@ describe('cookie mode', () => {
     expect(((await sessions.json()) as unknown[]).length).toBe(1)
   })
 
-  it('serves an origin in ALLOWED_ORIGINS with credentials', async () => {
+  it('serves a same-site origin in ALLOWED_ORIGINS with credentials', async () => {
     const { username } = await registerUser()
-    const allowed = { ALLOWED_ORIGINS: APP }
+    const sibling = 'https://app.auth.example' // the same site as the service, auth.example
+    const allowed = { ALLOWED_ORIGINS: sibling }
+    const fromSibling = { Origin: sibling, 'Sec-Fetch-Site': 'same-site' }
     const login = await callWithEnv(allowed, '/login', {
       ...jsonInit('POST', { username, password: PASSWORD, mode: 'cookie' }),
-      headers: { 'Content-Type': 'application/json', Origin: APP, 'Sec-Fetch-Site': 'same-site' },
+      headers: { 'Content-Type': 'application/json', ...fromSibling },
     })
     expect(login.status).toBe(200)
-    expect(login.headers.get('access-control-allow-origin')).toBe(APP)
+    expect(login.headers.get('access-control-allow-origin')).toBe(sibling)
     expect(login.headers.get('access-control-allow-credentials')).toBe('true')
     const cookie = refreshCookieOf(login)!.value
     const res = await callWithEnv(allowed, '/token', {
       method: 'POST',
-      headers: fromBrowser(cookie, APP, { 'Sec-Fetch-Site': 'cross-site' }),
+      headers: fromBrowser(cookie, sibling, { 'Sec-Fetch-Site': 'same-site' }),
     })
     expect(res.status).toBe(200)
+  })
+
+  it('refuses cookie mode to an allowed origin on another site, starting nothing', async () => {
+    // A SameSite=Lax cookie set in answer to a cross-site request is dropped by the browser, so a
+    // session started here could never be refreshed nor ended.
+    const { username, tokens } = await signedIn()
+    const res = await callWithEnv({ ALLOWED_ORIGINS: APP }, '/login', {
+      ...jsonInit('POST', { username, password: PASSWORD, mode: 'cookie' }),
+      headers: { 'Content-Type': 'application/json', Origin: APP, 'Sec-Fetch-Site': 'cross-site' },
+    })
+    expect(refreshCookieOf(res)).toBeNull()
+    await expectProblem(res, 403, 'csrf_rejected')
+    const sessions = await call('/sessions', bearer(tokens.accessToken))
+    expect(((await sessions.json()) as unknown[]).length).toBe(1)
   })
 
   it('keeps body tokens exactly as before, whatever cookie comes along', async () => {
