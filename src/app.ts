@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth'
 import { oauthRoutes } from './routes/oauth'
 import { userRoutes } from './routes/users'
 import { wellKnownRoutes } from './routes/well-known'
+import { pageRoutes } from './pages/routes'
 
 /** Every body the API accepts is a small JSON object. */
 export const MAX_BODY_BYTES = 16 * 1024
@@ -36,7 +37,9 @@ app
   // First, so every error under /oauth/ is answered in OAuth's format, whoever throws it.
   .use('/oauth/*', oauthErrorFormat)
   .use(requestLog)
-  .use(secureHeaders())
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` on a page's
+  // own form posts (the hosted pages), which the origin check must refuse.
+  .use(secureHeaders({ referrerPolicy: 'same-origin' }))
   .use(corsForAllowedOrigins)
   .use(
     bodyLimit({
@@ -56,5 +59,7 @@ app
   .include(accountRoutes)
   .include(oauthRoutes)
   .include(wellKnownRoutes)
+  // The hosted pages are HTML for people, not API operations: not in /openapi.json.
+  .route('/', pageRoutes)
 
 serveDocs(app)

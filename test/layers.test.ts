@@ -65,6 +65,7 @@ const RANK: Record<string, number> = {
   index: 7,
   app: 6,
   routes: 5,
+  pages: 5,
   http: 4,
   services: 3,
   schemas: 2,

@@ -200,4 +200,66 @@ describe.runIf(available)('in Chromium', () => {
     expect((await whoAmI(page, worker.origin)).status).toBe(200)
     await context.close()
   })
+
+  it('hosted pages: sign up, see the session, end another, sign out, by keyboard only', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text())
+    })
+    page.on('pageerror', (err) => problems.push(err.message))
+
+    /** Presses Tab until the focused element's text or label matches, then returns. */
+    async function tabTo(name: RegExp) {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab')
+        const focused = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null
+          const label = el?.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : ''
+          return `${el?.getAttribute('aria-label') ?? ''} ${el?.textContent ?? ''} ${label ?? ''}`
+        })
+        if (name.test(focused)) return
+      }
+      throw new Error(`nothing focusable matches ${name}`)
+    }
+
+    await page.goto(`${worker.origin}/signup`)
+    const username = unique()
+    await tabTo(/Username/)
+    await page.keyboard.type(username)
+    await tabTo(/Password/)
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${worker.origin}/account`)
+    expect(await page.locator('main').innerText()).toContain(username)
+    // The stylesheet is the worker's own file, allowed by the policy.
+    expect(
+      await page.evaluate(() => getComputedStyle(document.querySelector('main')!).maxWidth),
+    ).not.toBe('none')
+
+    // A second device signs in; the page lists it, and ends it.
+    const phone = await fetch(`${worker.origin}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'Phone' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    })
+    expect(phone.status).toBe(200)
+    await page.reload()
+    expect(await page.locator('.sessions li').count()).toBe(2)
+    await tabTo(/End the session of Phone/)
+    // The same URL again: wait for the new page itself.
+    const reloaded = page.waitForEvent('load')
+    await page.keyboard.press('Enter')
+    await reloaded
+    expect(await page.locator('.sessions li').count()).toBe(1)
+
+    await tabTo(/Sign out here/)
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${worker.origin}/signin?done=signedout`)
+    expect(await page.getByRole('status').innerText()).toContain('You are signed out.')
+    expect(await refreshCookie(context)).toBeUndefined()
+    expect(problems).toEqual([])
+    await context.close()
+  })
 })

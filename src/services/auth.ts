@@ -127,6 +127,22 @@ export class AuthService {
   }
 
   /**
+   * Whose session a refresh token stands for, without spending it: the hosted pages know their
+   * visitor by the refresh cookie. A token the chain has moved past ends its session, as on
+   * refresh; an ended or unknown one stands for nobody.
+   */
+  async holder(token: string): Promise<AuthUser | null> {
+    const cfg = await this.deps.config()
+    const standing = await this.sessions.standing(token, cfg)
+    if (standing.kind === 'reused') await this.endForReuse(standing, cfg, 'page')
+    if (standing.kind !== 'current' && standing.kind !== 'repeat' && standing.kind !== 'replay') {
+      return null
+    }
+    const { userId, username, sessionId } = standing.token
+    return { id: userId, username, sessionId }
+  }
+
+  /**
    * Ends the token's session (`local`), every other session of its user (`others`) or all of
    * them (`global`). Says nothing about whether the token existed. A token the chain has moved
    * past is reuse, as on refresh: it ends its own session and nothing else. Only the head of a
@@ -181,7 +197,7 @@ export class AuthService {
   private async endForReuse(
     { userId, sessionId }: Extract<Standing, { kind: 'reused' }>,
     cfg: Config,
-    via: 'refresh' | 'logout',
+    via: 'refresh' | 'logout' | 'page',
   ): Promise<void> {
     await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
     this.event('refresh_reuse_detected', { userId, sessionId, via })

@@ -1,0 +1,195 @@
+// The hosted pages' HTML: plain forms that work without JavaScript, escaped by hono/html, with
+// every field labelled and every error tied to its field (aria-describedby) and announced.
+import { html } from 'hono/html'
+import type { HtmlEscapedString } from 'hono/utils/html'
+import type { SessionView } from '../schemas'
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>
+
+/** Field name → the message shown under it. */
+export type FieldErrors = Record<string, string>
+
+/** A page-wide message: an error (announced at once) or a notice. */
+export type Notice = { kind: 'error' | 'notice'; text: string }
+
+export function layout(title: string, body: Html, notice?: Notice): Html {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="same-origin" />
+        <link rel="icon" href="/favicon.svg" />
+        <title>${title} · edge-auth</title>
+        <link rel="stylesheet" href="/pages.css" />
+      </head>
+      <body>
+        <main>
+          <h1>${title}</h1>
+          ${
+            notice
+              ? html`<p
+                  class="${notice.kind}"
+                  role="${notice.kind === 'error' ? 'alert' : 'status'}"
+                >
+                  ${notice.text}
+                </p>`
+              : ''
+          }
+          ${body}
+        </main>
+      </body>
+    </html>`
+}
+
+type Field = {
+  name: string
+  label: string
+  type: 'text' | 'password'
+  autocomplete: string
+  value?: string
+  hint?: string
+}
+
+function field(f: Field, errors: FieldErrors): Html {
+  const error = errors[f.name]
+  const described = [f.hint ? `${f.name}-hint` : '', error ? `${f.name}-error` : '']
+    .filter(Boolean)
+    .join(' ')
+  return html`<div class="field">
+    <label for="${f.name}">${f.label}</label>
+    ${f.hint ? html`<p class="hint" id="${f.name}-hint">${f.hint}</p>` : ''}
+    <input
+      id="${f.name}"
+      name="${f.name}"
+      type="${f.type}"
+      autocomplete="${f.autocomplete}"
+      value="${f.value ?? ''}"
+      required
+      ${described ? html`aria-describedby="${described}"` : ''}
+      ${error ? html`aria-invalid="true"` : ''}
+    />
+    ${error ? html`<p class="error" id="${f.name}-error">${error}</p>` : ''}
+  </div>`
+}
+
+const USERNAME_HINT = '3 to 32 letters, digits, _ . or -'
+const PASSWORD_HINT = '8 to 128 characters'
+
+/** The sign-in and sign-up forms, which differ in words and autocomplete only. */
+export function credentialsForm(
+  kind: 'signin' | 'signup',
+  state: { username?: string; returnTo: string; errors: FieldErrors },
+): Html {
+  const signup = kind === 'signup'
+  const other = signup
+    ? html`Have an account? <a href="/signin?return_to=${state.returnTo}">Sign in</a>`
+    : html`No account yet? <a href="/signup?return_to=${state.returnTo}">Create one</a>`
+  return html`<form method="post" action="/${kind}" novalidate>
+      <input type="hidden" name="return_to" value="${state.returnTo}" />
+      ${field(
+        {
+          name: 'username',
+          label: 'Username',
+          type: 'text',
+          autocomplete: 'username',
+          value: state.username,
+          hint: signup ? USERNAME_HINT : undefined,
+        },
+        state.errors,
+      )}
+      ${field(
+        {
+          name: 'password',
+          label: 'Password',
+          type: 'password',
+          autocomplete: signup ? 'new-password' : 'current-password',
+          hint: signup ? PASSWORD_HINT : undefined,
+        },
+        state.errors,
+      )}
+      <button type="submit">${signup ? 'Create account' : 'Sign in'}</button>
+    </form>
+    <p>${other}</p>`
+}
+
+const when = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC'
+
+/** The account page: sessions with an end button each, password change, sign-outs, deletion. */
+export function accountPage(state: {
+  username: string
+  sessions: SessionView[]
+  errors: FieldErrors
+}): Html {
+  const rows = state.sessions.map(
+    (s) =>
+      html`<li>
+        <span class="device"
+          >${s.userAgent ?? 'Unknown device'}${s.country ? ` (${s.country})` : ''}</span
+        >
+        ${s.current ? html`<strong>This browser</strong>` : ''}
+        <span class="when">last used ${when(s.lastUsedAt)}, signed in ${when(s.createdAt)}</span>
+        <form method="post" action="/account/sessions/${s.id}/end">
+          <button
+            type="submit"
+            aria-label="End the session of ${s.userAgent ?? 'an unknown device'}, last used ${when(s.lastUsedAt)}"
+          >
+            ${s.current ? 'Sign out here' : 'End'}
+          </button>
+        </form>
+      </li>`,
+  )
+  return html`<p>Signed in as <strong>${state.username}</strong>.</p>
+    <section aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Where you are signed in</h2>
+      <ul class="sessions">
+        ${rows}
+      </ul>
+      <form method="post" action="/account/signout">
+        <input type="hidden" name="scope" value="global" />
+        <button type="submit">Sign out everywhere</button>
+      </form>
+    </section>
+    <section aria-labelledby="password-title">
+      <h2 id="password-title">Change password</h2>
+      <p>Every other session ends; this one stays signed in.</p>
+      <form method="post" action="/account/password" novalidate>
+        ${field(
+          {
+            name: 'currentPassword',
+            label: 'Current password',
+            type: 'password',
+            autocomplete: 'current-password',
+          },
+          state.errors,
+        )}
+        ${field(
+          {
+            name: 'newPassword',
+            label: 'New password',
+            type: 'password',
+            autocomplete: 'new-password',
+            hint: PASSWORD_HINT,
+          },
+          state.errors,
+        )}
+        <button type="submit">Change password</button>
+      </form>
+    </section>
+    <section aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete account</h2>
+      <p>The account and every session end; this cannot be undone.</p>
+      <form method="post" action="/account/delete" novalidate>
+        ${field(
+          {
+            name: 'password',
+            label: 'Password, to confirm',
+            type: 'password',
+            autocomplete: 'current-password',
+          },
+          state.errors,
+        )}
+        <button type="submit" class="danger">Delete my account</button>
+      </form>
+    </section>`
+}
