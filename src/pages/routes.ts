@@ -146,7 +146,7 @@ const toSignIn = (c: Context<AppEnv>, done?: string) =>
 async function renderAccount(
   c: Context<AppEnv>,
   user: AuthUser,
-  status: 200 | 400 | 401 | 429,
+  status: 200 | 400 | 401 | 409 | 429,
   extra: { errors?: FieldErrors; notice?: Notice } = {},
 ) {
   const sessions = await accountService(c).listSessions(user)
@@ -185,39 +185,39 @@ pageRoutes.post('/account/signout', async (c) => {
   return toSignIn(c, 'signedout')
 })
 
-pageRoutes.post('/account/password', async (c) => {
-  const signedIn = await accountPost(c)
-  if (!signedIn) return toSignIn(c)
-  const parsed = ChangePasswordBody.safeParse(await form(c))
-  if (!parsed.success) {
-    return renderAccount(c, signedIn.user, 400, { errors: fieldErrors(parsed.error) })
-  }
-  try {
-    await checkLoginLimit(c, signedIn.user.username)
-    await accountService(c).changePassword(signedIn.user, parsed.data)
-  } catch (err) {
-    const { status, notice } = refusal(err)
-    if (status === 409) throw err
-    return renderAccount(c, signedIn.user, status, { notice })
-  }
+/**
+ * A form that acts on the account with its password: validated, counted against the login
+ * limit (guessing the password here is a login attempt too), run; or the page again, saying why.
+ */
+function passwordForm<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  action: (c: Context<AppEnv>, user: AuthUser, data: z.output<S>) => Promise<Response>,
+) {
+  pageRoutes.post(path, async (c) => {
+    const signedIn = await accountPost(c)
+    if (!signedIn) return toSignIn(c)
+    const parsed = schema.safeParse(await form(c))
+    if (!parsed.success) {
+      return renderAccount(c, signedIn.user, 400, { errors: fieldErrors(parsed.error) })
+    }
+    try {
+      await checkLoginLimit(c, signedIn.user.username)
+      return await action(c, signedIn.user, parsed.data)
+    } catch (err) {
+      const { status, notice } = refusal(err)
+      return renderAccount(c, signedIn.user, status, { notice })
+    }
+  })
+}
+
+passwordForm('/account/password', ChangePasswordBody, async (c, user, data) => {
+  await accountService(c).changePassword(user, data)
   return c.redirect('/account?done=password', 303)
 })
 
-pageRoutes.post('/account/delete', async (c) => {
-  const signedIn = await accountPost(c)
-  if (!signedIn) return toSignIn(c)
-  const parsed = DeleteAccountBody.safeParse(await form(c))
-  if (!parsed.success) {
-    return renderAccount(c, signedIn.user, 400, { errors: fieldErrors(parsed.error) })
-  }
-  try {
-    await checkLoginLimit(c, signedIn.user.username)
-    await accountService(c).deleteAccount(signedIn.user, parsed.data.password)
-  } catch (err) {
-    const { status, notice } = refusal(err)
-    if (status === 409) throw err
-    return renderAccount(c, signedIn.user, status, { notice })
-  }
+passwordForm('/account/delete', DeleteAccountBody, async (c, user, { password }) => {
+  await accountService(c).deleteAccount(user, password)
   clearRefreshCookie(c)
   return toSignIn(c, 'deleted')
 })
