@@ -15,6 +15,16 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
 const row = (cells) => `| ${cells.join(' | ')} |`
 
 /** The ratios the README's targets are about, each with its target and whether it is met. */
+/** This service's routes, for the CPU table. */
+const ROUTES = [
+  ['noop', '`GET /health`'],
+  ['users', '`GET /users`'],
+  ['refresh', '`POST /token`, token in the body'],
+  ['cookieRefresh', '`POST /token`, cookie mode'],
+  ['login', '`POST /login` (1 connection)'],
+  ['signinPage', '`GET /signin` (hosted page)'],
+]
+
 export function ratios({ results: r, bundle }) {
   const sessions = r.sessions
   const flat = sessions.at(-1).rps / sessions[0].rps
@@ -112,6 +122,25 @@ export function renderMarkdown(report) {
       fmt(k.non2xx),
     ]),
     '',
+    '## Each route of this service: rate, latency and CPU',
+    '',
+    'CPU is the workerd process’s time over the measured run (from /proc) divided by the ' +
+      'requests served: the worker plus Miniflare’s routing and its simulated KV and D1.',
+    '',
+    row(['route', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'non-2xx']),
+    row(['---', '---:', '---:', '---:', '---:', '---:']),
+    ...ROUTES.filter(([key]) => r[key]).map(([key, label]) => {
+      const x = r[key].service
+      return row([
+        label,
+        fmt(x.rps),
+        fmt(x.p50, 2),
+        fmt(x.p99, 2),
+        fmt(x.cpuUsPerRequest),
+        fmt(x.non2xx),
+      ])
+    }),
+    '',
     '## Refresh as one user’s sessions grow',
     '',
     row(['sessions', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']),
@@ -128,7 +157,8 @@ export function renderMarkdown(report) {
       row([x.name, fmt(x.value, 2), x.target, x.met ? 'yes' : '**no**']),
     ),
     '',
-    `Bundle (\`wrangler deploy --dry-run\`): ${kb(report.bundle.raw)} raw, ${kb(report.bundle.gzip)} gzip.`,
+    `Bundle (\`wrangler deploy --dry-run\`): ${kb(report.bundle.raw)} raw, ${kb(report.bundle.gzip)} gzip. ` +
+      `Client SDK (\`edge-auth/client\`): ${kb(report.bundle.sdkGzip)} gzip.`,
     '',
   )
   return lines.join('\n')

@@ -166,20 +166,47 @@ async function post(url, path, body) {
   return res.json()
 }
 
-/** Warm-up, then the measured run. `requests` may carry per-connection state in `context`. */
-async function load(url, options, connections = SETTINGS.connections) {
+/** The workerd processes running now (Miniflare starts one per instance). */
+const workerdPids = () =>
+  new Set(
+    readdirSync('/proc').filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd'
+      } catch {
+        return false
+      }
+    }),
+  )
+
+/** CPU time a process has used, in milliseconds (user + system, from /proc). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12]) // utime, stime
+  return (ticks * 1000) / CLOCK_TICKS
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }))
+
+/**
+ * Warm-up, then the measured run. `requests` may carry per-connection state in `context`. With
+ * the worker's workerd pid, also its CPU time per request (the whole process: the worker, its
+ * simulated KV and D1, and Miniflare's routing).
+ */
+async function load(url, options, connections = SETTINGS.connections, pid) {
   const run = (duration) => {
     const { path = '', ...rest } = options()
     return autocannon({ url: url + path, connections, duration, ...rest })
   }
   await run(SETTINGS.warmup)
+  const cpuBefore = pid ? cpuMs(pid) : 0
   const r = await run(SETTINGS.duration)
+  const cpu = pid ? cpuMs(pid) - cpuBefore : 0
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx + r.errors + r.timeouts,
     requests: r.requests.total,
+    ...(pid ? { cpuUsPerRequest: (cpu * 1000) / Math.max(r.requests.total, 1) } : {}),
   }
 }
 
@@ -206,6 +233,35 @@ function refreshChains(tokens, nextToken) {
       },
     ],
   })
+}
+
+/** The same in cookie mode: the token travels in the cookie, from the worker's own origin. */
+function cookieRefreshChains(tokens, origin) {
+  const pool = [...tokens]
+  const COOKIE = '__Host-refresh_token'
+  return () => ({
+    requests: [
+      {
+        method: 'POST',
+        path: '/token',
+        setupRequest: (req, context) => {
+          context.token = pool.shift()
+          return { ...req, headers: { cookie: `${COOKIE}=${context.token}`, origin } }
+        },
+        onResponse: (status, _body, _context, headers) => {
+          const set = Object.entries(headers).find(([name]) => /^set-cookie$/i.test(name))?.[1]
+          const line = [set].flat().find((value) => value?.startsWith(`${COOKIE}=`))
+          if (status === 200 && line) pool.push(line.split(';')[0].slice(COOKIE.length + 1))
+        },
+      },
+    ],
+  })
+}
+
+/** The SDK as shipped (client/build.mjs), gzip bytes. */
+async function sdkSize() {
+  const { bundle } = await import('../client/build.mjs')
+  return gzipSync(await bundle(), { level: 9 }).length
 }
 
 async function logins(url, username, count, bodyFor) {
@@ -245,7 +301,9 @@ async function seedSessions({ db, kv }, userId, username, count) {
 
 const started = Date.now()
 const bundle = buildBundle()
+const before = workerdPids()
 const worker = await startWorker(bundle.path)
+const workerPid = [...workerdPids()].find((pid) => !before.has(pid))
 const pbkdf2 = await startPbkdf2Probe()
 const kvFloor = await startKvProbe()
 const baseline = await startBaseline()
@@ -259,7 +317,7 @@ try {
   const user = await post(worker.url, '/register', { username, password: PASSWORD })
 
   results.noop = {
-    service: await load(worker.url, () => ({ path: '/health' })),
+    service: await load(worker.url, () => ({ path: '/health' }), C, workerPid),
     baseline: await load(baseline.url, () => ({ path: '/health' })),
   }
 
@@ -267,7 +325,7 @@ try {
   const usersLoad = async (url, credentials) => {
     const [{ accessToken }] = await logins(url, username, 1, credentials)
     const headers = { authorization: `Bearer ${accessToken}` }
-    return load(url, () => ({ path: '/users', headers }))
+    return load(url, () => ({ path: '/users', headers }), C, url === worker.url && workerPid)
   }
   results.users = {
     service: await usersLoad(worker.url, ours.credentials),
@@ -284,6 +342,8 @@ try {
     service: await load(
       worker.url,
       refreshChains(ourChains, (body) => body.refreshToken),
+      C,
+      workerPid,
     ),
     // The seed does not rotate: its refresh token stays the same.
     baseline: await load(
@@ -297,10 +357,27 @@ try {
     path: '/login',
   })
   results.login = {
-    service: await load(worker.url, loginLoad(ours.credentials), 1),
+    service: await load(worker.url, loginLoad(ours.credentials), 1, workerPid),
     baseline: await load(baseline.url, loginLoad(seed.credentials), 1),
   }
   results.pbkdf2 = { service: await load(pbkdf2.url, () => ({ path: '/' }), 1) }
+
+  // The browser side (issue 11): refresh in cookie mode, and a hosted page.
+  const cookieChains = []
+  for (let i = 0; i < 3 * C; i++) {
+    const res = await fetch(`${worker.url}/login`, {
+      ...json('POST', { username, password: PASSWORD, mode: 'cookie' }),
+      headers: { 'content-type': 'application/json', origin: worker.url },
+    })
+    const line = res.headers.getSetCookie().find((v) => v.startsWith('__Host-refresh_token='))
+    cookieChains.push(line.split(';')[0].slice('__Host-refresh_token='.length))
+  }
+  results.cookieRefresh = {
+    service: await load(worker.url, cookieRefreshChains(cookieChains, worker.url), C, workerPid),
+  }
+  results.signinPage = {
+    service: await load(worker.url, () => ({ path: '/signin' }), C, workerPid),
+  }
   results.kvFloor = { service: await load(kvFloor.url, () => ({ path: '/' })) }
 
   // Refresh cost as one user's sessions grow: it must stay flat.
@@ -329,7 +406,7 @@ const report = {
   settings: SETTINGS,
   machine: `${(await import('node:os')).cpus().length} cores, Node ${process.version}`,
   pbkdf2Iterations: pbkdf2.iterations,
-  bundle: { raw: bundle.raw, gzip: bundle.gzip },
+  bundle: { raw: bundle.raw, gzip: bundle.gzip, sdkGzip: await sdkSize() },
   results,
   seconds: Math.round((Date.now() - started) / 1000),
 }
