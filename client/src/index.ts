@@ -74,14 +74,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const fresh = () => access !== null && access.expiresAt - marginMs > Date.now()
   const emit = () => listeners.forEach((listener) => listener({ signedIn: access !== null }))
 
-  const tabs = tabSync(`edge-auth:${base}`, options.lockTimeoutMs ?? 10_000, (message) => {
-    if (message.type === 'signedOut') forget(false)
-    else if (!access || message.expiresAt > access.expiresAt) {
-      const was = access
-      access = { accessToken: message.accessToken, expiresAt: message.expiresAt }
-      if (!was) emit()
-    }
-  })
+  // Tabs share a session only in cookie mode, where one cookie jar holds one: in token mode each
+  // client has its own refresh token (perhaps each user of a server), so nothing is shared.
+  const tabs = tabSync(
+    `edge-auth:${base}`,
+    options.lockTimeoutMs ?? 10_000,
+    mode === 'cookie',
+    (message) => {
+      if (message.type === 'signedOut') forget(false)
+      else if (!access || message.expiresAt > access.expiresAt) {
+        const was = access
+        access = { accessToken: message.accessToken, expiresAt: message.expiresAt }
+        if (!was) emit()
+      }
+    },
+  )
 
   function forget(broadcast: boolean) {
     const was = access
@@ -131,10 +138,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       )
       return await accept(await res.json())
     } catch (err) {
-      // The session is over (expired, ended elsewhere, or its token reused): signed out.
+      // The session is over (expired, ended elsewhere, or its token reused): signed out here.
+      // Other tabs are told only of a reuse, which is certain; a token briefly unknown to a
+      // lagging location is not worth signing every tab out for.
       if (err instanceof AuthError && err.status === 401) {
         if (mode === 'token') await storage.set(null)
-        forget(true)
+        forget(err.code === 'refresh_token_reused')
       }
       throw err
     }
@@ -152,42 +161,47 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return send(input, { ...init, headers })
   }
 
+  async function signIn(credentials: Credentials) {
+    const res = await call('/login', { method: 'POST', json: { ...credentials, mode } })
+    await accept(await res.json())
+  }
+
+  async function authorisedFetch(input: string | URL, init: RequestInit = {}) {
+    const res = await authorised(input, init)
+    // A stream body is spent by the first attempt, so it cannot be sent again.
+    if (res.status !== 401 || init.body instanceof ReadableStream) return res
+    // The token may have ended early (a session ended elsewhere): refresh once and retry.
+    access = null
+    return authorised(input, init)
+  }
+
   return {
     async signUp(credentials) {
       await call('/register', { method: 'POST', json: credentials })
-      await this.signIn(credentials)
+      await signIn(credentials)
     },
 
-    async signIn(credentials) {
-      const res = await call('/login', { method: 'POST', json: { ...credentials, mode } })
-      await accept(await res.json())
-    },
+    signIn,
 
     async signOut(scope = 'local') {
       const token = mode === 'token' ? await storage.get() : null
-      try {
-        await call(
-          `/logout?scope=${scope}`,
-          token ? { method: 'POST', json: { token } } : { method: 'POST' },
-        )
-      } finally {
-        if (mode === 'token' && scope !== 'others') await storage.set(null)
-        if (scope !== 'others') forget(true)
-      }
+      // Forgotten only once the server has ended it: script cannot clear the cookie, so a
+      // failed sign-out that forgot locally would sign the user back in on reload.
+      await call(
+        `/logout?scope=${scope}`,
+        token ? { method: 'POST', json: { token } } : { method: 'POST' },
+      )
+      if (scope === 'others') return
+      if (mode === 'token') await storage.set(null)
+      forget(true)
     },
 
     getAccessToken,
 
-    async fetch(input, init) {
-      const res = await authorised(input, init)
-      if (res.status !== 401) return res
-      // The token may have ended early (a session ended elsewhere): refresh once and retry.
-      access = null
-      return authorised(input, init)
-    },
+    fetch: authorisedFetch,
 
     async sessions() {
-      const res = await this.fetch(`${base}/sessions`)
+      const res = await authorisedFetch(`${base}/sessions`)
       if (!res.ok) throw await errorOf(res)
       return (await res.json()) as Session[]
     },

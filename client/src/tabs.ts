@@ -17,9 +17,16 @@ type Locks = {
 /** How long a tab that waited for the lock listens for the holder's token before refreshing. */
 const HANDOFF_MS = 100
 
-export function tabSync(name: string, lockTimeoutMs: number, onMessage: (m: TabMessage) => void) {
-  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : null
-  const locks = (globalThis.navigator as { locks?: Locks } | undefined)?.locks
+/** With `shared` false (token mode), a client keeps to itself: no channel, no lock. */
+export function tabSync(
+  name: string,
+  lockTimeoutMs: number,
+  shared: boolean,
+  onMessage: (m: TabMessage) => void,
+) {
+  const channel =
+    shared && typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : null
+  const locks = shared ? (globalThis.navigator as { locks?: Locks } | undefined)?.locks : undefined
   let heard: (() => void) | undefined
   if (channel) {
     channel.onmessage = (event: MessageEvent<TabMessage>) => {

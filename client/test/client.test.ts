@@ -79,6 +79,25 @@ describe('createAuthClient in cookie mode', () => {
     expect(api.count('GET /users/me')).toBe(2)
   })
 
+  it('does not send a stream body twice', async () => {
+    const api = fakeApi({
+      'POST /login': () => accessAnswer(),
+      'POST /upload': () => problem(401, 'invalid_token'),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    await auth.signIn(credentials)
+    const body = new ReadableStream({
+      start: (c) => (c.enqueue(new TextEncoder().encode('x')), c.close()),
+    })
+    const res = await auth.fetch(`${base}/upload`, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(401)
+    expect(api.count('POST /upload')).toBe(1)
+  })
+
   it('does not loop when the retry is refused too', async () => {
     const api = fakeApi({
       'POST /login': () => accessAnswer(),
@@ -165,6 +184,56 @@ describe('createAuthClient in token mode', () => {
     expect(JSON.parse((await bodyOf(logout))!)).toEqual({ token: 'r2' })
     expect(stored).toBeNull()
     await expect(auth.getAccessToken()).rejects.toMatchObject({ code: 'signed_out' })
+  })
+})
+
+describe('signing out', () => {
+  it('keeps the session when the server could not end it, since script cannot clear the cookie', async () => {
+    const api = fakeApi({
+      'POST /login': () => accessAnswer(),
+      'POST /logout': () => problem(503, 'temporarily_unavailable', { 'Retry-After': '2' }),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    await auth.signIn(credentials)
+    await expect(auth.signOut()).rejects.toMatchObject({ code: 'temporarily_unavailable' })
+    expect(await auth.getAccessToken()).toMatch(/^at-/)
+  })
+
+  it('stays signed in after ending the other sessions', async () => {
+    const api = fakeApi({
+      'POST /login': () => accessAnswer(),
+      'POST /logout': () => new Response(null, { status: 204 }),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    await auth.signIn(credentials)
+    await auth.signOut('others')
+    expect(new URL(api.requests.at(-1)!.url).search).toBe('?scope=others')
+    expect(await auth.getAccessToken()).toMatch(/^at-/)
+  })
+})
+
+describe('two clients in token mode', () => {
+  it('share nothing, though in one process and for one URL (a server with a client per user)', async () => {
+    const api = fakeApi({
+      'POST /login': () =>
+        json({
+          accessToken: 'alice-at',
+          refreshToken: 'alice-rt',
+          tokenType: 'Bearer',
+          expiresIn: 20,
+        }),
+      'POST /logout': () => new Response(null, { status: 204 }),
+    })
+    const alice = createAuthClient({ baseUrl: base, mode: 'token', fetch: api.fetch })
+    const bob = createAuthClient({ baseUrl: base, mode: 'token', fetch: api.fetch })
+    const bobSaw: boolean[] = []
+    bob.onChange((state) => bobSaw.push(state.signedIn))
+    await alice.signIn(credentials)
+    await new Promise((resolve) => setTimeout(resolve, 50)) // any broadcast would have landed
+    await expect(bob.getAccessToken()).rejects.toMatchObject({ code: 'signed_out' })
+    await alice.signOut()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(bobSaw).toEqual([])
   })
 })
 

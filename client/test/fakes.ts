@@ -68,7 +68,9 @@ export function installFakeLocks() {
           const grant = () => resolve()
           queue.push(grant)
           options.signal?.addEventListener('abort', () => {
-            queue.splice(queue.indexOf(grant), 1)
+            const waiting = queue.indexOf(grant)
+            if (waiting === -1) return // granted already: the abort comes too late
+            queue.splice(waiting, 1)
             reject(options.signal!.reason)
           })
         })

@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
 import type { TokenPair } from '../schemas'
+import { log } from '../log'
 import { checkCookieOrigin } from './csrf'
 
 /** `__Host-` pins it to this host, Secure and Path=/, with no Domain: no subdomain can set it. */
@@ -25,6 +26,27 @@ export const REFRESH_COOKIE = `__Host-${NAME}`
 /** The refresh cookie the request carries, if any (unchecked: see presentedRefreshToken). */
 export const refreshCookieOf = (c: Context<AppEnv>): string | undefined =>
   getCookie(c, NAME, 'host')
+
+/**
+ * A cookie sign-in replaces the browser's cookie, so the session it held ends rather than run on
+ * with nothing left to end it (the previous user of a shared browser, say). Called after the new
+ * session has started, and best effort: a failure here must not undo a sign-in that succeeded.
+ */
+export async function endReplacedSession(
+  c: Context<AppEnv>,
+  logout: (token: string) => Promise<void>,
+): Promise<void> {
+  const replaced = refreshCookieOf(c)
+  if (!replaced) return
+  try {
+    await logout(replaced)
+  } catch (err) {
+    log.warn('replaced_session_not_ended', {
+      requestId: c.get('requestId'),
+      errorName: err instanceof Error ? err.name : typeof err,
+    })
+  }
+}
 
 /** Answers `tokens` in cookie mode: the refresh token goes in the cookie, not the body. */
 export function cookieTokens(c: Context<AppEnv>, tokens: TokenPair, maxAgeSeconds: number) {

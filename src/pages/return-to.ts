@@ -25,7 +25,10 @@ export function safeReturnTo(
   }
   if (url.username || url.password) return fallback
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return fallback
-  // On this service: a path, so the Location cannot name another host.
-  if (url.origin === own) return url.pathname + url.search + url.hash
+  // On this service: a path, so the Location cannot name another host. A path that normalises
+  // to `//host` (from `/.//host`, `/..//host`, `/%2e//host`) would, so it goes to the fallback.
+  if (url.origin === own) {
+    return url.pathname.startsWith('//') ? fallback : url.pathname + url.search + url.hash
+  }
   return allowed.includes(url.origin) ? url.href : fallback
 }

@@ -8,7 +8,12 @@ import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
-import { clearRefreshCookie, cookieTokens, refreshCookieOf } from '../http/refresh-cookie'
+import {
+  clearRefreshCookie,
+  cookieTokens,
+  endReplacedSession,
+  refreshCookieOf,
+} from '../http/refresh-cookie'
 import { accountService, authService, clientOf } from '../routes/services'
 import { ChangePasswordBody, Credentials, DeleteAccountBody } from '../schemas'
 import type { AuthUser } from '../env'
@@ -120,8 +125,7 @@ for (const kind of ['signin', 'signup'] as const) {
       }
       await checkLoginLimit(c, parsed.data.username)
       const tokens = await authService(c).login(parsed.data, clientOf(c))
-      const replaced = refreshCookieOf(c)
-      if (replaced) await authService(c).logout(replaced)
+      await endReplacedSession(c, (old) => authService(c).logout(old))
       cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl)
     } catch (err) {
       const { status, notice } = refusal(err)
@@ -169,7 +173,12 @@ pageRoutes.post('/account/sessions/:id/end', async (c) => {
   const signedIn = await accountPost(c)
   if (!signedIn) return toSignIn(c)
   const id = c.req.param('id')
-  await accountService(c).endSession(signedIn.user, id)
+  try {
+    await accountService(c).endSession(signedIn.user, id)
+  } catch (err) {
+    // Already gone (a second click, another tab): the list shows what is left.
+    if (!(err instanceof ApiError && err.code === 'session_not_found')) throw err
+  }
   if (id !== signedIn.user.sessionId) return c.redirect('/account', 303)
   clearRefreshCookie(c)
   return toSignIn(c, 'signedout')

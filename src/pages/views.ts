@@ -83,8 +83,10 @@ export function credentialsForm(
 ): Html {
   const signup = kind === 'signup'
   const other = signup
-    ? html`Have an account? <a href="/signin?return_to=${state.returnTo}">Sign in</a>`
-    : html`No account yet? <a href="/signup?return_to=${state.returnTo}">Create one</a>`
+    ? html`Have an account?
+        <a href="/signin?return_to=${encodeURIComponent(state.returnTo)}">Sign in</a>`
+    : html`No account yet?
+        <a href="/signup?return_to=${encodeURIComponent(state.returnTo)}">Create one</a>`
   return html`<form method="post" action="/${kind}" novalidate>
       <input type="hidden" name="return_to" value="${state.returnTo}" />
       ${field(
@@ -121,19 +123,19 @@ export function accountPage(state: {
   sessions: SessionView[]
   errors: FieldErrors
 }): Html {
+  // Each End button's name is its visible text; which session it ends is its description.
   const rows = state.sessions.map(
     (s) =>
       html`<li>
-        <span class="device"
+        <span class="device" id="session-${s.id}"
           >${s.userAgent ?? 'Unknown device'}${s.country ? ` (${s.country})` : ''}</span
         >
         ${s.current ? html`<strong>This browser</strong>` : ''}
-        <span class="when">last used ${when(s.lastUsedAt)}, signed in ${when(s.createdAt)}</span>
+        <span class="when" id="session-${s.id}-when"
+          >last used ${when(s.lastUsedAt)}, signed in ${when(s.createdAt)}</span
+        >
         <form method="post" action="/account/sessions/${s.id}/end">
-          <button
-            type="submit"
-            aria-label="End the session of ${s.userAgent ?? 'an unknown device'}, last used ${when(s.lastUsedAt)}"
-          >
+          <button type="submit" aria-describedby="session-${s.id} session-${s.id}-when">
             ${s.current ? 'Sign out here' : 'End'}
           </button>
         </form>

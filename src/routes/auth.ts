@@ -9,7 +9,7 @@ import {
   cookieTokens,
   noRefreshToken,
   presentedRefreshToken,
-  refreshCookieOf,
+  endReplacedSession,
   withCookieToken,
 } from '../http/refresh-cookie'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
@@ -118,9 +118,11 @@ const logout = (method: 'delete' | 'post') =>
 /** DELETE /logout is the seed's; POST /logout is the same for clients that cannot send DELETE. */
 const endSession: RouteHandler<ReturnType<typeof logout>, AppEnv> = async (c) => {
   const { token, via } = presentedRefreshToken(c, c.req.valid('json').token)
+  const scope = c.req.valid('query').scope
   // Nothing presented: nothing to end, as for any unknown token; a stale cookie is cleared.
-  if (token !== null) await authService(c).logout(token, c.req.valid('query').scope)
-  if (via !== 'body') clearRefreshCookie(c)
+  if (token !== null) await authService(c).logout(token, scope)
+  // `others` keeps this session, and so its cookie.
+  if (via !== 'body' && scope !== 'others') clearRefreshCookie(c)
   return c.body(null, 204)
 }
 
@@ -136,10 +138,7 @@ export const authRoutes = documentedRoutes()
     await checkLoginLimit(c, credentials.username)
     const tokens = await authService(c).login(credentials, clientOf(c))
     if (mode !== 'cookie') return c.json(tokens, 200, NO_STORE)
-    // The new cookie replaces the browser's old one, so the old session ends here rather than
-    // run on with nothing left to end it (the previous user of a shared browser, say).
-    const replaced = refreshCookieOf(c)
-    if (replaced) await authService(c).logout(replaced)
+    await endReplacedSession(c, (old) => authService(c).logout(old))
     return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
   })
   .openapi(refresh, async (c) => {

@@ -18,6 +18,10 @@ describe('safeReturnTo', () => {
 
   it.each([
     ['a protocol-relative URL', '//evil.example/x'],
+    ['a path that normalises to one (dot segment)', '/.//evil.example'],
+    ['a path that normalises to one (dot-dot)', '/..//evil.example'],
+    ['a path that normalises to one (deeper)', '/a/..//evil.example'],
+    ['a path that normalises to one (encoded dot)', '/%2e//evil.example'],
     ['a scheme-relative one with a backslash', '/\\evil.example'],
     ['backslashes', '\\\\evil.example'],
     ['a tab inside the slashes', '/\t/evil.example'],

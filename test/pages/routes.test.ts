@@ -181,10 +181,11 @@ describe('/account', () => {
 
   it('lists sessions, escaping what clients wrote', async () => {
     const { username } = await registerUser()
-    const cookie = await pageSignIn(username, { 'User-Agent': '<script>alert(1)</script>' })
+    const cookie = await pageSignIn(username, { 'User-Agent': '"><script>alert(1)</script>' })
     const html = await (await account(cookie)).text()
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(html).not.toContain('<script>alert(1)')
+    expect(html).not.toContain('"><script')
     expect(html).toContain('This browser')
   })
 
@@ -197,8 +198,15 @@ describe('/account', () => {
       current: boolean
     }[]
     const phoneSession = sessions.find((s) => s.current)!.id
+    const evil = withCookie(cookie, { Origin: 'https://evil.example' })
+    const forged = await post(`/account/sessions/${phoneSession}/end`, {}, evil)
+    await expectProblem(forged, 403, 'csrf_rejected')
+    expect((await refresh(phone.refreshToken)).status).toBe(200)
     const ended = await post(`/account/sessions/${phoneSession}/end`, {}, withCookie(cookie))
     expect(ended.headers.get('location')).toBe('/account')
+    // A second click (a stale page) finds it gone, and shows what is left.
+    const again = await post(`/account/sessions/${phoneSession}/end`, {}, withCookie(cookie))
+    expect(again.headers.get('location')).toBe('/account')
     await expectProblem(await refresh(phone.refreshToken), 401, 'invalid_refresh_token')
 
     const out = await post('/account/signout', {}, withCookie(cookie))

@@ -12,6 +12,8 @@ import {
   expectProblem,
   freezeTime,
   jsonInit,
+  loginUser,
+  refresh,
   registerUser,
   signedIn,
 } from '../helpers'
@@ -136,6 +138,16 @@ describe('cookie mode', () => {
     expect(res.status).toBe(204)
     expect(refreshCookieOf(res)!.attributes).toContain('Max-Age=0')
     await expectProblem(await refreshWithCookie(cookie), 401, 'invalid_refresh_token')
+  })
+
+  it('keeps its cookie when it ends only the other sessions', async () => {
+    const { cookie, username } = await cookieSession()
+    const phone = await loginUser(username)
+    const res = await call('/logout?scope=others', { method: 'POST', headers: fromBrowser(cookie) })
+    expect(res.status).toBe(204)
+    expect(refreshCookieOf(res)).toBeNull()
+    await expectProblem(await refresh(phone.refreshToken), 401, 'invalid_refresh_token')
+    expect((await refreshWithCookie(cookie)).status).toBe(200)
   })
 
   it('refuses a logout from an origin that is not allowed, ending nothing', async () => {
