@@ -26,6 +26,8 @@ const EXPECTED = [
   ['OAuth refresh_token grant', 200],
   ['OAuth revocation', 200],
   ['OAuth refresh after revocation', 400],
+  ['Cookie mode (browsers)', 200],
+  ['Cookie mode from a page on another origin', 403],
   ['Log in on a "laptop"', 200],
   ['Log in on a "phone"', 200],
   ['Who am I (the record itself', 200],
@@ -46,8 +48,13 @@ const freePort = () =>
   })
 
 const port = await freePort()
+// Prism's port is chosen first: requests.http sends `Origin: {{baseUrl}}` (Prism's, here) for
+// its cookie sign-in, which the server must therefore allow.
+const prismPort = await freePort()
 const direct = `http://127.0.0.1:${port}`
-const server = spawn('npm', ['run', 'dev', '--', '--port', String(port), '--ip', '127.0.0.1'], {
+const devArgs = ['--port', String(port), '--ip', '127.0.0.1']
+devArgs.push('--var', `ALLOWED_ORIGINS:http://127.0.0.1:${prismPort}`)
+const server = spawn('npm', ['run', 'dev', '--', ...devArgs], {
   cwd: root,
   detached: true, // its own process group, so wrangler and workerd stop with it
   stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +91,6 @@ const waitFor = async (url, what, log) => {
 async function startPrism() {
   const document = join(mkdtempSync(join(tmpdir(), 'openapi-')), 'openapi.json')
   writeFileSync(document, await (await fetch(`${direct}/openapi.json`)).text())
-  const prismPort = await freePort()
   prism = spawn(
     join(root, 'node_modules/.bin/prism'),
     ['proxy', document, direct, '--errors', '--host', '127.0.0.1', '--port', String(prismPort)],
