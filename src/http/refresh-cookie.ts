@@ -20,9 +20,6 @@ const OPTIONS = {
   sameSite: 'Lax',
 } as const
 
-/** The cookie's full name, as browsers store it. */
-export const REFRESH_COOKIE = `__Host-${NAME}`
-
 /** The refresh cookie the request carries, if any (unchecked: see presentedRefreshToken). */
 export const refreshCookieOf = (c: Context<AppEnv>): string | undefined =>
   getCookie(c, NAME, 'host')

@@ -34,7 +34,7 @@ const policy = (c: Context<AppEnv>) =>
   ].join('; ')
 
 /** The pages' paths: the headers below are theirs alone, not the API's they are mounted beside. */
-export const PAGE_PATHS = ['/signin', '/signup', '/account', '/account/*']
+const PAGE_PATHS = ['/signin', '/signup', '/account', '/account/*']
 
 for (const path of PAGE_PATHS) {
   pageRoutes.use(path, async (c, next) => {

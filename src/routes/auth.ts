@@ -1,7 +1,7 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
 import * as z from 'zod'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestConfig } from '../env'
 import { NO_STORE } from '../http/headers'
 import { checkCookieOrigin } from '../http/csrf'
 import {
@@ -22,7 +22,6 @@ import {
   problems,
 } from '../http/openapi'
 import { checkLoginLimit, clientIp, rateLimit } from '../http/rate-limit'
-import { requestConfig } from '../env'
 import {
   AccessTokenSchema,
   Credentials,
