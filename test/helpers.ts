@@ -74,6 +74,17 @@ export async function signedIn(prefix?: string) {
 
 export const refresh = (token: string) => sendJson('POST', '/token', { token })
 
+/** The refresh cookie's name in cookie mode. */
+export const REFRESH_COOKIE = '__Host-refresh_token'
+
+/** The refresh cookie a response sets (its value and attributes), or null. */
+export function refreshCookieOf(res: Response): { value: string; attributes: string[] } | null {
+  const header = res.headers.getSetCookie().find((line) => line.startsWith(`${REFRESH_COOKIE}=`))
+  if (!header) return null
+  const [pair, ...attributes] = header.split(/;\s*/)
+  return { value: pair!.slice(REFRESH_COOKIE.length + 1), attributes }
+}
+
 /** The worker's configured signing key (the newest in JWT_PRIVATE_KEYS), as a signing JWK. */
 export const serverSigningKey = () =>
   (JSON.parse(env.JWT_PRIVATE_KEYS) as { keys: (JsonWebKey & { kid: string; alg: 'ES256' })[] })

@@ -12,19 +12,16 @@ import {
   refresh,
   registerUser,
   uniqueUsername,
+  REFRESH_COOKIE,
+  refreshCookieOf,
 } from '../helpers'
 
-const COOKIE = '__Host-refresh_token'
+const COOKIE = REFRESH_COOKIE
 const APP = 'https://app.example.com'
 
 afterEach(() => vi.restoreAllMocks())
 
-const cookieOf = (res: Response) =>
-  res.headers
-    .getSetCookie()
-    .find((line) => line.startsWith(`${COOKIE}=`))
-    ?.split(';')[0]
-    ?.slice(COOKIE.length + 1)
+const cookieOf = (res: Response) => refreshCookieOf(res)?.value
 
 /** A form post from this service's own pages, as a browser sends it (redirects not followed). */
 const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>

@@ -16,23 +16,16 @@ import {
   jsonInit,
   registerUser,
   signedIn,
+  REFRESH_COOKIE,
+  refreshCookieOf,
 } from '../helpers'
 
-const COOKIE = '__Host-refresh_token'
+const COOKIE = REFRESH_COOKIE
 /** An allowed app on a sibling subdomain of the service (same site). */
 const APP = 'https://app.auth.example'
 /** An allowed app on another site altogether. */
 const OTHER_SITE_APP = 'https://app.other-site.example'
 const EVIL = 'https://evil.example'
-
-type CookieSet = { value: string; attributes: string[] }
-
-function refreshCookieOf(res: Response): CookieSet | null {
-  const header = res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE}=`))
-  if (!header) return null
-  const [pair, ...attributes] = header.split(/;\s*/)
-  return { value: pair!.slice(COOKIE.length + 1), attributes }
-}
 
 const kvKeys = async () => (await env.REFRESH_TOKENS.list()).keys.map((key) => key.name).sort()
 

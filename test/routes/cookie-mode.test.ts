@@ -16,21 +16,13 @@ import {
   refresh,
   registerUser,
   signedIn,
+  REFRESH_COOKIE,
+  refreshCookieOf,
 } from '../helpers'
 
-const COOKIE = '__Host-refresh_token'
+const COOKIE = REFRESH_COOKIE
 const APP = 'https://app.example.com'
 const EVIL = 'https://evil.example'
-
-type CookieSet = { value: string; attributes: string[] }
-
-/** The refresh cookie a response sets, or null. */
-function refreshCookieOf(res: Response): CookieSet | null {
-  const header = res.headers.getSetCookie().find((line) => line.startsWith(`${COOKIE}=`))
-  if (!header) return null
-  const [pair, ...attributes] = header.split(/;\s*/)
-  return { value: pair!.slice(COOKIE.length + 1), attributes }
-}
 
 const fromBrowser = (cookie: string, origin: string | null = ORIGIN, extra = {}) => ({
   Cookie: `${COOKIE}=${cookie}`,
