@@ -216,7 +216,7 @@ async function load(url, options, connections = SETTINGS.connections, pid) {
  * resets per-connection context after every request, hence a shared pool. A run can end with
  * requests in flight, whose successors are lost, so callers give three chains per connection.
  */
-function refreshChains(tokens, nextToken) {
+function refreshChains(tokens, nextToken, present = (token) => json('POST', { token })) {
   const pool = [...tokens]
   return () => ({
     requests: [
@@ -225,38 +225,35 @@ function refreshChains(tokens, nextToken) {
         path: '/token',
         setupRequest: (req, context) => {
           context.token = pool.shift()
-          return { ...req, ...json('POST', { token: context.token }) }
+          return { ...req, ...present(context.token) }
         },
-        onResponse: (status, body, context) => {
-          if (status === 200) pool.push(nextToken(JSON.parse(body), context.token))
+        onResponse: (status, body, context, headers) => {
+          const next = status === 200 && nextToken(body, context.token, headers)
+          if (next) pool.push(next)
         },
       },
     ],
   })
 }
 
-/** The same in cookie mode: the token travels in the cookie, from the worker's own origin. */
-function cookieRefreshChains(tokens, origin) {
-  const pool = [...tokens]
-  const COOKIE = '__Host-refresh_token'
-  return () => ({
-    requests: [
-      {
-        method: 'POST',
-        path: '/token',
-        setupRequest: (req, context) => {
-          context.token = pool.shift()
-          return { ...req, headers: { cookie: `${COOKIE}=${context.token}`, origin } }
-        },
-        onResponse: (status, _body, _context, headers) => {
-          const set = Object.entries(headers).find(([name]) => /^set-cookie$/i.test(name))?.[1]
-          const line = [set].flat().find((value) => value?.startsWith(`${COOKIE}=`))
-          if (status === 200 && line) pool.push(line.split(';')[0].slice(COOKIE.length + 1))
-        },
-      },
-    ],
-  })
-}
+const REFRESH_COOKIE = '__Host-refresh_token'
+
+/** The refresh cookie's value among Set-Cookie lines (a string, an array, or none). */
+const refreshCookieIn = (lines) =>
+  [lines]
+    .flat()
+    .find((line) => line?.startsWith(`${REFRESH_COOKIE}=`))
+    ?.split(';')[0]
+    .slice(REFRESH_COOKIE.length + 1)
+
+/** Refresh chains in cookie mode: the token travels in the cookie, from the worker's origin. */
+const cookieRefreshChains = (tokens, origin) =>
+  refreshChains(
+    tokens,
+    (_body, _token, headers) =>
+      refreshCookieIn(Object.entries(headers).find(([name]) => /^set-cookie$/i.test(name))?.[1]),
+    (token) => ({ headers: { cookie: `${REFRESH_COOKIE}=${token}`, origin } }),
+  )
 
 /** The SDK as shipped (client/build.mjs), gzip bytes. */
 async function sdkSize() {
@@ -341,7 +338,7 @@ try {
   results.refresh = {
     service: await load(
       worker.url,
-      refreshChains(ourChains, (body) => body.refreshToken),
+      refreshChains(ourChains, (body) => JSON.parse(body).refreshToken),
       C,
       workerPid,
     ),
@@ -369,8 +366,7 @@ try {
       ...json('POST', { username, password: PASSWORD, mode: 'cookie' }),
       headers: { 'content-type': 'application/json', origin: worker.url },
     })
-    const line = res.headers.getSetCookie().find((v) => v.startsWith('__Host-refresh_token='))
-    cookieChains.push(line.split(';')[0].slice('__Host-refresh_token='.length))
+    cookieChains.push(refreshCookieIn(res.headers.getSetCookie()))
   }
   results.cookieRefresh = {
     service: await load(worker.url, cookieRefreshChains(cookieChains, worker.url), C, workerPid),
@@ -391,7 +387,7 @@ try {
     )
     const run = await load(
       worker.url,
-      refreshChains(chains, (body) => body.refreshToken),
+      refreshChains(chains, (body) => JSON.parse(body).refreshToken),
     )
     results.sessions.push({ sessions: count, ...run })
   }

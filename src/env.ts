@@ -271,6 +271,13 @@ export function settings(env: Bindings): Settings {
   return found
 }
 
+/** The origin a request came to: this service's own, as the client named it. */
+export const requestOrigin = (c: { req: { url: string } }): string => new URL(c.req.url).origin
+
 /** The token settings for a request, whose origin stands in for an unset JWT_ISSUER. */
 export const requestConfig = (c: { env: Bindings; req: { url: string } }): Config =>
-  settings(c.env).tokens(new URL(c.req.url).origin)
+  settings(c.env).tokens(requestOrigin(c))
+
+/** An origin browsers may act from: this service's own, or one in ALLOWED_ORIGINS. */
+export const isTrustedOrigin = (c: { env: Bindings; req: { url: string } }, origin: string) =>
+  origin === requestOrigin(c) || settings(c.env).allowedOrigins.includes(origin)

@@ -2,7 +2,7 @@
 // listed, no CORS headers at all. Never `*`: every origin that may read a token is named.
 import type { MiddlewareHandler } from 'hono'
 import { cors } from 'hono/cors'
-import { type AppEnv, settings } from '../env'
+import { type AppEnv, isTrustedOrigin, settings } from '../env'
 import { log } from '../log'
 
 /** Origins already warned about in this isolate; bounded, as Origin is the client's to choose. */
@@ -37,8 +37,7 @@ export const corsForAllowedOrigins: MiddlewareHandler<AppEnv> = async (c, next) 
     return
   }
   const origins = settings(c.env).allowedOrigins
-  const own = new URL(c.req.url).origin
-  if (origin !== own && !origins.includes(origin)) warnNotAllowed(origin, c.get('requestId'))
+  if (!isTrustedOrigin(c, origin)) warnNotAllowed(origin, c.get('requestId'))
   if (origins.length === 0) return next()
   return cors({
     origin: (asked) => (origins.includes(asked) ? asked : null),

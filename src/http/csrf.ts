@@ -3,7 +3,7 @@
 // naming this service or an origin in ALLOWED_ORIGINS. hono/csrf is not enough: it checks form
 // content types only, and a cross-site fetch or a same-site sibling origin gets past it.
 import type { Context } from 'hono'
-import { type AppEnv, settings } from '../env'
+import { type AppEnv, isTrustedOrigin } from '../env'
 import { ApiError } from '../errors'
 import { log } from '../log'
 
@@ -24,10 +24,7 @@ const refused = (reason: string, c: Context<AppEnv>) => {
 export function checkCookieOrigin(c: Context<AppEnv>): void {
   const origin = c.req.header('origin')
   if (!origin) throw refused('no_origin', c)
-  const own = new URL(c.req.url).origin
-  if (origin !== own && !settings(c.env).allowedOrigins.includes(origin)) {
-    throw refused('origin_not_allowed', c)
-  }
+  if (!isTrustedOrigin(c, origin)) throw refused('origin_not_allowed', c)
   const site = c.req.header('sec-fetch-site')
   if (site === 'none' || site === 'cross-site') throw refused(`fetch_site_${site}`, c)
 }

@@ -4,6 +4,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi'
 import type { RouteConfig } from '@hono/zod-openapi'
 import * as z from 'zod'
+import { requestOrigin } from '../env'
 import { ERRORS, type ErrorCode, type OAuthErrorCode } from '../errors'
 import type { DocumentedRoutes } from './documented-routes'
 
@@ -270,7 +271,7 @@ export function serveDocs(app: DocumentedRoutes): void {
   let document: ReturnType<typeof openApiDocument> | undefined
   app.get('/openapi.json', (c) => {
     document ??= openApiDocument([...app.declarations, ...DOC_ROUTES])
-    const servers = [{ url: new URL(c.req.url).origin }]
+    const servers = [{ url: requestOrigin(c) }]
     // The servers entry is the request's own origin (appended: CORS may vary it on Origin too).
     c.header('Vary', 'Host', { append: true })
     return c.json({ ...document, servers }, 200, { 'Cache-Control': 'public, max-age=300' })

@@ -89,7 +89,7 @@ const DEAD = new Set(['refresh_token_reused'])
 /** Runs `action` on a cookie's token, clearing the cookie if the token turns out dead. */
 export async function withCookieToken<T>(
   c: Context<AppEnv>,
-  via: 'body' | 'cookie' | 'none',
+  via: 'body' | 'cookie',
   action: () => Promise<T>,
 ): Promise<T> {
   try {

@@ -3,7 +3,7 @@
 // must bring from this origin (checkCookieOrigin). Thin, like the API routes.
 import { Hono, type Context } from 'hono'
 import * as z from 'zod'
-import { type AppEnv, requestConfig, settings } from '../env'
+import { type AppEnv, requestConfig, requestOrigin, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { NO_STORE } from '../http/headers'
@@ -44,12 +44,10 @@ for (const path of PAGE_PATHS) {
   })
 }
 
-const own = (c: Context<AppEnv>) => new URL(c.req.url).origin
-
 const returnTo = (c: Context<AppEnv>, raw: unknown) =>
   safeReturnTo(
     typeof raw === 'string' ? raw : undefined,
-    own(c),
+    requestOrigin(c),
     settings(c.env).allowedOrigins,
     '/account',
   )

@@ -3,7 +3,7 @@
 import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
-import { requestConfig } from '../env'
+import { requestConfig, requestOrigin } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { CONFIG_ERRORS, jsonContent, problems } from '../http/openapi'
 
@@ -80,7 +80,7 @@ export const wellKnownRoutes = documentedRoutes()
     // Under JWT_ISSUER when it is set to a URL; else under the origin asked, which then varies
     // the answer (an issuer such as "edge-auth" names tokens but cannot hold endpoints).
     const fromIssuer = !cfg.issuerFromHost && URL.canParse(cfg.issuer)
-    const base = fromIssuer ? cfg.issuer.replace(/\/+$/, '') : new URL(c.req.url).origin
+    const base = fromIssuer ? cfg.issuer.replace(/\/+$/, '') : requestOrigin(c)
     const url = (path: string) => base + path
     if (!fromIssuer) c.header('Vary', 'Host', { append: true })
     return c.json(

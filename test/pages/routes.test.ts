@@ -8,6 +8,7 @@ import {
   call,
   callWithEnv,
   expectProblem,
+  freezeTime,
   loginUser,
   refresh,
   registerUser,
@@ -19,7 +20,10 @@ import {
 const COOKIE = REFRESH_COOKIE
 const APP = 'https://app.example.com'
 
-afterEach(() => vi.restoreAllMocks())
+afterEach(() => {
+  vi.restoreAllMocks()
+  vi.useRealTimers()
+})
 
 const cookieOf = (res: Response) => refreshCookieOf(res)?.value
 
@@ -174,6 +178,22 @@ describe('/account', () => {
       expect(res.status).toBe(303)
       expect(res.headers.get('location')).toBe('/signin?return_to=/account')
     }
+  })
+
+  it('ends the session of a cookie the chain has moved past, and sends it to sign in', async () => {
+    const { username } = await registerUser()
+    const clock = freezeTime()
+    const old = await pageSignIn(username)
+    // An app in cookie mode refreshes twice: the chain moves past the first cookie.
+    const refreshWith = async (cookie: string) =>
+      refreshCookieOf(
+        await call('/token', { method: 'POST', headers: withCookie(cookie, { Origin: ORIGIN }) }),
+      )!.value
+    const head = await refreshWith(await refreshWith(old))
+    clock.advance(11_000)
+    // A copy of the old cookie, past the reuse window: the page is refused and the session ends.
+    expect((await account(old)).status).toBe(303)
+    expect((await account(head)).status).toBe(303)
   })
 
   it('lists sessions, escaping what clients wrote', async () => {
