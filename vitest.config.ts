@@ -11,6 +11,7 @@ const TEST_SECRETS = {
   ACCESS_TOKEN_SECRET: 'a'.repeat(16) + '0123456789abcdef'.repeat(3),
   REFRESH_TOKEN_SECRET: 'b'.repeat(16) + 'fedcba9876543210'.repeat(3),
   JWT_PRIVATE_KEYS: generateKeySet('ES256'),
+  MFA_ENCRYPTION_KEY: 'c'.repeat(16) + '0123456789abcdef'.repeat(3),
 }
 
 const migrations = await readD1Migrations('./migrations')

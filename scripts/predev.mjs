@@ -1,6 +1,6 @@
 // Runs before `npm run dev`: makes a fresh clone serve the API with no other step.
 // 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex for the HMAC
-//    secrets, and a fresh ES256 key pair (a JWK set) for signing access tokens.
+//    secrets and the MFA key, and a fresh ES256 key pair (a JWK set) for signing access tokens.
 // 2. Applies the D1 migrations to the local database.
 // 3. Copies the static files that come from node_modules (scripts/assets.mjs).
 import { execFileSync } from 'node:child_process'
@@ -18,6 +18,7 @@ export const SECRETS = {
   ACCESS_TOKEN_SECRET: hex256,
   REFRESH_TOKEN_SECRET: hex256,
   JWT_PRIVATE_KEYS: () => generateKeySet('ES256'),
+  MFA_ENCRYPTION_KEY: hex256,
 }
 // dotenv keeps a single-quoted value verbatim, which the JSON needs.
 const dotenvValue = (name) =>

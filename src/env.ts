@@ -6,7 +6,13 @@ import type { RequestIdVariables } from 'hono/request-id'
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
 export type Bindings = Omit<
   Env,
-  'ACCESS_TOKEN_SECRET' | 'REFRESH_TOKEN_SECRET' | 'JWT_PRIVATE_KEYS' | 'JWT_ISSUER' | 'JWT_ALG'
+  | 'ACCESS_TOKEN_SECRET'
+  | 'REFRESH_TOKEN_SECRET'
+  | 'JWT_PRIVATE_KEYS'
+  | 'JWT_ISSUER'
+  | 'JWT_ALG'
+  | 'MFA_ENCRYPTION_KEY'
+  | 'RP_ID'
 > & {
   ACCESS_TOKEN_SECRET?: string
   REFRESH_TOKEN_SECRET?: string
@@ -14,6 +20,10 @@ export type Bindings = Omit<
   JWT_PRIVATE_KEYS?: string
   JWT_ISSUER?: string
   JWT_ALG?: string
+  /** 64 hex characters: seals TOTP secrets and ceremony tokens, keys recovery-code hashes. */
+  MFA_ENCRYPTION_KEY?: string
+  /** The WebAuthn relying party id; unset, the host each request came to. */
+  RP_ID?: string
 }
 
 export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'
@@ -24,7 +34,19 @@ export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'
  */
 export type Signing = { alg: 'HS256'; secret: string } | { alg: 'ES256' | 'EdDSA'; source: string }
 
-export type AuthUser = { id: string; username: string; sessionId: string }
+/**
+ * RFC 8176 authentication methods: `pwd` (password), `otp` (a TOTP or recovery code), `hwk` or
+ * `swk` (a passkey bound to one device, or synced between devices).
+ */
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk'
+
+export type AuthUser = {
+  id: string
+  username: string
+  sessionId: string
+  /** How the session was signed in; on every access token as `amr`. */
+  amr: AuthMethod[]
+}
 
 export type AppEnv = {
   Bindings: Bindings
@@ -172,6 +194,28 @@ function allowedOrigins(env: Bindings): string[] {
   return origins
 }
 
+const HEX_256 = /^[0-9a-f]{64}$/i
+
+/** MFA_ENCRYPTION_KEY: 256 bits as 64 hex characters, as `npm run dev` and the deploy write it. */
+function mfaKey(env: Bindings): string {
+  const value = env.MFA_ENCRYPTION_KEY
+  if (typeof value !== 'string' || value === '') {
+    throw new ConfigError('MFA_ENCRYPTION_KEY', 'is not set')
+  }
+  if (!HEX_256.test(value)) throw new ConfigError('MFA_ENCRYPTION_KEY', 'must be 64 hex characters')
+  return value
+}
+
+const RP_ID = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i
+
+/** RP_ID: a host name (no scheme, port or path), or null for "the request's host". */
+function rpId(env: Bindings): string | null {
+  const value = env.RP_ID
+  if (typeof value !== 'string' || value.trim() === '') return null
+  if (!RP_ID.test(value)) throw new ConfigError('RP_ID', 'must be a host name such as example.com')
+  return value.toLowerCase()
+}
+
 /** Token settings before the request is known: the issuer may still be "the request's origin". */
 type TokenSettings = Omit<Config, 'issuer' | 'issuerFromHost'> & { issuer: string | null }
 
@@ -243,6 +287,16 @@ export class Settings {
   get corsConfigured(): boolean {
     const origins = this.part('allowedOrigins', allowedOrigins)
     return origins instanceof ConfigError || origins.length > 0
+  }
+
+  /** The key for second factors and passkeys; throws ConfigError when it is missing or malformed. */
+  get mfaKey(): string {
+    return this.valid(this.part('mfaKey', mfaKey))
+  }
+
+  /** RP_ID, or null for the request's host; throws ConfigError when it is malformed. */
+  get rpId(): string | null {
+    return this.valid(this.part('rpId', rpId))
   }
 
   /**

@@ -54,6 +54,23 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: 'wrong username or password (the same for an unknown user), or wrong current one',
   },
+  mfa_required: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning:
+      'the password is right and the account has two-factor on: send the `mfaToken` member and a code to `POST /login/mfa`',
+  },
+  invalid_mfa_code: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning: 'the TOTP or recovery code is wrong, expired or already used',
+  },
+  invalid_mfa_token: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning:
+      'the `mfaToken` is unknown, expired (5 minutes), used, out of attempts (5), or its password changed: sign in again',
+  },
   invalid_token: {
     status: 401,
     oauth: invalidRequest,
@@ -94,6 +111,17 @@ export const ERRORS = {
     status: 409,
     oauth: invalidRequest,
     meaning: 'the username is registered already, in any case or width',
+  },
+  totp_enabled: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning: 'two-factor authentication is already on',
+  },
+  totp_not_enrolled: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning:
+      'no pending TOTP enrolment to confirm (start one with `POST /users/me/totp`), or TOTP is off',
   },
   payload_too_large: {
     status: 413,
@@ -153,7 +181,13 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; challenge?: 'bare'; retryAfter?: number } = {},
+    readonly extra: {
+      errors?: FieldError[]
+      challenge?: 'bare'
+      retryAfter?: number
+      /** With mfa_required: the token for the second step (a problem extension member). */
+      mfaToken?: string
+    } = {},
   ) {
     super(detail)
     this.name = 'ApiError'

@@ -90,6 +90,48 @@ export const RefreshTokenBody = z
   })
   .meta({ id: 'RefreshTokenRequest' })
 
+/** A TOTP code (6 digits) or a recovery code (`abcde-fghjk`); spaces and dashes are ignored. */
+const SecondFactorCode = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(64, 'is too long')
+  .meta({ description: 'A 6-digit TOTP code, or a recovery code', example: '123456' })
+
+export const MfaLoginBody = z
+  .strictObject({
+    mfaToken: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(1024, 'is too long')
+      .meta({ description: 'The `mfaToken` member of the mfa_required answer from POST /login' }),
+    code: SecondFactorCode,
+    mode: TokenMode.optional(),
+  })
+  .meta({ id: 'MfaLoginRequest' })
+
+/** Turning on a second factor asks for the password: an access token alone (stolen, say) cannot. */
+export const PasswordConfirmation = z
+  .strictObject({ password: Password })
+  .meta({ id: 'PasswordConfirmation' })
+
+export const TotpCodeBody = z
+  .strictObject({
+    code: z
+      .string({ error: 'must be a string' })
+      .length(6, 'must be 6 digits')
+      .regex(/^[0-9]+$/, 'must be 6 digits')
+      .meta({ description: 'The current code from the authenticator app', example: '123456' }),
+  })
+  .meta({ id: 'TotpCodeRequest' })
+
+export const DisableTotpBody = z
+  .strictObject({ code: SecondFactorCode.optional(), password: Password.optional() })
+  .meta({
+    id: 'DisableTotpRequest',
+    description:
+      'A current TOTP (or recovery) code, or the password; with both, both must be right; with neither, 401 invalid_credentials',
+  })
+
 export const ChangePasswordBody = z
   .strictObject({ currentPassword: Password, newPassword: Password })
   .meta({ id: 'ChangePasswordRequest' })
@@ -139,6 +181,23 @@ export const AccessTokenSchema = z
 export const TokenPairSchema = AccessTokenSchema.extend({
   refreshToken: z.string().meta({ description: 'Opaque; single use, rotates on refresh' }),
 }).meta({ id: 'TokenPair' })
+
+export const TotpEnrolmentSchema = z
+  .object({
+    secret: z.string().meta({ description: 'Base32, for typing into an authenticator app' }),
+    otpauthUri: z.string().meta({
+      description: 'otpauth://totp/… for a QR code (SHA-1, 6 digits, 30 s)',
+    }),
+  })
+  .meta({ id: 'TotpEnrolment' })
+
+export const RecoveryCodesSchema = z
+  .object({
+    recoveryCodes: z.array(z.string()).length(10).meta({
+      description: 'Ten single-use codes, shown this once; each stands in for a TOTP code',
+    }),
+  })
+  .meta({ id: 'RecoveryCodes' })
 
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z
@@ -190,6 +249,7 @@ export const SessionSchema = z
 
 // The services' types, inferred from the schemas above.
 export type Credentials = z.output<typeof Credentials>
+export type MfaLogin = z.output<typeof MfaLoginBody>
 export type TokenPair = z.infer<typeof TokenPairSchema>
 export type PublicUser = z.infer<typeof PublicUserSchema>
 export type SessionView = z.infer<typeof SessionSchema>

@@ -7,5 +7,6 @@ declare namespace Cloudflare {
     ACCESS_TOKEN_SECRET: string
     REFRESH_TOKEN_SECRET: string
     JWT_PRIVATE_KEYS: string
+    MFA_ENCRYPTION_KEY: string
   }
 }

@@ -1,7 +1,7 @@
 // Access tokens: JWTs (HS256, ES256 or EdDSA) minted and checked through hono/jwt, with the
 // claim checks it lacks.
 import { decode, sign, verify } from 'hono/jwt'
-import type { AuthUser, Config } from '../env'
+import type { AuthMethod, AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { ApiError } from '../errors'
 import { fromBase64Url } from './encoding'
@@ -23,6 +23,19 @@ export type AccessClaims = {
   iss: string
   aud: string
   token_use: typeof ACCESS_TOKEN_USE
+  /** RFC 8176: how the session was signed in. */
+  amr: AuthMethod[]
+}
+
+const AUTH_METHODS: readonly string[] = ['pwd', 'otp', 'hwk', 'swk'] satisfies AuthMethod[]
+
+/** `amr` as minted; a token from before the claim existed was a password sign-in. */
+function authMethods(value: unknown): AuthMethod[] | null {
+  if (value === undefined) return ['pwd']
+  if (!Array.isArray(value) || value.length === 0) return null
+  return value.every((m) => typeof m === 'string' && AUTH_METHODS.includes(m))
+    ? (value as AuthMethod[])
+    : null
 }
 
 /** Imports the signing keys (once per isolate), or throws the ConfigError saying why it cannot. */
@@ -50,6 +63,7 @@ export async function mintAccessToken(
     iss: cfg.issuer,
     aud: cfg.audience,
     token_use: ACCESS_TOKEN_USE,
+    amr: user.amr,
   }
   const { signer } = await keyRing(cfg.signing)
   const token = await sign(claims, signer, signer.alg)
@@ -101,8 +115,15 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
     throw invalid()
   }
   const { sub, username, sid, exp, iat, nbf, token_use } = claims
+  const amr = authMethods(claims.amr)
   const now = nowSeconds()
-  if (token_use !== ACCESS_TOKEN_USE || !isString(sub) || !isString(username) || !isString(sid)) {
+  if (
+    token_use !== ACCESS_TOKEN_USE ||
+    !isString(sub) ||
+    !isString(username) ||
+    !isString(sid) ||
+    amr === null
+  ) {
     throw invalid()
   }
   // `iat` is informational: a token minted a moment ago on a machine whose clock is a hair ahead
@@ -112,5 +133,5 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
     throw invalid()
   }
   if (exp + leeway <= now) throw invalid('The access token has expired')
-  return { id: sub, username, sessionId: sid }
+  return { id: sub, username, sessionId: sid, amr }
 }

@@ -23,6 +23,7 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
     detail: err.detail,
     code: err.code,
     ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+    ...(err.extra.mfaToken ? { mfaToken: err.extra.mfaToken } : {}),
     requestId: c.get('requestId'),
   }
   const headers: Record<string, string> = {

@@ -95,6 +95,11 @@ const PROBLEM: SchemaObject = {
         required: ['field', 'message'],
       },
     },
+    mfaToken: {
+      ...string,
+      description:
+        'With mfa_required: opaque, single use, 5 minutes; send it with a code to POST /login/mfa',
+    },
     requestId: string,
   },
   required: ['type', 'title', 'status', 'detail', 'code'],

@@ -1,5 +1,6 @@
 // The seed's auth routes, plus /register: validate, call the service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import * as z from 'zod'
 import { type AppEnv, requestConfig } from '../env'
 import { NO_STORE } from '../http/headers'
@@ -21,14 +22,16 @@ import {
   jsonRequest,
   problems,
 } from '../http/openapi'
-import { checkLoginLimit, clientIp, rateLimit } from '../http/rate-limit'
+import { checkLoginLimit, checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
 import {
   AccessTokenSchema,
   Credentials,
   LoginBody,
   LogoutQuery,
+  MfaLoginBody,
   PublicUserSchema,
   RefreshTokenBody,
+  type TokenPair,
   TokenPairSchema,
 } from '../schemas'
 import { authService, clientOf } from './services'
@@ -72,7 +75,26 @@ const login = createRoute({
     200: tokensOrCookie('Signed in'),
     ...problems(
       BODY_ERRORS,
-      ['invalid_credentials', 'csrf_rejected', 'rate_limited'],
+      ['invalid_credentials', 'mfa_required', 'csrf_rejected', 'rate_limited'],
+      CONFIG_ERRORS,
+      STORAGE_ERRORS,
+    ),
+  },
+})
+
+const loginMfa = createRoute({
+  method: 'post',
+  path: '/login/mfa',
+  operationId: 'loginMfa',
+  summary: 'Finish a sign-in that answered mfa_required: its mfaToken and a TOTP or recovery code',
+  tags: ['auth'],
+  middleware: [jsonOnly] as const,
+  request: { body: jsonRequest(MfaLoginBody) },
+  responses: {
+    200: tokensOrCookie('Signed in; the access token carries amr ["pwd","otp"]'),
+    ...problems(
+      BODY_ERRORS,
+      ['invalid_mfa_code', 'invalid_mfa_token', 'csrf_rejected', 'rate_limited'],
       CONFIG_ERRORS,
       STORAGE_ERRORS,
     ),
@@ -114,6 +136,17 @@ const logout = (method: 'delete' | 'post') =>
     },
   })
 
+/** A sign-in's answer: the pair, or in cookie mode the access token and the cookie. */
+async function signedIn(
+  c: Context<AppEnv>,
+  mode: 'token' | 'cookie' | undefined,
+  tokens: TokenPair,
+) {
+  if (mode !== 'cookie') return c.json(tokens, 200, NO_STORE)
+  await endReplacedSession(c, (old) => authService(c).logout(old))
+  return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
+}
+
 /** DELETE /logout is the seed's; POST /logout is the same for clients that cannot send DELETE. */
 const endSession: RouteHandler<ReturnType<typeof logout>, AppEnv> = async (c) => {
   const { token, via } = presentedRefreshToken(c, c.req.valid('json').token)
@@ -136,9 +169,15 @@ export const authRoutes = documentedRoutes()
     if (mode === 'cookie') checkCookieOrigin(c)
     await checkLoginLimit(c, credentials.username)
     const tokens = await authService(c).login(credentials, clientOf(c))
-    if (mode !== 'cookie') return c.json(tokens, 200, NO_STORE)
-    await endReplacedSession(c, (old) => authService(c).logout(old))
-    return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
+    return signedIn(c, mode, tokens)
+  })
+  .openapi(loginMfa, async (c) => {
+    const { mode, ...step } = c.req.valid('json')
+    if (mode === 'cookie') checkCookieOrigin(c)
+    // The username is sealed in the token; the per-account backoff applies inside.
+    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:mfa`)
+    const tokens = await authService(c).completeMfa(step, clientOf(c))
+    return signedIn(c, mode, tokens)
   })
   .openapi(refresh, async (c) => {
     const { token, via } = presentedRefreshToken(c, c.req.valid('json').token)

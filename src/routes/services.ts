@@ -1,13 +1,16 @@
 // Builds the services a request needs from the worker's bindings: the one place routes get them.
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
-import { type AppEnv, requestConfig } from '../env'
+import { mfaKeys } from '../auth/mfa-keys'
+import { type AppEnv, requestConfig, settings } from '../env'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
+import { ceremonyUses } from '../store/ceremony-uses'
 import { loginFailureStore } from '../store/login-failures'
 import { sessionIndex } from '../store/session-index'
 import { sessionStore } from '../store/sessions'
+import { totpStore } from '../store/totp'
 import { userStore } from '../store/users'
 import { log, scrub } from '../log'
 
@@ -21,6 +24,9 @@ function deps(c: Context<AppEnv>): AuthDeps {
     sessions: sessionStore(c.env.REFRESH_TOKENS),
     index: sessionIndex(c.env.DB),
     loginFailures: loginFailureStore(c.env.REFRESH_TOKENS),
+    totp: totpStore(c.env.DB),
+    ceremonies: ceremonyUses(c.env.DB),
+    mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
     defer: (task) =>
       c.executionCtx.waitUntil(
         task.catch((err: unknown) =>

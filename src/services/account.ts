@@ -10,14 +10,17 @@ import type { AuthDeps } from './auth'
 import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
+import { TotpService, invalidMfaCode } from './totp'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export class AccountService {
   private readonly sessions: SessionService
+  private readonly totp: TotpService
 
   constructor(private readonly deps: AuthDeps) {
     this.sessions = new SessionService(deps)
+    this.totp = new TotpService(deps)
   }
 
   /** The caller's public record, from the isolate's cache when it has it (see profile-cache.ts). */
@@ -88,6 +91,31 @@ export class AccountService {
     await this.sessions.republish(caller.id, cfg)
   }
 
+  /** Starts a TOTP enrolment, after the password: `issuer` names the service in the app. */
+  async enrolTotp(caller: AuthUser, password: string, issuer: string) {
+    await this.checkPassword(await this.userOf(caller), password)
+    return this.totp.enrol(caller, issuer)
+  }
+
+  /** Confirms the pending enrolment with a code: TOTP is on; the recovery codes, shown once. */
+  confirmTotp(caller: AuthUser, code: string) {
+    return this.totp.confirm(caller, code)
+  }
+
+  /** Turns TOTP off, given a current code (TOTP or recovery) or the password; both if both are sent. */
+  async disableTotp(caller: AuthUser, proof: { code?: string; password?: string }) {
+    const user = await this.userOf(caller)
+    if (proof.password === undefined && proof.code === undefined) {
+      throw new ApiError('invalid_credentials', 'Confirm with your password or a current code')
+    }
+    if (proof.password !== undefined) await this.checkPassword(user, proof.password)
+    if (!(await this.totp.isEnrolled(user.id))) throw notOn()
+    if (proof.code !== undefined && !(await this.totp.spendCode(user.id, proof.code))) {
+      throw invalidMfaCode()
+    }
+    await this.totp.disable(caller)
+  }
+
   /** The caller's record; 401 invalid_token when the account is gone. */
   private async userOf(caller: AuthUser): Promise<UserRecord> {
     const user = await this.deps.users.findUserById(caller.id)
@@ -107,3 +135,5 @@ export class AccountService {
     log.info(name, { requestId: this.deps.requestId, ...fields })
   }
 }
+
+const notOn = () => new ApiError('totp_not_enrolled', 'Two-factor authentication is not on')

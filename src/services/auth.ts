@@ -1,31 +1,42 @@
 // The auth flows (register, login, refresh, logout, revoke). Knows nothing of Hono or bindings.
-import type { AuthUser, Config } from '../env'
+import type { AuthMethod, AuthUser, Config } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
+import { issueCeremony, openCeremony } from '../auth/ceremony-tokens'
+import { toBase64Url, utf8 } from '../auth/encoding'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
+import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
-import type { Credentials, LogoutScope, PublicUser, TokenPair } from '../schemas'
+import type { Credentials, LogoutScope, MfaLogin, PublicUser, TokenPair } from '../schemas'
 import { loginBackoff } from './login-backoff'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
+import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
 
-export type AuthDeps = SessionDeps & {
-  users: UserStore
-  loginFailures: LoginFailureStore
-  /**
-   * Lazy, so routes that need no secret (register) keep working when a secret is missing. It
-   * rejects with a ConfigError before any flow writes, so a bad key never strands a session.
-   */
-  config: () => Promise<Config>
-  requestId?: string
-}
+export type AuthDeps = SessionDeps &
+  TotpDeps & {
+    users: UserStore
+    ceremonies: CeremonyUses
+    loginFailures: LoginFailureStore
+    /**
+     * Lazy, so routes that need no secret (register) keep working when a secret is missing. It
+     * rejects with a ConfigError before any flow writes, so a bad key never strands a session.
+     */
+    config: () => Promise<Config>
+    requestId?: string
+  }
 
 const invalidCredentials = () =>
   new ApiError('invalid_credentials', 'The username or password is incorrect')
 const invalidRefreshToken = () =>
   new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
+const invalidMfaToken = () =>
+  new ApiError(
+    'invalid_mfa_token',
+    'The sign-in has expired, was completed, or had too many wrong codes; sign in again',
+  )
 const refreshTokenReused = () =>
   new ApiError(
     'refresh_token_reused',
@@ -39,11 +50,24 @@ const refreshTokenReused = () =>
 const loggedName = (user: { id: string } | null, username: string) =>
   user ? { userId: user.id, username } : {}
 
+/** How long the second step of a sign-in may take, and how many wrong codes it may try. */
+const MFA_TOKEN_TTL_MS = 5 * 60 * 1000
+export const MFA_MAX_ATTEMPTS = 5
+
+/**
+ * What an mfaToken is bound to besides its user: the password hash it was issued against, so a
+ * password change (or reset) kills every half-finished sign-in.
+ */
+const passwordBinding = async (passwordHash: string) =>
+  toBase64Url(await crypto.subtle.digest('SHA-256', utf8(passwordHash))).slice(0, 22)
+
 export class AuthService {
   private readonly sessions: SessionService
+  private readonly totp: TotpService
 
   constructor(private readonly deps: AuthDeps) {
     this.sessions = new SessionService(deps)
+    this.totp = new TotpService(deps)
   }
 
   async register({ username, password }: Credentials): Promise<PublicUser> {
@@ -84,6 +108,22 @@ export class AuthService {
       await backoff.fail(username, failures)
       throw invalidCredentials()
     }
+    if (user.totpEnabled) {
+      // The password was right, but the run of failures goes on until the second factor is too:
+      // wrong codes count against the same name, and a right password does not reset them.
+      const { token } = await issueCeremony(await this.deps.mfaKeys(), {
+        kind: 'mfa',
+        userId: user.id,
+        expiresAt: now() + MFA_TOKEN_TTL_MS,
+        bind: await passwordBinding(user.passwordHash),
+      })
+      this.event('mfa_required', { userId: user.id })
+      throw new ApiError(
+        'mfa_required',
+        'The password is right; finish signing in with a code at POST /login/mfa',
+        { mfaToken: token },
+      )
+    }
     await backoff.succeed(username, failures)
     if (needsRehash(user.passwordHash)) {
       // Older parameters: redo the hash now that the password is known, after the response.
@@ -93,9 +133,58 @@ export class AuthService {
         ),
       )
     }
-    const { sessionId, refreshToken } = await this.sessions.start(user, client, cfg)
-    this.event('login_succeeded', { userId: user.id, sessionId })
-    return this.pair({ id: user.id, username: user.username, sessionId }, refreshToken, cfg)
+    return this.startSession(user, client, ['pwd'], cfg)
+  }
+
+  /**
+   * The second step of a sign-in with TOTP on: the mfaToken from the first, and a TOTP or
+   * recovery code. The token allows MFA_MAX_ATTEMPTS codes and one success, in its 5 minutes.
+   */
+  async completeMfa({ mfaToken, code }: MfaLogin, client: Client): Promise<TokenPair> {
+    const cfg = await this.deps.config()
+    const ceremony = await openCeremony(await this.deps.mfaKeys(), 'mfa', mfaToken)
+    if (!ceremony?.userId || ceremony.expiresAt <= now()) throw invalidMfaToken()
+    const user = await this.deps.users.findUserById(ceremony.userId)
+    // The password changed (or the account went) since: the first step no longer stands.
+    if (!user || (await passwordBinding(user.passwordHash)) !== ceremony.bind) {
+      throw invalidMfaToken()
+    }
+    const backoff = loginBackoff(this.deps.loginFailures, cfg)
+    const failures = await backoff.read(user.username)
+    const lockedFor = backoff.lockedFor(failures)
+    if (lockedFor > 0) {
+      this.event('login_throttled', { userId: user.id, retryAfter: lockedFor, step: 'mfa' })
+      throw new ApiError('rate_limited', 'Too many failed sign-ins; retry later', {
+        retryAfter: lockedFor,
+      })
+    }
+    const { nonce, expiresAt } = ceremony
+    if (!(await this.deps.ceremonies.attempt(nonce, expiresAt, MFA_MAX_ATTEMPTS, now()))) {
+      this.event('mfa_token_refused', { userId: user.id, reason: 'used_or_exhausted' })
+      throw invalidMfaToken()
+    }
+    const factor = await this.totp.spendCode(user.id, code)
+    if (!factor) {
+      this.event('login_failed', { userId: user.id, reason: 'bad_mfa_code' })
+      await backoff.fail(user.username, failures)
+      throw invalidMfaCode()
+    }
+    // Of two requests with right codes, one finishes the sign-in; the other is a used token.
+    if (!(await this.deps.ceremonies.finish(nonce))) throw invalidMfaToken()
+    await backoff.succeed(user.username, failures)
+    return this.startSession(user, client, ['pwd', 'otp'], cfg, factor)
+  }
+
+  private async startSession(
+    user: { id: string; username: string },
+    client: Client,
+    amr: AuthMethod[],
+    cfg: Config,
+    method?: string,
+  ): Promise<TokenPair> {
+    const { sessionId, refreshToken } = await this.sessions.start(user, client, amr, cfg)
+    this.event('login_succeeded', { userId: user.id, sessionId, amr, method })
+    return this.pair({ id: user.id, username: user.username, sessionId, amr }, refreshToken, cfg)
   }
 
   /**
@@ -122,7 +211,12 @@ export class AuthService {
       sessionId: live.sessionId,
       repeat: standing.kind === 'current' ? undefined : standing.kind,
     })
-    const user = { id: live.userId, username: live.username, sessionId: live.sessionId }
+    const user = {
+      id: live.userId,
+      username: live.username,
+      sessionId: live.sessionId,
+      amr: live.amr,
+    }
     return this.pair(user, live.successor, cfg)
   }
 
@@ -138,8 +232,8 @@ export class AuthService {
     if (standing.kind !== 'current' && standing.kind !== 'repeat' && standing.kind !== 'replay') {
       return null
     }
-    const { userId, username, sessionId } = standing.token
-    return { id: userId, username, sessionId }
+    const { userId, username, sessionId, amr } = standing.token
+    return { id: userId, username, sessionId, amr }
   }
 
   /**

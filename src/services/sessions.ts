@@ -8,7 +8,7 @@
 // ended session is a tombstone that no later write replaces, "used" is the existence of a
 // successor's record (which nothing deletes), no request reads a KV record to write it back,
 // and "end all" is decided in D1, which orders concurrent ends, then copied to KV.
-import type { Config } from '../env'
+import type { AuthMethod, Config } from '../env'
 import { now } from '../clock'
 import {
   generateRefreshToken,
@@ -45,6 +45,8 @@ export type LiveToken = {
   userId: string
   username: string
   sessionId: string
+  /** How the session was signed in. */
+  amr: AuthMethod[]
   record: RefreshRecord
   session: LiveSession
   /** Derived from the token, so every exchange of it, anywhere, returns this same one. */
@@ -94,6 +96,7 @@ export class SessionService {
   async start(
     user: { id: string; username: string },
     client: Client,
+    amr: AuthMethod[],
     cfg: Config,
   ): Promise<{ sessionId: string; refreshToken: string }> {
     const createdAt = now()
@@ -105,6 +108,7 @@ export class SessionService {
       username: user.username,
       createdAt,
       expiresAt: createdAt + cfg.sessionMaxAge * SECOND,
+      amr,
     }
     const record = {
       userId: user.id,
@@ -166,6 +170,7 @@ export class SessionService {
       userId: record.userId,
       username: session.username,
       sessionId,
+      amr: session.amr ?? ['pwd'],
       record,
       session,
       successor,

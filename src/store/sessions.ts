@@ -4,7 +4,7 @@
 // repeated write can only say what was already true: refresh-token records are written once
 // (a re-derivation writes the same user and session again), a session record is written once at sign-in
 // and then only replaced by its tombstone, and nothing is ever deleted.
-import { KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
+import { type AuthMethod, KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
 import { now } from '../clock'
 import { guarded } from './errors'
 import { kvKeys } from './keys'
@@ -30,6 +30,8 @@ export type LiveSession = {
   createdAt: number
   /** The absolute end (SESSION_MAX_AGE after sign-in), however active the session is. */
   expiresAt: number
+  /** How it was signed in (RFC 8176), for every access token it mints; absent before MFA: `pwd`. */
+  amr?: AuthMethod[]
   /**
    * Only on records written before revocation marks named the session they keep: when it
    * survived an "end all others", which then counts instead of `createdAt`. Read, never written.

@@ -1,5 +1,6 @@
 // Users in D1: the only code that reads or writes the users table. (session-index.ts owns the
-// sessions and revocations tables; deleting a user writes its revocation in the same transaction.)
+// sessions and revocations tables; deleting a user writes its revocation in the same transaction.
+// Sign-in reads whether TOTP is on from totp.ts's table in the same query, to save a round trip.)
 import { StorageError, guarded } from './errors'
 import { FOREVER } from './session-index'
 
@@ -11,6 +12,9 @@ export type UserRecord = {
 }
 
 type Row = { id: string; username: string; password_hash: string; created_at: string }
+
+/** A user as sign-in sees it: with whether a second factor is required. */
+export type SignInRecord = UserRecord & { totpEnabled: boolean }
 
 const toUser = (row: Row): UserRecord => ({
   id: row.id,
@@ -43,12 +47,18 @@ export function userStore(db: D1Database) {
       }
     },
 
-    /** Case-insensitive, through the column's NOCASE collation. */
-    async findUserByName(username: string): Promise<UserRecord | null> {
+    /** Case-insensitive, through the column's NOCASE collation; with whether TOTP is on. */
+    async findUserByName(username: string): Promise<SignInRecord | null> {
       const row = await guarded('d1', 'find user by name', () =>
-        db.prepare('SELECT * FROM users WHERE username = ?').bind(username).first<Row>(),
+        db
+          .prepare(
+            `SELECT users.*, totp.enabled_at IS NOT NULL AS totp_enabled
+             FROM users LEFT JOIN totp ON totp.user_id = users.id WHERE username = ?`,
+          )
+          .bind(username)
+          .first<Row & { totp_enabled: number }>(),
       )
-      return row ? toUser(row) : null
+      return row ? { ...toUser(row), totpEnabled: row.totp_enabled === 1 } : null
     },
 
     async findUserById(id: string): Promise<UserRecord | null> {

@@ -6,7 +6,7 @@ import {
   mintAccessToken,
   verifyAccessToken,
 } from '../../src/auth/access-tokens'
-import type { Config } from '../../src/env'
+import type { AuthUser, Config } from '../../src/env'
 import { ApiError } from '../../src/errors'
 import { freezeTime, unitConfig } from '../helpers'
 
@@ -14,7 +14,7 @@ import { freezeTime, unitConfig } from '../helpers'
 // algorithms share the same verify path (see signing-keys.test.ts).
 const SECRET = 'a'.repeat(64)
 const cfg: Config = unitConfig({ alg: 'HS256', secret: SECRET })
-const user = { id: 'user-1', username: 'alice', sessionId: 'session-1' }
+const user: AuthUser = { id: 'user-1', username: 'alice', sessionId: 'session-1', amr: ['pwd'] }
 
 const b64url = (value: unknown) =>
   btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')

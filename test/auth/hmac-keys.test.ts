@@ -11,7 +11,7 @@ describe('HMAC key cache', () => {
 
   it('imports each key once per isolate, not per request', async () => {
     const importKey = vi.spyOn(crypto.subtle, 'importKey')
-    const user = { id: 'u', username: 'n', sessionId: 's' }
+    const user = { id: 'u', username: 'n', sessionId: 's', amr: ['pwd' as const] }
     for (let i = 0; i < 5; i++) {
       await verifyAccessToken((await mintAccessToken(user, cfg)).token, cfg)
       await refreshTokenId(`token-${i}`, cfg.refreshTokenSecret)

@@ -2,14 +2,14 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from '
 import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { mintAccessToken, publicSigningKeys, verifyAccessToken } from '../../src/auth/access-tokens'
-import type { Config, Signing } from '../../src/env'
+import type { AuthUser, Config, Signing } from '../../src/env'
 import { type PrivateJwk, parsePrivateKeys } from '../../src/auth/signing-keys'
 import { ConfigError } from '../../src/env'
 import { env } from 'cloudflare:workers'
 import { ApiError } from '../../src/errors'
 import { unitConfig } from '../helpers'
 
-const user = { id: 'user-1', username: 'alice', sessionId: 'session-1' }
+const user: AuthUser = { id: 'user-1', username: 'alice', sessionId: 'session-1', amr: ['pwd'] }
 
 const PARAMS = {
   ES256: { name: 'ECDSA', namedCurve: 'P-256' },

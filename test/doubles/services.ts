@@ -35,6 +35,10 @@ export function servicesOn<K extends KvLike>(
       if (vi.isFakeTimers()) vi.setSystemTime(Date.now() + ms)
     },
     config: async () => cfg,
+    // Second factors are tested against real D1 (test/routes/totp.test.ts), not here.
+    totp: unsupported('totp'),
+    ceremonies: unsupported('ceremonies'),
+    mfaKeys: () => Promise.reject(new Error('no MFA key in the service doubles')),
   }
   return {
     kv,
@@ -54,6 +58,13 @@ export function servicesOn<K extends KvLike>(
       return { user, tokens }
     },
   }
+}
+
+/** A store these doubles do not model: any call fails the test. */
+function unsupported<T>(name: string): T {
+  return new Proxy({} as object, {
+    get: (_, method) => () => Promise.reject(new Error(`${name}.${String(method)} has no double`)),
+  }) as T
 }
 
 export const NO_CLIENT = { userAgent: null, country: null }

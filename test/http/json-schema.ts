@@ -119,6 +119,15 @@ export function conformingString(s: Schema): fc.Arbitrary<string> {
   return fc.string({ unit, minLength, maxLength })
 }
 
+/** A character the string schema's pattern allows (`a` when there is none), to fill a length. */
+export function fillerChar(s: Schema): string {
+  const charClass = s.pattern && /^\^(\[[^\]]+\])\+\$$/.exec(s.pattern)?.[1]
+  if (!charClass) return 'a'
+  return ['a', '0', ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i))].find(
+    (char) => new RegExp(`^${charClass}$`).test(char),
+  )!
+}
+
 /** Values that conform to `schema`: objects get their required members and maybe the others. */
 export function conforming(doc: Document, schema: Schema): fc.Arbitrary<unknown> {
   const s = resolve(doc, schema)

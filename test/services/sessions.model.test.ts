@@ -357,7 +357,12 @@ class Logout extends PresentingStep {
 }
 
 /** The caller of an account route: the user of one session, with its still-valid access token. */
-const asCaller = (s: MSession) => ({ id: s.userId, username: s.username, sessionId: s.id })
+const asCaller = (s: MSession) => ({
+  id: s.userId,
+  username: s.username,
+  sessionId: s.id,
+  amr: ['pwd' as const],
+})
 
 class EndOneSession extends Step {
   constructor(

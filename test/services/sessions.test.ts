@@ -34,7 +34,10 @@ describe('an ended session never comes back (a refresh paused between its reads 
     'DELETE /logout': (s: Services, t: TokenPair) => s.auth.logout(t.refreshToken),
     'DELETE /sessions/{id}': (s: Services, t: TokenPair, userId: string) =>
       // From another of the user's devices.
-      s.account.endSession({ id: userId, username: 'x', sessionId: 'another' }, sidOf(t)),
+      s.account.endSession(
+        { id: userId, username: 'x', sessionId: 'another', amr: ['pwd'] },
+        sidOf(t),
+      ),
     'POST /oauth/revoke (access token)': (s: Services, t: TokenPair) =>
       s.auth.revoke(t.accessToken),
   }
@@ -218,7 +221,12 @@ describe('the sessions list', () => {
     const next = await s.auth.refresh(tokens.refreshToken)
     await s.settle()
     clock.advance(14_000) // past the login's idle limit, inside the successor's
-    const caller = { id: user.id, username: user.username, sessionId: sidOf(tokens) }
+    const caller = {
+      id: user.id,
+      username: user.username,
+      sessionId: sidOf(tokens),
+      amr: ['pwd' as const],
+    }
     expect((await s.account.listSessions(caller)).map((x) => x.id)).toEqual([sidOf(tokens)])
     expect(await outcome(s.auth, next.refreshToken)).toBe('ok')
   })
@@ -305,7 +313,7 @@ describe('ends that race each other', () => {
     // The deletion has checked the password and stops before its D1 transaction.
     const deleting = users.pauseBefore('deleteUser')
     const deletion = s.account.deleteAccount(
-      { id: user.id, username: user.username, sessionId: 'x' },
+      { id: user.id, username: user.username, sessionId: 'x', amr: ['pwd'] },
       PASSWORD,
     )
     await deleting.reached

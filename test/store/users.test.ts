@@ -17,8 +17,8 @@ describe('user store (D1)', () => {
     const user = newUser(name)
     expect(await users.createUser(user)).toBe('created')
     expect(await users.findUserById(user.id)).toEqual(user)
-    expect(await users.findUserByName(name.toUpperCase())).toEqual(user)
-    expect(await users.findUserByName(name.toLowerCase())).toEqual(user)
+    expect(await users.findUserByName(name.toUpperCase())).toEqual({ ...user, totpEnabled: false })
+    expect(await users.findUserByName(name.toLowerCase())).toEqual({ ...user, totpEnabled: false })
   })
 
   it('reports a taken name, in any case, without overwriting the owner', async () => {
@@ -27,7 +27,7 @@ describe('user store (D1)', () => {
     await users.createUser(first)
     expect(await users.createUser(newUser(name))).toBe('taken')
     expect(await users.createUser(newUser(name.toUpperCase()))).toBe('taken')
-    expect(await users.findUserByName(name)).toEqual(first)
+    expect(await users.findUserByName(name)).toEqual({ ...first, totpEnabled: false })
   })
 
   it('finds nothing for unknown names and ids', async () => {

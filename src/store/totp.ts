@@ -1,0 +1,144 @@
+// TOTP authenticators and recovery codes in D1: the only code that reads or writes the totp and
+// recovery_codes tables (users.ts reads whether TOTP is on, joined to the user, at sign-in). Each
+// "use once" rule is one conditional statement, which D1's single writer orders: of two requests
+// racing with the same code, exactly one changes a row.
+import { guarded } from './errors'
+
+export type TotpRecord = {
+  userId: string
+  /** Sealed: see auth/mfa-keys.ts. */
+  secret: string
+  createdAt: number
+  /** Null while pending: enrolled, its first code not yet confirmed. */
+  enabledAt: number | null
+  lastStep: number
+}
+
+type Row = {
+  user_id: string
+  secret: string
+  created_at: number
+  enabled_at: number | null
+  last_step: number
+}
+
+const toRecord = (row: Row): TotpRecord => ({
+  userId: row.user_id,
+  secret: row.secret,
+  createdAt: row.created_at,
+  enabledAt: row.enabled_at,
+  lastStep: row.last_step,
+})
+
+export type TotpStore = ReturnType<typeof totpStore>
+
+export function totpStore(db: D1Database) {
+  return {
+    async get(userId: string): Promise<TotpRecord | null> {
+      const row = await guarded('d1', 'get totp', () =>
+        db.prepare('SELECT * FROM totp WHERE user_id = ?').bind(userId).first<Row>(),
+      )
+      return row ? toRecord(row) : null
+    },
+
+    /** A pending enrolment, replacing any earlier pending one; never one that is on. */
+    async putPending(userId: string, secret: string, at: number): Promise<'pending' | 'enabled'> {
+      const result = await guarded('d1', 'put pending totp', () =>
+        db
+          .prepare(
+            `INSERT INTO totp (user_id, secret, created_at, enabled_at, last_step) VALUES (?1, ?2, ?3, NULL, 0)
+             ON CONFLICT (user_id) DO UPDATE SET secret = ?2, created_at = ?3, last_step = 0
+             WHERE enabled_at IS NULL`,
+          )
+          .bind(userId, secret, at)
+          .run(),
+      )
+      return result.meta.changes === 1 ? 'pending' : 'enabled'
+    },
+
+    /**
+     * Turns the pending enrolment whose secret is `secret` on, with its first accepted step, and
+     * replaces the recovery codes: all or nothing. False when it is no longer that pending one.
+     */
+    async enable(
+      userId: string,
+      secret: string,
+      step: number,
+      at: number,
+      codeHashes: string[],
+    ): Promise<boolean> {
+      // The code statements run only if the update did: the row now says enabled at `at`.
+      const justEnabled = `EXISTS (SELECT 1 FROM totp WHERE user_id = ?1 AND enabled_at = ?2 AND secret = ?3)`
+      const [enabled] = await guarded('d1', 'enable totp', () =>
+        db.batch([
+          db
+            .prepare(
+              `UPDATE totp SET enabled_at = ?3, last_step = ?4
+               WHERE user_id = ?1 AND secret = ?2 AND enabled_at IS NULL`,
+            )
+            .bind(userId, secret, at, step),
+          db
+            .prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${justEnabled}`)
+            .bind(userId, at, secret),
+          ...codeHashes.map((hash) =>
+            db
+              .prepare(
+                `INSERT INTO recovery_codes (user_id, code_hash, used_at)
+                 SELECT ?1, ?4, NULL WHERE ${justEnabled}`,
+              )
+              .bind(userId, at, secret, hash),
+          ),
+        ]),
+      )
+      return enabled!.meta.changes === 1
+    },
+
+    /** Accepts a code for `step` if no code at or after it was accepted: false for a replay. */
+    async acceptStep(userId: string, step: number): Promise<boolean> {
+      const result = await guarded('d1', 'accept totp step', () =>
+        db
+          .prepare(
+            `UPDATE totp SET last_step = ?2
+             WHERE user_id = ?1 AND enabled_at IS NOT NULL AND last_step < ?2`,
+          )
+          .bind(userId, step)
+          .run(),
+      )
+      return result.meta.changes === 1
+    },
+
+    /** Spends a recovery code: false if it is not one of the user's, or was spent already. */
+    async spendRecoveryCode(userId: string, codeHash: string, at: number): Promise<boolean> {
+      const result = await guarded('d1', 'spend recovery code', () =>
+        db
+          .prepare(
+            `UPDATE recovery_codes SET used_at = ?3
+             WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL`,
+          )
+          .bind(userId, codeHash, at)
+          .run(),
+      )
+      return result.meta.changes === 1
+    },
+
+    /** How many unspent recovery codes the user has left. */
+    async recoveryCodesLeft(userId: string): Promise<number> {
+      const row = await guarded('d1', 'count recovery codes', () =>
+        db
+          .prepare('SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL')
+          .bind(userId)
+          .first<{ n: number }>(),
+      )
+      return row?.n ?? 0
+    },
+
+    /** Turns TOTP off (pending or on) and drops the recovery codes. */
+    remove: (userId: string) =>
+      guarded('d1', 'remove totp', () =>
+        db.batch([
+          db.prepare('DELETE FROM totp WHERE user_id = ?').bind(userId),
+          db.prepare('DELETE FROM recovery_codes WHERE user_id = ?').bind(userId),
+        ]),
+      ),
+  }
+}
