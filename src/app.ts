@@ -11,6 +11,7 @@ import { jsonContent, problems, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
 import { oauthRoutes } from './routes/oauth'
+import { passkeyRoutes } from './routes/passkeys'
 import { totpRoutes } from './routes/totp'
 import { userRoutes } from './routes/users'
 import { wellKnownRoutes } from './routes/well-known'
@@ -59,6 +60,7 @@ app
   .include(userRoutes)
   .include(accountRoutes)
   .include(totpRoutes)
+  .include(passkeyRoutes)
   .include(oauthRoutes)
   .include(wellKnownRoutes)
   // The hosted pages are HTML for people, not API operations: not in /openapi.json.

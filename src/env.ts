@@ -332,6 +332,16 @@ export const requestOrigin = (c: { req: { url: string } }): string => new URL(c.
 export const requestConfig = (c: { env: Bindings; req: { url: string } }): Config =>
   settings(c.env).tokens(requestOrigin(c))
 
+/** The WebAuthn relying party: its id (a host), its name, and the origins responses may come from. */
+export type RelyingParty = { id: string; name: string; origins: string[] }
+
+/** RP_ID or the request's host; this service's origin and the ALLOWED_ORIGINS may answer. */
+export function relyingParty(c: { env: Bindings; req: { url: string } }): RelyingParty {
+  const origin = requestOrigin(c)
+  const id = settings(c.env).rpId ?? new URL(origin).hostname
+  return { id, name: id, origins: [origin, ...settings(c.env).allowedOrigins] }
+}
+
 /** An origin browsers may act from: this service's own, or one in ALLOWED_ORIGINS. */
 export const isTrustedOrigin = (c: { env: Bindings; req: { url: string } }, origin: string) =>
   origin === requestOrigin(c) || settings(c.env).allowedOrigins.includes(origin)

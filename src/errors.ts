@@ -34,6 +34,12 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: 'the body is declared JSON but does not parse',
   },
+  passkey_registration_failed: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning:
+      "the authenticator's registration response did not verify (challenge expired, used, another user's or ceremony's; origin; RP ID; user verification)",
+  },
   validation_failed: {
     status: 400,
     oauth: invalidRequest,
@@ -71,6 +77,12 @@ export const ERRORS = {
     meaning:
       'the `mfaToken` is unknown, expired (5 minutes), used, out of attempts (5), or its password changed: sign in again',
   },
+  passkey_sign_in_failed: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning:
+      "the passkey response did not verify: unknown credential, challenge expired, used or another ceremony's, wrong origin or RP ID, no user verification, bad signature, or a counter that went back",
+  },
   invalid_token: {
     status: 401,
     oauth: invalidRequest,
@@ -102,6 +114,11 @@ export const ERRORS = {
     meaning:
       'cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin',
   },
+  passkey_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'no such passkey of yours (also one of another user)',
+  },
   session_not_found: {
     status: 404,
     oauth: invalidRequest,
@@ -111,6 +128,16 @@ export const ERRORS = {
     status: 409,
     oauth: invalidRequest,
     meaning: 'the username is registered already, in any case or width',
+  },
+  passkey_exists: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning: 'that credential is registered already',
+  },
+  last_sign_in_method: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning: 'removing it would leave the account no way to sign in',
   },
   totp_enabled: {
     status: 409,

@@ -199,6 +199,94 @@ export const RecoveryCodesSchema = z
   })
   .meta({ id: 'RecoveryCodes' })
 
+// Passkeys (WebAuthn). Credentials are what the browser's PublicKeyCredential.toJSON() (or
+// @simplewebauthn/browser) produces; @simplewebauthn/server checks their contents, so these
+// schemas bound their size and shape only, and let members a newer browser adds through.
+
+const b64url = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(max, 'is too long')
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url')
+
+const PasskeyName = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .meta({ description: 'A label for the user, such as "MacBook" or "YubiKey"', example: 'MacBook' })
+
+/** A PublicKeyCredential's JSON, with its ceremony's own `response` members. */
+const credentialJson = <R extends z.ZodRawShape>(response: R) =>
+  z.looseObject({
+    id: b64url(1024),
+    rawId: b64url(1024),
+    type: z.literal('public-key'),
+    response: z.looseObject(response),
+  })
+
+export const PasskeyRegistrationBody = z
+  .strictObject({
+    credential: credentialJson({
+      clientDataJSON: b64url(4096),
+      attestationObject: b64url(8192),
+      transports: z.array(z.string().max(32)).max(8).optional(),
+    }).meta({ description: 'The RegistrationResponseJSON of navigator.credentials.create()' }),
+    name: PasskeyName.optional(),
+  })
+  .meta({ id: 'PasskeyRegistrationRequest' })
+
+export const PasskeySignInBody = z
+  .strictObject({
+    credential: credentialJson({
+      clientDataJSON: b64url(4096),
+      authenticatorData: b64url(4096),
+      signature: b64url(1024),
+      userHandle: b64url(128).optional(),
+    }).meta({ description: 'The AuthenticationResponseJSON of navigator.credentials.get()' }),
+    mode: TokenMode.optional(),
+  })
+  .meta({ id: 'PasskeySignInRequest' })
+
+export const PasskeyRenameBody = z.strictObject({ name: PasskeyName }).meta({ id: 'PasskeyRename' })
+
+export const PasskeyIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(1024, 'is too long')
+    .meta({ param: { name: 'id', in: 'path' }, example: 'hW8FtzQ0V3n4Qm2c4rR6Sw' }),
+})
+
+export const PasskeySchema = z
+  .object({
+    id: z.string().meta({ description: 'The credential id (base64url)' }),
+    name: z.string(),
+    createdAt: z.string().datetime(),
+    lastUsedAt: z.string().datetime().nullable(),
+    deviceType: z.enum(['singleDevice', 'multiDevice']).meta({
+      description:
+        'multiDevice: a synced passkey (backup eligible); singleDevice: one authenticator',
+    }),
+    backedUp: z.boolean(),
+    transports: z.array(z.string()),
+  })
+  .meta({ id: 'Passkey' })
+
+export const CredentialCreationOptionsSchema = z
+  .looseObject({ challenge: z.string(), rp: z.looseObject({ name: z.string() }) })
+  .meta({
+    id: 'CredentialCreationOptions',
+    description:
+      'PublicKeyCredentialCreationOptionsJSON: pass to PublicKeyCredential.parseCreationOptionsFromJSON() or startRegistration()',
+  })
+
+export const CredentialRequestOptionsSchema = z.looseObject({ challenge: z.string() }).meta({
+  id: 'CredentialRequestOptions',
+  description:
+    'PublicKeyCredentialRequestOptionsJSON: pass to PublicKeyCredential.parseRequestOptionsFromJSON() or startAuthentication()',
+})
+
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z
   .object({
@@ -250,6 +338,7 @@ export const SessionSchema = z
 // The services' types, inferred from the schemas above.
 export type Credentials = z.output<typeof Credentials>
 export type MfaLogin = z.output<typeof MfaLoginBody>
+export type PasskeyView = z.infer<typeof PasskeySchema>
 export type TokenPair = z.infer<typeof TokenPairSchema>
 export type PublicUser = z.infer<typeof PublicUserSchema>
 export type SessionView = z.infer<typeof SessionSchema>

@@ -52,4 +52,4 @@ export async function openCeremony(
 }
 
 /** A ceremony token as the bytes WebAuthn signs over (its challenge). */
-export const challengeBytes = (token: string): Uint8Array => fromBase64Url(token)!
+export const challengeBytes = (token: string) => fromBase64Url(token)!

@@ -1,6 +1,7 @@
 // Byte and base64url helpers shared by the password and token code.
 
-export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text)
+// TextEncoder's bytes are never shared memory; the lib's type just does not say so.
+export const utf8 = (text: string) => new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>
 
 export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
@@ -10,7 +11,7 @@ export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /** Decodes canonical, unpadded base64url; anything else yields null. */
-export function fromBase64Url(text: string): Uint8Array | null {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
   const bytes = new Uint8Array(binary.length)
@@ -19,7 +20,7 @@ export function fromBase64Url(text: string): Uint8Array | null {
   return toBase64Url(bytes) === text ? bytes : null
 }
 
-export const randomBytes = (length: number): Uint8Array =>
+export const randomBytes = (length: number): Uint8Array<ArrayBuffer> =>
   crypto.getRandomValues(new Uint8Array(length))
 
 /** Constant-time equality for secrets and their digests. */

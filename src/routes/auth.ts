@@ -1,7 +1,6 @@
-// The seed's auth routes, plus /register: validate, call the service, shape the response.
+// The seed's auth routes, plus /register and the second step of a sign-in: validate, call the
+// service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
-import type { Context } from 'hono'
-import * as z from 'zod'
 import { type AppEnv, requestConfig } from '../env'
 import { NO_STORE } from '../http/headers'
 import { checkCookieOrigin } from '../http/csrf'
@@ -10,7 +9,6 @@ import {
   cookieTokens,
   noRefreshToken,
   presentedRefreshToken,
-  endReplacedSession,
   withCookieToken,
 } from '../http/refresh-cookie'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
@@ -24,30 +22,16 @@ import {
 } from '../http/openapi'
 import { checkLoginLimit, checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
 import {
-  AccessTokenSchema,
   Credentials,
   LoginBody,
   LogoutQuery,
   MfaLoginBody,
   PublicUserSchema,
   RefreshTokenBody,
-  type TokenPair,
-  TokenPairSchema,
 } from '../schemas'
 import { authService, clientOf } from './services'
+import { signedIn, tokensOrCookie } from './sign-in'
 import { jsonOnly, jsonOrEmpty } from '../http/validate'
-
-/** The answer to a sign-in or refresh: the pair, or in cookie mode the access token alone. */
-const tokensOrCookie = (description: string) => ({
-  description,
-  headers: {
-    'Set-Cookie': {
-      description: 'Cookie mode: `__Host-refresh_token`, HttpOnly, Secure, SameSite=Lax, Path=/',
-      schema: { type: 'string' as const },
-    },
-  },
-  content: { 'application/json': { schema: z.union([TokenPairSchema, AccessTokenSchema]) } },
-})
 
 const register = createRoute({
   method: 'post',
@@ -135,17 +119,6 @@ const logout = (method: 'delete' | 'post') =>
       ...problems(BODY_ERRORS, ['csrf_rejected'], CONFIG_ERRORS, STORAGE_ERRORS),
     },
   })
-
-/** A sign-in's answer: the pair, or in cookie mode the access token and the cookie. */
-async function signedIn(
-  c: Context<AppEnv>,
-  mode: 'token' | 'cookie' | undefined,
-  tokens: TokenPair,
-) {
-  if (mode !== 'cookie') return c.json(tokens, 200, NO_STORE)
-  await endReplacedSession(c, (old) => authService(c).logout(old))
-  return c.json(cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl), 200, NO_STORE)
-}
 
 /** DELETE /logout is the seed's; POST /logout is the same for clients that cannot send DELETE. */
 const endSession: RouteHandler<ReturnType<typeof logout>, AppEnv> = async (c) => {

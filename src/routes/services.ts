@@ -6,7 +6,9 @@ import { type AppEnv, requestConfig, settings } from '../env'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
+import { PasskeyService } from '../services/passkeys'
 import { ceremonyUses } from '../store/ceremony-uses'
+import { passkeyStore } from '../store/passkeys'
 import { loginFailureStore } from '../store/login-failures'
 import { sessionIndex } from '../store/session-index'
 import { sessionStore } from '../store/sessions'
@@ -26,6 +28,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
     loginFailures: loginFailureStore(c.env.REFRESH_TOKENS),
     totp: totpStore(c.env.DB),
     ceremonies: ceremonyUses(c.env.DB),
+    passkeys: passkeyStore(c.env.DB),
     mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
     defer: (task) =>
       c.executionCtx.waitUntil(
@@ -49,6 +52,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
 
 export const authService = (c: Context<AppEnv>) => new AuthService(deps(c))
 export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c))
+export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c))
 
 /** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
 export function clientOf(c: Context<AppEnv>): Client {

@@ -1,6 +1,6 @@
 // What a signed-in user does with their own account: read it, list and end sessions, change the
 // password, delete the account. Knows nothing of Hono or bindings.
-import type { AuthUser } from '../env'
+import type { AuthUser, RelyingParty } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
@@ -10,6 +10,7 @@ import type { AuthDeps } from './auth'
 import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
+import { PasskeyService } from './passkeys'
 import { TotpService, invalidMfaCode } from './totp'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -89,6 +90,12 @@ export class AccountService {
     }
     // Forever: a sign-in that read the user just before the delete cannot outlive it.
     await this.sessions.republish(caller.id, cfg)
+  }
+
+  /** Options to register a passkey, after the password: an access token alone cannot add one. */
+  async passkeyOptions(caller: AuthUser, password: string, rp: RelyingParty) {
+    await this.checkPassword(await this.userOf(caller), password)
+    return new PasskeyService(this.deps).registrationOptions(caller, rp)
   }
 
   /** Starts a TOTP enrolment, after the password: `issuer` names the service in the app. */

@@ -1,5 +1,5 @@
 // The auth flows (register, login, refresh, logout, revoke). Knows nothing of Hono or bindings.
-import type { AuthMethod, AuthUser, Config } from '../env'
+import type { AuthMethod, AuthUser, Config, RelyingParty } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
@@ -7,16 +7,19 @@ import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-
 import { issueCeremony, openCeremony } from '../auth/ceremony-tokens'
 import { toBase64Url, utf8 } from '../auth/encoding'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
 import type { Credentials, LogoutScope, MfaLogin, PublicUser, TokenPair } from '../schemas'
 import { loginBackoff } from './login-backoff'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
+import { type PasskeyDeps, PasskeyService } from './passkeys'
 import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
 
 export type AuthDeps = SessionDeps &
-  TotpDeps & {
+  TotpDeps &
+  PasskeyDeps & {
     users: UserStore
     ceremonies: CeremonyUses
     loginFailures: LoginFailureStore
@@ -64,10 +67,12 @@ const passwordBinding = async (passwordHash: string) =>
 export class AuthService {
   private readonly sessions: SessionService
   private readonly totp: TotpService
+  private readonly passkeys: PasskeyService
 
   constructor(private readonly deps: AuthDeps) {
     this.sessions = new SessionService(deps)
     this.totp = new TotpService(deps)
+    this.passkeys = new PasskeyService(deps)
   }
 
   async register({ username, password }: Credentials): Promise<PublicUser> {
@@ -173,6 +178,20 @@ export class AuthService {
     if (!(await this.deps.ceremonies.finish(nonce))) throw invalidMfaToken()
     await backoff.succeed(user.username, failures)
     return this.startSession(user, client, ['pwd', 'otp'], cfg, factor)
+  }
+
+  /**
+   * Signs in with a passkey: no username, no password, no second step (a passkey with user
+   * verification is two factors already). The same pair as /login.
+   */
+  async passkeySignIn(
+    response: AuthenticationResponseJSON,
+    rp: RelyingParty,
+    client: Client,
+  ): Promise<TokenPair> {
+    const cfg = await this.deps.config()
+    const { user, amr } = await this.passkeys.signIn(response, rp)
+    return this.startSession(user, client, amr, cfg, 'passkey')
   }
 
   private async startSession(

@@ -1,6 +1,7 @@
 // Users in D1: the only code that reads or writes the users table. (session-index.ts owns the
 // sessions and revocations tables; deleting a user writes its revocation in the same transaction.
 // Sign-in reads whether TOTP is on from totp.ts's table in the same query, to save a round trip.)
+import { isUniqueViolation } from './d1-errors'
 import { StorageError, guarded } from './errors'
 import { FOREVER } from './session-index'
 
@@ -22,10 +23,6 @@ const toUser = (row: Row): UserRecord => ({
   passwordHash: row.password_hash,
   createdAt: row.created_at,
 })
-
-// D1 reports a unique-index violation only through its message.
-const isUniqueViolation = (err: unknown): boolean =>
-  err instanceof Error && /UNIQUE constraint failed/i.test(err.message)
 
 export type UserStore = ReturnType<typeof userStore>
 

@@ -38,6 +38,7 @@ export function servicesOn<K extends KvLike>(
     // Second factors are tested against real D1 (test/routes/totp.test.ts), not here.
     totp: unsupported('totp'),
     ceremonies: unsupported('ceremonies'),
+    passkeys: unsupported('passkeys'),
     mfaKeys: () => Promise.reject(new Error('no MFA key in the service doubles')),
   }
   return {

@@ -19,6 +19,8 @@ export type Schema = {
   pattern?: string
   format?: string
   minimum?: number
+  minItems?: number
+  maxItems?: number
 }
 
 export type Document = { components: { schemas: Record<string, Schema> } }
@@ -131,6 +133,11 @@ export function fillerChar(s: Schema): string {
 /** Values that conform to `schema`: objects get their required members and maybe the others. */
 export function conforming(doc: Document, schema: Schema): fc.Arbitrary<unknown> {
   const s = resolve(doc, schema)
+  if (s.const !== undefined) return fc.constant(s.const)
+  if (s.type === 'array') {
+    const items = s.items ? conforming(doc, s.items) : fc.constant(null)
+    return fc.array(items, { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) })
+  }
   if (s.type === 'object' || s.properties) {
     const shape = Object.fromEntries(
       Object.entries(s.properties ?? {}).map(([key, property]) => [key, conforming(doc, property)]),

@@ -1,0 +1,295 @@
+// Passkeys (WebAuthn): registering one on a signed-in account, signing in with one (no username:
+// discoverable credentials), listing, renaming and removing them. @simplewebauthn/server does
+// the ceremony checks (challenge, origin, RP ID hash, user presence and verification, signature,
+// counter); this service owns what the library leaves to the relying party: challenges that are
+// single use and bound to their ceremony and user, the credential's owner, and the records.
+// Knows nothing of Hono or bindings.
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server'
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server'
+import type { AuthMethod, AuthUser, RelyingParty } from '../env'
+import { now } from '../clock'
+import { ApiError } from '../errors'
+import { log } from '../log'
+import {
+  type Ceremony,
+  type CeremonyKind,
+  challengeBytes,
+  issueCeremony,
+  openCeremony,
+} from '../auth/ceremony-tokens'
+import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
+import type { MfaKeys } from '../auth/mfa-keys'
+import type { CeremonyUses } from '../store/ceremony-uses'
+import type { PasskeyRecord, PasskeyStore } from '../store/passkeys'
+import type { UserStore } from '../store/users'
+import type { PasskeyView } from '../schemas'
+
+export type PasskeyDeps = {
+  passkeys: PasskeyStore
+  ceremonies: CeremonyUses
+  users: UserStore
+  mfaKeys: () => Promise<MfaKeys>
+  requestId?: string
+}
+
+/** How long a ceremony may take: WebAuthn's own timeout, and the challenge's life. */
+const CEREMONY_TTL_MS = 5 * 60 * 1000
+
+const registrationFailed = () =>
+  new ApiError(
+    'passkey_registration_failed',
+    "The authenticator's response did not verify; start again",
+  )
+const signInFailed = () =>
+  new ApiError('passkey_sign_in_failed', 'The passkey sign-in did not verify; try again')
+
+/** The WebAuthn user handle of a user: their id's bytes, base64url as responses carry it. */
+const userHandleOf = (userId: string) => toBase64Url(utf8(userId))
+
+/** Why the library refused a response, as a word for the log (its messages quote the response). */
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : ''
+  const reasons: [RegExp, string][] = [
+    [/counter/i, 'counter_regressed'],
+    [/challenge/i, 'challenge'],
+    [/origin/i, 'origin'],
+    [/RP ID|rpID/i, 'rp_id'],
+    [/verif(y|ied)|verification/i, 'user_verification'],
+    [/present/i, 'user_presence'],
+    [/signature/i, 'signature'],
+  ]
+  return reasons.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed'
+}
+
+export class PasskeyService {
+  constructor(private readonly deps: PasskeyDeps) {}
+
+  /** Options for navigator.credentials.create(): a challenge bound to this user, for 5 minutes. */
+  async registrationOptions(
+    caller: AuthUser,
+    rp: RelyingParty,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const [token, existing] = await Promise.all([
+      this.challenge('passkey_register', caller.id),
+      this.deps.passkeys.list(caller.id),
+    ])
+    return generateRegistrationOptions({
+      rpName: rp.name,
+      rpID: rp.id,
+      userName: caller.username,
+      userID: utf8(caller.id),
+      challenge: challengeBytes(token),
+      timeout: CEREMONY_TTL_MS,
+      attestationType: 'none',
+      // The same authenticator twice is refused by the browser before it asks the user.
+      excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+    })
+  }
+
+  /** Verifies a registration response to this user's challenge and stores the credential. */
+  async register(
+    caller: AuthUser,
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+    rp: RelyingParty,
+  ): Promise<PasskeyView> {
+    const check = await this.challengeCheck('passkey_register', caller.id)
+    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>
+    try {
+      verified = await verifyRegistrationResponse({
+        response,
+        expectedChallenge: check.verify,
+        expectedOrigin: rp.origins,
+        expectedRPID: rp.id,
+        requireUserVerification: true,
+      })
+    } catch (err) {
+      this.event('passkey_registration_refused', { userId: caller.id, reason: reasonOf(err) })
+      throw registrationFailed()
+    }
+    if (!verified.verified || !(await this.spend(check.ceremony()))) {
+      this.event('passkey_registration_refused', { userId: caller.id, reason: 'challenge_used' })
+      throw registrationFailed()
+    }
+    const info = verified.registrationInfo
+    const at = now()
+    const passkey: PasskeyRecord = {
+      id: info.credential.id,
+      userId: caller.id,
+      publicKey: toBase64Url(info.credential.publicKey),
+      counter: info.credential.counter,
+      transports: info.credential.transports ?? [],
+      deviceType: info.credentialDeviceType,
+      backedUp: info.credentialBackedUp,
+      name: name ?? defaultName(at),
+      createdAt: at,
+      lastUsedAt: null,
+    }
+    if ((await this.deps.passkeys.create(passkey)) === 'exists') {
+      throw new ApiError('passkey_exists', 'That passkey is registered already')
+    }
+    this.event('passkey_registered', {
+      userId: caller.id,
+      credentialId: passkey.id,
+      deviceType: passkey.deviceType,
+    })
+    return view(passkey)
+  }
+
+  /** Options for navigator.credentials.get(): any of this site's passkeys may answer. */
+  async signInOptions(rp: RelyingParty): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return generateAuthenticationOptions({
+      rpID: rp.id,
+      challenge: challengeBytes(await this.challenge('passkey_signin', null)),
+      timeout: CEREMONY_TTL_MS,
+      userVerification: 'required',
+    })
+  }
+
+  /**
+   * Verifies a sign-in response: the credential names the user. Returns who signed in and how
+   * (RFC 8176: `swk` for a synced passkey, `hwk` for one bound to its authenticator).
+   */
+  async signIn(
+    response: AuthenticationResponseJSON,
+    rp: RelyingParty,
+  ): Promise<{ user: { id: string; username: string }; amr: AuthMethod[] }> {
+    const passkey = await this.deps.passkeys.find(response.id)
+    const user = passkey ? await this.deps.users.findUserById(passkey.userId) : null
+    if (!passkey || !user) {
+      this.event('passkey_sign_in_refused', { reason: 'unknown_credential' })
+      throw signInFailed()
+    }
+    // The authenticator says whose credential it is; it must be the owner on record.
+    const handle = response.response.userHandle
+    if (handle !== undefined && handle !== userHandleOf(user.id)) {
+      this.event('passkey_sign_in_refused', { userId: user.id, reason: 'user_handle' })
+      throw signInFailed()
+    }
+    const check = await this.challengeCheck('passkey_signin', null)
+    let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
+    try {
+      verified = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: check.verify,
+        expectedOrigin: rp.origins,
+        expectedRPID: rp.id,
+        credential: {
+          id: passkey.id,
+          publicKey: fromBase64Url(passkey.publicKey)!,
+          counter: passkey.counter,
+          transports: passkey.transports,
+        },
+        requireUserVerification: true,
+      })
+    } catch (err) {
+      const reason = reasonOf(err)
+      if (reason === 'counter_regressed') {
+        // The counter went backwards: two authenticators hold this key. Refuse, and say so.
+        log.warn('passkey_possible_clone', {
+          requestId: this.deps.requestId,
+          userId: user.id,
+          credentialId: passkey.id,
+        })
+      }
+      this.event('passkey_sign_in_refused', { userId: user.id, credentialId: passkey.id, reason })
+      throw signInFailed()
+    }
+    if (!verified.verified || !(await this.spend(check.ceremony()))) {
+      this.event('passkey_sign_in_refused', { userId: user.id, reason: 'challenge_used' })
+      throw signInFailed()
+    }
+    const info = verified.authenticationInfo
+    await this.deps.passkeys.recordUse(passkey.id, info.newCounter, now())
+    const amr: AuthMethod[] = [info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk']
+    return { user: { id: user.id, username: user.username }, amr }
+  }
+
+  async list(caller: AuthUser): Promise<PasskeyView[]> {
+    return (await this.deps.passkeys.list(caller.id)).map(view)
+  }
+
+  async rename(caller: AuthUser, id: string, name: string): Promise<PasskeyView> {
+    if (!(await this.deps.passkeys.rename(caller.id, id, name))) throw notFound()
+    const passkey = await this.deps.passkeys.find(id)
+    if (!passkey || passkey.userId !== caller.id) throw notFound()
+    return view(passkey)
+  }
+
+  /** Removes a passkey, unless it is the account's last way in. */
+  async remove(caller: AuthUser, id: string): Promise<void> {
+    const outcome = await this.deps.passkeys.remove(caller.id, id)
+    if (outcome === 'not_found') throw notFound()
+    if (outcome === 'last') {
+      throw new ApiError(
+        'last_sign_in_method',
+        'This passkey is your only way to sign in; add another first',
+      )
+    }
+    this.event('passkey_removed', { userId: caller.id, credentialId: id })
+  }
+
+  private async challenge(kind: CeremonyKind, userId: string | null): Promise<string> {
+    const keys = await this.deps.mfaKeys()
+    const { token } = await issueCeremony(keys, {
+      kind,
+      userId,
+      expiresAt: now() + CEREMONY_TTL_MS,
+    })
+    return token
+  }
+
+  /**
+   * The library's challenge check: the response's challenge must be one this service sealed for
+   * this ceremony (and user), still unexpired. Which one it was is kept, to be spent once the
+   * rest of the response verifies.
+   */
+  private async challengeCheck(kind: CeremonyKind, userId: string | null) {
+    const keys = await this.deps.mfaKeys()
+    let opened: Ceremony | null = null
+    return {
+      verify: async (challenge: string) => {
+        const ceremony = await openCeremony(keys, kind, challenge)
+        if (!ceremony || ceremony.expiresAt <= now() || ceremony.userId !== userId) return false
+        opened = ceremony
+        return true
+      },
+      ceremony: () => opened,
+    }
+  }
+
+  /** Spends a challenge: true for the one request that does. */
+  private spend(ceremony: Ceremony | null): Promise<boolean> {
+    if (!ceremony) return Promise.resolve(false)
+    return this.deps.ceremonies.useOnce(ceremony.nonce, ceremony.expiresAt, now())
+  }
+
+  private event(name: string, fields: Record<string, unknown>): void {
+    log.info(name, { requestId: this.deps.requestId, ...fields })
+  }
+}
+
+const notFound = () => new ApiError('passkey_not_found', 'You have no such passkey')
+
+const defaultName = (at: number) => `Passkey added ${new Date(at).toISOString().slice(0, 10)}`
+
+const view = (p: PasskeyRecord): PasskeyView => ({
+  id: p.id,
+  name: p.name,
+  createdAt: new Date(p.createdAt).toISOString(),
+  lastUsedAt: p.lastUsedAt === null ? null : new Date(p.lastUsedAt).toISOString(),
+  deviceType: p.deviceType,
+  backedUp: p.backedUp,
+  transports: p.transports,
+})

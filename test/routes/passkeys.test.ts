@@ -1,0 +1,375 @@
+// Passkeys through the worker, on real D1 and KV, with a software authenticator that signs for
+// real: registration, username-less sign-in, management, and every refusal the relying party
+// owns (replayed or cross-ceremony challenges, origin, RP ID, user verification, clones).
+import { env } from 'cloudflare:workers'
+import { decodeJwt } from 'jose'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { softAuthenticator } from '../doubles/authenticator'
+import {
+  ORIGIN,
+  PASSWORD,
+  bearer,
+  call,
+  callWithEnv,
+  captureLogs,
+  expectProblem,
+  freezeTime,
+  jsonInit,
+  refresh,
+  refreshCookieOf,
+  sendJson,
+  signedIn,
+} from '../helpers'
+
+type CreationOptions = {
+  challenge: string
+  rp: { id: string; name: string }
+  user: { id: string; name: string }
+  excludeCredentials: { id: string }[]
+  authenticatorSelection: Record<string, unknown>
+  attestation: string
+}
+type RequestOptions = { challenge: string; rpId: string; userVerification: string }
+
+const asUser = (token: string, method: string, path: string, body?: unknown) =>
+  body === undefined
+    ? call(path, { method, ...bearer(token) })
+    : sendJson(method, path, body, bearer(token).headers)
+
+async function registrationOptions(token: string): Promise<CreationOptions> {
+  const res = await asUser(token, 'POST', '/users/me/passkeys/options', { password: PASSWORD })
+  expect(res.status).toBe(200)
+  return res.json()
+}
+
+async function signInOptions(): Promise<RequestOptions> {
+  const res = await sendJson('POST', '/login/passkey/options', '')
+  expect(res.status).toBe(200)
+  return res.json()
+}
+
+/** A signed-in user with one registered passkey, and the authenticator holding it. */
+async function withPasskey(synced = false) {
+  const account = await signedIn('pk')
+  const authenticator = await softAuthenticator({ origin: ORIGIN, synced })
+  const credential = await authenticator.create(
+    await registrationOptions(account.tokens.accessToken),
+  )
+  const res = await asUser(account.tokens.accessToken, 'POST', '/users/me/passkeys', {
+    credential,
+    name: 'Laptop',
+  })
+  expect(res.status).toBe(201)
+  return { ...account, authenticator, passkey: (await res.json()) as { id: string; name: string } }
+}
+
+const passkeySignIn = (credential: unknown, extra: object = {}, headers?: Record<string, string>) =>
+  sendJson('POST', '/login/passkey', { credential, ...extra }, headers)
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('registering a passkey', () => {
+  it('asks for the password first, then offers a discoverable, user-verified ceremony', async () => {
+    const { tokens, user, username } = await signedIn('pk')
+    await expectProblem(
+      await asUser(tokens.accessToken, 'POST', '/users/me/passkeys/options', {
+        password: 'wrong password!',
+      }),
+      401,
+      'invalid_credentials',
+    )
+    const options = await registrationOptions(tokens.accessToken)
+    expect(options.rp).toEqual({ id: 'auth.example', name: 'auth.example' })
+    expect(options.user.name).toBe(username)
+    expect(options.user.id).toBe(btoa(user.id).replace(/=+$/, ''))
+    expect(options.authenticatorSelection).toMatchObject({
+      residentKey: 'required',
+      userVerification: 'required',
+    })
+    expect(options.attestation).toBe('none')
+    expect(options.challenge.length).toBeGreaterThan(40)
+  })
+
+  it('stores the credential and lists it; the next options exclude it', async () => {
+    const { tokens, passkey, authenticator } = await withPasskey()
+    expect(passkey).toMatchObject({
+      id: authenticator.id,
+      name: 'Laptop',
+      deviceType: 'singleDevice',
+      backedUp: false,
+      transports: ['internal'],
+      lastUsedAt: null,
+    })
+    const list = await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')
+    expect(await list.json()).toEqual([passkey])
+    const again = await registrationOptions(tokens.accessToken)
+    expect(again.excludeCredentials.map((c) => c.id)).toEqual([authenticator.id])
+  })
+
+  it('refuses the same authenticator twice, and a response replayed', async () => {
+    const { tokens, authenticator } = await withPasskey()
+    const credential = await authenticator.create(await registrationOptions(tokens.accessToken))
+    const first = await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+    await expectProblem(first, 409, 'passkey_exists')
+    // The challenge was spent by that attempt: sending it again is a replay.
+    const replay = await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+    await expectProblem(replay, 400, 'passkey_registration_failed')
+  })
+
+  it("refuses another user's challenge, a sign-in challenge, and an expired one", async () => {
+    const clock = freezeTime()
+    const alice = await signedIn('pk')
+    const bob = await signedIn('pk')
+    const authenticator = await softAuthenticator({ origin: ORIGIN })
+    const register = (token: string, credential: unknown) =>
+      asUser(token, 'POST', '/users/me/passkeys', { credential })
+    // Alice's challenge answered, and sent as Bob.
+    const forAlice = await authenticator.create(await registrationOptions(alice.tokens.accessToken))
+    await expectProblem(
+      await register(bob.tokens.accessToken, forAlice),
+      400,
+      'passkey_registration_failed',
+    )
+    // A sign-in challenge answered as a registration.
+    const signIn = await signInOptions()
+    const crossed = await authenticator.create({
+      challenge: signIn.challenge,
+      rp: { id: 'auth.example' },
+      user: { id: 'x' },
+    })
+    await expectProblem(
+      await register(bob.tokens.accessToken, crossed),
+      400,
+      'passkey_registration_failed',
+    )
+    // Five minutes later.
+    const late = await authenticator.create(await registrationOptions(bob.tokens.accessToken))
+    clock.advance(5 * 60 * 1000)
+    const token = (await refreshAccess(bob.tokens.refreshToken)).accessToken
+    await expectProblem(await register(token, late), 400, 'passkey_registration_failed')
+    expect(await (await asUser(token, 'GET', '/users/me/passkeys')).json()).toEqual([])
+    clock.restore()
+  })
+
+  it('refuses a wrong origin, a wrong RP ID and a response without user verification', async () => {
+    const { tokens } = await signedIn('pk')
+    const cases = [
+      { origin: 'https://evil.example' },
+      { rpId: 'evil.example' },
+      { userVerified: false },
+    ]
+    for (const bend of cases) {
+      const authenticator = await softAuthenticator({ origin: ORIGIN })
+      const credential = await authenticator.create(
+        await registrationOptions(tokens.accessToken),
+        bend,
+      )
+      const res = await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+      await expectProblem(res, 400, 'passkey_registration_failed')
+    }
+    expect(await (await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')).json()).toEqual([])
+  })
+
+  it('accepts a ceremony run on an ALLOWED_ORIGINS origin', async () => {
+    const app = 'https://app.auth.example'
+    const envOverride = { ALLOWED_ORIGINS: app, RP_ID: 'auth.example' }
+    const { tokens } = await signedIn('pk')
+    const options = (await (
+      await callWithEnv(
+        envOverride,
+        '/users/me/passkeys/options',
+        jsonInit('POST', { password: PASSWORD }, bearer(tokens.accessToken).headers),
+      )
+    ).json()) as CreationOptions
+    const authenticator = await softAuthenticator({ origin: app })
+    const credential = await authenticator.create(options)
+    const res = await callWithEnv(
+      envOverride,
+      '/users/me/passkeys',
+      jsonInit('POST', { credential }, bearer(tokens.accessToken).headers),
+    )
+    expect(res.status).toBe(201)
+  })
+})
+
+/** A fresh access token from a refresh token (the first one may have expired under a moved clock). */
+async function refreshAccess(refreshToken: string) {
+  const res = await refresh(refreshToken)
+  expect(res.status).toBe(200)
+  return (await res.json()) as { accessToken: string; refreshToken: string }
+}
+
+describe('signing in with a passkey', () => {
+  it('needs no username: the same pair as /login, with amr hwk, kept on refresh', async () => {
+    const { authenticator, user, tokens } = await withPasskey()
+    const options = await signInOptions()
+    expect(options).toMatchObject({ rpId: 'auth.example', userVerification: 'required' })
+    expect(options).not.toHaveProperty('allowCredentials.0')
+    const res = await passkeySignIn(await authenticator.get(options))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const pair = (await res.json()) as { accessToken: string; refreshToken: string }
+    const claims = decodeJwt(pair.accessToken)
+    expect(claims).toMatchObject({ sub: user.id, amr: ['hwk'] })
+    expect(decodeJwt((await refreshAccess(pair.refreshToken)).accessToken).amr).toEqual(['hwk'])
+    const list = (await (await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')).json()) as {
+      lastUsedAt: string | null
+    }[]
+    expect(list[0]!.lastUsedAt).not.toBeNull()
+  })
+
+  it('says swk for a synced passkey, and skips the second factor of a TOTP account', async () => {
+    const { authenticator } = await withPasskey(true)
+    const res = await passkeySignIn(await authenticator.get(await signInOptions()))
+    expect(decodeJwt(((await res.json()) as { accessToken: string }).accessToken).amr).toEqual([
+      'swk',
+    ])
+  })
+
+  it('works in cookie mode, from this origin only', async () => {
+    const { authenticator } = await withPasskey()
+    const foreign = await passkeySignIn(
+      await authenticator.get(await signInOptions()),
+      { mode: 'cookie' },
+      { Origin: 'https://evil.example' },
+    )
+    await expectProblem(foreign, 403, 'csrf_rejected')
+    const res = await passkeySignIn(
+      await authenticator.get(await signInOptions()),
+      { mode: 'cookie' },
+      { Origin: ORIGIN },
+    )
+    expect(res.status).toBe(200)
+    expect(refreshCookieOf(res)).not.toBeNull()
+  })
+
+  it('accepts each challenge once, even from two requests at once', async () => {
+    const { authenticator } = await withPasskey()
+    const response = await authenticator.get(await signInOptions())
+    expect((await passkeySignIn(response)).status).toBe(200)
+    await expectProblem(await passkeySignIn(response), 401, 'passkey_sign_in_failed')
+    const racing = await authenticator.get(await signInOptions())
+    const both = await Promise.all([passkeySignIn(racing), passkeySignIn(racing)])
+    expect(both.map((r) => r.status).sort()).toEqual([200, 401])
+  })
+
+  it('refuses a registration challenge, an expired one, and one it never issued', async () => {
+    const clock = freezeTime()
+    const { authenticator, tokens } = await withPasskey()
+    const registration = await registrationOptions(tokens.accessToken)
+    const crossed = await authenticator.get({
+      challenge: registration.challenge,
+      rpId: 'auth.example',
+    })
+    await expectProblem(await passkeySignIn(crossed), 401, 'passkey_sign_in_failed')
+    const forged = await authenticator.get({
+      challenge: 'AAAAAAAAAAAAAAAAAAAAAA',
+      rpId: 'auth.example',
+    })
+    await expectProblem(await passkeySignIn(forged), 401, 'passkey_sign_in_failed')
+    const late = await authenticator.get(await signInOptions())
+    clock.advance(5 * 60 * 1000)
+    await expectProblem(await passkeySignIn(late), 401, 'passkey_sign_in_failed')
+    clock.restore()
+  })
+
+  it('refuses a wrong origin, a wrong RP ID, no user verification, or a bad signature', async () => {
+    const { authenticator } = await withPasskey()
+    for (const bend of [
+      { origin: 'https://evil.example' },
+      { rpId: 'evil.example' },
+      { userVerified: false },
+    ]) {
+      const response = await authenticator.get(await signInOptions(), bend)
+      await expectProblem(await passkeySignIn(response), 401, 'passkey_sign_in_failed')
+    }
+    const response = await authenticator.get(await signInOptions())
+    const sig = response.response.signature
+    const bad = {
+      ...response,
+      response: { ...response.response, signature: sig.slice(0, -4) + 'AAAA' },
+    }
+    await expectProblem(await passkeySignIn(bad), 401, 'passkey_sign_in_failed')
+  })
+
+  it('refuses a counter that went back, and logs a possible clone', async () => {
+    const lines = captureLogs()
+    const { authenticator } = await withPasskey()
+    expect((await passkeySignIn(await authenticator.get(await signInOptions()))).status).toBe(200)
+    authenticator.setCounter(0) // a copy of the key, signing from an older count
+    await expectProblem(
+      await passkeySignIn(await authenticator.get(await signInOptions())),
+      401,
+      'passkey_sign_in_failed',
+    )
+    const clone = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === 'passkey_possible_clone')
+    expect(clone).toMatchObject({ level: 'warn', credentialId: authenticator.id })
+  })
+
+  it("refuses an unknown credential, and one whose user handle is not its owner's", async () => {
+    const stranger = await softAuthenticator({ origin: ORIGIN })
+    await stranger.create({ challenge: 'x', rp: { id: 'auth.example' }, user: { id: 'dXNlcg' } })
+    await expectProblem(
+      await passkeySignIn(await stranger.get(await signInOptions())),
+      401,
+      'passkey_sign_in_failed',
+    )
+    const { authenticator } = await withPasskey()
+    const other = btoa(crypto.randomUUID()).replace(/=+$/, '')
+    const response = await authenticator.get(await signInOptions(), { userHandle: other })
+    await expectProblem(await passkeySignIn(response), 401, 'passkey_sign_in_failed')
+  })
+})
+
+describe('managing passkeys', () => {
+  it('renames and removes only your own, and a removed one signs in no more', async () => {
+    const alice = await withPasskey()
+    const bob = await signedIn('pk')
+    const path = `/users/me/passkeys/${alice.passkey.id}`
+    await expectProblem(
+      await asUser(bob.tokens.accessToken, 'PATCH', path, { name: 'mine now' }),
+      404,
+      'passkey_not_found',
+    )
+    await expectProblem(
+      await asUser(bob.tokens.accessToken, 'DELETE', path),
+      404,
+      'passkey_not_found',
+    )
+    const renamed = await asUser(alice.tokens.accessToken, 'PATCH', path, { name: 'Phone' })
+    expect(await renamed.json()).toMatchObject({ id: alice.passkey.id, name: 'Phone' })
+    expect((await asUser(alice.tokens.accessToken, 'DELETE', path)).status).toBe(204)
+    await expectProblem(
+      await asUser(alice.tokens.accessToken, 'DELETE', path),
+      404,
+      'passkey_not_found',
+    )
+    await expectProblem(
+      await passkeySignIn(await alice.authenticator.get(await signInOptions())),
+      401,
+      'passkey_sign_in_failed',
+    )
+  })
+
+  it('goes with its account', async () => {
+    const { tokens, authenticator } = await withPasskey()
+    const res = await asUser(tokens.accessToken, 'DELETE', '/users/me', { password: PASSWORD })
+    expect(res.status).toBe(204)
+    const row = await env.DB.prepare('SELECT 1 FROM passkeys WHERE id = ?')
+      .bind(authenticator.id)
+      .first()
+    expect(row).toBeNull()
+  })
+
+  it('fails closed without MFA_ENCRYPTION_KEY', async () => {
+    const res = await callWithEnv({ MFA_ENCRYPTION_KEY: '' }, '/login/passkey/options', {
+      method: 'POST',
+    })
+    await expectProblem(res, 500, 'server_misconfigured')
+  })
+})

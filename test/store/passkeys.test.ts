@@ -1,0 +1,67 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { type PasskeyRecord, passkeyStore } from '../../src/store/passkeys'
+import { registerUser } from '../helpers'
+
+const passkeys = passkeyStore(env.DB)
+
+const passkey = (userId: string, overrides: Partial<PasskeyRecord> = {}): PasskeyRecord => ({
+  id: crypto.randomUUID(),
+  userId,
+  publicKey: 'cose',
+  counter: 3,
+  transports: ['internal', 'hybrid'],
+  deviceType: 'multiDevice',
+  backedUp: true,
+  name: 'Phone',
+  createdAt: Date.now(),
+  lastUsedAt: null,
+  ...overrides,
+})
+
+describe('passkey store (D1)', () => {
+  it('stores, finds and lists passkeys, newest first; an id is unique across accounts', async () => {
+    const { user } = await registerUser()
+    const { user: other } = await registerUser()
+    const older = passkey(user.id, { createdAt: 1 })
+    const newer = passkey(user.id, { createdAt: 2 })
+    expect(await passkeys.create(older)).toBe('created')
+    expect(await passkeys.create(newer)).toBe('created')
+    expect(await passkeys.create({ ...older, userId: other.id })).toBe('exists')
+    expect(await passkeys.find(older.id)).toEqual(older)
+    expect(await passkeys.list(user.id)).toEqual([newer, older])
+    expect(await passkeys.list(other.id)).toEqual([])
+  })
+
+  it('moves the counter only forward', async () => {
+    const { user } = await registerUser()
+    const p = passkey(user.id)
+    await passkeys.create(p)
+    await passkeys.recordUse(p.id, 9, 100)
+    await passkeys.recordUse(p.id, 5, 200) // a slower, older sign-in landing late
+    expect(await passkeys.find(p.id)).toMatchObject({ counter: 9, lastUsedAt: 200 })
+  })
+
+  it("renames and removes only the owner's", async () => {
+    const { user } = await registerUser()
+    const { user: other } = await registerUser()
+    const p = passkey(user.id)
+    await passkeys.create(p)
+    expect(await passkeys.rename(other.id, p.id, 'x')).toBe(false)
+    expect(await passkeys.remove(other.id, p.id)).toBe('not_found')
+    expect(await passkeys.rename(user.id, p.id, 'Laptop')).toBe(true)
+    expect(await passkeys.remove(user.id, p.id)).toBe('removed')
+    expect(await passkeys.find(p.id)).toBeNull()
+  })
+
+  it('keeps the last passkey of an account without a password', async () => {
+    const { user } = await registerUser()
+    await env.DB.prepare("UPDATE users SET password_hash = '' WHERE id = ?").bind(user.id).run()
+    const [a, b] = [passkey(user.id), passkey(user.id)]
+    await passkeys.create(a)
+    await passkeys.create(b)
+    expect(await passkeys.remove(user.id, a.id)).toBe('removed')
+    expect(await passkeys.remove(user.id, b.id)).toBe('last')
+    expect(await passkeys.list(user.id)).toEqual([b])
+  })
+})
