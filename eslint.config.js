@@ -9,6 +9,7 @@ export default tseslint.config(
       'dist/',
       'client/dist/',
       'public/docs/vendor/',
+      'public/pages/',
       '.ci/out/',
       'worker-configuration.d.ts',
     ],

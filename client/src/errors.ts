@@ -25,12 +25,19 @@ export class AuthError extends Error {
   readonly retryAfter?: number
   readonly requestId?: string
   readonly fields?: Problem['errors']
+  /** With `mfa_required`: the token for verifyMfa(), valid 5 minutes. */
+  readonly mfaToken?: string
 
   constructor(
     status: number,
     code: AuthError['code'],
     message: string,
-    extra: { retryAfter?: number; requestId?: string; fields?: Problem['errors'] } = {},
+    extra: {
+      retryAfter?: number
+      requestId?: string
+      fields?: Problem['errors']
+      mfaToken?: string
+    } = {},
   ) {
     super(message)
     this.name = 'AuthError'
@@ -54,6 +61,6 @@ export async function errorOf(res: Response): Promise<AuthError> {
     res.status,
     (body.code as ErrorCode | undefined) ?? 'unexpected_response',
     body.detail ?? `HTTP ${res.status}`,
-    { retryAfter, requestId: body.requestId, fields: body.errors },
+    { retryAfter, requestId: body.requestId, fields: body.errors, mfaToken: body.mfaToken },
   )
 }

@@ -1,6 +1,8 @@
-// edge-auth/client: sign-in, sign-up, sign-out and authenticated fetch for browsers and Node,
-// with one refresh at a time across tabs. No runtime dependencies; types come from the API's
-// /openapi.json (client/src/api.ts), so they cannot drift from it.
+// edge-auth/client: sign-in (password, second factor, passkey), sign-up, sign-out and
+// authenticated fetch for browsers and Node, with one refresh at a time across tabs; passkey and
+// TOTP management. Bundles @simplewebauthn/browser for the WebAuthn ceremonies and nothing else;
+// types come from the API's /openapi.json (client/src/api.ts), so they cannot drift from it.
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import type { components } from './api'
 import { AuthError, errorOf } from './errors'
 import { type TabMessage, tabSync } from './tabs'
@@ -13,6 +15,8 @@ export type Credentials = Schemas['Credentials']
 export type User = Schemas['User']
 export type Session = Schemas['Session']
 export type LogoutScope = 'local' | 'others' | 'global'
+export type Passkey = Schemas['Passkey']
+export type TotpEnrolment = Schemas['TotpEnrolment']
 
 /**
  * cookie (browsers): the refresh token is an HttpOnly cookie this code never sees.
@@ -43,7 +47,30 @@ export type AuthState = { signedIn: boolean }
 export interface AuthClient {
   /** Registers, then signs in. */
   signUp(credentials: Credentials): Promise<void>
+  /**
+   * Signs in with a password. With two-factor on, throws AuthError `mfa_required` carrying
+   * `mfaToken`: pass it to verifyMfa() with the user's code.
+   */
   signIn(credentials: Credentials): Promise<void>
+  /** The second step of a sign-in: a TOTP code or a recovery code, within 5 minutes. */
+  verifyMfa(mfaToken: string, code: string): Promise<void>
+  /** Signs in with a passkey, no username: the browser asks which one. */
+  signInWithPasskey(): Promise<void>
+  passkeys: {
+    /** Creates a passkey on this device for the signed-in user; the password confirms it. */
+    register(options: { password: string; name?: string }): Promise<Passkey>
+    list(): Promise<Passkey[]>
+    rename(id: string, name: string): Promise<Passkey>
+    remove(id: string): Promise<void>
+  }
+  totp: {
+    /** Starts turning on two-factor: a secret and otpauth:// URI for an authenticator app. */
+    enrol(password: string): Promise<TotpEnrolment>
+    /** Confirms with the app's current code: two-factor is on; the ten recovery codes, once. */
+    confirm(code: string): Promise<string[]>
+    /** Turns two-factor off with a current code or the password. */
+    disable(proof: { code?: string; password?: string }): Promise<void>
+  }
   /** Ends this session (or others, or all), here and in every tab. */
   signOut(scope?: LogoutScope): Promise<void>
   /** A valid access token, refreshed a few seconds before it expires; AuthError if signed out. */
@@ -166,6 +193,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await accept(await res.json())
   }
 
+  /** A signed-in JSON call: the parsed body (undefined for 204), or AuthError. */
+  async function api<T>(path: string, method = 'GET', json?: unknown): Promise<T> {
+    const init: RequestInit = { method }
+    if (json !== undefined) {
+      init.headers = { 'Content-Type': 'application/json' }
+      init.body = JSON.stringify(json)
+    }
+    const res = await authorisedFetch(base + path, init)
+    if (!res.ok) throw await errorOf(res)
+    return (res.status === 204 ? undefined : await res.json()) as T
+  }
+
   async function authorisedFetch(input: string | URL, init: RequestInit = {}) {
     const res = await authorised(input, init)
     // A stream body is spent by the first attempt, so it cannot be sent again.
@@ -182,6 +221,38 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
 
     signIn,
+
+    async verifyMfa(mfaToken, code) {
+      const res = await call('/login/mfa', { method: 'POST', json: { mfaToken, code, mode } })
+      await accept(await res.json())
+    },
+
+    async signInWithPasskey() {
+      const options = await (await call('/login/passkey/options', { method: 'POST' })).json()
+      const credential = await startAuthentication({ optionsJSON: options })
+      const res = await call('/login/passkey', { method: 'POST', json: { credential, mode } })
+      await accept(await res.json())
+    },
+
+    passkeys: {
+      async register({ password, name }) {
+        const options = await api<never>('/users/me/passkeys/options', 'POST', { password })
+        const credential = await startRegistration({ optionsJSON: options })
+        return api<Passkey>('/users/me/passkeys', 'POST', { credential, name })
+      },
+      list: () => api<Passkey[]>('/users/me/passkeys'),
+      rename: (id, name) =>
+        api<Passkey>(`/users/me/passkeys/${encodeURIComponent(id)}`, 'PATCH', { name }),
+      remove: (id) => api<void>(`/users/me/passkeys/${encodeURIComponent(id)}`, 'DELETE'),
+    },
+
+    totp: {
+      enrol: (password) => api<TotpEnrolment>('/users/me/totp', 'POST', { password }),
+      confirm: async (code) =>
+        (await api<{ recoveryCodes: string[] }>('/users/me/totp/verify', 'POST', { code }))
+          .recoveryCodes,
+      disable: (proof) => api<void>('/users/me/totp', 'DELETE', proof),
+    },
 
     async signOut(scope = 'local') {
       const token = mode === 'token' ? await storage.get() : null

@@ -5,8 +5,7 @@ import { existsSync } from 'node:fs'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundle } from '../build.mjs'
-import type { AuthClient } from '../src/index'
-import { startSite, startWorker } from './servers'
+import { type AppWindow, appPage, startSite, startWorker } from './servers'
 
 const CHROMIUM = '/usr/bin/chromium'
 // CI installs Chromium and must run these; elsewhere they need it installed (apt-get install chromium).
@@ -21,14 +20,6 @@ let app: Awaited<ReturnType<typeof startSite>>
 let sibling: Awaited<ReturnType<typeof startSite>>
 let crossSite: Awaited<ReturnType<typeof startSite>>
 let browser: Browser
-
-/** The app: loads the SDK and exposes it as window.auth, in cookie mode. */
-const appPage = (workerOrigin: string) => `<!doctype html><meta charset="utf-8"><title>app</title>
-<script type="module">
-  import { createAuthClient } from '/sdk.js'
-  window.auth = createAuthClient({ baseUrl: ${JSON.stringify(workerOrigin)} })
-  window.ready = true
-</script>`
 
 /** A page that posts a form, without script, to the worker: a cross-site request forgery. */
 const formPage = (action: string) => `<!doctype html><meta charset="utf-8"><title>form</title>
@@ -64,9 +55,6 @@ async function openApp(context: BrowserContext, origin = app.origin): Promise<Pa
   await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true)
   return page
 }
-
-/** What the app page puts on window. */
-type AppWindow = { auth: AuthClient; ready?: boolean }
 
 const unique = () => `b_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 

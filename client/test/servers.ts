@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { unstable_dev } from 'wrangler'
 import { SECRETS } from '../../scripts/predev.mjs'
+import type { AuthClient } from '../src/index'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -59,3 +60,16 @@ export async function startSite(host: string, pages: Record<string, string> = {}
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
+
+/** The app: loads the SDK (served as /sdk.js) and exposes it as window.auth, in cookie mode. */
+export const appPage = (
+  workerOrigin: string,
+) => `<!doctype html><meta charset="utf-8"><title>app</title>
+<script type="module">
+  import { createAuthClient } from '/sdk.js'
+  window.auth = createAuthClient({ baseUrl: ${JSON.stringify(workerOrigin)} })
+  window.ready = true
+</script>`
+
+/** What the app page puts on window. */
+export type AppWindow = { auth: AuthClient; ready?: boolean }

@@ -1,16 +1,11 @@
 // The hosted pages' HTML: plain forms that work without JavaScript, escaped by hono/html, with
 // every field labelled and every error tied to its field (aria-describedby) and announced.
 import { html } from 'hono/html'
-import type { HtmlEscapedString } from 'hono/utils/html'
 import type { SessionView } from '../schemas'
+import { type FieldErrors, type Html, type Notice, field } from './fields'
+import { type SecurityState, securitySections } from './security-views'
 
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>
-
-/** Field name → the message shown under it. */
-export type FieldErrors = Record<string, string>
-
-/** A page-wide message: an error (announced at once) or a notice. */
-export type Notice = { kind: 'error' | 'notice'; text: string }
+export type { FieldErrors, Notice } from './fields'
 
 export function layout(title: string, body: Html, notice?: Notice): Html {
   return html`<!doctype html>
@@ -22,6 +17,7 @@ export function layout(title: string, body: Html, notice?: Notice): Html {
         <link rel="icon" href="/favicon.svg" />
         <title>${title} · edge-auth</title>
         <link rel="stylesheet" href="/pages.css" />
+        <script type="module" src="/pages/passkeys.js"></script>
       </head>
       <body>
         <main>
@@ -40,37 +36,6 @@ export function layout(title: string, body: Html, notice?: Notice): Html {
         </main>
       </body>
     </html>`
-}
-
-type Field = {
-  name: string
-  label: string
-  type: 'text' | 'password'
-  autocomplete: string
-  value?: string
-  hint?: string
-}
-
-function field(f: Field, errors: FieldErrors): Html {
-  const error = errors[f.name]
-  const described = [f.hint ? `${f.name}-hint` : '', error ? `${f.name}-error` : '']
-    .filter(Boolean)
-    .join(' ')
-  return html`<div class="field">
-    <label for="${f.name}">${f.label}</label>
-    ${f.hint ? html`<p class="hint" id="${f.name}-hint">${f.hint}</p>` : ''}
-    <input
-      id="${f.name}"
-      name="${f.name}"
-      type="${f.type}"
-      autocomplete="${f.autocomplete}"
-      value="${f.value ?? ''}"
-      required
-      ${described ? html`aria-describedby="${described}"` : ''}
-      ${error ? html`aria-invalid="true"` : ''}
-    />
-    ${error ? html`<p class="error" id="${f.name}-error">${error}</p>` : ''}
-  </div>`
 }
 
 const USERNAME_HINT = '3 to 32 letters, digits, _ . or -'
@@ -112,7 +77,36 @@ export function credentialsForm(
       )}
       <button type="submit">${signup ? 'Create account' : 'Sign in'}</button>
     </form>
+    ${
+      signup
+        ? ''
+        : html`<div class="passkey" data-passkey-signin data-return-to="${state.returnTo}" hidden>
+            <p>Or, with no username or password:</p>
+            <button type="button">Sign in with a passkey</button>
+            <p class="hint" data-passkey-status aria-live="polite"></p>
+          </div>`
+    }
     <p>${other}</p>`
+}
+
+/** The second step of a sign-in with two-factor on: the code, and the mfaToken carried along. */
+export function mfaForm(state: { mfaToken: string; returnTo: string; errors: FieldErrors }): Html {
+  return html`<form method="post" action="/signin/mfa" novalidate>
+    <input type="hidden" name="mfaToken" value="${state.mfaToken}" />
+    <input type="hidden" name="return_to" value="${state.returnTo}" />
+    ${field(
+      {
+        name: 'code',
+        label: 'Code from your authenticator app',
+        type: 'text',
+        autocomplete: 'one-time-code',
+        inputmode: 'numeric',
+        hint: 'Six digits; or one of your recovery codes',
+      },
+      state.errors,
+    )}
+    <button type="submit">Continue</button>
+  </form>`
 }
 
 const when = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC'
@@ -121,6 +115,7 @@ const when = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC'
 export function accountPage(state: {
   username: string
   sessions: SessionView[]
+  security: SecurityState
   errors: FieldErrors
 }): Html {
   // Each End button's name is its visible text; which session it ends is its description.
@@ -152,6 +147,7 @@ export function accountPage(state: {
         <button type="submit">Sign out everywhere</button>
       </form>
     </section>
+    ${securitySections(state.security, state.errors)}
     <section aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
       <p>Every other session ends; this one stays signed in.</p>

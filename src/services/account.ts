@@ -92,6 +92,15 @@ export class AccountService {
     await this.sessions.republish(caller.id, cfg)
   }
 
+  /** What the account page shows of sign-in security: passkeys, and two-factor's state. */
+  async security(caller: AuthUser) {
+    const [passkeys, totp] = await Promise.all([
+      new PasskeyService(this.deps).list(caller),
+      this.totp.status(caller.id),
+    ])
+    return { passkeys, ...totp }
+  }
+
   /** Options to register a passkey, after the password: an access token alone cannot add one. */
   async passkeyOptions(caller: AuthUser, password: string, rp: RelyingParty) {
     await this.checkPassword(await this.userOf(caller), password)

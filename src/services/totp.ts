@@ -92,6 +92,16 @@ export class TotpService {
     return 'recovery_code'
   }
 
+  /** Whether TOTP is off, pending its first code, or on; and the recovery codes left. */
+  async status(
+    userId: string,
+  ): Promise<{ totp: 'off' | 'pending' | 'on'; recoveryCodesLeft: number }> {
+    const record = await this.deps.totp.get(userId)
+    if (!record) return { totp: 'off', recoveryCodesLeft: 0 }
+    if (record.enabledAt === null) return { totp: 'pending', recoveryCodesLeft: 0 }
+    return { totp: 'on', recoveryCodesLeft: await this.deps.totp.recoveryCodesLeft(userId) }
+  }
+
   /** Whether the user has TOTP on or pending. */
   async isEnrolled(userId: string): Promise<boolean> {
     return (await this.deps.totp.get(userId)) !== null

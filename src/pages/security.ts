@@ -1,0 +1,117 @@
+// The account page's sign-in security forms: TOTP two-factor (turn on, confirm, turn off) and
+// passkey rename and removal. Adding a passkey and signing in with one run in the browser
+// (public/pages/passkeys.js, built from client/pages/passkeys.ts) against the API.
+import { Hono, type Context } from 'hono'
+import * as z from 'zod'
+import { type AppEnv, requestOrigin } from '../env'
+import { checkLoginLimit } from '../http/rate-limit'
+import { accountService, passkeyService } from '../routes/services'
+import { Password } from '../schemas'
+import type { FieldErrors, Notice } from './fields'
+import { type PageStatus, accountForm, asVisitor, form, refusal, renderAccount } from './shared'
+import { recoveryCodesView, totpSetup } from './security-views'
+import { layout } from './views'
+
+export const securityPages = new Hono<AppEnv>()
+
+/** A form's empty field is an absent one: a person leaves the other way of proving it blank. */
+const blankToAbsent = (value: unknown) => (value === '' ? undefined : value)
+
+/** A code as typed: spaces removed. */
+const TypedCode = z.preprocess(
+  (value) => (typeof value === 'string' ? value.replace(/\s/g, '') : value),
+  z.string().min(1, 'must not be empty').max(64, 'is too long'),
+)
+
+const renderSetup = (
+  c: Context<AppEnv>,
+  status: PageStatus,
+  state: { otpauthUri: string; secret: string; errors?: FieldErrors; notice?: Notice },
+) =>
+  c.html(
+    layout('Turn on two-factor', totpSetup({ ...state, errors: state.errors ?? {} }), state.notice),
+    status,
+  )
+
+accountForm(
+  securityPages,
+  '/account/totp',
+  z.object({ totpPassword: Password }),
+  async (c, user, { totpPassword }) => {
+    const issuer = new URL(requestOrigin(c)).host
+    const enrolment = await accountService(c).enrolTotp(user, totpPassword, issuer)
+    return renderSetup(c, 200, enrolment)
+  },
+)
+
+// The setup page carries its own QR data back, for showing it again after a wrong code: it is the
+// visitor's own secret, on a no-store page, and it decides nothing (the sealed copy in D1 does).
+const SetupForm = z.object({
+  code: TypedCode,
+  otpauthUri: z.string().max(1024).startsWith('otpauth://totp/'),
+  secret: z
+    .string()
+    .max(64)
+    .regex(/^[A-Z2-7]+$/),
+})
+
+securityPages.post('/account/totp/verify', (c) =>
+  asVisitor(c, async (user) => {
+    const page = SetupForm.safeParse(await form(c))
+    // Not the setup page's form: start again from the account page.
+    if (!page.success) return c.redirect('/account', 303)
+    const { code, ...qr } = page.data
+    try {
+      await checkLoginLimit(c, user.username)
+      const { recoveryCodes } = await accountService(c).confirmTotp(user, code)
+      return c.html(layout('Recovery codes', recoveryCodesView(recoveryCodes)), 200)
+    } catch (err) {
+      const { status, notice } = refusal(err)
+      return renderSetup(c, status, { ...qr, notice })
+    }
+  }),
+)
+
+accountForm(
+  securityPages,
+  '/account/totp/disable',
+  z.object({
+    disablePassword: z.preprocess(blankToAbsent, Password.optional()),
+    disableCode: z.preprocess(blankToAbsent, TypedCode.optional()),
+  }),
+  async (c, user, { disablePassword, disableCode }) => {
+    await accountService(c).disableTotp(user, { password: disablePassword, code: disableCode })
+    return c.redirect('/account?done=totpoff', 303)
+  },
+)
+
+accountForm(
+  securityPages,
+  '/account/passkeys/:id/rename',
+  z.object({ name: z.string().min(1, 'must not be empty').max(64, 'is too long') }),
+  async (c, user, { name }) => {
+    await passkeyService(c).rename(user, c.req.param('id')!, name)
+    return c.redirect('/account?done=passkeyrenamed', 303)
+  },
+  { checksSecret: false },
+)
+
+accountForm(
+  securityPages,
+  '/account/passkeys/:id/remove',
+  z.object({}),
+  async (c, user) => {
+    await passkeyService(c).remove(user, c.req.param('id')!)
+    return c.redirect('/account?done=passkeyremoved', 303)
+  },
+  { checksSecret: false },
+)
+
+/** Without JavaScript the add-a-passkey form posts here: it cannot run a ceremony, so it says so. */
+securityPages.post('/account/passkeys', (c) =>
+  asVisitor(c, (user) =>
+    renderAccount(c, user, 400, {
+      notice: { kind: 'error', text: 'Adding a passkey needs JavaScript; turn it on and retry.' },
+    }),
+  ),
+)

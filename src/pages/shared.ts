@@ -1,0 +1,150 @@
+// What every hosted page route shares: the visitor (known by the refresh cookie), the safe
+// return_to, the notices a redirect may name, how a refused form post is shown, and the account
+// page, which several forms render again with their errors.
+import type { Context, Hono } from 'hono'
+import type * as z from 'zod'
+import { type AppEnv, type AuthUser, requestOrigin, settings } from '../env'
+import { ApiError } from '../errors'
+import { checkCookieOrigin } from '../http/csrf'
+import { checkLoginLimit } from '../http/rate-limit'
+import { refreshCookieOf } from '../http/refresh-cookie'
+import { accountService, authService } from '../routes/services'
+import { safeReturnTo } from './return-to'
+import { type FieldErrors, type Notice, accountPage, layout } from './views'
+
+export type PageStatus = 200 | 400 | 401 | 404 | 409 | 429
+
+export const returnTo = (c: Context<AppEnv>, raw: unknown) =>
+  safeReturnTo(
+    typeof raw === 'string' ? raw : undefined,
+    requestOrigin(c),
+    settings(c.env).allowedOrigins,
+    '/account',
+  )
+
+/** The messages a redirect may ask a page to show, by key: never text from the URL. */
+const NOTICES: Record<string, Notice> = {
+  password: { kind: 'notice', text: 'Your password is changed; your other sessions have ended.' },
+  signedout: { kind: 'notice', text: 'You are signed out.' },
+  deleted: { kind: 'notice', text: 'Your account is deleted.' },
+  passkey: { kind: 'notice', text: 'Your passkey is added.' },
+  passkeyremoved: { kind: 'notice', text: 'The passkey is removed.' },
+  passkeyrenamed: { kind: 'notice', text: 'The passkey is renamed.' },
+  totpoff: { kind: 'notice', text: 'Two-factor authentication is off.' },
+}
+
+export const noticeOf = (c: Context<AppEnv>) => NOTICES[c.req.query('done') ?? '']
+
+/** Zod's reasons, by field, for the form to show beside each one. */
+export const fieldErrors = (error: z.ZodError): FieldErrors =>
+  Object.fromEntries(
+    error.issues.map((issue) => [String(issue.path[0] ?? 'form'), `This ${issue.message}`]),
+  )
+
+/** What a failed form post says: the refusals a person can act on; anything else is thrown. */
+export function refusal(err: unknown): { status: PageStatus; notice: Notice } {
+  if (!(err instanceof ApiError)) throw err
+  const say = (status: PageStatus, text: string) => ({
+    status,
+    notice: { kind: 'error' as const, text },
+  })
+  switch (err.code) {
+    case 'invalid_credentials':
+      return say(401, err.detail)
+    case 'username_taken':
+      return say(409, 'That username is taken; choose another.')
+    case 'rate_limited':
+      return say(429, `Too many attempts; try again in ${err.extra.retryAfter ?? 60} seconds.`)
+    case 'invalid_mfa_code':
+      return say(401, 'That code is wrong or was used already; try the next one.')
+    case 'invalid_mfa_token':
+      return say(401, 'That sign-in took too long or had too many wrong codes; start again.')
+    case 'totp_enabled':
+    case 'totp_not_enrolled':
+    case 'last_sign_in_method':
+      return say(409, err.detail)
+    case 'passkey_not_found':
+      return say(404, 'You have no such passkey.')
+    default:
+      throw err
+  }
+}
+
+export const form = async (c: Context<AppEnv>) =>
+  (await c.req.parseBody()) as Record<string, unknown>
+
+/** The visitor, by the refresh cookie; null when it stands for no live session. */
+export async function visitor(
+  c: Context<AppEnv>,
+): Promise<{ user: AuthUser; token: string } | null> {
+  const token = refreshCookieOf(c)
+  const user = token ? await authService(c).holder(token) : null
+  return user && token ? { user, token } : null
+}
+
+export const toSignIn = (c: Context<AppEnv>, done?: string) =>
+  c.redirect(done ? `/signin?done=${done}` : '/signin?return_to=/account', 303)
+
+/** A form post on the account page: from this origin, by a signed-in visitor. */
+export async function accountPost(c: Context<AppEnv>) {
+  checkCookieOrigin(c)
+  return visitor(c)
+}
+
+/** Runs `action` for the signed-in visitor of an account-page form post; else to /signin. */
+export async function asVisitor(
+  c: Context<AppEnv>,
+  action: (user: AuthUser) => Promise<Response>,
+): Promise<Response> {
+  const signedIn = await accountPost(c)
+  return signedIn ? action(signedIn.user) : toSignIn(c)
+}
+
+export async function renderAccount(
+  c: Context<AppEnv>,
+  user: AuthUser,
+  status: PageStatus,
+  extra: { errors?: FieldErrors; notice?: Notice } = {},
+) {
+  const account = accountService(c)
+  const [sessions, security] = await Promise.all([
+    account.listSessions(user),
+    account.security(user),
+  ])
+  const body = accountPage({
+    username: user.username,
+    sessions,
+    security,
+    errors: extra.errors ?? {},
+  })
+  return c.html(layout('Your account', body, extra.notice ?? noticeOf(c)), status)
+}
+
+/**
+ * A form that acts on the signed-in visitor's account: origin-checked, validated, run; or the
+ * account page again, saying why. One that checks the password (or a code) counts against the
+ * login limit: guessing it here is a login attempt too.
+ */
+export function accountForm<S extends z.ZodType>(
+  app: Hono<AppEnv>,
+  path: string,
+  schema: S,
+  action: (c: Context<AppEnv>, user: AuthUser, data: z.output<S>) => Promise<Response>,
+  { checksSecret = true } = {},
+) {
+  app.post(path, (c) =>
+    asVisitor(c, async (user) => {
+      const parsed = schema.safeParse(await form(c))
+      if (!parsed.success) {
+        return renderAccount(c, user, 400, { errors: fieldErrors(parsed.error) })
+      }
+      try {
+        if (checksSecret) await checkLoginLimit(c, user.username)
+        return await action(c, user, parsed.data)
+      } catch (err) {
+        const { status, notice } = refusal(err)
+        return renderAccount(c, user, status, { notice })
+      }
+    }),
+  )
+}
