@@ -22,6 +22,8 @@ const ROUTES = [
   ['refresh', '`POST /token`, token in the body'],
   ['cookieRefresh', '`POST /token`, cookie mode'],
   ['login', '`POST /login` (1 connection)'],
+  ['passkeyOptions', '`POST /login/passkey/options` (1 connection)'],
+  ['passkeySignIn', 'passkey sign-in: options + `POST /login/passkey`, per ceremony (1 connection)'],
   ['signinPage', '`GET /signin` (hosted page)'],
 ]
 
@@ -67,6 +69,12 @@ export function ratios({ results: r, bundle }) {
       () => true,
     ],
     ['login p50 ÷ bare PBKDF2 p50', r.login.service.p50 / r.pbkdf2.service.p50, 'none', () => true],
+    [
+      'passkey sign-in ÷ password login (CPU per sign-in)',
+      r.passkeySignIn.service.cpuUsPerRequest / r.login.service.cpuUsPerRequest,
+      '< 1',
+      (x) => x < 1,
+    ],
     ['login p50 − bare PBKDF2 p50 (ms)', loginOver, '≤ 3 ms', (x) => x <= 3],
     [
       `refresh req/s at ${fmt(sessions.at(-1).sessions)} sessions ÷ at ${fmt(sessions[0].sessions)}`,

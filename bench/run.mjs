@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib'
 import autocannon from 'autocannon'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { generateKeySet } from '../scripts/signing-keys.mjs'
+import { syncedPasskey } from './passkey.mjs'
 import { renderChart, renderMarkdown } from './report.mjs'
 
 const root = new URL('..', import.meta.url).pathname
@@ -68,6 +69,9 @@ async function startWorker(bundlePath) {
               'hex',
             ),
             JWT_PRIVATE_KEYS: generateKeySet('ES256'),
+            MFA_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString(
+              'hex',
+            ),
           },
           kvNamespaces: ['REFRESH_TOKENS'],
           d1Databases: ['DB'],
@@ -255,6 +259,54 @@ const cookieRefreshChains = (tokens, origin) =>
     (token) => ({ headers: { cookie: `${REFRESH_COOKIE}=${token}`, origin } }),
   )
 
+/** Registers a synced passkey for the user (signed in with `accessToken`) and returns it. */
+async function registerPasskey(url, accessToken) {
+  const auth = { authorization: `Bearer ${accessToken}` }
+  const passkey = syncedPasskey(url)
+  const options = await (
+    await fetch(`${url}/users/me/passkeys/options`, json('POST', { password: PASSWORD }, auth))
+  ).json()
+  const res = await fetch(
+    `${url}/users/me/passkeys`,
+    json('POST', { credential: passkey.create(options) }, auth),
+  )
+  if (res.status !== 201) throw new Error(`passkey registration: ${res.status} ${await res.text()}`)
+  return passkey
+}
+
+/**
+ * A passkey sign-in as a browser makes it: the options (a fresh, single-use challenge), then
+ * the signed response. Two requests per ceremony; autocannon keeps the challenge in the
+ * connection's context between them.
+ */
+const passkeySignIns = (passkey) => () => ({
+  requests: [
+    {
+      method: 'POST',
+      path: '/login/passkey/options',
+      onResponse: (status, body, context) => {
+        context.options = status === 200 ? JSON.parse(body) : null
+      },
+    },
+    {
+      method: 'POST',
+      path: '/login/passkey',
+      setupRequest: (req, context) => ({
+        ...req,
+        ...json('POST', { credential: context.options ? passkey.get(context.options) : {} }),
+      }),
+    },
+  ],
+})
+
+/** A two-request ceremony's run as one ceremony: its rate, and the CPU of both requests. */
+const perCeremony = (run) => ({
+  ...run,
+  rps: run.rps / 2,
+  requests: run.requests / 2,
+  cpuUsPerRequest: run.cpuUsPerRequest * 2,
+})
+
 /** The SDK as shipped (client/build.mjs), gzip bytes. */
 async function sdkSize() {
   const { bundle } = await import('../client/build.mjs')
@@ -358,6 +410,15 @@ try {
     baseline: await load(baseline.url, loginLoad(seed.credentials), 1),
   }
   results.pbkdf2 = { service: await load(pbkdf2.url, () => ({ path: '/' }), 1) }
+
+  // Passkeys (issue 12): the sign-in that needs no PBKDF2, on the same single connection as login.
+  const [{ accessToken }] = await logins(worker.url, username, 1, ours.credentials)
+  const passkey = await registerPasskey(worker.url, accessToken)
+  const optionsLoad = () => ({ method: 'POST', path: '/login/passkey/options' })
+  results.passkeyOptions = { service: await load(worker.url, optionsLoad, 1, workerPid) }
+  results.passkeySignIn = {
+    service: perCeremony(await load(worker.url, passkeySignIns(passkey), 1, workerPid)),
+  }
 
   // The browser side (issue 11): refresh in cookie mode, and a hosted page.
   const cookieChains = []
