@@ -23,7 +23,10 @@ const ROUTES = [
   ['cookieRefresh', '`POST /token`, cookie mode'],
   ['login', '`POST /login` (1 connection)'],
   ['passkeyOptions', '`POST /login/passkey/options` (1 connection)'],
-  ['passkeySignIn', 'passkey sign-in: options + `POST /login/passkey`, per ceremony (1 connection)'],
+  [
+    'passkeySignIn',
+    'passkey sign-in: options + `POST /login/passkey`, per ceremony (1 connection)',
+  ],
   ['signinPage', '`GET /signin` (hosted page)'],
 ]
 

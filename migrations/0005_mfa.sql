@@ -4,13 +4,17 @@
 -- One TOTP authenticator per user: pending (enabled_at NULL) from enrolment until its first code
 -- is confirmed. The secret is AES-GCM ciphertext under MFA_ENCRYPTION_KEY, never the secret.
 -- last_step is the newest 30-second step a code was accepted for: no code at or before it is
--- accepted again, so a code works once.
+-- accepted again, so a code works once. failures counts code checks since the last right code,
+-- and locked_until (epoch ms) holds further checks back: each check is counted by one
+-- conditional update before it is made, so parallel guesses cannot slip past the count.
 CREATE TABLE totp (
   user_id TEXT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   secret TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   enabled_at INTEGER,
-  last_step INTEGER NOT NULL DEFAULT 0
+  last_step INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0
 );
 
 -- Single-use recovery codes, stored as keyed hashes (HMAC under MFA_ENCRYPTION_KEY).

@@ -177,7 +177,8 @@ describe.runIf(available)('in Chromium', () => {
       )
       expect(outcome).toBe('unreadable') // no CORS for it either
     }
-    expect(statuses).toEqual([403, 403])
+    // DevTools' events may land after the fetch has failed: wait for both.
+    await expect.poll(() => statuses).toEqual([403, 403])
 
     // Another site: form posts without script's help. The browser does not even send the
     // cookie (SameSite=Lax), which DevTools shows as blocked; and the answer is a refusal.

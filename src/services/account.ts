@@ -7,6 +7,7 @@ import { log } from '../log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'
+import { loginBackoff } from './login-backoff'
 import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
@@ -139,12 +140,26 @@ export class AccountService {
     return user
   }
 
-  /** 401 invalid_credentials for a wrong password, with nothing changed. */
+  /**
+   * 401 invalid_credentials for a wrong password, with nothing changed. A guess here is a login
+   * attempt too: it counts in the per-account backoff, and is refused while the name is locked.
+   */
   private async checkPassword(user: UserRecord, password: string): Promise<void> {
+    const backoff = loginBackoff(this.deps.loginFailures, await this.deps.config())
+    const failures = await backoff.read(user.username)
+    const lockedFor = backoff.lockedFor(failures)
+    if (lockedFor > 0) {
+      this.event('password_check_throttled', { userId: user.id, retryAfter: lockedFor })
+      throw new ApiError('rate_limited', 'Too many failed password checks; retry later', {
+        retryAfter: lockedFor,
+      })
+    }
     if (!(await verifyPassword(password, user.passwordHash))) {
       this.event('password_check_failed', { userId: user.id })
+      await backoff.fail(user.username, failures)
       throw new ApiError('invalid_credentials', 'The password is incorrect')
     }
+    await backoff.succeed(user.username, failures)
   }
 
   private event(name: string, fields: Record<string, unknown>): void {

@@ -21,7 +21,6 @@ import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import {
-  type Ceremony,
   type CeremonyKind,
   challengeBytes,
   issueCeremony,
@@ -56,20 +55,25 @@ const signInFailed = () =>
 /** The WebAuthn user handle of a user: their id's bytes, base64url as responses carry it. */
 const userHandleOf = (userId: string) => toBase64Url(utf8(userId))
 
-/** Why the library refused a response, as a word for the log (its messages quote the response). */
+/**
+ * Why the library refused a response, as a word for the log. Matched on the start of its
+ * messages, which go on to quote the response (never logged).
+ */
 function reasonOf(err: unknown): string {
   const message = err instanceof Error ? err.message : ''
   const reasons: [RegExp, string][] = [
-    [/counter/i, 'counter_regressed'],
-    [/challenge/i, 'challenge'],
-    [/origin/i, 'origin'],
-    [/RP ID|rpID/i, 'rp_id'],
-    [/verif(y|ied)|verification/i, 'user_verification'],
-    [/present/i, 'user_presence'],
-    [/signature/i, 'signature'],
+    [/^Custom challenge verifier returned false/, 'challenge'],
+    [/^Response counter value/, 'counter_regressed'],
+    [/^Unexpected (authentication|registration) response origin/, 'origin'],
+    [/^Unexpected RP ID hash/, 'rp_id'],
+    [/^User verification required/, 'user_verification'],
+    [/^User not present/, 'user_presence'],
   ]
   return reasons.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed'
 }
+
+/** The transports WebAuthn defines; anything else a client reports is dropped, not stored. */
+const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])
 
 export class PasskeyService {
   constructor(private readonly deps: PasskeyDeps) {}
@@ -109,7 +113,7 @@ export class PasskeyService {
     try {
       verified = await verifyRegistrationResponse({
         response,
-        expectedChallenge: check.verify,
+        expectedChallenge: check,
         expectedOrigin: rp.origins,
         expectedRPID: rp.id,
         requireUserVerification: true,
@@ -118,8 +122,8 @@ export class PasskeyService {
       this.event('passkey_registration_refused', { userId: caller.id, reason: reasonOf(err) })
       throw registrationFailed()
     }
-    if (!verified.verified || !(await this.spend(check.ceremony()))) {
-      this.event('passkey_registration_refused', { userId: caller.id, reason: 'challenge_used' })
+    if (!verified.verified) {
+      this.event('passkey_registration_refused', { userId: caller.id, reason: 'unverified' })
       throw registrationFailed()
     }
     const info = verified.registrationInfo
@@ -129,7 +133,7 @@ export class PasskeyService {
       userId: caller.id,
       publicKey: toBase64Url(info.credential.publicKey),
       counter: info.credential.counter,
-      transports: info.credential.transports ?? [],
+      transports: (info.credential.transports ?? []).filter((t) => TRANSPORTS.has(t)),
       deviceType: info.credentialDeviceType,
       backedUp: info.credentialBackedUp,
       name: name ?? defaultName(at),
@@ -182,7 +186,7 @@ export class PasskeyService {
     try {
       verified = await verifyAuthenticationResponse({
         response,
-        expectedChallenge: check.verify,
+        expectedChallenge: check,
         expectedOrigin: rp.origins,
         expectedRPID: rp.id,
         credential: {
@@ -206,8 +210,8 @@ export class PasskeyService {
       this.event('passkey_sign_in_refused', { userId: user.id, credentialId: passkey.id, reason })
       throw signInFailed()
     }
-    if (!verified.verified || !(await this.spend(check.ceremony()))) {
-      this.event('passkey_sign_in_refused', { userId: user.id, reason: 'challenge_used' })
+    if (!verified.verified) {
+      this.event('passkey_sign_in_refused', { userId: user.id, reason: 'signature' })
       throw signInFailed()
     }
     const info = verified.authenticationInfo
@@ -251,28 +255,19 @@ export class PasskeyService {
   }
 
   /**
-   * The library's challenge check: the response's challenge must be one this service sealed for
-   * this ceremony (and user), still unexpired. Which one it was is kept, to be spent once the
-   * rest of the response verifies.
+   * The library's challenge check, which it makes before the signature and the counter: the
+   * response's challenge must be one this service sealed for this ceremony (and user), still
+   * unexpired, and not spent. It is spent here, so of two requests with one response only one
+   * goes on, and a replay is refused as a replay before any other check can call it something
+   * else (a counter that did not move, say).
    */
   private async challengeCheck(kind: CeremonyKind, userId: string | null) {
     const keys = await this.deps.mfaKeys()
-    let opened: Ceremony | null = null
-    return {
-      verify: async (challenge: string) => {
-        const ceremony = await openCeremony(keys, kind, challenge)
-        if (!ceremony || ceremony.expiresAt <= now() || ceremony.userId !== userId) return false
-        opened = ceremony
-        return true
-      },
-      ceremony: () => opened,
+    return async (challenge: string) => {
+      const ceremony = await openCeremony(keys, kind, challenge)
+      if (!ceremony || ceremony.expiresAt <= now() || ceremony.userId !== userId) return false
+      return this.deps.ceremonies.useOnce(ceremony.nonce, ceremony.expiresAt, now())
     }
-  }
-
-  /** Spends a challenge: true for the one request that does. */
-  private spend(ceremony: Ceremony | null): Promise<boolean> {
-    if (!ceremony) return Promise.resolve(false)
-    return this.deps.ceremonies.useOnce(ceremony.nonce, ceremony.expiresAt, now())
   }
 
   private event(name: string, fields: Record<string, unknown>): void {

@@ -23,6 +23,12 @@ export type SecondFactor = 'totp' | 'recovery_code'
 /** The secret is sealed to its user: a row copied to another user's will not open. */
 const secretPurpose = (userId: string) => `totp-secret:${userId}`
 
+/**
+ * Code checks a user may make without a right code before further ones are held back (1 s, then
+ * doubling to 15 minutes), whatever mfaToken, route or address they come through.
+ */
+export const CODE_CHECKS_FREE = 5
+
 export const invalidMfaCode = () =>
   new ApiError('invalid_mfa_code', 'The code is wrong, expired or already used')
 
@@ -75,6 +81,25 @@ export class TotpService {
     const keys = await this.deps.mfaKeys()
     const record = await this.deps.totp.get(userId)
     if (!record || record.enabledAt === null) return null
+    // Counted before it is made, in D1: a burst of guesses cannot outrun the count.
+    const lockedFor = await this.deps.totp.countCheck(userId, CODE_CHECKS_FREE, now())
+    if (lockedFor > 0) {
+      this.event('totp_checks_throttled', { userId, retryAfter: lockedFor })
+      throw new ApiError('rate_limited', 'Too many wrong codes; retry later', {
+        retryAfter: lockedFor,
+      })
+    }
+    const factor = await this.check(keys, record, code)
+    if (factor) await this.deps.totp.clearChecks(userId)
+    return factor
+  }
+
+  private async check(
+    keys: MfaKeys,
+    record: TotpRecord,
+    code: string,
+  ): Promise<SecondFactor | null> {
+    const { userId } = record
     const step = matchTotp(await this.secretOf(keys, record), code, now())
     if (step !== null) {
       if (await this.deps.totp.acceptStep(userId, step)) return 'totp'

@@ -12,6 +12,9 @@ export type TotpRecord = {
   /** Null while pending: enrolled, its first code not yet confirmed. */
   enabledAt: number | null
   lastStep: number
+  /** Code checks since the last right code, and until when further ones are held back. */
+  failures: number
+  lockedUntil: number
 }
 
 type Row = {
@@ -20,6 +23,8 @@ type Row = {
   created_at: number
   enabled_at: number | null
   last_step: number
+  failures: number
+  locked_until: number
 }
 
 const toRecord = (row: Row): TotpRecord => ({
@@ -28,6 +33,8 @@ const toRecord = (row: Row): TotpRecord => ({
   createdAt: row.created_at,
   enabledAt: row.enabled_at,
   lastStep: row.last_step,
+  failures: row.failures,
+  lockedUntil: row.locked_until,
 })
 
 export type TotpStore = ReturnType<typeof totpStore>
@@ -47,7 +54,8 @@ export function totpStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO totp (user_id, secret, created_at, enabled_at, last_step) VALUES (?1, ?2, ?3, NULL, 0)
-             ON CONFLICT (user_id) DO UPDATE SET secret = ?2, created_at = ?3, last_step = 0
+             ON CONFLICT (user_id) DO UPDATE SET secret = ?2, created_at = ?3, last_step = 0,
+               failures = 0, locked_until = 0
              WHERE enabled_at IS NULL`,
           )
           .bind(userId, secret, at)
@@ -92,6 +100,40 @@ export function totpStore(db: D1Database) {
       )
       return enabled!.meta.changes === 1
     },
+
+    /**
+     * Counts one code check before it is made, unless the user's checks are locked: the lock
+     * begins at `free` checks without a right code and doubles with each one after (1 s, 2 s …
+     * up to 15 minutes). Returns 0 when counted, else the seconds the lock has left. One
+     * statement, so parallel guesses are each counted and the ones past the budget refused.
+     */
+    async countCheck(userId: string, free: number, at: number): Promise<number> {
+      const counted = await guarded('d1', 'count totp check', () =>
+        db
+          .prepare(
+            `UPDATE totp SET failures = failures + 1,
+               locked_until = CASE WHEN failures + 1 >= ?2
+                 THEN ?3 + MIN(1 << MIN(failures + 1 - ?2, 10), 900) * 1000
+                 ELSE locked_until END
+             WHERE user_id = ?1 AND enabled_at IS NOT NULL AND locked_until <= ?3
+             RETURNING failures`,
+          )
+          .bind(userId, free, at)
+          .first<{ failures: number }>(),
+      )
+      if (counted) return 0
+      const row = await this.get(userId)
+      return row ? Math.max(1, Math.ceil((row.lockedUntil - at) / 1000)) : 0
+    },
+
+    /** A right code: the count of checks starts again. */
+    clearChecks: (userId: string) =>
+      guarded('d1', 'clear totp checks', () =>
+        db
+          .prepare('UPDATE totp SET failures = 0, locked_until = 0 WHERE user_id = ?')
+          .bind(userId)
+          .run(),
+      ),
 
     /** Accepts a code for `step` if no code at or after it was accepted: false for a replay. */
     async acceptStep(userId: string, step: number): Promise<boolean> {

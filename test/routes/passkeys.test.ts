@@ -251,9 +251,14 @@ describe('signing in with a passkey', () => {
     const response = await authenticator.get(await signInOptions())
     expect((await passkeySignIn(response)).status).toBe(200)
     await expectProblem(await passkeySignIn(response), 401, 'passkey_sign_in_failed')
+    const lines = captureLogs()
     const racing = await authenticator.get(await signInOptions())
-    const both = await Promise.all([passkeySignIn(racing), passkeySignIn(racing)])
-    expect(both.map((r) => r.status).sort()).toEqual([200, 401])
+    const all = await Promise.all(Array.from({ length: 5 }, () => passkeySignIn(racing)))
+    expect(all.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401])
+    // The losers are replays, refused at the challenge; none is mistaken for a clone.
+    const refused = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(refused.filter((l) => l.event === 'passkey_possible_clone')).toEqual([])
+    expect(refused.filter((l) => l.reason === 'challenge')).toHaveLength(4)
   })
 
   it('refuses a registration challenge, an expired one, and one it never issued', async () => {

@@ -162,7 +162,8 @@ describe('signing in with TOTP on', () => {
       )
       const text = await res.clone().text()
       const body = await expectProblem(res, 401, 'mfa_required')
-      expect(text).not.toMatch(/accessToken|refreshToken|eyJ/)
+      // (The mfaToken is random base64url, which may contain anything, so it is taken out first.)
+      expect(text.replace(String(body.mfaToken), '')).not.toMatch(/accessToken|refreshToken|eyJ/)
       expect(refreshCookieOf(res)).toBeNull()
       expect(Object.keys(body).sort()).toEqual(
         ['code', 'detail', 'mfaToken', 'requestId', 'status', 'title', 'type'].sort(),
@@ -267,6 +268,39 @@ describe('signing in with TOTP on', () => {
     const locked = await sendJson('POST', '/login', { username, password: PASSWORD })
     await expectProblem(locked, 429, 'rate_limited')
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
+  })
+
+  it('checks at most five codes in a burst, however many mfaTokens carry them (D1 counts)', async () => {
+    const { username, secret } = await withTotp()
+    const tokens: string[] = []
+    for (let i = 0; i < 12; i++) tokens.push(await mfaTokenFor(username))
+    const wrong = ['000000', '111111'].find(
+      (c) => c !== codeFor(secret, 1) && c !== codeFor(secret),
+    )!
+    const answers = await Promise.all(tokens.map((token) => secondStep(token, wrong)))
+    const codes = await Promise.all(
+      answers.map(async (r) => ((await r.json()) as { code: string }).code),
+    )
+    expect(codes.filter((c) => c === 'invalid_mfa_code')).toHaveLength(5)
+    expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(7)
+    expect(answers.find((r) => r.status === 429)?.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+
+  it('starts the count again after a right code', async () => {
+    const { username, secret } = await withTotp()
+    const wrong = ['000000', '111111'].find(
+      (c) => c !== codeFor(secret, 1) && c !== codeFor(secret),
+    )!
+    // A higher account backoff threshold, so only the D1 count of code checks is in play.
+    const step = (mfaToken: string, code: string) =>
+      callWithEnv({ LOGIN_MAX_FAILURES: '50' }, '/login/mfa', jsonInit('POST', { mfaToken, code }))
+    for (let i = 0; i < 4; i++) {
+      await expectProblem(await step(await mfaTokenFor(username), wrong), 401, 'invalid_mfa_code')
+    }
+    expect((await step(await mfaTokenFor(username), codeFor(secret, 1))).status).toBe(200)
+    for (let i = 0; i < 4; i++) {
+      await expectProblem(await step(await mfaTokenFor(username), wrong), 401, 'invalid_mfa_code')
+    }
   })
 
   it('is single use: a finished mfaToken cannot start a second session', async () => {
@@ -388,6 +422,42 @@ describe('turning TOTP off', () => {
     expect(
       (await sendJson('POST', '/login', { username: b.username, password: PASSWORD })).status,
     ).toBe(200)
+  })
+})
+
+describe('guessing from a signed-in session', () => {
+  it('counts codes sent to turn two-factor off, and locks after five', async () => {
+    const { tokens, secret } = await withTotp()
+    const wrong = ['000000', '111111'].find(
+      (c) => c !== codeFor(secret, 1) && c !== codeFor(secret),
+    )!
+    for (let i = 0; i < 5; i++) {
+      await expectProblem(
+        await asUser(tokens.accessToken, 'DELETE', '/users/me/totp', { code: wrong }),
+        401,
+        'invalid_mfa_code',
+      )
+    }
+    const locked = await asUser(tokens.accessToken, 'DELETE', '/users/me/totp', {
+      code: codeFor(secret, 1),
+    })
+    await expectProblem(locked, 429, 'rate_limited')
+  })
+
+  it('counts password guesses in the per-account backoff, as /login does', async () => {
+    const { tokens, username } = await signedIn('totp')
+    for (let i = 0; i < 5; i++) {
+      await expectProblem(
+        await asUser(tokens.accessToken, 'POST', '/users/me/totp', { password: 'wrong password!' }),
+        401,
+        'invalid_credentials',
+      )
+    }
+    await expectProblem(
+      await sendJson('POST', '/login', { username, password: PASSWORD }),
+      429,
+      'rate_limited',
+    )
   })
 })
 
