@@ -7,11 +7,14 @@
 -- accepted again, so a code works once. failures counts code checks since the last right code,
 -- and locked_until (epoch ms) holds further checks back: each check is counted by one
 -- conditional update before it is made, so parallel guesses cannot slip past the count.
+-- confirmed_by is a random id of the confirmation that turned it on: only that request's
+-- recovery codes are stored, however close two confirmations race.
 CREATE TABLE totp (
   user_id TEXT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   secret TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   enabled_at INTEGER,
+  confirmed_by TEXT,
   last_step INTEGER NOT NULL DEFAULT 0,
   failures INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER NOT NULL DEFAULT 0

@@ -21,7 +21,7 @@ export type Ceremony = {
 
 const NONCE_BYTES = 16
 /** Sealed tokens are a few hundred characters; anything longer is refused unread. */
-export const CEREMONY_TOKEN_MAX_LENGTH = 1024
+const CEREMONY_TOKEN_MAX_LENGTH = 1024
 
 type Payload = { n: string; u: string | null; e: number; b?: string }
 

@@ -5,8 +5,8 @@ import { createTOTPKeyURI, verifyHOTP } from '@oslojs/otp'
 import { encodeBase32NoPadding } from '@oslojs/encoding'
 import { randomBytes } from './encoding'
 
-export const TOTP_PERIOD_SECONDS = 30
-export const TOTP_DIGITS = 6
+const TOTP_PERIOD_SECONDS = 30
+const TOTP_DIGITS = 6
 /** RFC 4226 §4 asks for at least 128 bits and recommends 160: the length of SHA-1's output. */
 const SECRET_BYTES = 20
 /** Steps either side of now a code may be for (RFC 6238 §5.2: one, for clock skew and typing). */

@@ -141,8 +141,6 @@ export function totpSetup(state: { otpauthUri: string; secret: string; errors: F
       </figcaption>
     </figure>
     <form method="post" action="/account/totp/verify" novalidate>
-      <input type="hidden" name="otpauthUri" value="${state.otpauthUri}" />
-      <input type="hidden" name="secret" value="${state.secret}" />
       ${field(
         {
           name: 'code',

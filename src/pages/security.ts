@@ -5,7 +5,9 @@ import { Hono, type Context } from 'hono'
 import * as z from 'zod'
 import { type AppEnv, requestOrigin } from '../env'
 import { checkLoginLimit } from '../http/rate-limit'
+import { ApiError } from '../errors'
 import { accountService, passkeyService } from '../routes/services'
+import { invalidMfaCode } from '../services/totp'
 import { Password } from '../schemas'
 import type { FieldErrors, Notice } from './fields'
 import { type PageStatus, accountForm, asVisitor, form, refusal, renderAccount } from './shared'
@@ -33,40 +35,36 @@ const renderSetup = (
     status,
   )
 
+const issuerOf = (c: Context<AppEnv>) => new URL(requestOrigin(c)).host
+
 accountForm(
   securityPages,
   '/account/totp',
   z.object({ totpPassword: Password }),
   async (c, user, { totpPassword }) => {
-    const issuer = new URL(requestOrigin(c)).host
-    const enrolment = await accountService(c).enrolTotp(user, totpPassword, issuer)
+    const enrolment = await accountService(c).enrolTotp(user, totpPassword, issuerOf(c))
     return renderSetup(c, 200, enrolment)
   },
 )
 
-// The setup page carries its own QR data back, for showing it again after a wrong code: it is the
-// visitor's own secret, on a no-store page, and it decides nothing (the sealed copy in D1 does).
-const SetupForm = z.object({
-  code: TypedCode,
-  otpauthUri: z.string().max(1024).startsWith('otpauth://totp/'),
-  secret: z
-    .string()
-    .max(64)
-    .regex(/^[A-Z2-7]+$/),
-})
-
+/** After a wrong first code, the same QR code again: read back from the pending enrolment. */
 securityPages.post('/account/totp/verify', (c) =>
   asVisitor(c, async (user) => {
-    const page = SetupForm.safeParse(await form(c))
-    // Not the setup page's form: start again from the account page.
-    if (!page.success) return c.redirect('/account', 303)
-    const { code, ...qr } = page.data
+    const page = z.object({ code: TypedCode }).safeParse(await form(c))
     try {
+      if (!page.success) throw invalidMfaCode()
       await checkLoginLimit(c, user.username)
-      const { recoveryCodes } = await accountService(c).confirmTotp(user, code)
+      const { recoveryCodes } = await accountService(c).confirmTotp(user, page.data.code)
       return c.html(layout('Recovery codes', recoveryCodesView(recoveryCodes)), 200)
     } catch (err) {
       const { status, notice } = refusal(err)
+      if (
+        err instanceof ApiError &&
+        (err.code === 'totp_not_enrolled' || err.code === 'totp_enabled')
+      ) {
+        return renderAccount(c, user, status, { notice })
+      }
+      const qr = await accountService(c).pendingTotp(user, issuerOf(c))
       return renderSetup(c, status, { ...qr, notice })
     }
   }),

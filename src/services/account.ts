@@ -19,10 +19,12 @@ const iso = (ms: number) => new Date(ms).toISOString()
 export class AccountService {
   private readonly sessions: SessionService
   private readonly totp: TotpService
+  private readonly passkeys: PasskeyService
 
   constructor(private readonly deps: AuthDeps) {
     this.sessions = new SessionService(deps)
     this.totp = new TotpService(deps)
+    this.passkeys = new PasskeyService(deps)
   }
 
   /** The caller's public record, from the isolate's cache when it has it (see profile-cache.ts). */
@@ -96,7 +98,7 @@ export class AccountService {
   /** What the account page shows of sign-in security: passkeys, and two-factor's state. */
   async security(caller: AuthUser) {
     const [passkeys, totp] = await Promise.all([
-      new PasskeyService(this.deps).list(caller),
+      this.passkeys.list(caller),
       this.totp.status(caller.id),
     ])
     return { passkeys, ...totp }
@@ -105,7 +107,7 @@ export class AccountService {
   /** Options to register a passkey, after the password: an access token alone cannot add one. */
   async passkeyOptions(caller: AuthUser, password: string, rp: RelyingParty) {
     await this.checkPassword(await this.userOf(caller), password)
-    return new PasskeyService(this.deps).registrationOptions(caller, rp)
+    return this.passkeys.registrationOptions(caller, rp)
   }
 
   /** Starts a TOTP enrolment, after the password: `issuer` names the service in the app. */
@@ -119,18 +121,27 @@ export class AccountService {
     return this.totp.confirm(caller, code)
   }
 
-  /** Turns TOTP off, given a current code (TOTP or recovery) or the password; both if both are sent. */
+  /**
+   * Turns TOTP off, given a current code (TOTP or recovery) or the password; both if both are
+   * sent. A pending enrolment has no codes yet: only the password cancels it.
+   */
   async disableTotp(caller: AuthUser, proof: { code?: string; password?: string }) {
     const user = await this.userOf(caller)
     if (proof.password === undefined && proof.code === undefined) {
       throw new ApiError('invalid_credentials', 'Confirm with your password or a current code')
     }
     if (proof.password !== undefined) await this.checkPassword(user, proof.password)
-    if (!(await this.totp.isEnrolled(user.id))) throw notOn()
+    const { totp } = await this.totp.status(user.id)
+    if (totp === 'off' || (totp === 'pending' && proof.code !== undefined)) throw notOn()
     if (proof.code !== undefined && !(await this.totp.spendCode(user.id, proof.code))) {
       throw invalidMfaCode()
     }
     await this.totp.disable(caller)
+  }
+
+  /** The pending enrolment's QR data again (the account page after a wrong first code). */
+  pendingTotp(caller: AuthUser, issuer: string) {
+    return this.totp.pending(caller, issuer)
   }
 
   /** The caller's record; 401 invalid_token when the account is gone. */

@@ -55,7 +55,7 @@ const loggedName = (user: { id: string } | null, username: string) =>
 
 /** How long the second step of a sign-in may take, and how many wrong codes it may try. */
 const MFA_TOKEN_TTL_MS = 5 * 60 * 1000
-export const MFA_MAX_ATTEMPTS = 5
+const MFA_MAX_ATTEMPTS = 5
 
 /**
  * What an mfaToken is bound to besides its user: the password hash it was issued against, so a
@@ -113,6 +113,18 @@ export class AuthService {
       await backoff.fail(username, failures)
       throw invalidCredentials()
     }
+    let passwordHash = user.passwordHash
+    if (needsRehash(passwordHash)) {
+      // Older parameters: redo the hash now that the password is known. After the response
+      // usually; but an mfaToken is bound to the hash, so with TOTP on it is done first (rare:
+      // once per user after the parameters change).
+      const upgrade = hashPassword(password).then(async (hash) => {
+        await this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash)
+        return hash
+      })
+      if (user.totpEnabled) passwordHash = await upgrade
+      else this.deps.defer(upgrade)
+    }
     if (user.totpEnabled) {
       // The password was right, but the run of failures goes on until the second factor is too:
       // wrong codes count against the same name, and a right password does not reset them.
@@ -120,7 +132,7 @@ export class AuthService {
         kind: 'mfa',
         userId: user.id,
         expiresAt: now() + MFA_TOKEN_TTL_MS,
-        bind: await passwordBinding(user.passwordHash),
+        bind: await passwordBinding(passwordHash),
       })
       this.event('mfa_required', { userId: user.id })
       throw new ApiError(
@@ -130,14 +142,6 @@ export class AuthService {
       )
     }
     await backoff.succeed(username, failures)
-    if (needsRehash(user.passwordHash)) {
-      // Older parameters: redo the hash now that the password is known, after the response.
-      this.deps.defer(
-        hashPassword(password).then((hash) =>
-          this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash),
-        ),
-      )
-    }
     return this.startSession(user, client, ['pwd'], cfg)
   }
 

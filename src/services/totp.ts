@@ -1,7 +1,7 @@
 // TOTP two-factor for a signed-in user: enrol, confirm (which turns it on and issues recovery
 // codes), disable; and the one check of a second-factor code that sign-in and disabling share.
 // Knows nothing of Hono or bindings.
-import type { AuthUser } from '../env'
+import { type AuthUser, ConfigError } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
@@ -18,7 +18,7 @@ export type TotpDeps = {
 }
 
 /** What accepted a second-factor code. */
-export type SecondFactor = 'totp' | 'recovery_code'
+type SecondFactor = 'totp' | 'recovery_code'
 
 /** The secret is sealed to its user: a row copied to another user's will not open. */
 const secretPurpose = (userId: string) => `totp-secret:${userId}`
@@ -27,7 +27,7 @@ const secretPurpose = (userId: string) => `totp-secret:${userId}`
  * Code checks a user may make without a right code before further ones are held back (1 s, then
  * doubling to 15 minutes), whatever mfaToken, route or address they come through.
  */
-export const CODE_CHECKS_FREE = 5
+const CODE_CHECKS_FREE = 5
 
 export const invalidMfaCode = () =>
   new ApiError('invalid_mfa_code', 'The code is wrong, expired or already used')
@@ -50,12 +50,22 @@ export class TotpService {
     return { secret: totpSecretText(secret), otpauthUri: totpUri(issuer, caller.username, secret) }
   }
 
+  /** The pending enrolment's secret and URI again, for showing the QR code once more. */
+  async pending(caller: AuthUser, issuer: string): Promise<{ secret: string; otpauthUri: string }> {
+    const record = await this.deps.totp.get(caller.id)
+    if (!record) throw notEnrolled()
+    if (record.enabledAt !== null) throw totpEnabled()
+    const secret = await this.secretOf(await this.deps.mfaKeys(), record)
+    return { secret: totpSecretText(secret), otpauthUri: totpUri(issuer, caller.username, secret) }
+  }
+
   /** Confirms the pending enrolment with a code from it: TOTP is on; the recovery codes, once. */
   async confirm(caller: AuthUser, code: string): Promise<{ recoveryCodes: string[] }> {
     const keys = await this.deps.mfaKeys()
     const record = await this.deps.totp.get(caller.id)
     if (!record) throw notEnrolled()
     if (record.enabledAt !== null) throw totpEnabled()
+    await this.countCheck(caller.id)
     const step = matchTotp(await this.secretOf(keys, record), code, now())
     if (step === null) {
       this.event('totp_confirm_failed', { userId: caller.id })
@@ -81,7 +91,14 @@ export class TotpService {
     const keys = await this.deps.mfaKeys()
     const record = await this.deps.totp.get(userId)
     if (!record || record.enabledAt === null) return null
-    // Counted before it is made, in D1: a burst of guesses cannot outrun the count.
+    await this.countCheck(userId)
+    const factor = await this.check(keys, record, code)
+    if (factor) await this.deps.totp.clearChecks(userId)
+    return factor
+  }
+
+  /** Counts a code check before it is made, in D1, so a burst of guesses cannot outrun it. */
+  private async countCheck(userId: string): Promise<void> {
     const lockedFor = await this.deps.totp.countCheck(userId, CODE_CHECKS_FREE, now())
     if (lockedFor > 0) {
       this.event('totp_checks_throttled', { userId, retryAfter: lockedFor })
@@ -89,9 +106,6 @@ export class TotpService {
         retryAfter: lockedFor,
       })
     }
-    const factor = await this.check(keys, record, code)
-    if (factor) await this.deps.totp.clearChecks(userId)
-    return factor
   }
 
   private async check(
@@ -127,11 +141,6 @@ export class TotpService {
     return { totp: 'on', recoveryCodesLeft: await this.deps.totp.recoveryCodesLeft(userId) }
   }
 
-  /** Whether the user has TOTP on or pending. */
-  async isEnrolled(userId: string): Promise<boolean> {
-    return (await this.deps.totp.get(userId)) !== null
-  }
-
   /** Turns TOTP off and drops the recovery codes; the caller has proved a code or the password. */
   async disable(caller: AuthUser): Promise<void> {
     await this.deps.totp.remove(caller.id)
@@ -140,8 +149,10 @@ export class TotpService {
 
   private async secretOf(keys: MfaKeys, record: TotpRecord): Promise<Uint8Array> {
     const secret = await unseal(keys, secretPurpose(record.userId), record.secret)
-    // Only a changed MFA_ENCRYPTION_KEY (or a tampered row) gets here: fail closed, loudly.
-    if (!secret) throw new Error('The TOTP secret does not open under MFA_ENCRYPTION_KEY')
+    // Only a changed MFA_ENCRYPTION_KEY (or a tampered row) gets here: fail closed, naming it.
+    if (!secret) {
+      throw new ConfigError('MFA_ENCRYPTION_KEY', 'does not open the stored TOTP secrets')
+    }
     return secret
   }
 

@@ -3,12 +3,19 @@
 // each statement here is one conditional write, so D1's single writer decides every race.
 import { guarded } from './errors'
 
+/** Far more than clocks differ between Cloudflare machines. */
+const SWEEP_MARGIN_MS = 5 * 60 * 1000
+
 export type CeremonyUses = ReturnType<typeof ceremonyUses>
 
 export function ceremonyUses(db: D1Database) {
-  /** Expired rows go in the same batch as a new one: the table holds live ceremonies only. */
+  /**
+   * Expired rows go in the same batch as a new one, so the table holds live ceremonies only;
+   * with a margin, so an isolate whose clock runs ahead never deletes a use that one running
+   * behind still counts as live (that would let a spent token in again).
+   */
   const sweep = (at: number) =>
-    db.prepare('DELETE FROM ceremony_uses WHERE expires_at < ?').bind(at)
+    db.prepare('DELETE FROM ceremony_uses WHERE expires_at < ?').bind(at - SWEEP_MARGIN_MS)
 
   return {
     /** Uses a one-shot token (a WebAuthn challenge): true the first time only. */

@@ -93,15 +93,15 @@ export function passkeyStore(db: D1Database) {
       return results.map(toRecord)
     },
 
-    /** Renames one of the user's passkeys: false when the user has no such passkey. */
-    async rename(userId: string, id: string, name: string): Promise<boolean> {
-      const result = await guarded('d1', 'rename passkey', () =>
+    /** Renames one of the user's passkeys: null when the user has no such passkey. */
+    async rename(userId: string, id: string, name: string): Promise<PasskeyRecord | null> {
+      const row = await guarded('d1', 'rename passkey', () =>
         db
-          .prepare('UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?')
+          .prepare('UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ? RETURNING *')
           .bind(name, id, userId)
-          .run(),
+          .first<Row>(),
       )
-      return result.meta.changes === 1
+      return row ? toRecord(row) : null
     },
 
     /**

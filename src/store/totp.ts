@@ -75,26 +75,27 @@ export function totpStore(db: D1Database) {
       at: number,
       codeHashes: string[],
     ): Promise<boolean> {
-      // The code statements run only if the update did: the row now says enabled at `at`.
-      const justEnabled = `EXISTS (SELECT 1 FROM totp WHERE user_id = ?1 AND enabled_at = ?2 AND secret = ?3)`
+      // The code statements run only if the update did: the row now names this confirmation.
+      const confirmation = crypto.randomUUID()
+      const mine = 'EXISTS (SELECT 1 FROM totp WHERE user_id = ?1 AND confirmed_by = ?2)'
       const [enabled] = await guarded('d1', 'enable totp', () =>
         db.batch([
           db
             .prepare(
-              `UPDATE totp SET enabled_at = ?3, last_step = ?4
+              `UPDATE totp SET enabled_at = ?3, last_step = ?4, confirmed_by = ?5,
+                 failures = 0, locked_until = 0
                WHERE user_id = ?1 AND secret = ?2 AND enabled_at IS NULL`,
             )
-            .bind(userId, secret, at, step),
+            .bind(userId, secret, at, step, confirmation),
           db
-            .prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${justEnabled}`)
-            .bind(userId, at, secret),
+            .prepare(`DELETE FROM recovery_codes WHERE user_id = ?1 AND ${mine}`)
+            .bind(userId, confirmation),
           ...codeHashes.map((hash) =>
             db
               .prepare(
-                `INSERT INTO recovery_codes (user_id, code_hash, used_at)
-                 SELECT ?1, ?4, NULL WHERE ${justEnabled}`,
+                `INSERT INTO recovery_codes (user_id, code_hash, used_at) SELECT ?1, ?3, NULL WHERE ${mine}`,
               )
-              .bind(userId, at, secret, hash),
+              .bind(userId, confirmation, hash),
           ),
         ]),
       )
@@ -102,7 +103,8 @@ export function totpStore(db: D1Database) {
     },
 
     /**
-     * Counts one code check before it is made, unless the user's checks are locked: the lock
+     * Counts one code check (on an enrolment, pending or on) before it is made, unless the
+     * user's checks are locked: the lock
      * begins at `free` checks without a right code and doubles with each one after (1 s, 2 s …
      * up to 15 minutes). Returns 0 when counted, else the seconds the lock has left. One
      * statement, so parallel guesses are each counted and the ones past the budget refused.
@@ -115,15 +117,16 @@ export function totpStore(db: D1Database) {
                locked_until = CASE WHEN failures + 1 >= ?2
                  THEN ?3 + MIN(1 << MIN(failures + 1 - ?2, 10), 900) * 1000
                  ELSE locked_until END
-             WHERE user_id = ?1 AND enabled_at IS NOT NULL AND locked_until <= ?3
+             WHERE user_id = ?1 AND locked_until <= ?3
              RETURNING failures`,
           )
           .bind(userId, free, at)
           .first<{ failures: number }>(),
       )
       if (counted) return 0
+      // No row (TOTP turned off meanwhile) is nothing to hold back; a locked one says how long.
       const row = await this.get(userId)
-      return row ? Math.max(1, Math.ceil((row.lockedUntil - at) / 1000)) : 0
+      return row && row.lockedUntil > at ? Math.ceil((row.lockedUntil - at) / 1000) : 0
     },
 
     /** A right code: the count of checks starts again. */

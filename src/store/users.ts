@@ -15,7 +15,7 @@ export type UserRecord = {
 type Row = { id: string; username: string; password_hash: string; created_at: string }
 
 /** A user as sign-in sees it: with whether a second factor is required. */
-export type SignInRecord = UserRecord & { totpEnabled: boolean }
+type SignInRecord = UserRecord & { totpEnabled: boolean }
 
 const toUser = (row: Row): UserRecord => ({
   id: row.id,

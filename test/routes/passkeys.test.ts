@@ -316,6 +316,18 @@ describe('signing in with a passkey', () => {
     expect(clone).toMatchObject({ level: 'warn', credentialId: authenticator.id })
   })
 
+  it('raises no clone alarm for a forged response with a low counter: the signature comes first', async () => {
+    const lines = captureLogs()
+    const { authenticator } = await withPasskey()
+    expect((await passkeySignIn(await authenticator.get(await signInOptions()))).status).toBe(200)
+    authenticator.setCounter(0)
+    const response = await authenticator.get(await signInOptions())
+    const forged = { ...response, response: { ...response.response, signature: 'MEQCIAAAAAAA' } }
+    await expectProblem(await passkeySignIn(forged), 401, 'passkey_sign_in_failed')
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(events.filter((l) => l.event === 'passkey_possible_clone')).toEqual([])
+  })
+
   it("refuses an unknown credential, and one whose user handle is not its owner's", async () => {
     const stranger = await softAuthenticator({ origin: ORIGIN })
     await stranger.create({ challenge: 'x', rp: { id: 'auth.example' }, user: { id: 'dXNlcg' } })

@@ -4,6 +4,8 @@ import { decodeBase32 } from '@oslojs/encoding'
 import { generateHOTP } from '@oslojs/otp'
 import { decodeJwt } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { env } from 'cloudflare:workers'
+import { toBase64Url } from '../../src/auth/encoding'
 import { totpStep } from '../../src/auth/totp'
 import {
   PASSWORD,
@@ -422,6 +424,91 @@ describe('turning TOTP off', () => {
     expect(
       (await sendJson('POST', '/login', { username: b.username, password: PASSWORD })).status,
     ).toBe(200)
+  })
+})
+
+describe('edges', () => {
+  it('counts wrong codes while confirming an enrolment, too', async () => {
+    const { tokens } = await signedIn('totp')
+    const token = tokens.accessToken
+    const { secret } = (await (
+      await asUser(token, 'POST', '/users/me/totp', { password: PASSWORD })
+    ).json()) as { secret: string }
+    const wrong = ['000000', '111111'].find(
+      (c) => c !== codeFor(secret, 1) && c !== codeFor(secret),
+    )!
+    for (let i = 0; i < 5; i++) {
+      await expectProblem(
+        await asUser(token, 'POST', '/users/me/totp/verify', { code: wrong }),
+        401,
+        'invalid_mfa_code',
+      )
+    }
+    await expectProblem(
+      await asUser(token, 'POST', '/users/me/totp/verify', { code: codeFor(secret) }),
+      429,
+      'rate_limited',
+    )
+  })
+
+  it('cancels a pending enrolment with the password only: it has no codes yet', async () => {
+    const { tokens } = await signedIn('totp')
+    const token = tokens.accessToken
+    await asUser(token, 'POST', '/users/me/totp', { password: PASSWORD })
+    await expectProblem(
+      await asUser(token, 'DELETE', '/users/me/totp', { code: '123456' }),
+      409,
+      'totp_not_enrolled',
+    )
+    expect((await asUser(token, 'DELETE', '/users/me/totp', { password: PASSWORD })).status).toBe(
+      204,
+    )
+  })
+
+  it('names MFA_ENCRYPTION_KEY when it no longer opens the stored secrets (500, not a bug)', async () => {
+    const lines = captureLogs()
+    const { username, recoveryCodes } = await withTotp()
+    const otherKey = { MFA_ENCRYPTION_KEY: 'e'.repeat(64) }
+    const first = await callWithEnv(
+      otherKey,
+      '/login',
+      jsonInit('POST', { username, password: PASSWORD }),
+    )
+    const { mfaToken } = await expectProblem(first, 401, 'mfa_required')
+    const second = await callWithEnv(
+      otherKey,
+      '/login/mfa',
+      jsonInit('POST', { mfaToken, code: recoveryCodes[0] }),
+    )
+    await expectProblem(second, 500, 'server_misconfigured')
+    expect(lines.join('\n')).toContain('"variable":"MFA_ENCRYPTION_KEY"')
+  })
+
+  it('upgrades an old password hash of a two-factor user and still finishes the sign-in', async () => {
+    const { username, user, secret } = await withTotp()
+    const salt = crypto.getRandomValues(new Uint8Array(16))
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(PASSWORD),
+      'PBKDF2',
+      false,
+      ['deriveBits'],
+    )
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 50_000 },
+      key,
+      256,
+    )
+    const legacy = `pbkdf2-sha256$50000$${toBase64Url(salt)}$${toBase64Url(bits)}`
+    await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?')
+      .bind(legacy, user.id)
+      .run()
+    const mfaToken = await mfaTokenFor(username)
+    const stored = await env.DB.prepare('SELECT password_hash AS h FROM users WHERE id = ?')
+      .bind(user.id)
+      .first<{ h: string }>()
+    expect(stored!.h).toMatch(/^pbkdf2-sha256\$100000\$/)
+    expect((await secondStep(mfaToken, codeFor(secret, 1))).status).toBe(200)
   })
 })
 
