@@ -6,6 +6,7 @@ import { expect, vi } from 'vitest'
 import worker from '../src/index'
 import type { Bindings, Config, Signing } from '../src/env'
 import type { TokenPair } from '../src/schemas'
+import { toBase64Url } from '../src/auth/encoding'
 
 export const ORIGIN = 'https://auth.example'
 export const PASSWORD = 'correct horse battery staple'
@@ -142,3 +143,25 @@ export const unitConfig = (signing: Signing, overrides: Partial<Config> = {}): C
   refreshTokenSecret: 'b'.repeat(64),
   ...overrides,
 })
+
+/**
+ * Stores a PBKDF2 hash of `password` with 50,000 iterations for the user, as an older version of
+ * the service would have: the next sign-in that knows the password upgrades it.
+ */
+export async function storeLegacyHash(userId: string, password = PASSWORD): Promise<void> {
+  const salt = crypto.getRandomValues(new Uint8Array(16))
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(password),
+    'PBKDF2',
+    false,
+    ['deriveBits'],
+  )
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 50_000 },
+    key,
+    256,
+  )
+  const legacy = `pbkdf2-sha256$50000$${toBase64Url(salt)}$${toBase64Url(bits)}`
+  await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(legacy, userId).run()
+}

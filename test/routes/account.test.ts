@@ -1,6 +1,5 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { toBase64Url } from '../../src/auth/encoding'
 import type { TokenPair } from '../../src/schemas'
 import {
   PASSWORD,
@@ -13,6 +12,7 @@ import {
   refresh,
   registerUser,
   signedIn,
+  storeLegacyHash,
 } from '../helpers'
 
 const NEW_PASSWORD = 'a whole new passphrase'
@@ -158,23 +158,7 @@ describe('DELETE /users/me', () => {
 describe('password hash upgrade', () => {
   it('re-hashes a password stored with older parameters at the next successful login', async () => {
     const { username, user } = await registerUser()
-    const weak = await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?')
-    // A hash made with 50,000 iterations, as an older version of the service would have.
-    const salt = crypto.getRandomValues(new Uint8Array(16))
-    const key = await crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(PASSWORD),
-      'PBKDF2',
-      false,
-      ['deriveBits'],
-    )
-    const bits = await crypto.subtle.deriveBits(
-      { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 50_000 },
-      key,
-      256,
-    )
-    const legacy = `pbkdf2-sha256$50000$${toBase64Url(salt)}$${toBase64Url(bits)}`
-    await weak.bind(legacy, user.id).run()
+    await storeLegacyHash(user.id)
 
     await loginUser(username)
     await vi.waitFor(async () =>

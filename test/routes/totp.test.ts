@@ -5,7 +5,6 @@ import { generateHOTP } from '@oslojs/otp'
 import { decodeJwt } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { env } from 'cloudflare:workers'
-import { toBase64Url } from '../../src/auth/encoding'
 import { totpStep } from '../../src/auth/totp'
 import {
   PASSWORD,
@@ -19,6 +18,7 @@ import {
   refreshCookieOf,
   sendJson,
   signedIn,
+  storeLegacyHash,
 } from '../helpers'
 
 /** The code an authenticator app shows for `secret`, `steps` steps from now. */
@@ -486,23 +486,7 @@ describe('edges', () => {
 
   it('upgrades an old password hash of a two-factor user and still finishes the sign-in', async () => {
     const { username, user, secret } = await withTotp()
-    const salt = crypto.getRandomValues(new Uint8Array(16))
-    const key = await crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(PASSWORD),
-      'PBKDF2',
-      false,
-      ['deriveBits'],
-    )
-    const bits = await crypto.subtle.deriveBits(
-      { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 50_000 },
-      key,
-      256,
-    )
-    const legacy = `pbkdf2-sha256$50000$${toBase64Url(salt)}$${toBase64Url(bits)}`
-    await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?')
-      .bind(legacy, user.id)
-      .run()
+    await storeLegacyHash(user.id)
     const mfaToken = await mfaTokenFor(username)
     const stored = await env.DB.prepare('SELECT password_hash AS h FROM users WHERE id = ?')
       .bind(user.id)
