@@ -38,6 +38,7 @@ const EXPECTED = [
   ['Passkey sign-in, first step', 200],
   ['Two-factor: a secret', 200],
   ['Turn two-factor on', 401],
+  ['Email: ask to use an address', 202],
   ['Change the password', 204],
   ['Log out everywhere', 204],
   ['Delete the account', 204],
@@ -112,6 +113,49 @@ async function startPrism() {
 const violations = () =>
   prismLog.split('\n').filter((line) => /Violation|Request terminated/.test(line))
 
+/**
+ * The email path end to end: an address is set through Prism, `wrangler dev` simulates Email
+ * Service (it prints the message, with the path of its text body), the link is read from that
+ * file as a person would read it from their inbox, and confirming it makes the address the
+ * account's.
+ */
+async function checkEmailLink(base) {
+  const json = (method, body, token) => ({
+    method,
+    headers: {
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const credentials = { username: `mail-${Date.now()}`, password: 'correct horse battery staple' }
+  await fetch(`${base}/register`, json('POST', credentials))
+  const { accessToken } = await (await fetch(`${base}/login`, json('POST', credentials))).json()
+  const before = serverLog.length
+  const email = `smoke.${Date.now()}@example.org`
+  const set = await fetch(
+    `${base}/users/me/email`,
+    json('PUT', { email, password: credentials.password }, accessToken),
+  )
+  if (set.status !== 202) throw new Error(`PUT /users/me/email answered ${set.status}`)
+  const deadline = Date.now() + 10_000
+  let textFile
+  while (!(textFile = /^Text: (.+\.txt)$/m.exec(serverLog.slice(before))?.[1])) {
+    if (Date.now() > deadline) throw new Error('wrangler dev printed no simulated email')
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const token = /verify-email\?token=([A-Za-z0-9_-]{43})/.exec(
+    readFileSync(textFile.trim(), 'utf8'),
+  )?.[1]
+  if (!token) throw new Error(`no link in ${textFile}`)
+  const verified = await fetch(`${base}/email/verify`, json('POST', { token }))
+  if (verified.status !== 200) throw new Error(`POST /email/verify answered ${verified.status}`)
+  const now = await (
+    await fetch(`${base}/users/me/email`, json('GET', undefined, accessToken))
+  ).json()
+  if (now.email !== email) throw new Error(`the account's address is ${now.email}`)
+}
+
 let failures = 0
 try {
   await waitFor(`${direct}/health`, 'npm run dev', () => serverLog)
@@ -153,6 +197,14 @@ try {
     docs instanceof Error
       ? `smoke: FAIL /docs: ${docs.message}`
       : `smoke: ok   /docs renders all ${docs.operations} operations, with other hosts blocked`,
+  )
+
+  const mail = await checkEmailLink(base).catch((err) => err)
+  if (mail instanceof Error) failures++
+  console.log(
+    mail instanceof Error
+      ? `smoke: FAIL email link: ${mail.message}`
+      : 'smoke: ok   an address is confirmed with the link read from the simulated email',
   )
 
   const outside = violations()

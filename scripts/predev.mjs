@@ -1,6 +1,7 @@
 // Runs before `npm run dev`: makes a fresh clone serve the API with no other step.
 // 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex for the HMAC
 //    secrets and the MFA key, and a fresh ES256 key pair (a JWK set) for signing access tokens.
+//    And any missing dev-only var: MAIL_FROM, so account emails work (wrangler dev prints them).
 // 2. Applies the D1 migrations to the local database.
 // 3. Copies the static files that come from node_modules (scripts/assets.mjs).
 import { execFileSync } from 'node:child_process'
@@ -20,14 +21,21 @@ export const SECRETS = {
   JWT_PRIVATE_KEYS: () => generateKeySet('ES256'),
   MFA_ENCRYPTION_KEY: hex256,
 }
+/** Vars `npm run dev` needs that wrangler.toml leaves unset for production (never deployed). */
+const DEV_VARS = {
+  // Any sender works locally: wrangler dev simulates Email Service and prints each message.
+  MAIL_FROM: () => 'edge-auth@example.com',
+}
+
 // dotenv keeps a single-quoted value verbatim, which the JSON needs.
+const GENERATED = { ...SECRETS, ...DEV_VARS }
 const dotenvValue = (name) =>
-  name === 'JWT_PRIVATE_KEYS' ? `'${SECRETS[name]()}'` : SECRETS[name]()
+  name === 'JWT_PRIVATE_KEYS' ? `'${GENERATED[name]()}'` : GENERATED[name]()
 
 function ensureSecrets() {
   const lines = existsSync(devVars) ? readFileSync(devVars, 'utf8').split('\n') : []
   const isSet = (name) => lines.some((line) => new RegExp(`^\\s*${name}\\s*=\\s*\\S`).test(line))
-  const missing = Object.keys(SECRETS).filter((name) => !isSet(name))
+  const missing = Object.keys(GENERATED).filter((name) => !isSet(name))
   if (missing.length === 0) return
   // Drop empty assignments (as copied from .dev.vars.example) so each name appears once.
   const kept = lines.filter(

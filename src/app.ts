@@ -10,6 +10,7 @@ import { createRoute, documentedRoutes } from './http/documented-routes'
 import { jsonContent, problems, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
+import { emailRoutes } from './routes/email'
 import { oauthRoutes } from './routes/oauth'
 import { passkeyRoutes } from './routes/passkeys'
 import { totpRoutes } from './routes/totp'
@@ -61,6 +62,7 @@ app
   .include(accountRoutes)
   .include(totpRoutes)
   .include(passkeyRoutes)
+  .include(emailRoutes)
   .include(oauthRoutes)
   .include(wellKnownRoutes)
   // The hosted pages are HTML for people, not API operations: not in /openapi.json.

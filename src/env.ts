@@ -13,6 +13,8 @@ export type Bindings = Omit<
   | 'JWT_ALG'
   | 'MFA_ENCRYPTION_KEY'
   | 'RP_ID'
+  | 'EMAIL'
+  | 'MAIL_FROM'
 > & {
   ACCESS_TOKEN_SECRET?: string
   REFRESH_TOKEN_SECRET?: string
@@ -24,6 +26,9 @@ export type Bindings = Omit<
   MFA_ENCRYPTION_KEY?: string
   /** The WebAuthn relying party id; unset, the host each request came to. */
   RP_ID?: string
+  /** Cloudflare Email Service; without it (or MAIL_FROM) the email routes answer 503. */
+  EMAIL?: SendEmail
+  MAIL_FROM?: string
 }
 
 export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'

@@ -45,6 +45,11 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: "the body, query or path does not match the route's schema; `errors` names the field",
   },
+  invalid_email_token: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning: 'the emailed link is unknown, used, replaced by a newer one, or expired',
+  },
   invalid_request: {
     status: 400,
     oauth: invalidRequest,
@@ -129,6 +134,11 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: 'the username is registered already, in any case or width',
   },
+  email_taken: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning: 'that address is verified for another account (compared ignoring case)',
+  },
   passkey_exists: {
     status: 409,
     oauth: invalidRequest,
@@ -174,6 +184,11 @@ export const ERRORS = {
     status: 500,
     oauth: serverError,
     meaning: 'a bug; logged as `unhandled_error` with the request id',
+  },
+  email_unavailable: {
+    status: 503,
+    oauth: { status: 503, error: 'temporarily_unavailable' },
+    meaning: 'email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting',
   },
   temporarily_unavailable: {
     status: 503,

@@ -3,6 +3,7 @@
 // and the services' types are inferred from them, so the document cannot drift from the code.
 // Plain zod, no Hono. Limits are published as enforced (see test/http/openapi.replay.test.ts).
 import * as z from 'zod'
+import { parseEmailAddress } from './auth/email-address'
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -286,6 +287,51 @@ export const CredentialRequestOptionsSchema = z.looseObject({ challenge: z.strin
   description:
     'PublicKeyCredentialRequestOptionsJSON: pass to PublicKeyCredential.parseRequestOptionsFromJSON() or startAuthentication()',
 })
+
+/** An email address as RFC 5321 accepts it (auth/email-address.ts), domain lower-cased. */
+export const EmailAddress = z
+  .string({ error: 'must be a string' })
+  .max(254, 'must be at most 254 characters')
+  .transform((value, ctx) => {
+    const parsed = parseEmailAddress(value)
+    if (parsed === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an email address such as alice@example.com',
+      })
+      return z.NEVER
+    }
+    return parsed
+  })
+  .meta({
+    format: 'email',
+    description:
+      'An address such as alice@example.com: RFC 5321, ASCII, a dot-atom local part (no quoted strings) and a host name (no IP literal)',
+  })
+
+export const EmailChangeBody = z
+  .strictObject({ email: EmailAddress, password: Password })
+  .meta({ id: 'EmailChangeRequest' })
+
+export const EmailTokenBody = z
+  .strictObject({
+    token: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(128, 'is too long'),
+  })
+  .meta({ id: 'EmailTokenRequest' })
+
+export const EmailPendingSchema = z
+  .object({
+    email: z.string().meta({ description: 'The address the link was sent to' }),
+    expiresAt: z.string().datetime().meta({ description: 'When the link stops working' }),
+  })
+  .meta({ id: 'EmailVerificationSent' })
+
+export const EmailSchema = z
+  .object({ email: z.string().nullable().meta({ description: 'The verified address, or null' }) })
+  .meta({ id: 'Email' })
 
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z

@@ -71,6 +71,7 @@ const RANK: Record<string, number> = {
   schemas: 2,
   auth: 1,
   store: 1,
+  mail: 1,
   errors: 0,
   log: 0,
   env: 0,
@@ -105,7 +106,7 @@ describe('src/ import graph', () => {
 
   it('keeps Hono, even its types, out of the services, the stores and the schemas', () => {
     const plain = Object.keys(SOURCES).filter((file) =>
-      ['services', 'store', 'errors', 'log', 'clock', 'schemas'].includes(layer(file)),
+      ['services', 'store', 'mail', 'errors', 'log', 'clock', 'schemas'].includes(layer(file)),
     )
     const withHono = plain.filter((file) =>
       packagesOf(file).some((name) => name === 'hono' || name.startsWith('hono/')),

@@ -52,6 +52,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an address with the token from its email's link */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -309,6 +326,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's verified email address */
+        get: operations["getEmail"];
+        /** Ask to use an email address (with the password): a single-use link is mailed to it */
+        put: operations["setEmail"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/passkeys": {
         parameters: {
             query?: never;
@@ -501,6 +536,34 @@ export interface components {
              * @example correct horse battery staple
              */
             password?: string;
+        };
+        Email: {
+            /** @description The verified address, or null */
+            email: string | null;
+        };
+        EmailChangeRequest: {
+            /**
+             * Format: email
+             * @description An address such as alice@example.com: RFC 5321, ASCII, a dot-atom local part (no quoted strings) and a host name (no IP literal)
+             */
+            email: string;
+            /**
+             * @description Counted in Unicode code points after NFKC normalisation
+             * @example correct horse battery staple
+             */
+            password: string;
+        };
+        EmailTokenRequest: {
+            token: string;
+        };
+        EmailVerificationSent: {
+            /** @description The address the link was sent to */
+            email: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working
+             */
+            expiresAt: string;
         };
         JWKS: {
             keys: {
@@ -834,6 +897,132 @@ export interface operations {
                         code: "internal_error" | "server_misconfigured";
                         /** @constant */
                         status: 500;
+                    };
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The account’s verified address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request" | "invalid_email_token";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `email_taken`: that address is verified for another account (compared ignoring case) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "email_taken";
+                        /** @constant */
+                        status: 409;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
                     };
                 };
             };
@@ -2529,6 +2718,200 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    getEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The address, or null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Email"];
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    setEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description Link sent; the address is the account’s once opened */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailVerificationSent"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone; `invalid_credentials`: wrong username or password (the same for an unknown user), or wrong current one */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token" | "invalid_credentials";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable" | "email_unavailable";
                         /** @constant */
                         status: 503;
                     };

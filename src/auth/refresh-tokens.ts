@@ -1,18 +1,12 @@
 // Refresh tokens: opaque random strings, the HMAC digests they are stored under, and their successors.
-import { fromBase64Url, randomBytes, toBase64Url, utf8 } from './encoding'
-import { hmacKeyCache } from './hmac-keys'
+import { fromBase64Url, randomBytes, toBase64Url } from './encoding'
+import { hmacBase64Url as hmac } from './hmac-keys'
 
 const TOKEN_BYTES = 32
 
 // HMAC inputs are prefixed so that a token's storage id can never equal another token's successor.
 const ID_PREFIX = 'refresh-token-id:'
 const SUCCESSOR_PREFIX = 'refresh-token-next:'
-
-const hmacKey = hmacKeyCache(['sign'])
-
-async function hmac(secret: string, message: string): Promise<string> {
-  return toBase64Url(await crypto.subtle.sign('HMAC', await hmacKey(secret), utf8(message)))
-}
 
 /** 32 random bytes, base64url: 43 characters. */
 export const generateRefreshToken = (): string => toBase64Url(randomBytes(TOKEN_BYTES))

@@ -4,12 +4,16 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppEnv } from '../env'
 import { ConfigError } from '../env'
 import { StorageError } from '../store/errors'
+import { MailSetupError } from '../mail/mailer'
 import { NO_STORE, OAUTH_NO_STORE } from './headers'
 import { ApiError, ERRORS, TITLES } from '../errors'
 import { log, scrub } from '../log'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
 export const AUTH_REALM = 'edge-auth'
+
+/** Seconds a client should wait when email is not set up: an operator has to act first. */
+const MAIL_SETUP_RETRY_AFTER_SECONDS = 3600
 
 /** Seconds a client should wait after a storage failure before retrying. */
 const STORAGE_RETRY_AFTER_SECONDS = 2
@@ -78,6 +82,13 @@ function toApiError(err: Error, c: Context<AppEnv>): ApiError {
       'server_misconfigured',
       'The service is misconfigured; its log names the setting',
     )
+  }
+  if (err instanceof MailSetupError) {
+    // Not a 500: the rest of the service works; only what sends email waits for the setting.
+    log.error('email_not_configured', { requestId: c.get('requestId'), setting: err.setting })
+    return new ApiError('email_unavailable', 'Email is not set up on this service yet', {
+      retryAfter: MAIL_SETUP_RETRY_AFTER_SECONDS,
+    })
   }
   if (err instanceof StorageError) {
     const cause = err.cause instanceof Error ? err.cause : new Error(String(err.cause))

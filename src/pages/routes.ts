@@ -10,6 +10,7 @@ import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { accountService, authService, clientOf } from '../routes/services'
 import { ChangePasswordBody, Credentials, DeleteAccountBody } from '../schemas'
+import { emailPages } from './email'
 import { securityPages } from './security'
 import {
   type PageStatus,
@@ -45,7 +46,7 @@ const policy = (c: Context<AppEnv>) =>
   ].join('; ')
 
 /** The pages' paths: the headers below are theirs alone, not the API's they are mounted beside. */
-const PAGE_PATHS = ['/signin', '/signin/*', '/signup', '/account', '/account/*']
+const PAGE_PATHS = ['/signin', '/signin/*', '/signup', '/account', '/account/*', '/verify-email']
 
 for (const path of PAGE_PATHS) {
   pageRoutes.use(path, async (c, next) => {
@@ -187,3 +188,4 @@ accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { 
 })
 
 pageRoutes.route('/', securityPages)
+pageRoutes.route('/', emailPages)

@@ -7,7 +7,10 @@ import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
 import { PasskeyService } from '../services/passkeys'
+import { bindingMailer } from '../mail/mailer'
+import { EmailService } from '../services/email'
 import { ceremonyUses } from '../store/ceremony-uses'
+import { emailTokenStore } from '../store/email-tokens'
 import { passkeyStore } from '../store/passkeys'
 import { loginFailureStore } from '../store/login-failures'
 import { sessionIndex } from '../store/session-index'
@@ -29,6 +32,9 @@ function deps(c: Context<AppEnv>): AuthDeps {
     totp: totpStore(c.env.DB),
     ceremonies: ceremonyUses(c.env.DB),
     passkeys: passkeyStore(c.env.DB),
+    emailTokens: emailTokenStore(c.env.DB),
+    // Read when a route sends: a missing binding or sender fails only those routes (503).
+    mailer: () => bindingMailer(c.env.EMAIL, c.env.MAIL_FROM),
     mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
     defer: (task) =>
       c.executionCtx.waitUntil(
@@ -53,6 +59,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
 export const authService = (c: Context<AppEnv>) => new AuthService(deps(c))
 export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c))
 export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c))
+export const emailService = (c: Context<AppEnv>) => new EmailService(deps(c))
 
 /** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
 export function clientOf(c: Context<AppEnv>): Client {

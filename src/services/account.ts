@@ -11,6 +11,7 @@ import { loginBackoff } from './login-backoff'
 import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
+import { EmailService } from './email'
 import { PasskeyService } from './passkeys'
 import { TotpService, invalidMfaCode } from './totp'
 
@@ -102,6 +103,16 @@ export class AccountService {
       this.totp.status(caller.id),
     ])
     return { passkeys, ...totp }
+  }
+
+  /** Mails a verification link to `email`, after the password (the address is a way back in). */
+  async requestEmail(
+    caller: AuthUser,
+    { email, password }: { email: string; password: string },
+    link: { service: string; url: (token: string) => string },
+  ) {
+    await this.checkPassword(await this.userOf(caller), password)
+    return new EmailService(this.deps).requestVerification(caller, email, link)
   }
 
   /** Options to register a passkey, after the password: an access token alone cannot add one. */

@@ -82,6 +82,34 @@ export function userStore(db: D1Database) {
               .run(),
       ),
 
+    /** The user's verified address, if any. */
+    async verifiedEmail(id: string): Promise<string | null> {
+      const row = await guarded('d1', 'get email', () =>
+        db
+          .prepare('SELECT email FROM users WHERE id = ? AND email_verified_at IS NOT NULL')
+          .bind(id)
+          .first<{ email: string }>(),
+      )
+      return row?.email ?? null
+    },
+
+    /**
+     * Makes `email` the user's verified address, replacing any earlier one; 'taken' when another
+     * account has verified it (the unique index decides, ignoring case).
+     */
+    async setVerifiedEmail(id: string, email: string, at: number): Promise<'set' | 'taken'> {
+      try {
+        await db
+          .prepare('UPDATE users SET email = ?, email_verified_at = ? WHERE id = ?')
+          .bind(email, at, id)
+          .run()
+        return 'set'
+      } catch (err) {
+        if (isUniqueViolation(err)) return 'taken'
+        throw new StorageError('d1', 'set email', err)
+      }
+    },
+
     /**
      * Deletes the user and, in the same transaction, records that every session it has or could
      * still be starting has ended (a revocation "forever"); its session rows follow through their

@@ -37,6 +37,9 @@ export function memoryD1(): {
       return user ? { ...user, totpEnabled: false } : null
     },
     findUserById: async (id) => users.get(id) ?? null,
+    // No double of email: service tests do not send any.
+    verifiedEmail: async () => null,
+    setVerifiedEmail: async () => 'set',
     async updatePasswordHash(id, passwordHash, previous) {
       const user = users.get(id)
       if (user && (previous === undefined || user.passwordHash === previous)) {

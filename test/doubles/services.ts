@@ -39,6 +39,8 @@ export function servicesOn<K extends KvLike>(
     totp: unsupported('totp'),
     ceremonies: unsupported('ceremonies'),
     passkeys: unsupported('passkeys'),
+    emailTokens: unsupported('emailTokens'),
+    mailer: () => unsupported('mailer'),
     mfaKeys: () => Promise.reject(new Error('no MFA key in the service doubles')),
   }
   return {

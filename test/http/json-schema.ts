@@ -110,6 +110,7 @@ const PRINTABLE = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.from
 /** Strings that conform to a string schema (a `^[class]+$` pattern at most, as ours are). */
 export function conformingString(s: Schema): fc.Arbitrary<string> {
   if (s.enum) return fc.constantFrom(...(s.enum as string[]))
+  if (s.format === 'email') return fc.emailAddress().filter((a) => a.length <= (s.maxLength ?? 254))
   const minLength = s.minLength ?? 0
   // Long enough to cross any limit, short enough to keep the runs quick.
   const maxLength = Math.min(s.maxLength ?? 64, 200)
@@ -119,6 +120,21 @@ export function conformingString(s: Schema): fc.Arbitrary<string> {
     ? PRINTABLE.filter((char) => new RegExp(`^${charClass}$`).test(char))
     : PRINTABLE
   return fc.string({ unit, minLength, maxLength })
+}
+
+/** A conforming string of exactly `length` characters: for the limits test. */
+export function stringOfLength(s: Schema, length: number): string {
+  if (s.format !== 'email') return fillerChar(s).repeat(length)
+  // An address of exactly `length`: a local part of up to 64, then host labels of up to 63.
+  const local = 'a'.repeat(Math.min(64, length - 5))
+  let left = length - local.length - 1 - 3 // the '@', and the '.io' at the end
+  const labels: string[] = []
+  while (left > 0) {
+    const size = left <= 63 ? left : Math.min(62, left - 2)
+    labels.push('b'.repeat(size))
+    left -= size + (left > size ? 1 : 0)
+  }
+  return `${local}@${[...labels, 'io'].join('.')}`
 }
 
 /** A character the string schema's pattern allows (`a` when there is none), to fill a length. */

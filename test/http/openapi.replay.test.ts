@@ -10,7 +10,7 @@ import {
   type Schema,
   breakingValues,
   conforming,
-  fillerChar,
+  stringOfLength,
   conformingString,
   resolve,
   violations,
@@ -169,7 +169,7 @@ describe('the OpenAPI document, replayed against the app', () => {
         const s = resolve(spec, property)
         for (const length of [s.minLength, s.maxLength]) {
           if (length === undefined) continue
-          const body = { ...(base!.body as object), [name]: fillerChar(s).repeat(length) }
+          const body = { ...(base!.body as object), [name]: stringOfLength(s, length) }
           const res = await send(path, method, op, { ...base!, body }, auth)
           await expectAccepted(op, res, `${name} of ${length}`)
         }

@@ -1,0 +1,95 @@
+// An account's email address: asking to use one (a single-use link is mailed to it) and
+// confirming it (the link). The address replaces the account's verified one only once the link
+// is opened. Knows nothing of Hono or bindings.
+import type { AuthUser, Config } from '../env'
+import { now } from '../clock'
+import { ApiError } from '../errors'
+import { log } from '../log'
+import { maskedAddress } from '../auth/email-address'
+import { emailTokenId, isEmailTokenShaped, newEmailToken } from '../auth/email-tokens'
+import type { Mailer } from '../mail/mailer'
+import { verificationEmail } from '../mail/templates'
+import type { EmailTokenStore } from '../store/email-tokens'
+import type { UserStore } from '../store/users'
+
+export type EmailDeps = {
+  users: UserStore
+  emailTokens: EmailTokenStore
+  /** Throws MailSetupError (503 email_unavailable) when the binding or MAIL_FROM is missing. */
+  mailer: () => Mailer
+  config: () => Promise<Config>
+  requestId?: string
+}
+
+/** How long a verification link works. */
+const VERIFY_TTL_HOURS = 24
+
+const invalidEmailToken = () =>
+  new ApiError(
+    'invalid_email_token',
+    'The link is invalid, used, replaced by a newer one or expired',
+  )
+
+export class EmailService {
+  constructor(private readonly deps: EmailDeps) {}
+
+  /**
+   * Mails a verification link for `email` to it. The caller has proved the password: the
+   * address becomes the way back into the account, so an access token alone must not set it.
+   */
+  async requestVerification(
+    caller: AuthUser,
+    email: string,
+    link: { service: string; url: (token: string) => string },
+  ): Promise<{ email: string; expiresAt: string }> {
+    const mailer = this.deps.mailer()
+    const cfg = await this.deps.config()
+    const token = newEmailToken()
+    const at = now()
+    const expiresAt = at + VERIFY_TTL_HOURS * 3600 * 1000
+    await this.deps.emailTokens.issue({
+      id: await emailTokenId(token, cfg.refreshTokenSecret),
+      userId: caller.id,
+      purpose: 'verify_email',
+      email,
+      createdAt: at,
+      expiresAt,
+    })
+    await mailer.send(
+      verificationEmail({
+        service: link.service,
+        to: email,
+        url: link.url(token),
+        hours: VERIFY_TTL_HOURS,
+      }),
+    )
+    this.event('email_verification_sent', { userId: caller.id, to: maskedAddress(email) })
+    return { email, expiresAt: new Date(expiresAt).toISOString() }
+  }
+
+  /** Opens a verification link: its address becomes the account's verified one. */
+  async verify(token: string): Promise<{ email: string }> {
+    if (!isEmailTokenShaped(token)) throw invalidEmailToken()
+    const cfg = await this.deps.config()
+    const taken = await this.deps.emailTokens.take(
+      await emailTokenId(token, cfg.refreshTokenSecret),
+      'verify_email',
+      now(),
+    )
+    if (!taken) throw invalidEmailToken()
+    if ((await this.deps.users.setVerifiedEmail(taken.userId, taken.email, now())) === 'taken') {
+      throw new ApiError('email_taken', 'That address is verified for another account')
+    }
+    this.event('email_verified', { userId: taken.userId, to: maskedAddress(taken.email) })
+    return { email: taken.email }
+  }
+
+  /** The account's verified address, or null. */
+  async current(caller: AuthUser): Promise<{ email: string | null }> {
+    return { email: await this.deps.users.verifiedEmail(caller.id) }
+  }
+
+  private event(name: string, fields: Record<string, unknown>): void {
+    log.info(name, { requestId: this.deps.requestId, ...fields })
+  }
+}

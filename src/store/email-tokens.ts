@@ -1,0 +1,72 @@
+// Single-use email links in D1: the only code that reads or writes the email_tokens table. A
+// token is stored only as its HMAC; using one deletes it with RETURNING, so of two requests with
+// the same link exactly one gets its row.
+import { guarded } from './errors'
+
+export type EmailTokenPurpose = 'verify_email'
+
+export type EmailToken = {
+  id: string
+  userId: string
+  purpose: EmailTokenPurpose
+  email: string
+  createdAt: number
+  expiresAt: number
+}
+
+type Row = {
+  id: string
+  user_id: string
+  purpose: EmailTokenPurpose
+  email: string
+  created_at: number
+  expires_at: number
+}
+
+export type EmailTokenStore = ReturnType<typeof emailTokenStore>
+
+export function emailTokenStore(db: D1Database) {
+  return {
+    /** Stores a new token, replacing the user's earlier ones of the same purpose. */
+    issue: (token: EmailToken) =>
+      guarded('d1', 'issue email token', () =>
+        db.batch([
+          db
+            .prepare('DELETE FROM email_tokens WHERE user_id = ? AND purpose = ?')
+            .bind(token.userId, token.purpose),
+          db
+            .prepare(
+              `INSERT INTO email_tokens (id, user_id, purpose, email, created_at, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?)`,
+            )
+            .bind(
+              token.id,
+              token.userId,
+              token.purpose,
+              token.email,
+              token.createdAt,
+              token.expiresAt,
+            ),
+        ]),
+      ),
+
+    /** Takes a live token of `purpose` (deleting it): null when unknown, used or expired. */
+    async take(id: string, purpose: EmailTokenPurpose, at: number): Promise<EmailToken | null> {
+      const row = await guarded('d1', 'take email token', () =>
+        db
+          .prepare('DELETE FROM email_tokens WHERE id = ? AND purpose = ? RETURNING *')
+          .bind(id, purpose)
+          .first<Row>(),
+      )
+      if (!row || row.expires_at <= at) return null
+      return {
+        id: row.id,
+        userId: row.user_id,
+        purpose: row.purpose,
+        email: row.email,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      }
+    },
+  }
+}

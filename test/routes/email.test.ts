@@ -1,0 +1,214 @@
+// The account's email address through the worker on real D1: asking (with the password),
+// confirming with the mailed link, single use, newer links replacing older, expiry, one account
+// per verified address, and the email routes alone failing (503) when email is not set up.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Bindings } from '../../src/env'
+import {
+  ORIGIN,
+  PASSWORD,
+  bearer,
+  callWithEnv,
+  captureLogs,
+  expectProblem,
+  freezeTime,
+  jsonInit,
+  signedIn,
+} from '../helpers'
+
+type Sent = { from: string; to: string; subject: string; text: string; html: string }
+
+/** A capturing double of the send_email binding, with a sender set. */
+function mailbox() {
+  const sent: Sent[] = []
+  const env: Partial<Bindings> = {
+    EMAIL: { send: async (message: Sent) => void sent.push(message) } as unknown as SendEmail,
+    MAIL_FROM: 'accounts@auth.example',
+  }
+  return {
+    sent,
+    call: (path: string, init?: RequestInit) => callWithEnv(env, path, init),
+    /** The token in the newest email's link. */
+    token: () => /verify-email\?token=([A-Za-z0-9_-]{43})/.exec(sent.at(-1)!.text)![1]!,
+  }
+}
+
+const setEmail = (box: ReturnType<typeof mailbox>, token: string, body: unknown) =>
+  box.call('/users/me/email', jsonInit('PUT', body, bearer(token).headers))
+const verify = (box: ReturnType<typeof mailbox>, token: string) =>
+  box.call('/email/verify', jsonInit('POST', { token }))
+const unique = (name = 'alice') => `${name}.${crypto.randomUUID().slice(0, 8)}@Example.com`
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('setting an email address', () => {
+  it('asks for the password, mails a link, and uses the address once the link is opened', async () => {
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    const address = unique()
+    await expectProblem(
+      await setEmail(box, tokens.accessToken, { email: address, password: 'wrong password!' }),
+      401,
+      'invalid_credentials',
+    )
+    expect(box.sent).toEqual([])
+    const res = await setEmail(box, tokens.accessToken, { email: address, password: PASSWORD })
+    expect(res.status).toBe(202)
+    const stored = address.replace('Example.com', 'example.com')
+    expect(await res.json()).toMatchObject({ email: stored })
+    expect(box.sent).toHaveLength(1)
+    expect(box.sent[0]).toMatchObject({ from: 'accounts@auth.example', to: stored })
+    expect(box.sent[0]!.text).toContain(`${ORIGIN}/verify-email?token=`)
+    expect(box.sent[0]!.text).toContain('24 hours')
+    // Not the account's yet.
+    const before = await box.call('/users/me/email', bearer(tokens.accessToken))
+    expect(await before.json()).toEqual({ email: null })
+
+    const confirmed = await verify(box, box.token())
+    expect(confirmed.status).toBe(200)
+    expect(await confirmed.json()).toEqual({ email: stored })
+    const after = await box.call('/users/me/email', bearer(tokens.accessToken))
+    expect(await after.json()).toEqual({ email: stored })
+  })
+
+  it('takes each link once, only the newest, and only for 24 hours', async () => {
+    const clock = freezeTime()
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    const ask = () => setEmail(box, tokens.accessToken, { email: unique(), password: PASSWORD })
+    await ask()
+    const older = box.token()
+    await ask()
+    const newer = box.token()
+    await expectProblem(await verify(box, older), 400, 'invalid_email_token')
+    expect((await verify(box, newer)).status).toBe(200)
+    await expectProblem(await verify(box, newer), 400, 'invalid_email_token')
+
+    await ask()
+    clock.advance(24 * 3600 * 1000)
+    await expectProblem(await verify(box, box.token()), 400, 'invalid_email_token')
+    for (const junk of ['x', 'A'.repeat(43), older.slice(0, 42)]) {
+      await expectProblem(await verify(box, junk), 400, 'invalid_email_token')
+    }
+    clock.restore()
+  })
+
+  it('lets one link win when two requests race with it', async () => {
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    await setEmail(box, tokens.accessToken, { email: unique(), password: PASSWORD })
+    const token = box.token()
+    const both = await Promise.all([verify(box, token), verify(box, token)])
+    expect(both.map((r) => r.status).sort()).toEqual([200, 400])
+  })
+
+  it('keeps a verified address to one account, whatever its case', async () => {
+    const box = mailbox()
+    const address = unique('shared')
+    const alice = await signedIn('mail')
+    const bob = await signedIn('mail')
+    await setEmail(box, alice.tokens.accessToken, { email: address, password: PASSWORD })
+    const forAlice = box.token()
+    await setEmail(box, bob.tokens.accessToken, {
+      email: address.toUpperCase().replace('@EXAMPLE.COM', '@example.com'),
+      password: PASSWORD,
+    })
+    const forBob = box.token()
+    expect((await verify(box, forAlice)).status).toBe(200)
+    await expectProblem(await verify(box, forBob), 409, 'email_taken')
+  })
+
+  it.each([
+    'not-an-address',
+    'alice@localhost',
+    '"alice"@example.com',
+    'al..ice@example.com',
+    `${'a'.repeat(250)}@x.io`,
+  ])('refuses %s with validation_failed, sending nothing', async (email) => {
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    await expectProblem(
+      await setEmail(box, tokens.accessToken, { email, password: PASSWORD }),
+      400,
+      'validation_failed',
+    )
+    expect(box.sent).toEqual([])
+  })
+})
+
+describe('without email set up', () => {
+  it.each([
+    ['EMAIL', { EMAIL: undefined, MAIL_FROM: 'accounts@auth.example' }],
+    ['MAIL_FROM', { MAIL_FROM: '' }],
+  ] as const)('answers 503 naming %s in the log, and the rest works', async (setting, env) => {
+    const lines = captureLogs()
+    const { tokens } = await signedIn('mail')
+    const res = await callWithEnv(
+      env,
+      '/users/me/email',
+      jsonInit('PUT', { email: unique(), password: PASSWORD }, bearer(tokens.accessToken).headers),
+    )
+    await expectProblem(res, 503, 'email_unavailable')
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect(lines.join('\n')).toContain(`"setting":"${setting}"`)
+    const me = await callWithEnv(env, '/users/me', bearer(tokens.accessToken))
+    expect(me.status).toBe(200)
+  })
+})
+
+describe('the real binding, as wrangler simulates it', () => {
+  it('accepts the message', async () => {
+    const { tokens } = await signedIn('mail')
+    const res = await callWithEnv(
+      { MAIL_FROM: 'accounts@auth.example' },
+      '/users/me/email',
+      jsonInit('PUT', { email: unique(), password: PASSWORD }, bearer(tokens.accessToken).headers),
+    )
+    expect(res.status).toBe(202)
+  })
+})
+
+describe('the log', () => {
+  it('has no full address and no token', async () => {
+    const lines = captureLogs()
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    const address = unique('private')
+    await setEmail(box, tokens.accessToken, { email: address, password: PASSWORD })
+    const token = box.token()
+    await verify(box, token)
+    const log = lines.join('\n')
+    expect(log).toContain('email_verification_sent')
+    expect(log).toContain('email_verified')
+    expect(log).not.toContain(address.split('@')[0]!)
+    expect(log).not.toContain(token)
+  })
+})
+
+describe('the hosted /verify-email page', () => {
+  it('changes nothing when opened, and confirms on the button from this origin only', async () => {
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    await setEmail(box, tokens.accessToken, { email: unique(), password: PASSWORD })
+    const token = box.token()
+    const page = await box.call(`/verify-email?token=${token}`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain(`name="token" value="${token}"`)
+    const still = await box.call('/users/me/email', bearer(tokens.accessToken))
+    expect(await still.json()).toEqual({ email: null })
+    const post = (origin: string) =>
+      box.call('/verify-email', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin },
+        body: new URLSearchParams({ token }).toString(),
+      })
+    expect((await post('https://evil.example')).status).toBe(403)
+    const done = await post(ORIGIN)
+    expect(done.status).toBe(200)
+    expect(await done.text()).toContain('is confirmed for your account')
+    const again = await post(ORIGIN)
+    expect(again.status).toBe(400)
+  })
+})
