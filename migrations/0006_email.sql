@@ -7,8 +7,8 @@ CREATE UNIQUE INDEX users_by_verified_email ON users (email COLLATE NOCASE)
   WHERE email_verified_at IS NOT NULL;
 
 -- Single-use links sent by email. id is the HMAC of the token (the token itself is only in the
--- email); purpose is verify_email; email is the address it verifies. A newer token of the same
--- purpose for the user replaces it. Times are epoch ms.
+-- email); purpose is verify_email or reset_password; email is the address it was sent to. A
+-- newer token of the same purpose for the user replaces it. Times are epoch ms.
 CREATE TABLE email_tokens (
   id TEXT PRIMARY KEY NOT NULL,
   user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -19,3 +19,11 @@ CREATE TABLE email_tokens (
 );
 
 CREATE INDEX email_tokens_by_user ON email_tokens (user_id, purpose);
+
+-- How many emails each address was sent in the current hour, so that no burst of requests (from
+-- any number of clients) sends one address more than a few. address is lower-cased.
+CREATE TABLE email_quota (
+  address TEXT PRIMARY KEY NOT NULL,
+  window_start INTEGER NOT NULL,
+  sent INTEGER NOT NULL
+);

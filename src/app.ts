@@ -11,6 +11,7 @@ import { jsonContent, problems, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
 import { emailRoutes } from './routes/email'
+import { recoveryRoutes } from './routes/recovery'
 import { oauthRoutes } from './routes/oauth'
 import { passkeyRoutes } from './routes/passkeys'
 import { totpRoutes } from './routes/totp'
@@ -63,6 +64,7 @@ app
   .include(totpRoutes)
   .include(passkeyRoutes)
   .include(emailRoutes)
+  .include(recoveryRoutes)
   .include(oauthRoutes)
   .include(wellKnownRoutes)
   // The hosted pages are HTML for people, not API operations: not in /openapi.json.

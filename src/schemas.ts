@@ -322,6 +322,30 @@ export const EmailTokenBody = z
   })
   .meta({ id: 'EmailTokenRequest' })
 
+export const ForgotPasswordBody = z
+  .strictObject({
+    login: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(254, 'is too long')
+      .meta({ description: 'The username, or the verified email address', example: 'alice' }),
+  })
+  .meta({ id: 'ForgotPasswordRequest' })
+
+export const ResetPasswordBody = z
+  .strictObject({
+    token: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(128, 'is too long'),
+    newPassword: Password,
+  })
+  .meta({ id: 'ResetPasswordRequest' })
+
+export const ForgotPasswordAnswer = z
+  .object({ message: z.string() })
+  .meta({ id: 'ForgotPasswordAnswer', description: 'The same whether or not the account exists' })
+
 export const EmailPendingSchema = z
   .object({
     email: z.string().meta({ description: 'The address the link was sent to' }),

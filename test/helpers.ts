@@ -1,5 +1,5 @@
 // Shared test helpers: requests through the real worker, and users made per test.
-import { createExecutionContext } from 'cloudflare:test'
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { sign } from 'hono/jwt'
 import { expect, vi } from 'vitest'
@@ -35,6 +35,18 @@ export const call = (path: string, init?: RequestInit): Promise<Response> =>
 /** The same, with a different environment: for fail-closed configuration tests. */
 export const callWithEnv = (overrides: Partial<Bindings>, path: string, init?: RequestInit) =>
   worker.fetch(request(path, init), { ...env, ...overrides } as Bindings, createExecutionContext())
+
+/**
+ * The same, resolving when the response is ready (`answered`, as the client sees it) and again
+ * once the work it left for after the response (waitUntil) is done (`settled`).
+ */
+export function callSettling(overrides: Partial<Bindings>, path: string, init?: RequestInit) {
+  const ctx = createExecutionContext()
+  const answered = Promise.resolve(
+    worker.fetch(request(path, init), { ...env, ...overrides } as Bindings, ctx),
+  )
+  return { answered, settled: answered.then(() => waitOnExecutionContext(ctx)) }
+}
 
 export const jsonInit = (
   method: string,

@@ -223,6 +223,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a password reset link to the account’s verified address (the same answer for any login) */
+        post: operations["forgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the token from a reset link; every session ends */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/register": {
         parameters: {
             query?: never;
@@ -565,6 +599,17 @@ export interface components {
              */
             expiresAt: string;
         };
+        /** @description The same whether or not the account exists */
+        ForgotPasswordAnswer: {
+            message: string;
+        };
+        ForgotPasswordRequest: {
+            /**
+             * @description The username, or the verified email address
+             * @example alice
+             */
+            login: string;
+        };
         JWKS: {
             keys: {
                 /** @enum {string} */
@@ -738,6 +783,14 @@ export interface components {
         RefreshTokenRequest: {
             /** @description A refresh token from /login or /token; omit it to use the __Host-refresh_token cookie */
             token?: string;
+        };
+        ResetPasswordRequest: {
+            /**
+             * @description Counted in Unicode code points after NFKC normalisation
+             * @example correct horse battery staple
+             */
+            newPassword: string;
+            token: string;
         };
         Session: {
             /** @description ISO 3166 code, when Cloudflare knows it */
@@ -2018,6 +2071,228 @@ export interface operations {
                         code: "internal_error" | "server_misconfigured";
                         /** @constant */
                         status: 500;
+                    };
+                };
+            };
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; nothing said about whether it exists */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForgotPasswordAnswer"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "email_unavailable" | "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is changed, every session ended, the login backoff cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request" | "invalid_email_token";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
                     };
                 };
             };

@@ -8,7 +8,7 @@ import { log } from '../log'
 /** Every limiter in wrangler.toml uses `period = 60`; the binding does not say how much is left. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60
 
-type Limiter = 'LOGIN_LIMITER' | 'REGISTER_LIMITER' | 'TOKEN_LIMITER'
+type Limiter = 'LOGIN_LIMITER' | 'REGISTER_LIMITER' | 'TOKEN_LIMITER' | 'EMAIL_LIMITER'
 
 /** Cloudflare sets CF-Connecting-IP and clients cannot; X-Forwarded-For is theirs to forge. */
 export const clientIp = (c: Context<AppEnv>): string =>

@@ -43,3 +43,19 @@ export function verificationEmail({ service, to, url, hours }: Link): Mail {
     html: page(subject, lines, { url, label: 'Confirm this address' }),
   }
 }
+
+/** "Reset your password": the link sets a new one and ends every session. */
+export function resetEmail({ service, to, url, hours }: Link): Mail {
+  const subject = `Reset your ${service} password`
+  const lines = [
+    `Someone (we hope you) asked to reset the password of your ${service} account.`,
+    `To choose a new one, open the link below. It works once, for ${lasts(hours)}; a newer request or a password change ends it. Resetting signs you out everywhere.`,
+    'If this was not you, ignore this message: your password stays as it is.',
+  ]
+  return {
+    to,
+    subject,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${url}\n\n${lines[2]}\n`,
+    html: page(subject, lines, { url, label: 'Choose a new password' }),
+  }
+}

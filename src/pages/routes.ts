@@ -46,7 +46,16 @@ const policy = (c: Context<AppEnv>) =>
   ].join('; ')
 
 /** The pages' paths: the headers below are theirs alone, not the API's they are mounted beside. */
-const PAGE_PATHS = ['/signin', '/signin/*', '/signup', '/account', '/account/*', '/verify-email']
+const PAGE_PATHS = [
+  '/signin',
+  '/signin/*',
+  '/signup',
+  '/account',
+  '/account/*',
+  '/verify-email',
+  '/forgot-password',
+  '/reset-password',
+]
 
 for (const path of PAGE_PATHS) {
   pageRoutes.use(path, async (c, next) => {

@@ -31,6 +31,7 @@ const NOTICES: Record<string, Notice> = {
   passkeyremoved: { kind: 'notice', text: 'The passkey is removed.' },
   passkeyrenamed: { kind: 'notice', text: 'The passkey is renamed.' },
   totpoff: { kind: 'notice', text: 'Two-factor authentication is off.' },
+  reset: { kind: 'notice', text: 'Your password is changed, and every session ended. Sign in.' },
 }
 
 export const noticeOf = (c: Context<AppEnv>) => NOTICES[c.req.query('done') ?? '']

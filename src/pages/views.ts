@@ -51,7 +51,8 @@ export function credentialsForm(
     ? html`Have an account?
         <a href="/signin?return_to=${encodeURIComponent(state.returnTo)}">Sign in</a>`
     : html`No account yet?
-        <a href="/signup?return_to=${encodeURIComponent(state.returnTo)}">Create one</a>`
+        <a href="/signup?return_to=${encodeURIComponent(state.returnTo)}">Create one</a>.
+        <a href="/forgot-password">Forgot your password?</a>`
   return html`<form method="post" action="/${kind}" novalidate>
       <input type="hidden" name="return_to" value="${state.returnTo}" />
       ${field(

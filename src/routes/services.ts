@@ -10,7 +10,9 @@ import { PasskeyService } from '../services/passkeys'
 import { bindingMailer } from '../mail/mailer'
 import { EmailService } from '../services/email'
 import { ceremonyUses } from '../store/ceremony-uses'
+import { emailQuota } from '../store/email-quota'
 import { emailTokenStore } from '../store/email-tokens'
+import { RecoveryService } from '../services/recovery'
 import { passkeyStore } from '../store/passkeys'
 import { loginFailureStore } from '../store/login-failures'
 import { sessionIndex } from '../store/session-index'
@@ -33,6 +35,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
     ceremonies: ceremonyUses(c.env.DB),
     passkeys: passkeyStore(c.env.DB),
     emailTokens: emailTokenStore(c.env.DB),
+    emailQuota: emailQuota(c.env.DB),
     // Read when a route sends: a missing binding or sender fails only those routes (503).
     mailer: () => bindingMailer(c.env.EMAIL, c.env.MAIL_FROM),
     mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
@@ -60,6 +63,7 @@ export const authService = (c: Context<AppEnv>) => new AuthService(deps(c))
 export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c))
 export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c))
 export const emailService = (c: Context<AppEnv>) => new EmailService(deps(c))
+export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(deps(c))
 
 /** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
 export function clientOf(c: Context<AppEnv>): Client {

@@ -72,6 +72,8 @@ export class AccountService {
     const user = await this.userOf(caller)
     await this.checkPassword(user, currentPassword)
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
+    // A reset link mailed before the change must not undo it.
+    await this.deps.emailTokens.revoke(user.id, 'reset_password')
     // The caller's session is kept only if it is still running (endAll checks, in D1): an access
     // token outlives its session by up to its TTL, and keeping an ended session would revive it.
     await this.sessions.endAll(user.id, cfg, caller.sessionId)

@@ -14,14 +14,14 @@ import type { UserStore } from '../store/users'
 import type { Credentials, LogoutScope, MfaLogin, PublicUser, TokenPair } from '../schemas'
 import { loginBackoff } from './login-backoff'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
-import type { EmailDeps } from './email'
+import type { RecoveryDeps } from './recovery'
 import { type PasskeyDeps, PasskeyService } from './passkeys'
 import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
 
 export type AuthDeps = SessionDeps &
   TotpDeps &
   PasskeyDeps &
-  EmailDeps & {
+  RecoveryDeps & {
     users: UserStore
     ceremonies: CeremonyUses
     loginFailures: LoginFailureStore

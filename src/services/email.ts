@@ -9,17 +9,22 @@ import { maskedAddress } from '../auth/email-address'
 import { emailTokenId, isEmailTokenShaped, newEmailToken } from '../auth/email-tokens'
 import type { Mailer } from '../mail/mailer'
 import { verificationEmail } from '../mail/templates'
+import type { EmailQuota } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
 
 export type EmailDeps = {
   users: UserStore
   emailTokens: EmailTokenStore
+  emailQuota: EmailQuota
   /** Throws MailSetupError (503 email_unavailable) when the binding or MAIL_FROM is missing. */
   mailer: () => Mailer
   config: () => Promise<Config>
   requestId?: string
 }
+
+/** Emails one address may be sent in an hour, whoever asks (verification and reset alike). */
+export const EMAILS_PER_ADDRESS_HOUR = 3
 
 /** How long a verification link works. */
 const VERIFY_TTL_HOURS = 24
@@ -44,8 +49,14 @@ export class EmailService {
   ): Promise<{ email: string; expiresAt: string }> {
     const mailer = this.deps.mailer()
     const cfg = await this.deps.config()
-    const token = newEmailToken()
     const at = now()
+    if (!(await this.deps.emailQuota.take(email, EMAILS_PER_ADDRESS_HOUR, at))) {
+      this.event('email_verification_throttled', { userId: caller.id, to: maskedAddress(email) })
+      throw new ApiError('rate_limited', 'This address has been sent enough email for now', {
+        retryAfter: 3600,
+      })
+    }
+    const token = newEmailToken()
     const expiresAt = at + VERIFY_TTL_HOURS * 3600 * 1000
     await this.deps.emailTokens.issue({
       id: await emailTokenId(token, cfg.refreshTokenSecret),

@@ -3,7 +3,7 @@
 // the same link exactly one gets its row.
 import { guarded } from './errors'
 
-export type EmailTokenPurpose = 'verify_email'
+export type EmailTokenPurpose = 'verify_email' | 'reset_password'
 
 export type EmailToken = {
   id: string
@@ -48,6 +48,15 @@ export function emailTokenStore(db: D1Database) {
               token.expiresAt,
             ),
         ]),
+      ),
+
+    /** Deletes the user's tokens of `purpose`: a password change kills its reset links. */
+    revoke: (userId: string, purpose: EmailTokenPurpose) =>
+      guarded('d1', 'revoke email tokens', () =>
+        db
+          .prepare('DELETE FROM email_tokens WHERE user_id = ? AND purpose = ?')
+          .bind(userId, purpose)
+          .run(),
       ),
 
     /** Takes a live token of `purpose` (deleting it): null when unknown, used or expired. */

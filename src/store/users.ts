@@ -82,6 +82,28 @@ export function userStore(db: D1Database) {
               .run(),
       ),
 
+    /**
+     * The account a forgotten-password request names, by username or (with an `@`, which no
+     * username has) by verified address, with that address; null when none matches or the
+     * account has no verified address.
+     */
+    async findForRecovery(
+      login: string,
+    ): Promise<{ id: string; username: string; email: string } | null> {
+      const byEmail = login.includes('@')
+      const row = await guarded('d1', 'find user for recovery', () =>
+        db
+          .prepare(
+            `SELECT id, username, email FROM users
+             WHERE ${byEmail ? 'email = ? COLLATE NOCASE' : 'username = ?'}
+               AND email_verified_at IS NOT NULL`,
+          )
+          .bind(login)
+          .first<{ id: string; username: string; email: string }>(),
+      )
+      return row ?? null
+    },
+
     /** The user's verified address, if any. */
     async verifiedEmail(id: string): Promise<string | null> {
       const row = await guarded('d1', 'get email', () =>

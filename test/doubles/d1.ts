@@ -39,6 +39,7 @@ export function memoryD1(): {
     findUserById: async (id) => users.get(id) ?? null,
     // No double of email: service tests do not send any.
     verifiedEmail: async () => null,
+    findForRecovery: async () => null,
     setVerifiedEmail: async () => 'set',
     async updatePasswordHash(id, passwordHash, previous) {
       const user = users.get(id)

@@ -39,7 +39,12 @@ export function servicesOn<K extends KvLike>(
     totp: unsupported('totp'),
     ceremonies: unsupported('ceremonies'),
     passkeys: unsupported('passkeys'),
-    emailTokens: unsupported('emailTokens'),
+    // No emails here: a password change revokes reset links, of which there are none.
+    emailTokens: {
+      ...unsupported<AuthDeps['emailTokens']>('emailTokens'),
+      revoke: async () => [] as never,
+    },
+    emailQuota: unsupported('emailQuota'),
     mailer: () => unsupported('mailer'),
     mfaKeys: () => Promise.reject(new Error('no MFA key in the service doubles')),
   }

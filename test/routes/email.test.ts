@@ -2,7 +2,7 @@
 // confirming with the mailed link, single use, newer links replacing older, expiry, one account
 // per verified address, and the email routes alone failing (503) when email is not set up.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Bindings } from '../../src/env'
+import { mailbox } from '../doubles/mailbox'
 import {
   ORIGIN,
   PASSWORD,
@@ -14,23 +14,6 @@ import {
   jsonInit,
   signedIn,
 } from '../helpers'
-
-type Sent = { from: string; to: string; subject: string; text: string; html: string }
-
-/** A capturing double of the send_email binding, with a sender set. */
-function mailbox() {
-  const sent: Sent[] = []
-  const env: Partial<Bindings> = {
-    EMAIL: { send: async (message: Sent) => void sent.push(message) } as unknown as SendEmail,
-    MAIL_FROM: 'accounts@auth.example',
-  }
-  return {
-    sent,
-    call: (path: string, init?: RequestInit) => callWithEnv(env, path, init),
-    /** The token in the newest email's link. */
-    token: () => /verify-email\?token=([A-Za-z0-9_-]{43})/.exec(sent.at(-1)!.text)![1]!,
-  }
-}
 
 const setEmail = (box: ReturnType<typeof mailbox>, token: string, body: unknown) =>
   box.call('/users/me/email', jsonInit('PUT', body, bearer(token).headers))

@@ -1,0 +1,74 @@
+// Getting back into an account: a forgotten-password request (answered alike for every login)
+// and the reset its emailed link allows. The hosted /forgot-password and /reset-password pages
+// do the same for people.
+import { requestOrigin } from '../env'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
+import {
+  BODY_ERRORS,
+  CONFIG_ERRORS,
+  STORAGE_ERRORS,
+  jsonContent,
+  jsonRequest,
+  problems,
+} from '../http/openapi'
+import { NO_STORE } from '../http/headers'
+import { clientIp, rateLimit } from '../http/rate-limit'
+import { jsonOnly } from '../http/validate'
+import { ForgotPasswordAnswer, ForgotPasswordBody, ResetPasswordBody } from '../schemas'
+import { recoveryService } from './services'
+
+/** What every forgotten-password request is told, whether or not anything is sent. */
+export const FORGOT_ANSWER = {
+  message:
+    'If that account has a verified email address, a link to reset its password is on its way.',
+}
+
+/** The link a reset email carries: the hosted page, which asks for the new password. */
+export const resetLink = (origin: string) => ({
+  service: new URL(origin).host,
+  url: (token: string) => `${origin}/reset-password?token=${token}`,
+})
+
+const forgot = createRoute({
+  method: 'post',
+  path: '/password/forgot',
+  operationId: 'forgotPassword',
+  summary:
+    'Mail a password reset link to the account’s verified address (the same answer for any login)',
+  tags: ['account'],
+  middleware: [rateLimit('EMAIL_LIMITER', clientIp), jsonOnly] as const,
+  request: { body: jsonRequest(ForgotPasswordBody) },
+  responses: {
+    202: jsonContent(ForgotPasswordAnswer, 'Accepted; nothing said about whether it exists'),
+    ...problems(BODY_ERRORS, ['rate_limited', 'email_unavailable'], CONFIG_ERRORS, STORAGE_ERRORS),
+  },
+})
+
+const reset = createRoute({
+  method: 'post',
+  path: '/password/reset',
+  operationId: 'resetPassword',
+  summary: 'Set a new password with the token from a reset link; every session ends',
+  tags: ['account'],
+  middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOnly] as const,
+  request: { body: jsonRequest(ResetPasswordBody) },
+  responses: {
+    204: { description: 'The password is changed, every session ended, the login backoff cleared' },
+    ...problems(
+      BODY_ERRORS,
+      ['invalid_email_token', 'rate_limited'],
+      CONFIG_ERRORS,
+      STORAGE_ERRORS,
+    ),
+  },
+})
+
+export const recoveryRoutes = documentedRoutes()
+  .openapi(forgot, async (c) => {
+    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(requestOrigin(c)))
+    return c.json(FORGOT_ANSWER, 202, NO_STORE)
+  })
+  .openapi(reset, async (c) => {
+    await recoveryService(c).reset(c.req.valid('json'))
+    return c.body(null, 204)
+  })

@@ -1,0 +1,27 @@
+// A capturing double of the send_email binding, with a sender set: the worker runs against it
+// through callSettling, so mail sent after the response has arrived when a call resolves.
+import type { Bindings } from '../../src/env'
+import { callSettling } from '../helpers'
+
+export type SentMail = { from: string; to: string; subject: string; text: string; html: string }
+
+export function mailbox() {
+  const sent: SentMail[] = []
+  const env: Partial<Bindings> = {
+    EMAIL: { send: async (message: SentMail) => void sent.push(message) } as unknown as SendEmail,
+    MAIL_FROM: 'accounts@auth.example',
+  }
+  return {
+    sent,
+    env,
+    /** A request with this mailbox as the binding; resolves once deferred work is done too. */
+    async call(path: string, init?: RequestInit) {
+      const { answered, settled } = callSettling(env, path, init)
+      await settled
+      return answered
+    },
+    /** The token in the newest email's link to `page`. */
+    token: (page = 'verify-email') =>
+      new RegExp(`${page}\\?token=([A-Za-z0-9_-]{43})`).exec(sent.at(-1)!.text)![1]!,
+  }
+}
