@@ -59,3 +59,58 @@ export function resetEmail({ service, to, url, hours }: Link): Mail {
     html: page(subject, lines, { url, label: 'Choose a new password' }),
   }
 }
+
+/** What a security notice can say happened. */
+export type NoticeKind =
+  | 'password_changed'
+  | 'password_reset'
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'email_changed'
+  | 'session_ended_for_reuse'
+
+const NOTICES: Record<NoticeKind, string> = {
+  password_changed: 'The password of your account was changed, and your other sessions ended.',
+  password_reset: 'The password of your account was reset by email, and every session ended.',
+  passkey_added: 'A passkey was added to your account.',
+  passkey_removed: 'A passkey was removed from your account.',
+  totp_enabled: 'Two-factor authentication was turned on for your account.',
+  totp_disabled: 'Two-factor authentication was turned off for your account.',
+  email_changed:
+    'Your account now uses another email address; this one no longer receives its mail.',
+  session_ended_for_reuse:
+    'A sign-in of your account was ended because its refresh token was used twice: one copy may be in other hands. Sign in again, and if you did not expect this, change your password.',
+}
+
+/** "Something changed": no link to follow, so nothing to phish with. */
+export function securityNotice({
+  service,
+  to,
+  kind,
+  at,
+}: {
+  service: string
+  to: string
+  kind: NoticeKind
+  at: number
+}): Mail {
+  const subject = `Security notice from ${service}`
+  const when = new Date(at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+  const lines = [
+    `${NOTICES[kind]} (${when})`,
+    'If this was you, there is nothing to do. If it was not, sign in and secure your account: change your password and review your sessions, passkeys and two-factor.',
+  ]
+  return {
+    to,
+    subject,
+    text: `${lines[0]}\n\n${lines[1]}\n\n${service}\n`,
+    html: [
+      '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+      `<title>${escape(subject)}</title></head><body>`,
+      ...lines.map((p) => `<p>${escape(p)}</p>`),
+      `<p>${escape(service)}</p></body></html>`,
+    ].join(''),
+  }
+}

@@ -2,7 +2,7 @@
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
 import { mfaKeys } from '../auth/mfa-keys'
-import { type AppEnv, requestConfig, settings } from '../env'
+import { type AppEnv, requestConfig, requestOrigin, settings } from '../env'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
@@ -55,6 +55,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
       await ensureSigningKeys(cfg)
       return cfg
     },
+    serviceName: new URL(requestOrigin(c)).host,
     requestId,
   }
 }

@@ -13,6 +13,7 @@ import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
 import { EmailService } from './email'
 import { PasskeyService } from './passkeys'
+import { Notices } from './notices'
 import { TotpService, invalidMfaCode } from './totp'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -78,6 +79,7 @@ export class AccountService {
     // token outlives its session by up to its TTL, and keeping an ended session would revive it.
     await this.sessions.endAll(user.id, cfg, caller.sessionId)
     this.event('password_changed', { userId: user.id, sessionId: caller.sessionId })
+    new Notices(this.deps).send(user.id, 'password_changed')
   }
 
   /**

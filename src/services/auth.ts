@@ -15,6 +15,7 @@ import type { Credentials, LogoutScope, MfaLogin, PublicUser, TokenPair } from '
 import { loginBackoff } from './login-backoff'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
 import type { RecoveryDeps } from './recovery'
+import { Notices } from './notices'
 import { type PasskeyDeps, PasskeyService } from './passkeys'
 import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
 
@@ -320,6 +321,7 @@ export class AuthService {
   ): Promise<void> {
     await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
     this.event('refresh_reuse_detected', { userId, sessionId, via })
+    new Notices(this.deps).send(userId, 'session_ended_for_reuse')
   }
 
   private async pair(user: AuthUser, refreshToken: string, cfg: Config): Promise<TokenPair> {

@@ -12,8 +12,9 @@ import { verificationEmail } from '../mail/templates'
 import type { EmailQuota } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
+import { type NoticeDeps, Notices } from './notices'
 
-export type EmailDeps = {
+export type EmailDeps = NoticeDeps & {
   users: UserStore
   emailTokens: EmailTokenStore
   emailQuota: EmailQuota
@@ -88,10 +89,15 @@ export class EmailService {
       now(),
     )
     if (!taken) throw invalidEmailToken()
+    const previous = await this.deps.users.verifiedEmail(taken.userId)
     if ((await this.deps.users.setVerifiedEmail(taken.userId, taken.email, now())) === 'taken') {
       throw new ApiError('email_taken', 'That address is verified for another account')
     }
     this.event('email_verified', { userId: taken.userId, to: maskedAddress(taken.email) })
+    // The old address is told, at the old address: whoever changed it may not be its owner.
+    if (previous && previous.toLowerCase() !== taken.email.toLowerCase()) {
+      new Notices(this.deps).send(taken.userId, 'email_changed', previous)
+    }
     return { email: taken.email }
   }
 

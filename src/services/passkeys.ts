@@ -32,8 +32,9 @@ import type { CeremonyUses } from '../store/ceremony-uses'
 import type { PasskeyRecord, PasskeyStore } from '../store/passkeys'
 import type { UserStore } from '../store/users'
 import type { PasskeyView } from '../schemas'
+import { type NoticeDeps, Notices } from './notices'
 
-export type PasskeyDeps = {
+export type PasskeyDeps = NoticeDeps & {
   passkeys: PasskeyStore
   ceremonies: CeremonyUses
   users: UserStore
@@ -142,6 +143,7 @@ export class PasskeyService {
     if ((await this.deps.passkeys.create(passkey)) === 'exists') {
       throw new ApiError('passkey_exists', 'That passkey is registered already')
     }
+    new Notices(this.deps).send(caller.id, 'passkey_added')
     this.event('passkey_registered', {
       userId: caller.id,
       credentialId: passkey.id,
@@ -252,6 +254,7 @@ export class PasskeyService {
       )
     }
     this.event('passkey_removed', { userId: caller.id, credentialId: id })
+    new Notices(this.deps).send(caller.id, 'passkey_removed')
   }
 
   private async challenge(kind: CeremonyKind, userId: string | null): Promise<string> {

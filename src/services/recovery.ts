@@ -13,10 +13,12 @@ import { hashPassword } from '../auth/passwords'
 import { resetEmail } from '../mail/templates'
 import type { LoginFailureStore } from '../store/login-failures'
 import { type EmailDeps, EMAILS_PER_ADDRESS_HOUR } from './email'
+import { type NoticeDeps, Notices } from './notices'
 import { type SessionDeps, SessionService } from './sessions'
 
 export type RecoveryDeps = EmailDeps &
-  SessionDeps & {
+  SessionDeps &
+  NoticeDeps & {
     loginFailures: LoginFailureStore
   }
 
@@ -108,6 +110,7 @@ export class RecoveryService {
     await this.sessions.endAll(user.id, cfg)
     await this.deps.loginFailures.clear(user.username)
     this.event('password_reset', { userId: user.id })
+    new Notices(this.deps).send(user.id, 'password_reset')
   }
 
   private event(name: string, fields: Record<string, unknown>): void {

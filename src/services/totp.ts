@@ -9,8 +9,9 @@ import { type MfaKeys, seal, unseal } from '../auth/mfa-keys'
 import { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeHash } from '../auth/recovery-codes'
 import { matchTotp, newTotpSecret, totpSecretText, totpUri } from '../auth/totp'
 import type { TotpRecord, TotpStore } from '../store/totp'
+import { type NoticeDeps, Notices } from './notices'
 
-export type TotpDeps = {
+export type TotpDeps = NoticeDeps & {
   totp: TotpStore
   /** Lazy: a missing MFA_ENCRYPTION_KEY fails only what needs it, with a ConfigError. */
   mfaKeys: () => Promise<MfaKeys>
@@ -80,6 +81,7 @@ export class TotpService {
       throw notEnrolled()
     }
     this.event('totp_enabled', { userId: caller.id, sessionId: caller.sessionId })
+    new Notices(this.deps).send(caller.id, 'totp_enabled')
     return { recoveryCodes: codes }
   }
 
@@ -145,6 +147,7 @@ export class TotpService {
   async disable(caller: AuthUser): Promise<void> {
     await this.deps.totp.remove(caller.id)
     this.event('totp_disabled', { userId: caller.id, sessionId: caller.sessionId })
+    new Notices(this.deps).send(caller.id, 'totp_disabled')
   }
 
   private async secretOf(keys: MfaKeys, record: TotpRecord): Promise<Uint8Array> {

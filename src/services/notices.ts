@@ -1,0 +1,58 @@
+// Security notices: a short email to the account's verified address when something that guards
+// the account changes (password, passkeys, two-factor, the address itself) or when a stolen
+// refresh token was caught. Sent after the response, never failing what caused it: an account
+// without a verified address, a service without email set up, or an address over its hourly
+// quota simply gets none. Knows nothing of Hono or bindings.
+import { now } from '../clock'
+import { log } from '../log'
+import { maskedAddress } from '../auth/email-address'
+import { MailSetupError, type Mailer } from '../mail/mailer'
+import { type NoticeKind, securityNotice } from '../mail/templates'
+import type { EmailQuota } from '../store/email-quota'
+import type { UserStore } from '../store/users'
+
+export type NoticeDeps = {
+  users: UserStore
+  emailQuota: EmailQuota
+  mailer: () => Mailer
+  defer: (task: Promise<unknown>) => void
+  /** The service's name in emails: the host people reach it at. */
+  serviceName: string
+  requestId?: string
+}
+
+/** Notices one address may be sent in an hour, beside the links (a burst is not a flood). */
+const NOTICES_PER_ADDRESS_HOUR = 10
+
+export type { NoticeKind }
+
+export class Notices {
+  constructor(private readonly deps: NoticeDeps) {}
+
+  /** Tells the user's verified address (or `to`, an address being replaced) what happened. */
+  send(userId: string, kind: NoticeKind, to?: string): void {
+    this.deps.defer(this.deliver(userId, kind, to))
+  }
+
+  private async deliver(userId: string, kind: NoticeKind, to?: string): Promise<void> {
+    const address = to ?? (await this.deps.users.verifiedEmail(userId))
+    if (!address) return
+    let mailer: Mailer
+    try {
+      mailer = this.deps.mailer()
+    } catch (err) {
+      if (err instanceof MailSetupError) return // the 503 belongs to the email routes only
+      throw err
+    }
+    if (!(await this.deps.emailQuota.take(address, NOTICES_PER_ADDRESS_HOUR, now()))) return
+    await mailer.send(
+      securityNotice({ service: this.deps.serviceName, to: address, kind, at: now() }),
+    )
+    log.info('security_notice_sent', {
+      requestId: this.deps.requestId,
+      userId,
+      kind,
+      to: maskedAddress(address),
+    })
+  }
+}
