@@ -37,7 +37,6 @@ const EXPECTED = [
   ["The account's passkeys", 200],
   ['Passkey sign-in, first step', 200],
   ['Two-factor: a secret', 200],
-  ['Turn two-factor on', 401],
   ['Email: ask to use an address', 202],
   ['Change the password', 204],
   ['Log out everywhere', 204],
@@ -114,10 +113,10 @@ const violations = () =>
   prismLog.split('\n').filter((line) => /Violation|Request terminated/.test(line))
 
 /**
- * The email path end to end: an address is set through Prism, `wrangler dev` simulates Email
- * Service (it prints the message, with the path of its text body), the link is read from that
- * file as a person would read it from their inbox, and confirming it makes the address the
- * account's.
+ * The email paths end to end, through Prism: `wrangler dev` simulates Email Service (it prints
+ * each message, with the path of its text body), and each link is read from that file as a person
+ * would read it from their inbox. An address is confirmed, then a forgotten password is reset
+ * with the link mailed to it, and the new password signs in.
  */
 async function checkEmailLink(base) {
   const json = (method, body, token) => ({
@@ -128,32 +127,56 @@ async function checkEmailLink(base) {
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
+  /** The token of the next link to `page` that wrangler dev prints after log offset `from`. */
+  const linkAfter = async (from, page) => {
+    const deadline = Date.now() + 10_000
+    let textFile
+    while (!(textFile = /^Text: (.+\.txt)$/m.exec(serverLog.slice(from))?.[1])) {
+      if (Date.now() > deadline)
+        throw new Error(`wrangler dev printed no simulated email for ${page}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const body = readFileSync(textFile.trim(), 'utf8')
+    const token = new RegExp(`${page}\\?token=([A-Za-z0-9_-]{43})`).exec(body)?.[1]
+    if (!token) throw new Error(`no ${page} link in ${textFile}`)
+    return token
+  }
   const credentials = { username: `mail-${Date.now()}`, password: 'correct horse battery staple' }
   await fetch(`${base}/register`, json('POST', credentials))
   const { accessToken } = await (await fetch(`${base}/login`, json('POST', credentials))).json()
-  const before = serverLog.length
+
+  // Confirm an address with the link from the simulated email.
+  let from = serverLog.length
   const email = `smoke.${Date.now()}@example.org`
   const set = await fetch(
     `${base}/users/me/email`,
     json('PUT', { email, password: credentials.password }, accessToken),
   )
   if (set.status !== 202) throw new Error(`PUT /users/me/email answered ${set.status}`)
-  const deadline = Date.now() + 10_000
-  let textFile
-  while (!(textFile = /^Text: (.+\.txt)$/m.exec(serverLog.slice(before))?.[1])) {
-    if (Date.now() > deadline) throw new Error('wrangler dev printed no simulated email')
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  const token = /verify-email\?token=([A-Za-z0-9_-]{43})/.exec(
-    readFileSync(textFile.trim(), 'utf8'),
-  )?.[1]
-  if (!token) throw new Error(`no link in ${textFile}`)
-  const verified = await fetch(`${base}/email/verify`, json('POST', { token }))
+  const verified = await fetch(
+    `${base}/email/verify`,
+    json('POST', { token: await linkAfter(from, 'verify-email') }),
+  )
   if (verified.status !== 200) throw new Error(`POST /email/verify answered ${verified.status}`)
-  const now = await (
-    await fetch(`${base}/users/me/email`, json('GET', undefined, accessToken))
-  ).json()
-  if (now.email !== email) throw new Error(`the account's address is ${now.email}`)
+
+  // Forget the password, and reset it with the link mailed to that address.
+  from = serverLog.length
+  const forgot = await fetch(
+    `${base}/password/forgot`,
+    json('POST', { login: credentials.username }),
+  )
+  if (forgot.status !== 202) throw new Error(`POST /password/forgot answered ${forgot.status}`)
+  const newPassword = 'a fresh passphrase from the smoke test'
+  const reset = await fetch(
+    `${base}/password/reset`,
+    json('POST', { token: await linkAfter(from, 'reset-password'), newPassword }),
+  )
+  if (reset.status !== 204) throw new Error(`POST /password/reset answered ${reset.status}`)
+  const login = await fetch(
+    `${base}/login`,
+    json('POST', { ...credentials, password: newPassword }),
+  )
+  if (login.status !== 200) throw new Error(`the new password did not sign in (${login.status})`)
 }
 
 let failures = 0
@@ -204,7 +227,7 @@ try {
   console.log(
     mail instanceof Error
       ? `smoke: FAIL email link: ${mail.message}`
-      : 'smoke: ok   an address is confirmed with the link read from the simulated email',
+      : 'smoke: ok   an address confirmed and a password reset with links from simulated emails',
   )
 
   const outside = violations()

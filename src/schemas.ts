@@ -309,6 +309,11 @@ export const EmailAddress = z
       'An address such as alice@example.com: RFC 5321, ASCII, a dot-atom local part (no quoted strings) and a host name (no IP literal)',
   })
 
+/** Sign-up: the credentials, and optionally an address (a link to confirm it is mailed). */
+export const RegisterBody = Credentials.extend({ email: EmailAddress.optional() }).meta({
+  id: 'RegisterRequest',
+})
+
 export const EmailChangeBody = z
   .strictObject({ email: EmailAddress, password: Password })
   .meta({ id: 'EmailChangeRequest' })
@@ -408,6 +413,7 @@ export const SessionSchema = z
 // The services' types, inferred from the schemas above.
 export type Credentials = z.output<typeof Credentials>
 export type MfaLogin = z.output<typeof MfaLoginBody>
+export type Registration = z.output<typeof RegisterBody>
 export type PasskeyView = z.infer<typeof PasskeySchema>
 export type TokenPair = z.infer<typeof TokenPairSchema>
 export type PublicUser = z.infer<typeof PublicUserSchema>

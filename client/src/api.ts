@@ -539,18 +539,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        Credentials: {
-            /**
-             * @description Counted in Unicode code points after NFKC normalisation
-             * @example correct horse battery staple
-             */
-            password: string;
-            /**
-             * @description Letters, digits, _ . - (NFKC look-alikes such as full-width letters are mapped to them); unique regardless of case
-             * @example alice
-             */
-            username: string;
-        };
         DeleteAccountRequest: {
             /**
              * @description Counted in Unicode code points after NFKC normalisation
@@ -783,6 +771,23 @@ export interface components {
         RefreshTokenRequest: {
             /** @description A refresh token from /login or /token; omit it to use the __Host-refresh_token cookie */
             token?: string;
+        };
+        RegisterRequest: {
+            /**
+             * Format: email
+             * @description An address such as alice@example.com: RFC 5321, ASCII, a dot-atom local part (no quoted strings) and a host name (no IP literal)
+             */
+            email?: string;
+            /**
+             * @description Counted in Unicode code points after NFKC normalisation
+             * @example correct horse battery staple
+             */
+            password: string;
+            /**
+             * @description Letters, digits, _ . - (NFKC look-alikes such as full-width letters are mapped to them); unique regardless of case
+             * @example alice
+             */
+            username: string;
         };
         ResetPasswordRequest: {
             /**
@@ -2307,11 +2312,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Credentials"];
+                "application/json": components["schemas"]["RegisterRequest"];
             };
         };
         responses: {
-            /** @description The new account */
+            /** @description The new account (with an email, a link to confirm it is sent) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2392,7 +2397,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: a bug; logged as `unhandled_error` with the request id; `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable */
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2400,13 +2405,13 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "internal_error" | "server_misconfigured";
+                        code: "server_misconfigured" | "internal_error";
                         /** @constant */
                         status: 500;
                     };
                 };
             };
-            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2416,7 +2421,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code: "temporarily_unavailable";
+                        code: "email_unavailable" | "temporarily_unavailable";
                         /** @constant */
                         status: 503;
                     };

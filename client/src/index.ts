@@ -11,7 +11,8 @@ export { AuthError, type ErrorCode } from './errors'
 export type { components, operations, paths } from './api'
 
 type Schemas = components['schemas']
-export type Credentials = Schemas['Credentials']
+export type Registration = Schemas['RegisterRequest']
+export type Credentials = Pick<Registration, 'username' | 'password'>
 export type User = Schemas['User']
 export type Session = Schemas['Session']
 export type LogoutScope = 'local' | 'others' | 'global'
@@ -45,8 +46,8 @@ export interface AuthClientOptions {
 export type AuthState = { signedIn: boolean }
 
 export interface AuthClient {
-  /** Registers, then signs in. */
-  signUp(credentials: Credentials): Promise<void>
+  /** Registers (with an address, a link to confirm it is mailed), then signs in. */
+  signUp(registration: Registration): Promise<void>
   /**
    * Signs in with a password. With two-factor on, throws AuthError `mfa_required` carrying
    * `mfaToken`: pass it to verifyMfa() with the user's code.
@@ -63,6 +64,18 @@ export interface AuthClient {
     rename(id: string, name: string): Promise<Passkey>
     remove(id: string): Promise<void>
   }
+  email: {
+    /** The verified address, or null. */
+    get(): Promise<string | null>
+    /** Mails a link to confirm `email` for the signed-in account (the password confirms it). */
+    set(options: { email: string; password: string }): Promise<void>
+    /** Confirms an address with the token from its link. */
+    verify(token: string): Promise<void>
+  }
+  /** Mails a reset link to the account's verified address, if it has one (no answer says). */
+  forgotPassword(login: string): Promise<void>
+  /** Sets a new password with a reset link's token; every session ends (sign in again). */
+  resetPassword(token: string, newPassword: string): Promise<void>
   totp: {
     /** Starts turning on two-factor: a secret and otpauth:// URI for an authenticator app. */
     enrol(password: string): Promise<TotpEnrolment>
@@ -215,9 +228,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   return {
-    async signUp(credentials) {
-      await call('/register', { method: 'POST', json: credentials })
-      await signIn(credentials)
+    async signUp(registration) {
+      await call('/register', { method: 'POST', json: registration })
+      await signIn({ username: registration.username, password: registration.password })
     },
 
     signIn,
@@ -244,6 +257,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       rename: (id, name) =>
         api<Passkey>(`/users/me/passkeys/${encodeURIComponent(id)}`, 'PATCH', { name }),
       remove: (id) => api<void>(`/users/me/passkeys/${encodeURIComponent(id)}`, 'DELETE'),
+    },
+
+    email: {
+      get: async () => (await api<{ email: string | null }>('/users/me/email')).email,
+      set: async (options) => void (await api('/users/me/email', 'PUT', options)),
+      verify: async (token) =>
+        void (await call('/email/verify', { method: 'POST', json: { token } })),
+    },
+
+    async forgotPassword(login) {
+      await call('/password/forgot', { method: 'POST', json: { login } })
+    },
+
+    async resetPassword(token, newPassword) {
+      await call('/password/reset', { method: 'POST', json: { token, newPassword } })
     },
 
     totp: {

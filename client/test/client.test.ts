@@ -291,6 +291,26 @@ describe('two tabs', () => {
   })
 })
 
+describe('account recovery', () => {
+  it('asks for a reset link and resets with its token, sending exactly the API shapes', async () => {
+    const api = fakeApi({
+      'POST /password/forgot': () => json({ message: 'sent if it exists' }, 202),
+      'POST /password/reset': () => new Response(null, { status: 204 }),
+      'POST /email/verify': () => problem(400, 'invalid_email_token'),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    await auth.forgotPassword('alice')
+    await auth.resetPassword('t'.repeat(43), 'a new passphrase')
+    const [forgot, reset] = api.requests
+    expect(JSON.parse((await bodyOf(forgot!))!)).toEqual({ login: 'alice' })
+    expect(JSON.parse((await bodyOf(reset!))!)).toEqual({
+      token: 't'.repeat(43),
+      newPassword: 'a new passphrase',
+    })
+    await expect(auth.email.verify('x')).rejects.toMatchObject({ code: 'invalid_email_token' })
+  })
+})
+
 describe('the package', () => {
   it('is one ES module under 5 KB gzip, with no imports', async () => {
     const code = (await bundle()) as string

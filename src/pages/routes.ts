@@ -2,14 +2,15 @@
 // as the API. The visitor is known by the refresh cookie (cookie mode), which every form post
 // must bring from this origin (checkCookieOrigin). Thin, like the API routes.
 import { Hono, type Context } from 'hono'
-import { type AppEnv, requestConfig, settings } from '../env'
+import { type AppEnv, requestConfig, requestOrigin, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { accountService, authService, clientOf } from '../routes/services'
-import { ChangePasswordBody, Credentials, DeleteAccountBody } from '../schemas'
+import { verificationLink } from '../routes/email'
+import { ChangePasswordBody, DeleteAccountBody, RegisterBody } from '../schemas'
 import { emailPages } from './email'
 import { securityPages } from './security'
 import {
@@ -72,7 +73,13 @@ for (const kind of ['signin', 'signup'] as const) {
   const render = (
     c: Context<AppEnv>,
     status: PageStatus,
-    state: { username?: string; returnTo: string; errors?: FieldErrors; notice?: Notice },
+    state: {
+      username?: string
+      email?: string
+      returnTo: string
+      errors?: FieldErrors
+      notice?: Notice
+    },
   ) =>
     c.html(
       layout(title, credentialsForm(kind, { ...state, errors: state.errors ?? {} }), state.notice),
@@ -89,17 +96,25 @@ for (const kind of ['signin', 'signup'] as const) {
     const body = await form(c)
     const target = returnTo(c, body.return_to)
     const username = typeof body.username === 'string' ? body.username : ''
-    const parsed = Credentials.safeParse({ username: body.username, password: body.password })
+    const email = typeof body.email === 'string' ? body.email : ''
+    // Sign-up may name an address; a blank field is none.
+    const parsed = RegisterBody.safeParse({
+      username: body.username,
+      password: body.password,
+      email: kind === 'signup' && email !== '' ? email : undefined,
+    })
     if (!parsed.success) {
-      return render(c, 400, { username, returnTo: target, errors: fieldErrors(parsed.error) })
+      const errors = fieldErrors(parsed.error)
+      return render(c, 400, { username, email, returnTo: target, errors })
     }
+    const { email: _, ...credentials } = parsed.data
     try {
       if (kind === 'signup') {
         await checkRateLimit(c, 'REGISTER_LIMITER', clientIp(c))
-        await authService(c).register(parsed.data)
+        await authService(c).register(parsed.data, verificationLink(requestOrigin(c)))
       }
-      await checkLoginLimit(c, parsed.data.username)
-      const tokens = await authService(c).login(parsed.data, clientOf(c))
+      await checkLoginLimit(c, credentials.username)
+      const tokens = await authService(c).login(credentials, clientOf(c))
       await endReplacedSession(c, (old) => authService(c).logout(old))
       cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl)
     } catch (err) {
@@ -108,7 +123,7 @@ for (const kind of ['signin', 'signup'] as const) {
         return renderMfa(c, 200, { mfaToken: err.extra.mfaToken!, returnTo: target })
       }
       const { status, notice } = refusal(err)
-      return render(c, status, { username, returnTo: target, notice })
+      return render(c, status, { username, email, returnTo: target, notice })
     }
     return c.redirect(target, 303)
   })

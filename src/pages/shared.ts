@@ -5,6 +5,8 @@ import type { Context, Hono } from 'hono'
 import type * as z from 'zod'
 import { type AppEnv, type AuthUser, requestOrigin, settings } from '../env'
 import { ApiError } from '../errors'
+import { log } from '../log'
+import { MailSetupError } from '../mail/mailer'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkLoginLimit } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
@@ -12,7 +14,7 @@ import { accountService, authService } from '../routes/services'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
 
-export type PageStatus = 200 | 400 | 401 | 404 | 409 | 429
+export type PageStatus = 200 | 400 | 401 | 404 | 409 | 429 | 503
 
 export const returnTo = (c: Context<AppEnv>, raw: unknown) =>
   safeReturnTo(
@@ -44,11 +46,16 @@ export const fieldErrors = (error: z.ZodError): FieldErrors =>
 
 /** What a failed form post says: the refusals a person can act on; anything else is thrown. */
 export function refusal(err: unknown): { status: PageStatus; notice: Notice } {
-  if (!(err instanceof ApiError)) throw err
   const say = (status: PageStatus, text: string) => ({
     status,
     notice: { kind: 'error' as const, text },
   })
+  // Email not set up (the API's 503 email_unavailable, logged by the error renderer there).
+  if (err instanceof MailSetupError) {
+    log.error('email_not_configured', { setting: err.setting })
+    return say(503, 'This service cannot send email yet; try again later.')
+  }
+  if (!(err instanceof ApiError)) throw err
   switch (err.code) {
     case 'invalid_credentials':
       return say(401, err.detail)

@@ -44,7 +44,7 @@ const PASSWORD_HINT = '8 to 128 characters'
 /** The sign-in and sign-up forms, which differ in words and autocomplete only. */
 export function credentialsForm(
   kind: 'signin' | 'signup',
-  state: { username?: string; returnTo: string; errors: FieldErrors },
+  state: { username?: string; email?: string; returnTo: string; errors: FieldErrors },
 ): Html {
   const signup = kind === 'signup'
   const other = signup
@@ -76,6 +76,22 @@ export function credentialsForm(
         },
         state.errors,
       )}
+      ${
+        signup
+          ? field(
+              {
+                name: 'email',
+                label: 'Email address (optional)',
+                type: 'text',
+                autocomplete: 'email',
+                value: state.email,
+                optional: true,
+                hint: 'Lets you reset a forgotten password; we send a link to confirm it',
+              },
+              state.errors,
+            )
+          : ''
+      }
       <button type="submit">${signup ? 'Create account' : 'Sign in'}</button>
     </form>
     ${

@@ -1,7 +1,7 @@
 // The seed's auth routes, plus /register and the second step of a sign-in: validate, call the
 // service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
-import { type AppEnv, requestConfig } from '../env'
+import { type AppEnv, requestConfig, requestOrigin } from '../env'
 import { NO_STORE } from '../http/headers'
 import { checkCookieOrigin } from '../http/csrf'
 import {
@@ -22,13 +22,14 @@ import {
 } from '../http/openapi'
 import { checkLoginLimit, checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
 import {
-  Credentials,
   LoginBody,
   LogoutQuery,
   MfaLoginBody,
   PublicUserSchema,
   RefreshTokenBody,
+  RegisterBody,
 } from '../schemas'
+import { verificationLink } from './email'
 import { authService, clientOf } from './services'
 import { signedIn, tokensOrCookie } from './sign-in'
 import { jsonOnly, jsonOrEmpty } from '../http/validate'
@@ -40,10 +41,18 @@ const register = createRoute({
   summary: 'Create an account',
   tags: ['auth'],
   middleware: [rateLimit('REGISTER_LIMITER', clientIp), jsonOnly] as const,
-  request: { body: jsonRequest(Credentials) },
+  request: { body: jsonRequest(RegisterBody) },
   responses: {
-    201: jsonContent(PublicUserSchema, 'The new account'),
-    ...problems(BODY_ERRORS, ['username_taken', 'rate_limited'], STORAGE_ERRORS),
+    201: jsonContent(
+      PublicUserSchema,
+      'The new account (with an email, a link to confirm it is sent)',
+    ),
+    ...problems(
+      BODY_ERRORS,
+      ['username_taken', 'rate_limited', 'email_unavailable'],
+      CONFIG_ERRORS,
+      STORAGE_ERRORS,
+    ),
   },
 })
 
@@ -133,7 +142,10 @@ const endSession: RouteHandler<ReturnType<typeof logout>, AppEnv> = async (c) =>
 
 export const authRoutes = documentedRoutes()
   .openapi(register, async (c) => {
-    const user = await authService(c).register(c.req.valid('json'))
+    const user = await authService(c).register(
+      c.req.valid('json'),
+      verificationLink(requestOrigin(c)),
+    )
     return c.json(user, 201)
   })
   .openapi(login, async (c) => {

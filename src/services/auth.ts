@@ -11,7 +11,15 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
-import type { Credentials, LogoutScope, MfaLogin, PublicUser, TokenPair } from '../schemas'
+import type {
+  Credentials,
+  LogoutScope,
+  MfaLogin,
+  PublicUser,
+  Registration,
+  TokenPair,
+} from '../schemas'
+import { EmailService } from './email'
 import { loginBackoff } from './login-backoff'
 import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
 import type { RecoveryDeps } from './recovery'
@@ -78,7 +86,15 @@ export class AuthService {
     this.passkeys = new PasskeyService(deps)
   }
 
-  async register({ username, password }: Credentials): Promise<PublicUser> {
+  /**
+   * Creates an account; with an address, also mails a link to confirm it (refused with 503
+   * before anything is created when email is not set up).
+   */
+  async register(
+    { username, password, email }: Registration,
+    link?: { service: string; url: (token: string) => string },
+  ): Promise<PublicUser> {
+    if (email !== undefined) this.deps.mailer()
     const user = {
       id: crypto.randomUUID(),
       username,
@@ -89,7 +105,21 @@ export class AuthService {
       throw new ApiError('username_taken', 'That username is already registered')
     }
     this.event('user_registered', { userId: user.id })
+    if (email !== undefined && link) await this.confirmAtSignUp(user.id, email, link)
     return { id: user.id, username: user.username, createdAt: user.createdAt }
+  }
+
+  /** The account exists either way: an address over its hourly quota just gets no link now. */
+  private async confirmAtSignUp(
+    userId: string,
+    email: string,
+    link: { service: string; url: (token: string) => string },
+  ): Promise<void> {
+    try {
+      await new EmailService(this.deps).requestVerification({ id: userId }, email, link)
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'rate_limited')) throw err
+    }
   }
 
   async login({ username, password }: Credentials, client: Client): Promise<TokenPair> {

@@ -44,7 +44,7 @@ export class EmailService {
    * address becomes the way back into the account, so an access token alone must not set it.
    */
   async requestVerification(
-    caller: AuthUser,
+    caller: { id: string },
     email: string,
     link: { service: string; url: (token: string) => string },
   ): Promise<{ email: string; expiresAt: string }> {

@@ -46,7 +46,7 @@ describe('GET /openapi.json', () => {
     const { paths } = await document()
     const schemaOf = (path: string, type = 'application/json') =>
       JSON.stringify(paths[path]!.post!.requestBody!.content[type])
-    expect(schemaOf('/register')).toContain('Credentials')
+    expect(schemaOf('/register')).toContain('RegisterRequest')
     expect(schemaOf('/token')).toContain('RefreshTokenRequest')
     expect(schemaOf('/oauth/token', 'application/x-www-form-urlencoded')).toContain(
       'OAuthTokenRequest',

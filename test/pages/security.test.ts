@@ -10,6 +10,7 @@ import {
   ORIGIN,
   PASSWORD,
   bearer,
+  callWithEnv,
   loginUser,
   registerUser,
   sendJson,
@@ -178,5 +179,27 @@ describe('passkeys on the account page', () => {
     const res = await post('/account/passkeys', { passkeyPassword: PASSWORD }, withCookie(cookie))
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('Adding a passkey needs JavaScript')
+  })
+})
+
+describe('sign-up with an address', () => {
+  it('says so on the page when email is not set up, and creates nothing', async () => {
+    const username = `p_${crypto.randomUUID().slice(0, 8)}`
+    const res = await callWithEnv({ MAIL_FROM: '' }, '/signup', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN },
+      body: new URLSearchParams({
+        username,
+        password: PASSWORD,
+        email: 'a@example.org',
+      }).toString(),
+    })
+    expect(res.status).toBe(503)
+    const page = await res.text()
+    expect(page).toContain('cannot send email yet')
+    expect(page).toContain('value="a@example.org"')
+    // Without the address, the same name signs up.
+    expect((await post('/signup', { username, password: PASSWORD, email: '' })).status).toBe(303)
   })
 })

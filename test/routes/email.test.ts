@@ -121,6 +121,38 @@ describe('setting an email address', () => {
   })
 })
 
+describe('an address at sign-up', () => {
+  it('creates the account and mails a link to confirm the address', async () => {
+    const box = mailbox()
+    const username = `signup_${crypto.randomUUID().slice(0, 8)}`
+    const email = unique('signup')
+    const res = await box.call(
+      '/register',
+      jsonInit('POST', { username, password: PASSWORD, email }),
+    )
+    expect(res.status).toBe(201)
+    expect(box.sent.map((m) => m.to)).toEqual([email.replace('Example.com', 'example.com')])
+    expect((await verify(box, box.token())).status).toBe(200)
+  })
+
+  it('is refused with 503 before anything is created when email is not set up', async () => {
+    const username = `signup_${crypto.randomUUID().slice(0, 8)}`
+    const res = await callWithEnv(
+      { MAIL_FROM: '' },
+      '/register',
+      jsonInit('POST', { username, password: PASSWORD, email: unique() }),
+    )
+    await expectProblem(res, 503, 'email_unavailable')
+    // The name is still free: nothing was created.
+    const again = await callWithEnv(
+      {},
+      '/register',
+      jsonInit('POST', { username, password: PASSWORD }),
+    )
+    expect(again.status).toBe(201)
+  })
+})
+
 describe('without email set up', () => {
   it.each([
     ['EMAIL', { EMAIL: undefined, MAIL_FROM: 'accounts@auth.example' }],
