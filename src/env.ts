@@ -347,6 +347,23 @@ export function relyingParty(c: { env: Bindings; req: { url: string } }): Relyin
   return { id, name: id, origins: [origin, ...settings(c.env).allowedOrigins] }
 }
 
+/**
+ * Where this service's public URLs start: JWT_ISSUER when it is set to a URL (the deployment's
+ * public address), else the origin the request came to. Links mailed to people are built on it,
+ * so no request can choose the host they point at (reset-link poisoning).
+ */
+export function publicBase(c: { env: Bindings; req: { url: string } }): {
+  base: string
+  /** Taken from the request's Host, so anything built on it varies with the Host. */
+  fromHost: boolean
+} {
+  const cfg = requestConfig(c)
+  if (!cfg.issuerFromHost && /^https?:\/\//i.test(cfg.issuer) && URL.canParse(cfg.issuer)) {
+    return { base: cfg.issuer.replace(/\/+$/, ''), fromHost: false }
+  }
+  return { base: requestOrigin(c), fromHost: true }
+}
+
 /** An origin browsers may act from: this service's own, or one in ALLOWED_ORIGINS. */
 export const isTrustedOrigin = (c: { env: Bindings; req: { url: string } }, origin: string) =>
   origin === requestOrigin(c) || settings(c.env).allowedOrigins.includes(origin)

@@ -5,7 +5,7 @@
 import { Hono } from 'hono'
 import * as z from 'zod'
 import { html } from 'hono/html'
-import { type AppEnv, requestOrigin } from '../env'
+import { type AppEnv, publicBase } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkRateLimit, clientIp } from '../http/rate-limit'
@@ -84,7 +84,7 @@ emailPages.post('/forgot-password', async (c) => {
   }
   try {
     await checkRateLimit(c, 'EMAIL_LIMITER', clientIp(c))
-    await recoveryService(c).forgot(login.trim(), resetLink(requestOrigin(c)))
+    await recoveryService(c).forgot(login.trim(), resetLink(publicBase(c).base))
   } catch (err) {
     const { status, notice } = refusal(err)
     return c.html(layout('Forgot your password?', forgotForm(), notice), status)

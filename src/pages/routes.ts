@@ -2,7 +2,7 @@
 // as the API. The visitor is known by the refresh cookie (cookie mode), which every form post
 // must bring from this origin (checkCookieOrigin). Thin, like the API routes.
 import { Hono, type Context } from 'hono'
-import { type AppEnv, requestConfig, requestOrigin, settings } from '../env'
+import { type AppEnv, publicBase, requestConfig, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { NO_STORE } from '../http/headers'
@@ -111,7 +111,7 @@ for (const kind of ['signin', 'signup'] as const) {
     try {
       if (kind === 'signup') {
         await checkRateLimit(c, 'REGISTER_LIMITER', clientIp(c))
-        await authService(c).register(parsed.data, verificationLink(requestOrigin(c)))
+        await authService(c).register(parsed.data, verificationLink(publicBase(c).base))
       }
       await checkLoginLimit(c, credentials.username)
       const tokens = await authService(c).login(credentials, clientOf(c))

@@ -1,7 +1,7 @@
 // The seed's auth routes, plus /register and the second step of a sign-in: validate, call the
 // service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
-import { type AppEnv, requestConfig, requestOrigin } from '../env'
+import { type AppEnv, publicBase, requestConfig } from '../env'
 import { NO_STORE } from '../http/headers'
 import { checkCookieOrigin } from '../http/csrf'
 import {
@@ -144,7 +144,7 @@ export const authRoutes = documentedRoutes()
   .openapi(register, async (c) => {
     const user = await authService(c).register(
       c.req.valid('json'),
-      verificationLink(requestOrigin(c)),
+      verificationLink(publicBase(c).base),
     )
     return c.json(user, 201)
   })

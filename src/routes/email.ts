@@ -1,7 +1,7 @@
 // The account's email address: ask to use one (a link is mailed to it), read it, and confirm it
 // with the link's token (the hosted /verify-email page does the same for people).
 import { requireAuth } from '../auth/require-auth'
-import { requestOrigin } from '../env'
+import { publicBase } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
   BEARER_ERRORS,
@@ -69,9 +69,9 @@ const verifyEmail = createRoute({
 })
 
 /** The link a verification email carries: the hosted page, which confirms on a button press. */
-export const verificationLink = (origin: string) => ({
-  service: new URL(origin).host,
-  url: (token: string) => `${origin}/verify-email?token=${token}`,
+export const verificationLink = (base: string) => ({
+  service: new URL(base).host,
+  url: (token: string) => `${base}/verify-email?token=${token}`,
 })
 
 export const emailRoutes = documentedRoutes()
@@ -81,7 +81,7 @@ export const emailRoutes = documentedRoutes()
     const sent = await accountService(c).requestEmail(
       caller,
       c.req.valid('json'),
-      verificationLink(requestOrigin(c)),
+      verificationLink(publicBase(c).base),
     )
     return c.json(sent, 202, NO_STORE)
   })

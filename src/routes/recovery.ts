@@ -1,7 +1,7 @@
 // Getting back into an account: a forgotten-password request (answered alike for every login)
 // and the reset its emailed link allows. The hosted /forgot-password and /reset-password pages
 // do the same for people.
-import { requestOrigin } from '../env'
+import { publicBase } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
   BODY_ERRORS,
@@ -24,9 +24,9 @@ export const FORGOT_ANSWER = {
 }
 
 /** The link a reset email carries: the hosted page, which asks for the new password. */
-export const resetLink = (origin: string) => ({
-  service: new URL(origin).host,
-  url: (token: string) => `${origin}/reset-password?token=${token}`,
+export const resetLink = (base: string) => ({
+  service: new URL(base).host,
+  url: (token: string) => `${base}/reset-password?token=${token}`,
 })
 
 const forgot = createRoute({
@@ -65,7 +65,7 @@ const reset = createRoute({
 
 export const recoveryRoutes = documentedRoutes()
   .openapi(forgot, async (c) => {
-    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(requestOrigin(c)))
+    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(publicBase(c).base))
     return c.json(FORGOT_ANSWER, 202, NO_STORE)
   })
   .openapi(reset, async (c) => {

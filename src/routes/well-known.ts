@@ -3,7 +3,7 @@
 import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
-import { requestConfig, requestOrigin } from '../env'
+import { publicBase, requestConfig } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { CONFIG_ERRORS, jsonContent, problems } from '../http/openapi'
 
@@ -79,10 +79,9 @@ export const wellKnownRoutes = documentedRoutes()
     const cfg = requestConfig(c)
     // Under JWT_ISSUER when it is set to a URL; else under the origin asked, which then varies
     // the answer (an issuer such as "edge-auth" names tokens but cannot hold endpoints).
-    const fromIssuer = !cfg.issuerFromHost && URL.canParse(cfg.issuer)
-    const base = fromIssuer ? cfg.issuer.replace(/\/+$/, '') : requestOrigin(c)
+    const { base, fromHost } = publicBase(c)
     const url = (path: string) => base + path
-    if (!fromIssuer) c.header('Vary', 'Host', { append: true })
+    if (fromHost) c.header('Vary', 'Host', { append: true })
     return c.json(
       {
         // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.

@@ -118,6 +118,21 @@ describe('asking for a reset link', () => {
   })
 })
 
+describe('the link’s host', () => {
+  it('is JWT_ISSUER’s when it is a URL, whatever host the request named', async () => {
+    const box = mailbox()
+    const { username } = await withEmail(box)
+    const { settled } = callSettling(
+      { ...box.env, JWT_ISSUER: 'https://login.example.com/' },
+      '/password/forgot',
+      jsonInit('POST', { login: username }),
+    )
+    await settled
+    expect(box.sent.at(-1)!.text).toContain('https://login.example.com/reset-password?token=')
+    expect(box.sent.at(-1)!.subject).toContain('login.example.com')
+  })
+})
+
 describe('resetting with the link', () => {
   it('sets the new password, ends every session and clears the login backoff', async () => {
     const box = mailbox()
