@@ -111,7 +111,10 @@ for (const kind of ['signin', 'signup'] as const) {
     try {
       if (kind === 'signup') {
         await checkRateLimit(c, 'REGISTER_LIMITER', clientIp(c))
-        await authService(c).register(parsed.data, verificationLink(publicBase(c).base))
+        await authService(c).register(
+          parsed.data,
+          parsed.data.email ? verificationLink(publicBase(c).base) : undefined,
+        )
       }
       await checkLoginLimit(c, credentials.username)
       const tokens = await authService(c).login(credentials, clientOf(c))
