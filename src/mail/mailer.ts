@@ -10,11 +10,12 @@ export interface Mailer {
 }
 
 /**
- * Email cannot be sent because a setting is missing: the routes that send answer 503
- * `email_unavailable` and log the setting's name; every other route keeps working.
+ * Email cannot be sent because a setting is missing (the binding, the sender, or the public URL
+ * its links are built on): the routes that send answer 503 `email_unavailable` and log the
+ * setting's name; every other route keeps working.
  */
 export class MailSetupError extends Error {
-  constructor(readonly setting: 'EMAIL' | 'MAIL_FROM') {
+  constructor(readonly setting: 'EMAIL' | 'MAIL_FROM' | 'JWT_ISSUER') {
     super(`${setting} is not configured`)
     this.name = 'MailSetupError'
   }

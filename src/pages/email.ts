@@ -5,11 +5,12 @@
 import { Hono } from 'hono'
 import * as z from 'zod'
 import { html } from 'hono/html'
-import { type AppEnv, publicBase } from '../env'
+import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkRateLimit, clientIp } from '../http/rate-limit'
-import { FORGOT_ANSWER, resetLink } from '../routes/recovery'
+import { resetLink } from '../http/mail-links'
+import { FORGOT_ANSWER } from '../routes/recovery'
 import { emailService, recoveryService } from '../routes/services'
 import { Password } from '../schemas'
 import { field } from './fields'
@@ -38,6 +39,7 @@ emailPages.post('/verify-email', async (c) => {
   checkCookieOrigin(c)
   const token = (await form(c)).token
   try {
+    await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
     const { email } = await emailService(c).verify(typeof token === 'string' ? token : '')
     return c.html(
       layout(TITLE, html`<p><a href="/account">Go to your account</a></p>`, {
@@ -47,7 +49,10 @@ emailPages.post('/verify-email', async (c) => {
     )
   } catch (err) {
     if (!(err instanceof ApiError)) throw err
-    if (err.code !== 'invalid_email_token' && err.code !== 'email_taken') throw err
+    if (err.code !== 'invalid_email_token' && err.code !== 'email_taken') {
+      const { status, notice } = refusal(err)
+      return c.html(layout(TITLE, html``, notice), status)
+    }
     const text =
       err.code === 'email_taken'
         ? 'That address is already confirmed for another account.'
@@ -84,7 +89,7 @@ emailPages.post('/forgot-password', async (c) => {
   }
   try {
     await checkRateLimit(c, 'EMAIL_LIMITER', clientIp(c))
-    await recoveryService(c).forgot(login.trim(), resetLink(publicBase(c).base))
+    await recoveryService(c).forgot(login.trim(), resetLink(c))
   } catch (err) {
     const { status, notice } = refusal(err)
     return c.html(layout('Forgot your password?', forgotForm(), notice), status)
@@ -130,9 +135,13 @@ emailPages.post('/reset-password', async (c) => {
     return c.html(layout('Choose a new password', resetForm(token, fieldErrors(parsed.error))), 400)
   }
   try {
+    await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
     await recoveryService(c).reset({ token, newPassword: parsed.data.newPassword })
   } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== 'invalid_email_token') throw err
+    if (!(err instanceof ApiError) || err.code !== 'invalid_email_token') {
+      const { status, notice } = refusal(err)
+      return c.html(layout('Choose a new password', resetForm(token), notice), status)
+    }
     return c.html(
       layout(
         'Choose a new password',

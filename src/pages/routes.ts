@@ -2,14 +2,14 @@
 // as the API. The visitor is known by the refresh cookie (cookie mode), which every form post
 // must bring from this origin (checkCookieOrigin). Thin, like the API routes.
 import { Hono, type Context } from 'hono'
-import { type AppEnv, publicBase, requestConfig, settings } from '../env'
+import { type AppEnv, requestConfig, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
+import { verificationLink } from '../http/mail-links'
 import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { accountService, authService, clientOf } from '../routes/services'
-import { verificationLink } from '../routes/email'
 import { ChangePasswordBody, DeleteAccountBody, RegisterBody } from '../schemas'
 import { emailPages } from './email'
 import { securityPages } from './security'
@@ -113,7 +113,7 @@ for (const kind of ['signin', 'signup'] as const) {
         await checkRateLimit(c, 'REGISTER_LIMITER', clientIp(c))
         await authService(c).register(
           parsed.data,
-          parsed.data.email ? verificationLink(publicBase(c).base) : undefined,
+          parsed.data.email ? verificationLink(c) : undefined,
         )
       }
       await checkLoginLimit(c, credentials.username)

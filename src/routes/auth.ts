@@ -1,9 +1,10 @@
 // The seed's auth routes, plus /register and the second step of a sign-in: validate, call the
 // service, shape the response.
 import type { RouteHandler } from '@hono/zod-openapi'
-import { type AppEnv, publicBase, requestConfig } from '../env'
+import { type AppEnv, requestConfig } from '../env'
 import { NO_STORE } from '../http/headers'
 import { checkCookieOrigin } from '../http/csrf'
+import { verificationLink } from '../http/mail-links'
 import {
   clearRefreshCookie,
   cookieTokens,
@@ -29,7 +30,6 @@ import {
   RefreshTokenBody,
   RegisterBody,
 } from '../schemas'
-import { verificationLink } from './email'
 import { authService, clientOf } from './services'
 import { signedIn, tokensOrCookie } from './sign-in'
 import { jsonOnly, jsonOrEmpty } from '../http/validate'
@@ -145,7 +145,7 @@ export const authRoutes = documentedRoutes()
     const registration = c.req.valid('json')
     // The link needs the token settings; an account without an address must not (fail closed
     // only where a secret is used).
-    const link = registration.email ? verificationLink(publicBase(c).base) : undefined
+    const link = registration.email ? verificationLink(c) : undefined
     const user = await authService(c).register(registration, link)
     return c.json(user, 201)
   })

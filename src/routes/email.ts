@@ -1,7 +1,6 @@
 // The account's email address: ask to use one (a link is mailed to it), read it, and confirm it
 // with the link's token (the hosted /verify-email page does the same for people).
 import { requireAuth } from '../auth/require-auth'
-import { publicBase } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
   BEARER_ERRORS,
@@ -14,6 +13,7 @@ import {
   problems,
 } from '../http/openapi'
 import { NO_STORE } from '../http/headers'
+import { verificationLink } from '../http/mail-links'
 import { checkLoginLimit, rateLimit, clientIp } from '../http/rate-limit'
 import { jsonOnly } from '../http/validate'
 import { EmailChangeBody, EmailPendingSchema, EmailSchema, EmailTokenBody } from '../schemas'
@@ -68,12 +68,6 @@ const verifyEmail = createRoute({
   },
 })
 
-/** The link a verification email carries: the hosted page, which confirms on a button press. */
-export const verificationLink = (base: string) => ({
-  service: new URL(base).host,
-  url: (token: string) => `${base}/verify-email?token=${token}`,
-})
-
 export const emailRoutes = documentedRoutes()
   .openapi(setEmail, async (c) => {
     const caller = c.get('user')!
@@ -81,7 +75,7 @@ export const emailRoutes = documentedRoutes()
     const sent = await accountService(c).requestEmail(
       caller,
       c.req.valid('json'),
-      verificationLink(publicBase(c).base),
+      verificationLink(c),
     )
     return c.json(sent, 202, NO_STORE)
   })

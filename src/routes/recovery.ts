@@ -1,7 +1,6 @@
 // Getting back into an account: a forgotten-password request (answered alike for every login)
 // and the reset its emailed link allows. The hosted /forgot-password and /reset-password pages
 // do the same for people.
-import { publicBase } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import {
   BODY_ERRORS,
@@ -12,6 +11,7 @@ import {
   problems,
 } from '../http/openapi'
 import { NO_STORE } from '../http/headers'
+import { resetLink } from '../http/mail-links'
 import { clientIp, rateLimit } from '../http/rate-limit'
 import { jsonOnly } from '../http/validate'
 import { ForgotPasswordAnswer, ForgotPasswordBody, ResetPasswordBody } from '../schemas'
@@ -22,12 +22,6 @@ export const FORGOT_ANSWER = {
   message:
     'If that account has a verified email address, a link to reset its password is on its way.',
 }
-
-/** The link a reset email carries: the hosted page, which asks for the new password. */
-export const resetLink = (base: string) => ({
-  service: new URL(base).host,
-  url: (token: string) => `${base}/reset-password?token=${token}`,
-})
 
 const forgot = createRoute({
   method: 'post',
@@ -65,7 +59,7 @@ const reset = createRoute({
 
 export const recoveryRoutes = documentedRoutes()
   .openapi(forgot, async (c) => {
-    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(publicBase(c).base))
+    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(c))
     return c.json(FORGOT_ANSWER, 202, NO_STORE)
   })
   .openapi(reset, async (c) => {

@@ -73,8 +73,10 @@ export class AccountService {
     const user = await this.userOf(caller)
     await this.checkPassword(user, currentPassword)
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
-    // A reset link mailed before the change must not undo it.
+    // Links mailed before the change must not undo it: a reset link, or an address link that
+    // whoever knew the old password asked for (it would make their address the way back in).
     await this.deps.emailTokens.revoke(user.id, 'reset_password')
+    await this.deps.emailTokens.revoke(user.id, 'verify_email')
     // The caller's session is kept only if it is still running (endAll checks, in D1): an access
     // token outlives its session by up to its TTL, and keeping an ended session would revive it.
     await this.sessions.endAll(user.id, cfg, caller.sessionId)

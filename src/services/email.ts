@@ -93,6 +93,8 @@ export class EmailService {
     if ((await this.deps.users.setVerifiedEmail(taken.userId, taken.email, now())) === 'taken') {
       throw new ApiError('email_taken', 'That address is verified for another account')
     }
+    // Reset links went to the old address, which is no longer the way back in.
+    await this.deps.emailTokens.revoke(taken.userId, 'reset_password')
     this.event('email_verified', { userId: taken.userId, to: maskedAddress(taken.email) })
     // The old address is told, at the old address: whoever changed it may not be its owner.
     if (previous && previous.toLowerCase() !== taken.email.toLowerCase()) {

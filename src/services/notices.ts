@@ -44,7 +44,9 @@ export class Notices {
       if (err instanceof MailSetupError) return // the 503 belongs to the email routes only
       throw err
     }
-    if (!(await this.deps.emailQuota.take(address, NOTICES_PER_ADDRESS_HOUR, now()))) return
+    // Counted apart from links, so nobody can spend an address's quota to silence its notices.
+    const key = `notice:${address}`
+    if (!(await this.deps.emailQuota.take(key, NOTICES_PER_ADDRESS_HOUR, now()))) return
     await mailer.send(
       securityNotice({ service: this.deps.serviceName, to: address, kind, at: now() }),
     )

@@ -53,7 +53,8 @@ export class RecoveryService {
       this.event('password_reset_requested', { found: false })
       return
     }
-    this.deps.defer(this.mailReset(user, link, cfg, mailer))
+    // Not a step of it before the response is on its way: the answer takes the same time.
+    this.deps.defer(this.deps.wait(0).then(() => this.mailReset(user, link, cfg, mailer)))
   }
 
   private async mailReset(
@@ -106,7 +107,10 @@ export class RecoveryService {
     const user = taken && (await this.deps.users.findUserById(taken.userId))
     if (!taken || !user) throw invalidResetToken()
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
+    // Every link issued before: other reset links, and any address link (whoever knew the old
+    // password may have asked for one to their own address).
     await this.deps.emailTokens.revoke(user.id, 'reset_password')
+    await this.deps.emailTokens.revoke(user.id, 'verify_email')
     await this.sessions.endAll(user.id, cfg)
     await this.deps.loginFailures.clear(user.username)
     this.event('password_reset', { userId: user.id })

@@ -9,7 +9,10 @@ export type EmailQuota = ReturnType<typeof emailQuota>
 
 export function emailQuota(db: D1Database) {
   return {
-    /** Counts one email to `address` if fewer than `max` went to it in the hour; true if counted. */
+    /**
+     * Counts one email under `address` (an address, or a kind of mail to it, such as
+     * `notice:<address>`) if fewer than `max` were counted in the hour; true if counted.
+     */
     async take(address: string, max: number, at: number): Promise<boolean> {
       const row = await guarded('d1', 'take email quota', () =>
         db

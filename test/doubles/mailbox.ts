@@ -1,7 +1,7 @@
 // A capturing double of the send_email binding, with a sender set: the worker runs against it
 // through callSettling, so mail sent after the response has arrived when a call resolves.
 import type { Bindings } from '../../src/env'
-import { callSettling } from '../helpers'
+import { ORIGIN, callSettling } from '../helpers'
 
 export type SentMail = { from: string; to: string; subject: string; text: string; html: string }
 
@@ -10,6 +10,8 @@ export function mailbox() {
   const env: Partial<Bindings> = {
     EMAIL: { send: async (message: SentMail) => void sent.push(message) } as unknown as SendEmail,
     MAIL_FROM: 'accounts@auth.example',
+    // Links are built on the public URL, never on a request's Host.
+    JWT_ISSUER: ORIGIN,
   }
   return {
     sent,

@@ -155,8 +155,9 @@ describe('an address at sign-up', () => {
 
 describe('without email set up', () => {
   it.each([
-    ['EMAIL', { EMAIL: undefined, MAIL_FROM: 'accounts@auth.example' }],
-    ['MAIL_FROM', { MAIL_FROM: '' }],
+    ['EMAIL', { EMAIL: undefined, MAIL_FROM: 'accounts@auth.example', JWT_ISSUER: ORIGIN }],
+    ['MAIL_FROM', { MAIL_FROM: '', JWT_ISSUER: ORIGIN }],
+    ['JWT_ISSUER', { MAIL_FROM: 'accounts@auth.example' }],
   ] as const)('answers 503 naming %s in the log, and the rest works', async (setting, env) => {
     const lines = captureLogs()
     const { tokens } = await signedIn('mail')
@@ -177,7 +178,7 @@ describe('the real binding, as wrangler simulates it', () => {
   it('accepts the message', async () => {
     const { tokens } = await signedIn('mail')
     const res = await callWithEnv(
-      { MAIL_FROM: 'accounts@auth.example' },
+      { MAIL_FROM: 'accounts@auth.example', JWT_ISSUER: ORIGIN },
       '/users/me/email',
       jsonInit('PUT', { email: unique(), password: PASSWORD }, bearer(tokens.accessToken).headers),
     )

@@ -101,6 +101,22 @@ describe('security notices', () => {
     expect(notice.text).toContain('another email address')
   })
 
+  it('cannot be silenced by spending the address’s link quota', async () => {
+    const box = mailbox()
+    const { username, as } = await withEmail(box)
+    for (let i = 0; i < 5; i++) {
+      await box.call('/password/forgot', jsonInit('POST', { login: username }))
+    }
+    box.sent.length = 0
+    await as('POST', '/users/me/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'another passphrase',
+    })
+    expect(said(box)).toEqual([
+      'The password of your account was changed, and your other sessions ended.',
+    ])
+  })
+
   it('are not sent without a verified address, and never fail what they tell of', async () => {
     const box = mailbox()
     const { tokens } = await signedIn('notice')

@@ -2,13 +2,18 @@
 // forgotten-password request tells nothing (body and timing), the link works once, for 30
 // minutes, only if it is the newest and the password has not changed since; a reset ends every
 // session and clears the login backoff.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { Bindings } from '../../src/env'
+import worker from '../../src/index'
 import { mailbox } from '../doubles/mailbox'
 import {
   ORIGIN,
   PASSWORD,
   bearer,
   callSettling,
+  callWithEnv,
   captureLogs,
   expectProblem,
   freezeTime,
@@ -133,6 +138,34 @@ describe('the link’s host', () => {
   })
 })
 
+describe('without a public URL', () => {
+  it('sends no link built on a request’s Host: 503 naming JWT_ISSUER, except on loopback', async () => {
+    const lines = captureLogs()
+    const box = mailbox()
+    const { username } = await withEmail(box)
+    const sent = box.sent.length
+    const noIssuer = { ...box.env, JWT_ISSUER: '' }
+    const res = await callWithEnv(
+      noIssuer,
+      '/password/forgot',
+      jsonInit('POST', { login: username }),
+    )
+    await expectProblem(res, 503, 'email_unavailable')
+    expect(lines.join('\n')).toContain('"setting":"JWT_ISSUER"')
+    // `npm run dev`: a loopback host stands in for the public URL.
+    const ctx = createExecutionContext()
+    const local = await worker.fetch(
+      new Request('http://localhost:8787/password/forgot', jsonInit('POST', { login: username })),
+      { ...env, ...noIssuer } as Bindings,
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    expect(local.status).toBe(202)
+    expect(box.sent.length).toBe(sent + 1)
+    expect(box.sent.at(-1)!.text).toContain('http://localhost:8787/reset-password?token=')
+  })
+})
+
 describe('resetting with the link', () => {
   it('sets the new password, ends every session and clears the login backoff', async () => {
     const box = mailbox()
@@ -182,6 +215,45 @@ describe('resetting with the link', () => {
     expect(change.status).toBe(204)
     await expectProblem(await reset(box, beforeChange), 400, 'invalid_email_token')
     clock.restore()
+  })
+
+  it('ends address links asked for before (a way back in for whoever knew the old password)', async () => {
+    const box = mailbox()
+    const { username, tokens } = await withEmail(box)
+    // Someone with the password asks to make their own address the account's.
+    await box.call(
+      '/users/me/email',
+      jsonInit(
+        'PUT',
+        { email: 'thief@example.net', password: PASSWORD },
+        bearer(tokens.accessToken).headers,
+      ),
+    )
+    const theirs = box.token('verify-email')
+    await forgot(box, username)
+    expect((await reset(box, box.token('reset-password'))).status).toBe(204)
+    await expectProblem(
+      await box.call('/email/verify', jsonInit('POST', { token: theirs })),
+      400,
+      'invalid_email_token',
+    )
+  })
+
+  it('ends reset links sent to an address that another one has since replaced', async () => {
+    const box = mailbox()
+    const { username, tokens } = await withEmail(box)
+    await forgot(box, username)
+    const toOld = box.token('reset-password')
+    await box.call(
+      '/users/me/email',
+      jsonInit(
+        'PUT',
+        { email: `new.${username}@example.org`, password: PASSWORD },
+        bearer(tokens.accessToken).headers,
+      ),
+    )
+    await box.call('/email/verify', jsonInit('POST', { token: box.token('verify-email') }))
+    await expectProblem(await reset(box, toOld), 400, 'invalid_email_token')
   })
 
   it('holds the new password to the sign-up rules', async () => {
