@@ -2,7 +2,7 @@
 // public URL: JWT_ISSUER. Never on a request's Host, which whoever sends the request chooses
 // (reset-link poisoning); only a loopback host (`npm run dev`) may stand in for it.
 import { type Bindings, publicBase } from '../env'
-import { MailSetupError } from '../mail/mailer'
+import { type MailLink, MailSetupError } from '../mail/mailer'
 
 type Request = { env: Bindings; req: { url: string } }
 
@@ -14,9 +14,6 @@ function linkBase(c: Request): string {
   if (fromHost && !LOOPBACK.has(new URL(base).hostname)) throw new MailSetupError('JWT_ISSUER')
   return base
 }
-
-/** What an emailed link needs: the service's name, and the URL a token makes. */
-export type MailLink = { service: string; url: (token: string) => string }
 
 const linkTo = (c: Request, page: string): MailLink => {
   const base = linkBase(c)

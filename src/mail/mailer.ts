@@ -2,6 +2,9 @@
 // the `send_email` binding named EMAIL, from MAIL_FROM; `wrangler dev` simulates the binding and
 // prints each message instead of sending it; the tests pass a capturing double. No Hono.
 
+/** What a mailed link needs: the service's name, and the URL a token makes (http/mail-links.ts). */
+export type MailLink = { service: string; url: (token: string) => string }
+
 /** One message, from one template: a plain-text body and an HTML one. */
 export type Mail = { to: string; subject: string; text: string; html: string }
 

@@ -7,6 +7,7 @@ import { log } from '../log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'
+import type { MailLink } from '../mail/mailer'
 import { loginBackoff } from './login-backoff'
 import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
@@ -115,7 +116,7 @@ export class AccountService {
   async requestEmail(
     caller: AuthUser,
     { email, password }: { email: string; password: string },
-    link: { service: string; url: (token: string) => string },
+    link: MailLink,
   ) {
     await this.checkPassword(await this.userOf(caller), password)
     return new EmailService(this.deps).requestVerification(caller, email, link)

@@ -8,6 +8,7 @@ import { issueCeremony, openCeremony } from '../auth/ceremony-tokens'
 import { toBase64Url, utf8 } from '../auth/encoding'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
+import type { MailLink } from '../mail/mailer'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
@@ -92,7 +93,7 @@ export class AuthService {
    */
   async register(
     { username, password, email }: Registration,
-    link?: { service: string; url: (token: string) => string },
+    link?: MailLink,
   ): Promise<PublicUser> {
     if (email !== undefined) this.deps.mailer()
     const user = {
@@ -110,11 +111,7 @@ export class AuthService {
   }
 
   /** The account exists either way: an address over its hourly quota just gets no link now. */
-  private async confirmAtSignUp(
-    userId: string,
-    email: string,
-    link: { service: string; url: (token: string) => string },
-  ): Promise<void> {
+  private async confirmAtSignUp(userId: string, email: string, link: MailLink): Promise<void> {
     try {
       await new EmailService(this.deps).requestVerification({ id: userId }, email, link)
     } catch (err) {

@@ -7,7 +7,7 @@ import { ApiError } from '../errors'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { emailTokenId, isEmailTokenShaped, newEmailToken } from '../auth/email-tokens'
-import type { Mailer } from '../mail/mailer'
+import type { MailLink, Mailer } from '../mail/mailer'
 import { verificationEmail } from '../mail/templates'
 import type { EmailQuota } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
@@ -46,7 +46,7 @@ export class EmailService {
   async requestVerification(
     caller: { id: string },
     email: string,
-    link: { service: string; url: (token: string) => string },
+    link: MailLink,
   ): Promise<{ email: string; expiresAt: string }> {
     const mailer = this.deps.mailer()
     const cfg = await this.deps.config()

@@ -10,6 +10,7 @@ import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { emailTokenId, isEmailTokenShaped, newEmailToken } from '../auth/email-tokens'
 import { hashPassword } from '../auth/passwords'
+import type { MailLink } from '../mail/mailer'
 import { resetEmail } from '../mail/templates'
 import type { LoginFailureStore } from '../store/login-failures'
 import { type EmailDeps, EMAILS_PER_ADDRESS_HOUR } from './email'
@@ -24,8 +25,6 @@ export type RecoveryDeps = EmailDeps &
 
 /** How long a reset link works. */
 const RESET_TTL_MINUTES = 30
-
-export type Link = { service: string; url: (token: string) => string }
 
 const invalidResetToken = () =>
   new ApiError(
@@ -44,7 +43,7 @@ export class RecoveryService {
    * A forgotten password, named by username or verified address. Answers alike in every case:
    * the lookup runs for all, and the link (if any) is issued and mailed after the response.
    */
-  async forgot(login: string, link: Link): Promise<void> {
+  async forgot(login: string, link: MailLink): Promise<void> {
     // Fails (503) before anything else when email is not set up, for every login alike.
     const mailer = this.deps.mailer()
     const cfg = await this.deps.config()
@@ -59,7 +58,7 @@ export class RecoveryService {
 
   private async mailReset(
     user: { id: string; email: string },
-    link: Link,
+    link: MailLink,
     cfg: Config,
     mailer: ReturnType<RecoveryDeps['mailer']>,
   ): Promise<void> {
