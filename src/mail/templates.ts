@@ -17,48 +17,62 @@ type Link = { service: string; to: string; url: string; hours: number }
 const lasts = (hours: number) =>
   hours >= 1 ? `${hours} hour${hours === 1 ? '' : 's'}` : `${Math.round(hours * 60)} minutes`
 
-function page(title: string, paragraphs: string[], link: { url: string; label: string }): string {
+/** The HTML body: the paragraphs, then the link (if any), as a link and spelled out. */
+function page(title: string, paragraphs: string[], link?: { url: string; label: string }): string {
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
     `<title>${escape(title)}</title></head><body>`,
     ...paragraphs.map((p) => `<p>${escape(p)}</p>`),
-    `<p><a href="${escape(link.url)}">${escape(link.label)}</a></p>`,
-    `<p>${escape(link.url)}</p>`,
+    ...(link
+      ? [
+          `<p><a href="${escape(link.url)}">${escape(link.label)}</a></p>`,
+          `<p>${escape(link.url)}</p>`,
+        ]
+      : []),
     '</body></html>',
   ].join('')
 }
 
-/** "Confirm this address": the link verifies it for the account. */
-export function verificationEmail({ service, to, url, hours }: Link): Mail {
-  const subject = `Confirm your email address for ${service}`
-  const lines = [
-    `Someone (we hope you) asked ${service} to use this address for their account.`,
-    `To confirm it, open the link below. It works once, for ${lasts(hours)}.`,
-    'If this was not you, ignore this message: nothing changes without the link.',
-  ]
+/** A message around one link: why it came, what the link does, and what to do if not asked for. */
+function linkMail(
+  { to, url }: Link,
+  subject: string,
+  [why, how, ifNot]: [string, string, string],
+  label: string,
+): Mail {
   return {
     to,
     subject,
-    text: `${lines[0]}\n\n${lines[1]}\n\n${url}\n\n${lines[2]}\n`,
-    html: page(subject, lines, { url, label: 'Confirm this address' }),
+    text: `${why}\n\n${how}\n\n${url}\n\n${ifNot}\n`,
+    html: page(subject, [why, how, ifNot], { url, label }),
   }
 }
 
+/** "Confirm this address": the link verifies it for the account. */
+export const verificationEmail = (link: Link): Mail =>
+  linkMail(
+    link,
+    `Confirm your email address for ${link.service}`,
+    [
+      `Someone (we hope you) asked ${link.service} to use this address for their account.`,
+      `To confirm it, open the link below. It works once, for ${lasts(link.hours)}.`,
+      'If this was not you, ignore this message: nothing changes without the link.',
+    ],
+    'Confirm this address',
+  )
+
 /** "Reset your password": the link sets a new one and ends every session. */
-export function resetEmail({ service, to, url, hours }: Link): Mail {
-  const subject = `Reset your ${service} password`
-  const lines = [
-    `Someone (we hope you) asked to reset the password of your ${service} account.`,
-    `To choose a new one, open the link below. It works once, for ${lasts(hours)}; a newer request or a password change ends it. Resetting signs you out everywhere.`,
-    'If this was not you, ignore this message: your password stays as it is.',
-  ]
-  return {
-    to,
-    subject,
-    text: `${lines[0]}\n\n${lines[1]}\n\n${url}\n\n${lines[2]}\n`,
-    html: page(subject, lines, { url, label: 'Choose a new password' }),
-  }
-}
+export const resetEmail = (link: Link): Mail =>
+  linkMail(
+    link,
+    `Reset your ${link.service} password`,
+    [
+      `Someone (we hope you) asked to reset the password of your ${link.service} account.`,
+      `To choose a new one, open the link below. It works once, for ${lasts(link.hours)}; a newer request or a password change ends it. Resetting signs you out everywhere.`,
+      'If this was not you, ignore this message: your password stays as it is.',
+    ],
+    'Choose a new password',
+  )
 
 /** What a security notice can say happened. */
 export type NoticeKind =
@@ -106,11 +120,6 @@ export function securityNotice({
     to,
     subject,
     text: `${lines[0]}\n\n${lines[1]}\n\n${service}\n`,
-    html: [
-      '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-      `<title>${escape(subject)}</title></head><body>`,
-      ...lines.map((p) => `<p>${escape(p)}</p>`),
-      `<p>${escape(service)}</p></body></html>`,
-    ].join(''),
+    html: page(subject, [...lines, service]),
   }
 }

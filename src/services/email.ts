@@ -6,12 +6,12 @@ import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
-import { emailTokenId, isEmailTokenShaped, newEmailToken } from '../auth/email-tokens'
 import type { MailLink, Mailer } from '../mail/mailer'
 import { verificationEmail } from '../mail/templates'
 import type { EmailQuota } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
+import { issueLink, takeLink } from './email-links'
 import { type NoticeDeps, Notices } from './notices'
 
 export type EmailDeps = NoticeDeps & {
@@ -30,12 +30,6 @@ export const EMAILS_PER_ADDRESS_HOUR = 3
 /** How long a verification link works. */
 const VERIFY_TTL_HOURS = 24
 
-const invalidEmailToken = () =>
-  new ApiError(
-    'invalid_email_token',
-    'The link is invalid, used, replaced by a newer one or expired',
-  )
-
 export class EmailService {
   constructor(private readonly deps: EmailDeps) {}
 
@@ -49,23 +43,17 @@ export class EmailService {
     link: MailLink,
   ): Promise<{ email: string; expiresAt: string }> {
     const mailer = this.deps.mailer()
-    const cfg = await this.deps.config()
-    const at = now()
-    if (!(await this.deps.emailQuota.take(email, EMAILS_PER_ADDRESS_HOUR, at))) {
+    if (!(await this.deps.emailQuota.take(email, EMAILS_PER_ADDRESS_HOUR, now()))) {
       this.event('email_verification_throttled', { userId: caller.id, to: maskedAddress(email) })
       throw new ApiError('rate_limited', 'This address has been sent enough email for now', {
         retryAfter: 3600,
       })
     }
-    const token = newEmailToken()
-    const expiresAt = at + VERIFY_TTL_HOURS * 3600 * 1000
-    await this.deps.emailTokens.issue({
-      id: await emailTokenId(token, cfg.refreshTokenSecret),
+    const { token, expiresAt } = await issueLink(this.deps, {
       userId: caller.id,
       purpose: 'verify_email',
       email,
-      createdAt: at,
-      expiresAt,
+      ttlMs: VERIFY_TTL_HOURS * 3600 * 1000,
     })
     await mailer.send(
       verificationEmail({
@@ -81,14 +69,7 @@ export class EmailService {
 
   /** Opens a verification link: its address becomes the account's verified one. */
   async verify(token: string): Promise<{ email: string }> {
-    if (!isEmailTokenShaped(token)) throw invalidEmailToken()
-    const cfg = await this.deps.config()
-    const taken = await this.deps.emailTokens.take(
-      await emailTokenId(token, cfg.refreshTokenSecret),
-      'verify_email',
-      now(),
-    )
-    if (!taken) throw invalidEmailToken()
+    const taken = await takeLink(this.deps, token, 'verify_email')
     const previous = await this.deps.users.verifiedEmail(taken.userId)
     if ((await this.deps.users.setVerifiedEmail(taken.userId, taken.email, now())) === 'taken') {
       throw new ApiError('email_taken', 'That address is verified for another account')

@@ -3,17 +3,15 @@
 // clears the login backoff. The request answers the same, in body and time, whether or not an
 // account or address exists: everything that differs happens after the response. Knows nothing
 // of Hono or bindings.
-import type { Config } from '../env'
 import { now } from '../clock'
-import { ApiError } from '../errors'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
-import { emailTokenId, isEmailTokenShaped, newEmailToken } from '../auth/email-tokens'
 import { hashPassword } from '../auth/passwords'
 import type { MailLink } from '../mail/mailer'
 import { resetEmail } from '../mail/templates'
 import type { LoginFailureStore } from '../store/login-failures'
 import { type EmailDeps, EMAILS_PER_ADDRESS_HOUR } from './email'
+import { invalidEmailToken, issueLink, takeLink } from './email-links'
 import { type NoticeDeps, Notices } from './notices'
 import { type SessionDeps, SessionService } from './sessions'
 
@@ -25,12 +23,6 @@ export type RecoveryDeps = EmailDeps &
 
 /** How long a reset link works. */
 const RESET_TTL_MINUTES = 30
-
-const invalidResetToken = () =>
-  new ApiError(
-    'invalid_email_token',
-    'The link is invalid, used, replaced by a newer one or expired',
-  )
 
 export class RecoveryService {
   private readonly sessions: SessionService
@@ -44,37 +36,33 @@ export class RecoveryService {
    * the lookup runs for all, and the link (if any) is issued and mailed after the response.
    */
   async forgot(login: string, link: MailLink): Promise<void> {
-    // Fails (503) before anything else when email is not set up, for every login alike.
+    // Fails (503 or 500) before anything else when email or a secret is not set up, for every
+    // login alike: nothing that can fail is left to the part that runs only for some.
     const mailer = this.deps.mailer()
-    const cfg = await this.deps.config()
+    await this.deps.config()
     const user = await this.deps.users.findForRecovery(login)
     if (!user) {
       this.event('password_reset_requested', { found: false })
       return
     }
     // Not a step of it before the response is on its way: the answer takes the same time.
-    this.deps.defer(this.deps.wait(0).then(() => this.mailReset(user, link, cfg, mailer)))
+    this.deps.defer(this.deps.wait(0).then(() => this.mailReset(user, link, mailer)))
   }
 
   private async mailReset(
     user: { id: string; email: string },
     link: MailLink,
-    cfg: Config,
     mailer: ReturnType<RecoveryDeps['mailer']>,
   ): Promise<void> {
-    const at = now()
-    if (!(await this.deps.emailQuota.take(user.email, EMAILS_PER_ADDRESS_HOUR, at))) {
+    if (!(await this.deps.emailQuota.take(user.email, EMAILS_PER_ADDRESS_HOUR, now()))) {
       this.event('password_reset_throttled', { userId: user.id, to: maskedAddress(user.email) })
       return
     }
-    const token = newEmailToken()
-    await this.deps.emailTokens.issue({
-      id: await emailTokenId(token, cfg.refreshTokenSecret),
+    const { token } = await issueLink(this.deps, {
       userId: user.id,
       purpose: 'reset_password',
       email: user.email,
-      createdAt: at,
-      expiresAt: at + RESET_TTL_MINUTES * 60 * 1000,
+      ttlMs: RESET_TTL_MINUTES * 60 * 1000,
     })
     await mailer.send(
       resetEmail({
@@ -96,15 +84,10 @@ export class RecoveryService {
    * not be the only one who knew the old password) and the login backoff is cleared.
    */
   async reset({ token, newPassword }: { token: string; newPassword: string }): Promise<void> {
-    if (!isEmailTokenShaped(token)) throw invalidResetToken()
+    const taken = await takeLink(this.deps, token, 'reset_password')
     const cfg = await this.deps.config()
-    const taken = await this.deps.emailTokens.take(
-      await emailTokenId(token, cfg.refreshTokenSecret),
-      'reset_password',
-      now(),
-    )
-    const user = taken && (await this.deps.users.findUserById(taken.userId))
-    if (!taken || !user) throw invalidResetToken()
+    const user = await this.deps.users.findUserById(taken.userId)
+    if (!user) throw invalidEmailToken()
     await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
     // Every link issued before: other reset links, and any address link (whoever knew the old
     // password may have asked for one to their own address).

@@ -1,7 +1,8 @@
 // A capturing double of the send_email binding, with a sender set: the worker runs against it
-// through callSettling, so mail sent after the response has arrived when a call resolves.
+// through callSettling, so mail sent after the response has arrived when a call resolves. And a
+// signed-in user whose address it has confirmed.
 import type { Bindings } from '../../src/env'
-import { ORIGIN, callSettling } from '../helpers'
+import { ORIGIN, PASSWORD, bearer, callSettling, jsonInit, signedIn } from '../helpers'
 
 export type SentMail = { from: string; to: string; subject: string; text: string; html: string }
 
@@ -26,4 +27,24 @@ export function mailbox() {
     token: (page = 'verify-email') =>
       new RegExp(`${page}\\?token=([A-Za-z0-9_-]{43})`).exec(sent.at(-1)!.text)![1]!,
   }
+}
+
+/**
+ * A signed-in user whose address (`<username>@example.org`) is verified through `box`, with `as`
+ * for their bearer calls; the mail that took is cleared from the box.
+ */
+export async function withVerifiedEmail(box: ReturnType<typeof mailbox>, prefix = 'mail') {
+  const account = await signedIn(prefix)
+  const email = `${account.username}@example.org`.toLowerCase()
+  const as = (method: string, path: string, body?: unknown) =>
+    box.call(
+      path,
+      body === undefined
+        ? { method, ...bearer(account.tokens.accessToken) }
+        : jsonInit(method, body, bearer(account.tokens.accessToken).headers),
+    )
+  await as('PUT', '/users/me/email', { email, password: PASSWORD })
+  await box.call('/email/verify', jsonInit('POST', { token: box.token() }))
+  box.sent.length = 0
+  return { ...account, email, as }
 }

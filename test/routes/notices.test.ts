@@ -5,26 +5,12 @@ import { generateHOTP } from '@oslojs/otp'
 import { describe, expect, it } from 'vitest'
 import { totpStep } from '../../src/auth/totp'
 import { softAuthenticator } from '../doubles/authenticator'
-import { mailbox } from '../doubles/mailbox'
+import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import { ORIGIN, PASSWORD, bearer, callSettling, callWithEnv, jsonInit, signedIn } from '../helpers'
 
 type Box = ReturnType<typeof mailbox>
 
-async function withEmail(box: Box) {
-  const account = await signedIn('notice')
-  const email = `${account.username}@example.org`.toLowerCase()
-  const as = (method: string, path: string, body?: unknown) =>
-    box.call(
-      path,
-      body === undefined
-        ? { method, ...bearer(account.tokens.accessToken) }
-        : jsonInit(method, body, bearer(account.tokens.accessToken).headers),
-    )
-  await as('PUT', '/users/me/email', { email, password: PASSWORD })
-  await box.call('/email/verify', jsonInit('POST', { token: box.token() }))
-  box.sent.length = 0
-  return { ...account, email, as }
-}
+const withEmail = (box: Box) => withVerifiedEmail(box, 'notice')
 
 const subjects = (box: Box) => box.sent.map((m) => m.subject)
 const said = (box: Box) => box.sent.map((m) => m.text.split('\n')[0]!.replace(/ \(.*\)$/, ''))

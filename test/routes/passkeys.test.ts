@@ -2,7 +2,10 @@
 // real: registration, username-less sign-in, management, and every refusal the relying party
 // owns (replayed or cross-ceremony challenges, origin, RP ID, user verification, clones).
 import { env } from 'cloudflare:workers'
+import { decodeBase32 } from '@oslojs/encoding'
+import { generateHOTP } from '@oslojs/otp'
 import { decodeJwt } from 'jose'
+import { totpStep } from '../../src/auth/totp'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { softAuthenticator } from '../doubles/authenticator'
 import {
@@ -222,8 +225,23 @@ describe('signing in with a passkey', () => {
   })
 
   it('says swk for a synced passkey, and skips the second factor of a TOTP account', async () => {
-    const { authenticator } = await withPasskey(true)
+    const { authenticator, tokens, username } = await withPasskey(true)
+    // Two-factor on: the password alone no longer signs in.
+    const { secret } = (await (
+      await asUser(tokens.accessToken, 'POST', '/users/me/totp', { password: PASSWORD })
+    ).json()) as { secret: string }
+    const code = generateHOTP(decodeBase32(secret), BigInt(totpStep(Date.now())), 6)
+    expect(
+      (await asUser(tokens.accessToken, 'POST', '/users/me/totp/verify', { code })).status,
+    ).toBe(200)
+    await expectProblem(
+      await sendJson('POST', '/login', { username, password: PASSWORD }),
+      401,
+      'mfa_required',
+    )
+    // The passkey signs in at once: user verification on it is the second factor.
     const res = await passkeySignIn(await authenticator.get(await signInOptions()))
+    expect(res.status).toBe(200)
     expect(decodeJwt(((await res.json()) as { accessToken: string }).accessToken).amr).toEqual([
       'swk',
     ])

@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Bindings } from '../../src/env'
 import worker from '../../src/index'
-import { mailbox } from '../doubles/mailbox'
+import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import {
   ORIGIN,
   PASSWORD,
@@ -21,7 +21,6 @@ import {
   refresh,
   registerUser,
   sendJson,
-  signedIn,
   uniqueUsername,
 } from '../helpers'
 
@@ -30,17 +29,7 @@ const NEW_PASSWORD = 'a brand new passphrase'
 type Box = ReturnType<typeof mailbox>
 
 /** A signed-in user whose address is verified. */
-async function withEmail(box: Box) {
-  const account = await signedIn('reset')
-  const email = `${account.username}@example.org`.toLowerCase()
-  await box.call(
-    '/users/me/email',
-    jsonInit('PUT', { email, password: PASSWORD }, bearer(account.tokens.accessToken).headers),
-  )
-  await box.call('/email/verify', jsonInit('POST', { token: box.token() }))
-  box.sent.length = 0
-  return { ...account, email }
-}
+const withEmail = (box: Box) => withVerifiedEmail(box, 'reset')
 
 const forgot = (box: Box, login: string) =>
   box.call('/password/forgot', jsonInit('POST', { login }))
