@@ -14,6 +14,7 @@ import {
   generateRefreshToken,
   isWellFormedRefreshToken,
   refreshTokenId,
+  refreshTokenOwner,
   successorOf,
 } from '../auth/refresh-tokens'
 import { StorageError } from '../store/errors'
@@ -101,7 +102,7 @@ export class SessionService {
   ): Promise<{ sessionId: string; refreshToken: string }> {
     const createdAt = now()
     const sessionId = crypto.randomUUID()
-    const refreshToken = generateRefreshToken()
+    const refreshToken = generateRefreshToken({ sessionId, userId: user.id })
     const tokenId = await refreshTokenId(refreshToken, cfg.refreshTokenSecret)
     const session = {
       userId: user.id,
@@ -133,9 +134,11 @@ export class SessionService {
   }
 
   /**
-   * Judges a presented refresh token (see Standing). Reads the token's record and its
-   * successor's side by side, then the session, the user's revocation mark and, only when the
-   * successor exists, the successor's successor: whether the chain has moved on.
+   * Judges a presented refresh token (see Standing). One round of reads, side by side: the
+   * token's record, its successor's, and the session and user's revocation mark the token names.
+   * Only when the successor exists (a retry, a race or reuse, never the common case) is a second
+   * read needed: the successor's successor, whether the chain has moved on. A token of the older
+   * shape names nobody, so its session and mark are read after its record.
    */
   async standing(token: string, cfg: Config): Promise<Standing> {
     if (!isWellFormedRefreshToken(token)) return UNKNOWN
@@ -146,17 +149,27 @@ export class SessionService {
       refreshTokenId(successor, secret),
     ])
     const { sessions } = this.deps
-    const [record, next] = await Promise.all([
+    const owner = refreshTokenOwner(token)
+    const [record, next, namedSession, namedMark] = await Promise.all([
       sessions.getRefreshToken(tokenId),
       sessions.getRefreshToken(successorId),
+      owner && sessions.getSession(owner.sessionId),
+      owner && sessions.getRevocation(owner.userId),
     ])
     if (!record) return UNKNOWN
+    // The names only chose what to read ahead; the record, found under the whole token, decides.
+    if (owner && (owner.sessionId !== record.familyId || owner.userId !== record.userId)) {
+      return UNKNOWN
+    }
     const sessionId = record.familyId
-    const [session, mark, afterNext] = await Promise.all([
-      sessions.getSession(sessionId),
-      sessions.getRevocation(record.userId),
-      next ? this.successorRecord(successor, secret) : null,
-    ])
+    const afterNext = () => (next ? this.successorRecord(successor, secret) : null)
+    const [session, mark, nextNext] = owner
+      ? [namedSession, namedMark, await afterNext()]
+      : await Promise.all([
+          sessions.getSession(sessionId),
+          sessions.getRevocation(record.userId),
+          afterNext(),
+        ])
     const at = now()
     if (!session) return { kind: 'ended', byReuse: false }
     if (isEnded(session)) return { kind: 'ended', byReuse: session.reason === 'reuse' }
@@ -177,7 +190,7 @@ export class SessionService {
       successorId,
     }
     if (!next) return record.expiresAt > at ? { kind: 'current', token: live } : UNKNOWN
-    if (!afterNext) return next.expiresAt > at ? { kind: 'repeat', token: live } : UNKNOWN
+    if (!nextNext) return next.expiresAt > at ? { kind: 'repeat', token: live } : UNKNOWN
     // The chain has moved past this token: a replay, or reuse however old the token is.
     const inWindow = at - next.createdAt <= cfg.refreshReuseWindow * SECOND
     if (inWindow && next.expiresAt > at) return { kind: 'replay', token: live }

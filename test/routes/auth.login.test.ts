@@ -24,7 +24,7 @@ describe('POST /login', () => {
     ])
     expect(body).toMatchObject({ tokenType: 'Bearer', expiresIn: 20 })
     expect(body.accessToken).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/)
-    expect(body.refreshToken).toMatch(/^[\w-]{43}$/)
+    expect(body.refreshToken).toMatch(/^[\w-]{86}$/)
     expect((await call('/users', bearer(body.accessToken as string))).status).toBe(200)
   })
 

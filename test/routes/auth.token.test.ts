@@ -7,6 +7,7 @@ import {
   captureLogs,
   expectProblem,
   freezeTime,
+  loginUser,
   refresh,
   sendJson,
   signedIn,
@@ -162,7 +163,50 @@ describe('POST /token', () => {
       next.accessToken,
     ]) {
       expect(dump).not.toContain(secret)
+      expect(dump).not.toContain(secret.slice(-43)) // a refresh token's secret half
     }
+  })
+})
+
+describe('refresh tokens name their session and user, and the names are not trusted', () => {
+  const NAMES = 43
+  const namesOf = (token: string) => token.slice(0, NAMES)
+  const secretOf = (token: string) => token.slice(NAMES)
+
+  it('a victim’s names on an attacker’s own token, or on random bytes: refused, and nothing of either ended', async () => {
+    const victim = await signedIn('victim')
+    const attacker = await signedIn('attacker')
+    const logs = captureLogs()
+    const forged = [
+      namesOf(victim.tokens.refreshToken) + secretOf(attacker.tokens.refreshToken),
+      namesOf(victim.tokens.refreshToken) + 'A'.repeat(43),
+      namesOf(attacker.tokens.refreshToken) + secretOf(victim.tokens.refreshToken),
+    ]
+    for (const token of forged) {
+      await expectProblem(await refresh(token), 401, 'invalid_refresh_token')
+      expect((await sendJson('DELETE', '/logout', { token })).status).toBe(204)
+      const revoke = await call('/oauth/revoke', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, token_type_hint: 'refresh_token' }),
+      })
+      expect(revoke.status).toBe(200)
+    }
+    expect(logs.join('\n')).not.toContain('refresh_reuse_detected')
+    // Both sessions carry on.
+    expect((await refresh(victim.tokens.refreshToken)).status).toBe(200)
+    expect((await refresh(attacker.tokens.refreshToken)).status).toBe(200)
+  })
+
+  it('a stale token of one session renamed to another of the same user ends neither', async () => {
+    const { username, tokens: first } = await signedIn()
+    const second = await loginUser(username)
+    const rotated = await refreshed(first.refreshToken)
+    await refreshed(rotated.refreshToken)
+    // Now `first` is past its window's chain; renamed to the second session it is nobody's.
+    const renamed = namesOf(second.refreshToken) + secretOf(first.refreshToken)
+    await expectProblem(await refresh(renamed), 401, 'invalid_refresh_token')
+    expect((await refresh(second.refreshToken)).status).toBe(200)
   })
 })
 
