@@ -134,8 +134,8 @@ export class SessionService {
   }
 
   /**
-   * Judges a presented refresh token (see Standing). One round of reads, side by side: the
-   * token's record, its successor's, and the session and user's revocation mark the token names.
+   * Judges a presented refresh token (see Standing). One bulk read: the token's record, its
+   * successor's, and the session and user's revocation mark the token names.
    * Only when the successor exists (a retry, a race or reuse, never the common case) is a second
    * read needed: the successor's successor, whether the chain has moved on. A token of the older
    * shape names nobody, so its session and mark are read after its record.
@@ -150,12 +150,8 @@ export class SessionService {
     ])
     const { sessions } = this.deps
     const owner = refreshTokenOwner(token)
-    const [record, next, namedSession, namedMark] = await Promise.all([
-      sessions.getRefreshToken(tokenId),
-      sessions.getRefreshToken(successorId),
-      owner && sessions.getSession(owner.sessionId),
-      owner && sessions.getRevocation(owner.userId),
-    ])
+    const view = await sessions.readChain(tokenId, successorId, owner)
+    const { record, next } = view
     if (!record) return UNKNOWN
     // The names only chose what to read ahead; the record, found under the whole token, decides.
     if (owner && (owner.sessionId !== record.familyId || owner.userId !== record.userId)) {
@@ -164,7 +160,7 @@ export class SessionService {
     const sessionId = record.familyId
     const afterNext = () => (next ? this.successorRecord(successor, secret) : null)
     const [session, mark, nextNext] = owner
-      ? [namedSession, namedMark, await afterNext()]
+      ? [view.session ?? null, view.mark ?? null, await afterNext()]
       : await Promise.all([
           sessions.getSession(sessionId),
           sessions.getRevocation(record.userId),

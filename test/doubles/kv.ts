@@ -37,8 +37,11 @@ export class MemoryKV implements KvLike {
 
   constructor(private readonly options: { sameKeyWriteIntervalMs?: number } = {}) {}
 
-  // The overloads of KVNamespace.get are many; the stores use get(key, 'json') only.
-  get = (async (key: string, type?: unknown) => decode(this.read(key), type)) as KvLike['get']
+  // The overloads of KVNamespace.get are many; the stores use get(key or keys, 'json') only.
+  get = (async (key: string | string[], type?: unknown) =>
+    Array.isArray(key)
+      ? new Map(key.map((k) => [k, decode(this.read(k), type)]))
+      : decode(this.read(key), type)) as KvLike['get']
 
   async put(key: string, value: unknown, options?: KVNamespacePutOptions): Promise<void> {
     if (typeof value !== 'string') throw new Error('this double stores strings only')
@@ -120,9 +123,12 @@ export class PausingKV extends MemoryKV {
     return { reached: reachedP, release }
   }
 
-  override get = (async (key: string, type?: unknown) => {
-    await this.gate('get', key)
-    return decode(this.read(key), type)
+  override get = (async (key: string | string[], type?: unknown) => {
+    const keys = [key].flat()
+    for (const k of keys) await this.gate('get', k)
+    return Array.isArray(key)
+      ? new Map(keys.map((k) => [k, decode(this.read(k), type)]))
+      : decode(this.read(key), type)
   }) as KvLike['get']
 
   override async put(key: string, value: unknown, options?: KVNamespacePutOptions) {
