@@ -1,10 +1,10 @@
 // Access tokens: JWTs (HS256, ES256 or EdDSA) minted and checked through hono/jwt, with the
 // claim checks it lacks.
-import { decode, sign, verify } from 'hono/jwt'
+import { sign, verify } from 'hono/jwt'
 import type { AuthMethod, AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { ApiError } from '../errors'
-import { fromBase64Url } from './encoding'
+import { fromBase64Url, isCanonicalBase64Url } from './encoding'
 import { type PublicJwk, keyRing } from './signing-keys'
 
 /** The `token_use` claim that marks a JWT as one of our access tokens. */
@@ -85,7 +85,17 @@ export const isJwtShaped = (token: string): boolean => token.split('.').length =
  */
 const isCanonical = (token: string): boolean => {
   const parts = token.split('.')
-  return parts.length === 3 && parts.every((part) => part !== '' && fromBase64Url(part) !== null)
+  return parts.length === 3 && parts.every((part) => part !== '' && isCanonicalBase64Url(part))
+}
+
+/** The header's `kid`, read without decoding the payload (hono/jwt's verify does that once). */
+function keyIdOf(token: string): unknown {
+  const header = fromBase64Url(token.slice(0, token.indexOf('.')))
+  if (!header) return undefined
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(header))
+  return typeof parsed === 'object' && parsed !== null
+    ? (parsed as { kid?: unknown }).kid
+    : undefined
 }
 
 /**
@@ -99,7 +109,7 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
   let claims: Record<string, unknown>
   try {
     // With asymmetric keys the header's kid picks the key; an unknown kid is simply invalid.
-    const kid: unknown = ring.alg === 'HS256' ? '' : decode(token).header.kid
+    const kid: unknown = ring.alg === 'HS256' ? '' : keyIdOf(token)
     const key = typeof kid === 'string' ? ring.verifiers.get(kid) : undefined
     if (!key) throw invalid()
     claims = await verify(token, key, {

@@ -13,6 +13,7 @@ const MAX_DECODE_ROUNDS = 8
  * after that many rounds is replaced whole: failing closed costs a log line, not a token.
  */
 function scrubPath(path: string): string {
+  if (!path.includes('%')) return scrub(path)
   let decoded = path
   for (let round = 0; round < MAX_DECODE_ROUNDS; round++) {
     const next = decoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { fromBase64Url, timingSafeEqual, toBase64Url } from '../../src/auth/encoding'
+import {
+  fromBase64Url,
+  isCanonicalBase64Url,
+  timingSafeEqual,
+  toBase64Url,
+} from '../../src/auth/encoding'
 
 describe('encoding', () => {
   it('round-trips bytes through unpadded base64url', () => {
@@ -20,5 +25,25 @@ describe('encoding', () => {
     expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true)
     expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false)
     expect(timingSafeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3]))).toBe(false)
+  })
+})
+
+describe('canonical base64url, checked without decoding', () => {
+  it('agrees with decode-and-re-encode on every length and last character', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    for (const prefix of ['', 'AAAA', 'QUJD', 'AB', 'ABC']) {
+      for (const last of [...alphabet, '+', '/', '=', '.']) {
+        const text = prefix + last
+        const bytes =
+          /^[\w-]*$/.test(text) && text.length % 4 !== 1
+            ? Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+                c.charCodeAt(0),
+              )
+            : null
+        const canonical = bytes !== null && toBase64Url(bytes) === text
+        expect(isCanonicalBase64Url(text), text).toBe(canonical)
+        expect(fromBase64Url(text) !== null, text).toBe(canonical)
+      }
+    }
   })
 })
