@@ -240,8 +240,8 @@ export function renderMarkdown(report) {
     '## Cost per monthly active user',
     '',
     'A month of one user: an hour a day for 30 days, one API call a minute (each checks the ' +
-      'access token), a refresh per access-token lifetime while active, one sign-in. Marginal ' +
-      'prices, past the plan’s allowances.',
+      'access token), a refresh when a call finds its access token expired (as the SDK does), ' +
+      'one sign-in (bench/pricing.mjs). Marginal prices, past the plan’s allowances.',
     '',
     row(['service', ...USAGE_PATTERNS.map((p) => `$ / 1,000 MAU, ${p.name}`)]),
     row(['---', ...USAGE_PATTERNS.map(() => '---:')]),

@@ -24,6 +24,9 @@ export const LIMITS = {
   isolateMemoryMb: 128,
 }
 
+/** How often an active session's last use is written to D1 (LAST_USE_GRANULARITY_MS in src/services/sessions.ts). */
+const LAST_USE_PERIOD_S = 300
+
 /** Share of the day's active users in each hour: a smooth day, busiest in the evening (2.5:1). */
 export const HOURLY_SHARE = (() => {
   const weights = Array.from(
@@ -49,18 +52,18 @@ function perOperation(results) {
 
 /**
  * One population under one usage pattern. Every user is active one hour a day; the peak hour
- * holds HOURLY_SHARE's largest share of them. A session's last use goes to D1 once a minute
- * while it is active (src/services/sessions.ts), which the short bench runs rarely catch, so it
- * is added here by design rather than by count.
+ * holds HOURLY_SHARE's largest share of them. A session's last use goes to D1 once a period
+ * while it is active, which the short bench runs rarely catch, so it is added here by design
+ * rather than by count.
  */
 export function simulatePopulation(mau, pattern, ops) {
   const month = monthOf(pattern)
   const peakShare = Math.max(...HOURLY_SHARE)
   const activeAtPeak = mau * peakShare // each active for the whole hour
   const perSecond = {
-    refreshes: activeAtPeak / pattern.accessTtl,
+    refreshes: (activeAtPeak * month.refreshes) / (30 * 3600),
     signIns: (mau * month.signIns * peakShare) / (30 * 3600),
-    sessionTouches: activeAtPeak / 60,
+    sessionTouches: activeAtPeak / LAST_USE_PERIOD_S,
   }
   const d1QueriesPerSecond =
     perSecond.sessionTouches + perSecond.signIns * (ops.signIn.d1Queries ?? 0)
@@ -72,7 +75,8 @@ export function simulatePopulation(mau, pattern, ops) {
   const kvReads = mau * (month.refreshes * ops.refresh.kvRead + month.signIns * ops.signIn.kvRead)
   const kvWrites =
     mau * (month.refreshes * ops.refresh.kvWrite + month.signIns * ops.signIn.kvWrite)
-  const d1RowsWritten = mau * (30 * 60 + month.signIns * (ops.signIn.d1RowsWritten ?? 0))
+  const touches = (30 * 3600) / LAST_USE_PERIOD_S
+  const d1RowsWritten = mau * (touches + month.signIns * (ops.signIn.d1RowsWritten ?? 0))
   const d1RowsRead = mau * month.signIns * (ops.signIn.d1RowsRead ?? 0)
   const cpuMs =
     (mau *

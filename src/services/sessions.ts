@@ -82,9 +82,13 @@ const IN_FLIGHT_GRACE_MS = 3600 * 1000
 const KV_SAME_KEY_INTERVAL_MS = 1100
 
 const SECOND = 1000
-/** How finely a session's last use (and so its idle limit) is written to D1: once a minute. */
-const LAST_USE_GRANULARITY_MS = 60 * SECOND
-const minuteOf = (ms: number) => Math.floor(ms / LAST_USE_GRANULARITY_MS)
+/**
+ * How finely a session's last use (and so its idle limit) is written to D1: once in five
+ * minutes. These writes are most of what D1, one writer per database, does at scale (one per
+ * active session per period; docs/scaling.md), so the period sets how many users it carries.
+ */
+const LAST_USE_GRANULARITY_MS = 5 * 60 * SECOND
+const periodOf = (ms: number) => Math.floor(ms / LAST_USE_GRANULARITY_MS)
 
 /** Whether a revocation mark ("all sessions before `at`, but `keep`") covers the session. */
 const revokedBy = (mark: RevocationMark | null, sessionId: string, session: LiveSession) =>
@@ -212,10 +216,10 @@ export class SessionService {
       record,
       keepUntil(record, token.session, cfg),
     )
-    // Last use for the sessions list, to the minute: at most one D1 write a minute per session
+    // Last use for the sessions list, to the period: at most one D1 write a period per session
     // (D1 has one writer), by key and after the response. The token being exchanged was issued
     // at the previous use.
-    if (minuteOf(at) !== minuteOf(token.record.createdAt)) {
+    if (periodOf(at) !== periodOf(token.record.createdAt)) {
       this.deps.defer(this.deps.index.touch(token.sessionId, at, record.expiresAt))
     }
   }
@@ -300,8 +304,8 @@ export class SessionService {
   }
 
   /**
-   * The user's sessions that may still refresh. D1's idle limits lag by up to a minute (last use
-   * is written once a minute), so the list allows that much rather than hide a live session.
+   * The user's sessions that may still refresh. D1's idle limits lag by up to five minutes (last use
+   * is written once a period), so the list allows that much rather than hide a live session.
    */
   list(userId: string): Promise<SessionEntry[]> {
     return this.deps.index.list(userId, now() - LAST_USE_GRANULARITY_MS)
