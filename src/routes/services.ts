@@ -24,18 +24,46 @@ import { log, scrub } from '../log'
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
 
+type Stores = Pick<
+  AuthDeps,
+  | 'users'
+  | 'sessions'
+  | 'index'
+  | 'loginFailures'
+  | 'totp'
+  | 'ceremonies'
+  | 'passkeys'
+  | 'emailTokens'
+  | 'emailQuota'
+>
+
+// The stores hold nothing but their binding, and an isolate's bindings are the same object for
+// every request: built once per env, not on every request (they are on every hot path).
+const storesByEnv = new WeakMap<object, Stores>()
+
+function stores(env: AppEnv['Bindings']): Stores {
+  let found = storesByEnv.get(env)
+  if (!found) {
+    found = {
+      users: userStore(env.DB),
+      sessions: sessionStore(env.REFRESH_TOKENS),
+      index: sessionIndex(env.DB),
+      loginFailures: loginFailureStore(env.REFRESH_TOKENS),
+      totp: totpStore(env.DB),
+      ceremonies: ceremonyUses(env.DB),
+      passkeys: passkeyStore(env.DB),
+      emailTokens: emailTokenStore(env.DB),
+      emailQuota: emailQuota(env.DB),
+    }
+    storesByEnv.set(env, found)
+  }
+  return found
+}
+
 function deps(c: Context<AppEnv>): AuthDeps {
   const requestId = c.get('requestId')
   return {
-    users: userStore(c.env.DB),
-    sessions: sessionStore(c.env.REFRESH_TOKENS),
-    index: sessionIndex(c.env.DB),
-    loginFailures: loginFailureStore(c.env.REFRESH_TOKENS),
-    totp: totpStore(c.env.DB),
-    ceremonies: ceremonyUses(c.env.DB),
-    passkeys: passkeyStore(c.env.DB),
-    emailTokens: emailTokenStore(c.env.DB),
-    emailQuota: emailQuota(c.env.DB),
+    ...stores(c.env),
     // Read when a route sends: a missing binding or sender fails only those routes (503).
     mailer: () => bindingMailer(c.env.EMAIL, c.env.MAIL_FROM),
     mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
@@ -55,7 +83,10 @@ function deps(c: Context<AppEnv>): AuthDeps {
       await ensureSigningKeys(cfg)
       return cfg
     },
-    serviceName: new URL(requestOrigin(c)).host,
+    // Only security notices name the service: read when one is sent.
+    get serviceName() {
+      return new URL(requestOrigin(c)).host
+    },
     requestId,
   }
 }
