@@ -201,7 +201,7 @@ export const RecoveryCodesSchema = z
   .meta({ id: 'RecoveryCodes' })
 
 // Passkeys (WebAuthn). Credentials are what the browser's PublicKeyCredential.toJSON() (or
-// @simplewebauthn/browser) produces; @simplewebauthn/server checks their contents, so these
+// @simplewebauthn/browser) produces; src/auth/webauthn/ checks their contents, so these
 // schemas bound their size and shape only, and let members a newer browser adds through.
 
 const b64url = (max: number) =>

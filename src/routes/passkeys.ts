@@ -1,6 +1,5 @@
 // Passkeys: registering, listing, renaming and removing them (signed in), and signing in with
 // one. The ceremony options go to navigator.credentials (or @simplewebauthn/browser) as they are.
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { requireAuth } from '../auth/require-auth'
 import { relyingParty } from '../env'
 import { checkCookieOrigin } from '../http/csrf'
@@ -152,7 +151,7 @@ export const passkeyRoutes = documentedRoutes()
     const { credential, name } = c.req.valid('json')
     const passkey = await passkeyService(c).register(
       c.get('user')!,
-      credential as unknown as RegistrationResponseJSON,
+      credential,
       name,
       relyingParty(c),
     )
@@ -178,10 +177,6 @@ export const passkeyRoutes = documentedRoutes()
     const { credential, mode } = c.req.valid('json')
     if (mode === 'cookie') checkCookieOrigin(c)
     await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:passkey`)
-    const tokens = await authService(c).passkeySignIn(
-      credential as unknown as AuthenticationResponseJSON,
-      relyingParty(c),
-      clientOf(c),
-    )
+    const tokens = await authService(c).passkeySignIn(credential, relyingParty(c), clientOf(c))
     return signedIn(c, mode, tokens)
   })

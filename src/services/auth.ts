@@ -7,7 +7,7 @@ import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-
 import { issueCeremony, openCeremony } from '../auth/ceremony-tokens'
 import { toBase64Url, utf8 } from '../auth/encoding'
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
+import type { AuthenticationResponseJSON } from '../auth/webauthn/authentication'
 import type { MailLink } from '../mail/mailer'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'

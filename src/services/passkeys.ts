@@ -1,21 +1,9 @@
 // Passkeys (WebAuthn): registering one on a signed-in account, signing in with one (no username:
-// discoverable credentials), listing, renaming and removing them. @simplewebauthn/server does
-// the ceremony checks (challenge, origin, RP ID hash, user presence and verification, signature,
-// counter); this service owns what the library leaves to the relying party: challenges that are
-// single use and bound to their ceremony and user, the credential's owner, and the records.
-// Knows nothing of Hono or bindings.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server'
-import type {
-  AuthenticationResponseJSON,
-  PublicKeyCredentialCreationOptionsJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-  RegistrationResponseJSON,
-} from '@simplewebauthn/server'
+// discoverable credentials), listing, renaming and removing them. auth/webauthn/ does the
+// ceremony checks (challenge, origin, RP ID hash, user presence and verification, attestation,
+// signature); this service owns what those leave to the relying party: challenges that are
+// single use and bound to their ceremony and user, the sign counter, the credential's owner, and
+// the records. Knows nothing of Hono or bindings.
 import type { AuthMethod, AuthUser, RelyingParty } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
@@ -27,6 +15,19 @@ import {
   openCeremony,
 } from '../auth/ceremony-tokens'
 import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
+import {
+  type AuthenticationResponseJSON,
+  verifyAuthentication,
+} from '../auth/webauthn/authentication'
+import type { Expected } from '../auth/webauthn/ceremony'
+import { WebAuthnError } from '../auth/webauthn/errors'
+import {
+  type CreationOptionsJSON,
+  type RequestOptionsJSON,
+  creationOptions,
+  requestOptions,
+} from '../auth/webauthn/options'
+import { type RegistrationResponseJSON, verifyRegistration } from '../auth/webauthn/registration'
 import type { MfaKeys } from '../auth/mfa-keys'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { PasskeyRecord, PasskeyStore } from '../store/passkeys'
@@ -56,22 +57,6 @@ const signInFailed = () =>
 /** The WebAuthn user handle of a user: their id's bytes, base64url as responses carry it. */
 const userHandleOf = (userId: string) => toBase64Url(utf8(userId))
 
-/**
- * Why the library refused a response, as a word for the log. Matched on the start of its
- * messages, which go on to quote the response (never logged).
- */
-function reasonOf(err: unknown): string {
-  const message = err instanceof Error ? err.message : ''
-  const reasons: [RegExp, string][] = [
-    [/^Custom challenge verifier returned false/, 'challenge'],
-    [/^Unexpected (authentication|registration) response origin/, 'origin'],
-    [/^Unexpected RP ID hash/, 'rp_id'],
-    [/^User verification required/, 'user_verification'],
-    [/^User not present/, 'user_presence'],
-  ]
-  return reasons.find(([pattern]) => pattern.test(message))?.[1] ?? 'malformed'
-}
-
 /** The transports WebAuthn defines; anything else a client reports is dropped, not stored. */
 const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])
 
@@ -79,25 +64,17 @@ export class PasskeyService {
   constructor(private readonly deps: PasskeyDeps) {}
 
   /** Options for navigator.credentials.create(): a challenge bound to this user, for 5 minutes. */
-  async registrationOptions(
-    caller: AuthUser,
-    rp: RelyingParty,
-  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async registrationOptions(caller: AuthUser, rp: RelyingParty): Promise<CreationOptionsJSON> {
     const [token, existing] = await Promise.all([
       this.challenge('passkey_register', caller.id),
       this.deps.passkeys.list(caller.id),
     ])
-    return generateRegistrationOptions({
-      rpName: rp.name,
-      rpID: rp.id,
-      userName: caller.username,
-      userID: utf8(caller.id),
+    return creationOptions({
+      rp: { name: rp.name, id: rp.id },
+      user: { id: utf8(caller.id), name: caller.username },
       challenge: challengeBytes(token),
-      timeout: CEREMONY_TTL_MS,
-      attestationType: 'none',
-      // The same authenticator twice is refused by the browser before it asks the user.
-      excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
-      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      timeoutMs: CEREMONY_TTL_MS,
+      exclude: existing.map((p) => ({ id: p.id, transports: p.transports })),
     })
   }
 
@@ -108,34 +85,26 @@ export class PasskeyService {
     name: string | undefined,
     rp: RelyingParty,
   ): Promise<PasskeyView> {
-    const check = await this.challengeCheck('passkey_register', caller.id)
-    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>
+    let credential: Awaited<ReturnType<typeof verifyRegistration>>
     try {
-      verified = await verifyRegistrationResponse({
+      credential = await verifyRegistration(
         response,
-        expectedChallenge: check,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.id,
-        requireUserVerification: true,
-      })
+        await this.expected('passkey_register', caller.id, rp),
+      )
     } catch (err) {
-      this.event('passkey_registration_refused', { userId: caller.id, reason: reasonOf(err) })
+      if (!(err instanceof WebAuthnError)) throw err
+      this.event('passkey_registration_refused', { userId: caller.id, reason: err.reason })
       throw registrationFailed()
     }
-    if (!verified.verified) {
-      this.event('passkey_registration_refused', { userId: caller.id, reason: 'unverified' })
-      throw registrationFailed()
-    }
-    const info = verified.registrationInfo
     const at = now()
     const passkey: PasskeyRecord = {
-      id: info.credential.id,
+      id: credential.id,
       userId: caller.id,
-      publicKey: toBase64Url(info.credential.publicKey),
-      counter: info.credential.counter,
-      transports: (info.credential.transports ?? []).filter((t) => TRANSPORTS.has(t)),
-      deviceType: info.credentialDeviceType,
-      backedUp: info.credentialBackedUp,
+      publicKey: toBase64Url(credential.publicKey),
+      counter: credential.counter,
+      transports: (response.response.transports ?? []).filter((t) => TRANSPORTS.has(t)),
+      deviceType: credential.deviceType,
+      backedUp: credential.backedUp,
       name: name ?? defaultName(at),
       createdAt: at,
       lastUsedAt: null,
@@ -153,12 +122,11 @@ export class PasskeyService {
   }
 
   /** Options for navigator.credentials.get(): any of this site's passkeys may answer. */
-  async signInOptions(rp: RelyingParty): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    return generateAuthenticationOptions({
-      rpID: rp.id,
+  async signInOptions(rp: RelyingParty): Promise<RequestOptionsJSON> {
+    return requestOptions({
+      rpId: rp.id,
       challenge: challengeBytes(await this.challenge('passkey_signin', null)),
-      timeout: CEREMONY_TTL_MS,
-      userVerification: 'required',
+      timeoutMs: CEREMONY_TTL_MS,
     })
   }
 
@@ -182,38 +150,24 @@ export class PasskeyService {
       this.event('passkey_sign_in_refused', { userId: user.id, reason: 'user_handle' })
       throw signInFailed()
     }
-    const check = await this.challengeCheck('passkey_signin', null)
-    let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
+    let assertion: Awaited<ReturnType<typeof verifyAuthentication>>
     try {
-      verified = await verifyAuthenticationResponse({
-        response,
-        expectedChallenge: check,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.id,
-        // The library compares counters before it checks the signature, so a forged response
-        // could raise a clone alarm; the counter is compared below, once the signature holds.
-        credential: {
-          id: passkey.id,
-          publicKey: fromBase64Url(passkey.publicKey)!,
-          counter: 0,
-          transports: passkey.transports,
-        },
-        requireUserVerification: true,
+      assertion = await verifyAuthentication(response, {
+        ...(await this.expected('passkey_signin', null, rp)),
+        publicKey: fromBase64Url(passkey.publicKey)!,
       })
     } catch (err) {
+      if (!(err instanceof WebAuthnError)) throw err
       this.event('passkey_sign_in_refused', {
         userId: user.id,
         credentialId: passkey.id,
-        reason: reasonOf(err),
+        reason: err.reason,
       })
       throw signInFailed()
     }
-    if (!verified.verified) {
-      this.event('passkey_sign_in_refused', { userId: user.id, reason: 'signature' })
-      throw signInFailed()
-    }
-    const { newCounter } = verified.authenticationInfo
-    if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter) {
+    // Compared once the signature holds, so a forged response cannot raise a clone alarm.
+    const { counter } = assertion
+    if ((counter > 0 || passkey.counter > 0) && counter <= passkey.counter) {
       // A signed count that did not go up: two authenticators hold this key. Refuse, and say so.
       log.warn('passkey_possible_clone', {
         requestId: this.deps.requestId,
@@ -227,9 +181,8 @@ export class PasskeyService {
       })
       throw signInFailed()
     }
-    const info = verified.authenticationInfo
-    await this.deps.passkeys.recordUse(passkey.id, info.newCounter, now())
-    const amr: AuthMethod[] = [info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk']
+    await this.deps.passkeys.recordUse(passkey.id, counter, now())
+    const amr: AuthMethod[] = [assertion.deviceType === 'multiDevice' ? 'swk' : 'hwk']
     return { user: { id: user.id, username: user.username }, amr }
   }
 
@@ -268,19 +221,25 @@ export class PasskeyService {
   }
 
   /**
-   * The library's challenge check, which it makes before the signature and the counter: the
-   * response's challenge must be one this service sealed for this ceremony (and user), still
-   * unexpired, and not spent. It is spent here, so of two requests with one response only one
-   * goes on, and a replay is refused as a replay before any other check can call it something
-   * else (a counter that did not move, say).
+   * What a response must match: this service's origins and RP ID, user verification, and a
+   * challenge this service sealed for this ceremony (and user), still unexpired, and not spent.
+   * The verifier calls the check once, before any signature: it spends the challenge there, so
+   * of two requests with one response only one goes on, and a replay is refused as a replay
+   * before any other check can call it something else (a counter that did not move, say).
+   * A store that fails throws through the verifier, as the service's other store calls do.
    */
-  private async challengeCheck(kind: CeremonyKind, userId: string | null) {
+  private async expected(
+    kind: CeremonyKind,
+    userId: string | null,
+    rp: RelyingParty,
+  ): Promise<Expected> {
     const keys = await this.deps.mfaKeys()
-    return async (challenge: string) => {
+    const challenge = async (challenge: string) => {
       const ceremony = await openCeremony(keys, kind, challenge)
       if (!ceremony || ceremony.expiresAt <= now() || ceremony.userId !== userId) return false
       return this.deps.ceremonies.useOnce(ceremony.nonce, ceremony.expiresAt, now())
     }
+    return { challenge, origins: rp.origins, rpId: rp.id, requireUserVerification: true }
   }
 
   private event(name: string, fields: Record<string, unknown>): void {

@@ -196,6 +196,38 @@ describe('registering a passkey', () => {
     )
     expect(res.status).toBe(201)
   })
+
+  it('registers Ed25519 and RSA passkeys too, which then sign in', async () => {
+    for (const alg of ['EdDSA', 'RS256'] as const) {
+      const { tokens } = await signedIn('pk')
+      const authenticator = await softAuthenticator({ origin: ORIGIN, alg })
+      const credential = await authenticator.create(await registrationOptions(tokens.accessToken))
+      const res = await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+      expect(res.status).toBe(201)
+      expect((await passkeySignIn(await authenticator.get(await signInOptions()))).status).toBe(200)
+    }
+  })
+
+  it('accepts packed self attestation, and refuses attestation with a certificate', async () => {
+    const lines = captureLogs()
+    const { tokens } = await signedIn('pk')
+    const register = async (attestation: 'packed' | 'packed-x5c') => {
+      const authenticator = await softAuthenticator({ origin: ORIGIN, attestation })
+      const credential = await authenticator.create(await registrationOptions(tokens.accessToken))
+      return asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+    }
+    expect((await register('packed')).status).toBe(201)
+    // No attestation root is trusted: refused as unverified, not a server error.
+    await expectProblem(await register('packed-x5c'), 400, 'passkey_registration_failed')
+    const refused = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.event === 'passkey_registration_refused')
+    expect(refused).toMatchObject([{ reason: 'attestation' }])
+    const list = (await (
+      await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')
+    ).json()) as []
+    expect(list).toHaveLength(1)
+  })
 })
 
 /** A fresh access token from a refresh token (the first one may have expired under a moved clock). */
