@@ -211,11 +211,21 @@ export class SessionService {
       createdAt: at,
       expiresAt: idleLimit(at, token.session, cfg),
     }
-    await this.deps.sessions.putRefreshToken(
-      token.successorId,
-      record,
-      keepUntil(record, token.session, cfg),
-    )
+    try {
+      await this.deps.sessions.putRefreshToken(
+        token.successorId,
+        record,
+        keepUntil(record, token.session, cfg),
+      )
+    } catch (err) {
+      // Two first exchanges of one token at once (a double submit, two devices sharing a
+      // token) write the successor's key within KV's one write a second. If the other's record
+      // is there, the chain has moved exactly as this write would have moved it.
+      if (!(err instanceof StorageError)) throw err
+      const written = await this.deps.sessions.getRefreshToken(token.successorId)
+      if (written?.familyId !== token.sessionId || written.userId !== token.userId) throw err
+      return
+    }
     // Last use for the sessions list, to the period: at most one D1 write a period per session
     // (D1 has one writer), by key and after the response. The token being exchanged was issued
     // at the previous use.

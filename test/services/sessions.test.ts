@@ -153,6 +153,23 @@ describe('a lagging replica', () => {
 describe('retries', () => {
   afterEach(() => vi.useRealTimers())
 
+  it('two first exchanges of one token at once both get its successor, though KV refuses the second write', async () => {
+    freezeTime()
+    // Production KV takes about one write a second to a key; both write the successor's.
+    const s = servicesOn(new PausingKV({ sameKeyWriteIntervalMs: 1000 }))
+    const { tokens } = await s.signedIn()
+    const first = s.kv.pauseBefore('put', 'refresh:')
+    const second = s.kv.pauseBefore('put', 'refresh:')
+    const a = s.auth.refresh(tokens.refreshToken)
+    const b = s.auth.refresh(tokens.refreshToken)
+    await Promise.all([first.reached, second.reached]) // both judged the token current
+    first.release()
+    second.release()
+    const [x, y] = await Promise.all([a, b])
+    expect(y.refreshToken).toBe(x.refreshToken)
+    expect(await outcome(s.auth, x.refreshToken)).toBe('ok')
+  })
+
   it('answers a retry after the token’s own idle limit while its successor lives', async () => {
     const clock = freezeTime()
     const s = memoryServices()
