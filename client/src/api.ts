@@ -1698,6 +1698,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
             /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
             500: {
                 headers: {
@@ -1806,6 +1822,22 @@ export interface operations {
                         code: "unsupported_media_type";
                         /** @constant */
                         status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
                     };
                 };
             };

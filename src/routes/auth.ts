@@ -121,11 +121,12 @@ const logout = (method: 'delete' | 'post') =>
     summary:
       "End the session of a refresh token, or all of its user's (idempotent; says nothing of whether it existed)",
     tags: ['auth'],
-    middleware: [jsonOrEmpty] as const,
+    // Each presented token costs KV reads, as on /token and /oauth/revoke: the same budget.
+    middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOrEmpty] as const,
     request: { query: LogoutQuery, body: jsonRequest(RefreshTokenBody, false) },
     responses: {
       204: { description: 'Signed out (in cookie mode the cookie is cleared too)' },
-      ...problems(BODY_ERRORS, ['csrf_rejected'], CONFIG_ERRORS, STORAGE_ERRORS),
+      ...problems(BODY_ERRORS, ['csrf_rejected', 'rate_limited'], CONFIG_ERRORS, STORAGE_ERRORS),
     },
   })
 

@@ -98,6 +98,19 @@ describe('rate limits (Workers Rate Limiting binding)', () => {
       await expectLimited(await attempt())
     }))
 
+  it('count /logout in the same per-IP budget: each token it judges costs KV reads too', () =>
+    inOneWindow(async (net) => {
+      const refresh = () =>
+        call('/token', from(`${net}1`, jsonInit('POST', { token: 'A'.repeat(43) })))
+      const logout = () =>
+        call('/logout', from(`${net}1`, jsonInit('DELETE', { token: 'A'.repeat(86) })))
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => (await (i % 2 ? logout : refresh)()).status),
+      )
+      expect(new Set(statuses)).toEqual(new Set([401, 204]))
+      await expectLimited(await logout())
+    }))
+
   it('lift when the window resets', async () => {
     for (let i = 0; i < 10; i++) await register('198.51.100.30')
     await expectLimited(await register('198.51.100.30'))
