@@ -8,7 +8,7 @@ import { ApiError } from '../errors'
 import { log } from '../log'
 import { MailSetupError } from '../mail/mailer'
 import { checkCookieOrigin } from '../http/csrf'
-import { checkLoginLimit } from '../http/rate-limit'
+import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
 import { accountService, authService } from '../routes/services'
 import { safeReturnTo } from './return-to'
@@ -86,6 +86,8 @@ export async function visitor(
   c: Context<AppEnv>,
 ): Promise<{ user: AuthUser; token: string } | null> {
   const token = refreshCookieOf(c)
+  // Judging a cookie costs KV reads, whoever made it up: a budget per address, as /logout has.
+  if (token) await checkRateLimit(c, 'TOKEN_LIMITER', `${clientIp(c)}:page`)
   const user = token ? await authService(c).holder(token) : null
   return user && token ? { user, token } : null
 }

@@ -121,8 +121,9 @@ const logout = (method: 'delete' | 'post') =>
     summary:
       "End the session of a refresh token, or all of its user's (idempotent; says nothing of whether it existed)",
     tags: ['auth'],
-    // Each presented token costs KV reads, as on /token and /oauth/revoke: the same budget.
-    middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOrEmpty] as const,
+    // Each presented token costs KV reads, as on /token; a budget of its own, so a client's
+    // refreshes (a busy NAT's) never leave it unable to sign out.
+    middleware: [rateLimit('TOKEN_LIMITER', (c) => `${clientIp(c)}:logout`), jsonOrEmpty] as const,
     request: { query: LogoutQuery, body: jsonRequest(RefreshTokenBody, false) },
     responses: {
       204: { description: 'Signed out (in cookie mode the cookie is cleared too)' },

@@ -98,17 +98,33 @@ describe('rate limits (Workers Rate Limiting binding)', () => {
       await expectLimited(await attempt())
     }))
 
-  it('count /logout in the same per-IP budget: each token it judges costs KV reads too', () =>
+  it('limit /logout per client IP in a budget of its own: refreshes never use up sign-out', () =>
     inOneWindow(async (net) => {
       const refresh = () =>
         call('/token', from(`${net}1`, jsonInit('POST', { token: 'A'.repeat(43) })))
       const logout = () =>
         call('/logout', from(`${net}1`, jsonInit('DELETE', { token: 'A'.repeat(86) })))
-      const statuses = await Promise.all(
-        Array.from({ length: 300 }, async (_, i) => (await (i % 2 ? logout : refresh)()).status),
-      )
-      expect(new Set(statuses)).toEqual(new Set([401, 204]))
+      for (const attempt of [refresh, logout]) {
+        const statuses = await Promise.all(
+          Array.from({ length: 300 }, async () => (await attempt()).status),
+        )
+        expect(new Set(statuses)).toEqual(new Set([attempt === refresh ? 401 : 204]))
+      }
       await expectLimited(await logout())
+    }))
+
+  it('limit the hosted pages that judge a refresh cookie, per client IP', () =>
+    inOneWindow(async (net) => {
+      const page = () =>
+        call(
+          '/account',
+          from(`${net}1`, { headers: { cookie: `__Host-refresh_token=${'A'.repeat(86)}` } }),
+        )
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, async () => (await page()).status),
+      )
+      expect(statuses.every((status) => status < 400)).toBe(true)
+      await expectLimited(await page())
     }))
 
   it('lift when the window resets', async () => {
