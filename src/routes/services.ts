@@ -24,37 +24,26 @@ import { log, scrub } from '../log'
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
 
-type Stores = Pick<
-  AuthDeps,
-  | 'users'
-  | 'sessions'
-  | 'index'
-  | 'loginFailures'
-  | 'totp'
-  | 'ceremonies'
-  | 'passkeys'
-  | 'emailTokens'
-  | 'emailQuota'
->
-
 // The stores hold nothing but their binding, and an isolate's bindings are the same object for
 // every request: built once per env, not on every request (they are on every hot path).
-const storesByEnv = new WeakMap<object, Stores>()
+const buildStores = (env: AppEnv['Bindings']) => ({
+  users: userStore(env.DB),
+  sessions: sessionStore(env.REFRESH_TOKENS),
+  index: sessionIndex(env.DB),
+  loginFailures: loginFailureStore(env.REFRESH_TOKENS),
+  totp: totpStore(env.DB),
+  ceremonies: ceremonyUses(env.DB),
+  passkeys: passkeyStore(env.DB),
+  emailTokens: emailTokenStore(env.DB),
+  emailQuota: emailQuota(env.DB),
+})
 
-function stores(env: AppEnv['Bindings']): Stores {
+const storesByEnv = new WeakMap<object, ReturnType<typeof buildStores>>()
+
+function stores(env: AppEnv['Bindings']) {
   let found = storesByEnv.get(env)
   if (!found) {
-    found = {
-      users: userStore(env.DB),
-      sessions: sessionStore(env.REFRESH_TOKENS),
-      index: sessionIndex(env.DB),
-      loginFailures: loginFailureStore(env.REFRESH_TOKENS),
-      totp: totpStore(env.DB),
-      ceremonies: ceremonyUses(env.DB),
-      passkeys: passkeyStore(env.DB),
-      emailTokens: emailTokenStore(env.DB),
-      emailQuota: emailQuota(env.DB),
-    }
+    found = buildStores(env)
     storesByEnv.set(env, found)
   }
   return found

@@ -167,6 +167,9 @@ describe('retries', () => {
     second.release()
     const [x, y] = await Promise.all([a, b])
     expect(y.refreshToken).toBe(x.refreshToken)
+    // The second write was refused: one record, which both answers stand on.
+    const successorWrites = s.kv.writes.filter((w) => w.key.startsWith('refresh:')).slice(1)
+    expect(successorWrites).toHaveLength(1)
     expect(await outcome(s.auth, x.refreshToken)).toBe('ok')
   })
 

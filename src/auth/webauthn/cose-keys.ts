@@ -82,8 +82,9 @@ export async function importCoseKey(bytes: Uint8Array): Promise<CredentialKey> {
     throw new WebAuthnError('public_key')
   }
   const alg = isCborMap(cose) ? cose.get(ALG) : undefined
-  const jwk = isCborMap(cose) && isOffered(alg) ? SCHEMES[alg].jwk(cose) : null
-  if (!jwk || !isOffered(alg)) throw new WebAuthnError('public_key')
+  if (!isCborMap(cose) || !isOffered(alg)) throw new WebAuthnError('public_key')
+  const jwk = SCHEMES[alg].jwk(cose)
+  if (!jwk) throw new WebAuthnError('public_key')
   try {
     const key = await crypto.subtle.importKey('jwk', jwk, SCHEMES[alg].importAs, false, ['verify'])
     return { alg, key }
