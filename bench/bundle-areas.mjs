@@ -10,10 +10,7 @@ const AREAS = [
     'passkeys (WebAuthn)',
     /passkey|webauthn|simplewebauthn|tiny-cbor|@peculiar|asn1js|tsyringe|reflect-metadata|pvtsutils|pvutils/,
   ],
-  [
-    'two-factor (TOTP, recovery codes)',
-    /totp|recovery-codes|mfa-keys|ceremony|@oslojs|uqr|security/,
-  ],
+  ['two-factor (TOTP, recovery codes)', /totp|recovery-codes|mfa-keys|@oslojs|uqr|security/],
   ['email and account recovery', /src\/mail\/|email|recovery|notices/],
   ['hosted pages', /src\/pages\//],
   ['OpenAPI document', /zod-to-openapi|openapi|documented-routes/],

@@ -62,27 +62,38 @@ export const USAGE_PATTERNS = [
 
 const CALL_INTERVAL_S = 60
 
+/**
+ * What this service writes behind the requests: an active session's last use, once a period
+ * (LAST_USE_GRANULARITY_MS in src/services/sessions.ts; run.mjs checks the two agree), 2 D1
+ * rows each (the row and its `sessions_by_user` index entry). Too rare for a bench run to catch.
+ */
+export const LAST_USE = { periodSeconds: 300, d1RowsPerWrite: 2 }
+
 export function monthOf(pattern) {
   const activeSeconds = 30 * 3600
   return {
     checks: activeSeconds / CALL_INTERVAL_S,
     refreshes: activeSeconds / Math.max(pattern.accessTtl, CALL_INTERVAL_S),
     signIns: 1,
+    lastUseWrites: activeSeconds / LAST_USE.periodSeconds,
   }
 }
 
 /**
- * Dollars per monthly active user from each operation's dollars per million. An operation the
- * service does not have costs nothing here and is named in `missing`.
+ * Dollars per monthly active user from each operation's dollars per million, plus, for this
+ * service (`lastUse`), its last-use writes. An operation the service does not have costs
+ * nothing here and is named in `missing`.
  */
-export function dollarsPerMau(costs, pattern) {
+export function dollarsPerMau(costs, pattern, { lastUse = false } = {}) {
   const month = monthOf(pattern)
   const parts = [
     ['checks', costs.tokenCheck],
     ['refreshes', costs.refresh],
     ['signIns', costs.signIn],
   ]
-  let total = 0
+  let total = lastUse
+    ? (month.lastUseWrites * LAST_USE.d1RowsPerWrite * PRICES.perMillion.d1RowsWritten) / 1e6
+    : 0
   const missing = []
   for (const [what, cost] of parts) {
     if (cost === undefined) missing.push(what)

@@ -15,7 +15,7 @@ const OURS = [
   ['passkeyOptions', '`POST /login/passkey/options` (1 connection)'],
   [
     'passkeySignIn',
-    'passkey sign-in: options + `POST /login/passkey`, per ceremony (1 connection)',
+    'passkey sign-in: options + `POST /login/passkey`, per ceremony (1 connection; p50 per request)',
   ],
   ['signinPage', '`GET /signin` (hosted page)'],
 ]
@@ -73,7 +73,7 @@ export function targets(report) {
       ),
     ],
     [
-      'refresh: sequential storage steps',
+      'refresh: sequential storage steps (rounded to whole round trips)',
       fmt(ours('refresh').steps, 1),
       '≤ 2',
       Math.round(ours('refresh').steps) <= 2,
@@ -112,7 +112,7 @@ export function targets(report) {
       ours('signIn').p50 - r.signIn[FLOOR].p50 <= 3,
     ],
     ...USAGE_PATTERNS.map((pattern) => {
-      const mine = dollarsPerMau(costs[OURS_ID], pattern).total
+      const mine = dollarsPerMau(costs[OURS_ID], pattern, { lastUse: true }).total
       const others = Object.keys(costs)
         .filter(isPeer)
         .map((who) => [who, dollarsPerMau(costs[who], pattern)])
@@ -249,7 +249,7 @@ export function renderMarkdown(report) {
       row([
         services[who],
         ...USAGE_PATTERNS.map((p) => {
-          const x = dollarsPerMau(costs, p)
+          const x = dollarsPerMau(costs, p, { lastUse: who === OURS_ID })
           return `${money(x.total * 1000, 4)}${x.missing.length ? ` (no ${x.missing.join(', ')})` : ''}`
         }),
       ]),
@@ -262,17 +262,19 @@ export function renderMarkdown(report) {
       'pattern',
       'peak refreshes/s',
       'peak D1 queries/s',
+      'peak KV writes/s',
       '$ / month',
       'first Workers Paid limit',
       'met at users',
     ]),
-    row(['---:', '---', '---:', '---:', '---:', '---', '---:']),
+    row(['---:', '---', '---:', '---:', '---:', '---:', '---', '---:']),
     ...report.simulation.map((x) =>
       row([
         fmt(x.mau),
         x.pattern,
         fmt(x.peak.refreshes),
         fmt(x.peak.d1QueriesPerSecond),
+        fmt(x.peak.kvWritesPerSecond),
         `$${fmt(x.dollars)}`,
         x.limits.filter((l) => !l.limit.startsWith('Free')).map((l) => l.limit)[0],
         fmt(x.limits.filter((l) => !l.limit.startsWith('Free'))[0].users),

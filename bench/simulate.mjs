@@ -1,11 +1,11 @@
 // Scale on paper, backed by numbers: a month of 10 thousand, 1 million and 10 million monthly
-// active users, hour by hour over a day's curve, from the storage operations the bench counted
+// active users, their busiest hour taken from a day's curve, from the storage operations the bench counted
 // per request and the platform's published limits. Says which limit each population meets
 // first, at what load, and what it costs. Run by `npm run bench` (quick mode included), or alone:
 // `node bench/simulate.mjs [results.json]`. docs/scaling.md explains the table.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { PRICES, USAGE_PATTERNS, dollarsPerMillion, monthOf } from './pricing.mjs'
+import { LAST_USE, PRICES, USAGE_PATTERNS, monthOf } from './pricing.mjs'
 
 export const POPULATIONS = [1e4, 1e6, 1e7]
 
@@ -15,17 +15,11 @@ export const POPULATIONS = [1e4, 1e6, 1e7]
  */
 export const LIMITS = {
   d1QueriesPerSecond: 1000, // https://developers.cloudflare.com/d1/platform/limits/ (FAQ)
-  kvWritesPerKeyPerSecond: 1, // https://developers.cloudflare.com/kv/platform/limits/
   freeRequestsPerDay: 100_000, // https://developers.cloudflare.com/workers/platform/limits/
   freeKvWritesPerDay: 1000, // https://developers.cloudflare.com/kv/platform/limits/
   freeKvReadsPerDay: 100_000,
   freeD1RowsWrittenPerDay: 100_000, // https://developers.cloudflare.com/d1/platform/limits/
-  freeCpuMsPerRequest: 10, // https://developers.cloudflare.com/workers/platform/limits/
-  isolateMemoryMb: 128,
 }
-
-/** How often an active session's last use is written to D1 (LAST_USE_GRANULARITY_MS in src/services/sessions.ts). */
-const LAST_USE_PERIOD_S = 300
 
 /** Share of the day's active users in each hour: a smooth day, busiest in the evening (2.5:1). */
 export const HOURLY_SHARE = (() => {
@@ -63,7 +57,7 @@ export function simulatePopulation(mau, pattern, ops) {
   const perSecond = {
     refreshes: (activeAtPeak * month.refreshes) / (30 * 3600),
     signIns: (mau * month.signIns * peakShare) / (30 * 3600),
-    sessionTouches: activeAtPeak / LAST_USE_PERIOD_S,
+    sessionTouches: activeAtPeak / LAST_USE.periodSeconds,
   }
   const d1QueriesPerSecond =
     perSecond.sessionTouches + perSecond.signIns * (ops.signIn.d1Queries ?? 0)
@@ -75,8 +69,10 @@ export function simulatePopulation(mau, pattern, ops) {
   const kvReads = mau * (month.refreshes * ops.refresh.kvRead + month.signIns * ops.signIn.kvRead)
   const kvWrites =
     mau * (month.refreshes * ops.refresh.kvWrite + month.signIns * ops.signIn.kvWrite)
-  const touches = (30 * 3600) / LAST_USE_PERIOD_S
-  const d1RowsWritten = mau * (touches + month.signIns * (ops.signIn.d1RowsWritten ?? 0))
+  const d1RowsWritten =
+    mau *
+    (month.lastUseWrites * LAST_USE.d1RowsPerWrite +
+      month.signIns * (ops.signIn.d1RowsWritten ?? 0))
   const d1RowsRead = mau * month.signIns * (ops.signIn.d1RowsRead ?? 0)
   const cpuMs =
     (mau *
@@ -133,15 +129,6 @@ export function simulate(report) {
     POPULATIONS.map((mau) => simulatePopulation(mau, pattern, ops)),
   )
 }
-
-/** Dollars per million of each of this service's operations, for the table's footnote. */
-export const operationCosts = (report) =>
-  Object.fromEntries(
-    ['signIn', 'refresh'].map((op) => [
-      op,
-      dollarsPerMillion(report.results[op]['edge-auth']).total,
-    ]),
-  )
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const file = process.argv[2] ?? new URL('./results.json', import.meta.url).pathname

@@ -24,7 +24,7 @@ async function call(url, path, body, headers = {}) {
   return { body: await res.json(), cookie: cookiesOf(res) }
 }
 
-export default {
+export const peer = {
   name: 'better-auth',
   label: `better-auth@${version}, D1`,
   entry: here('./worker.mjs'),

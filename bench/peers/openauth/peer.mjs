@@ -106,7 +106,7 @@ async function signIn(url) {
   return exchange(url, redirectURI, res)
 }
 
-export default {
+export const peer = {
   name: 'openauth',
   label: '@openauthjs/openauth@0.4.3, KV',
   entry: new URL('./worker.mjs', import.meta.url).pathname,

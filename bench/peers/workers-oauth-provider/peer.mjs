@@ -73,7 +73,7 @@ async function authorize(worker, clientId) {
   return JSON.parse(expect(exchanged, 200, '/token (authorization_code)').text)
 }
 
-export default {
+export const peer = {
   name: 'workers-oauth-provider',
   label: '@cloudflare/workers-oauth-provider@1.2.3, KV',
   entry: new URL('./worker.mjs', import.meta.url).pathname,
