@@ -314,8 +314,8 @@ export class SessionService {
   }
 
   /**
-   * The user's sessions that may still refresh. D1's idle limits lag by up to five minutes (last use
-   * is written once a period), so the list allows that much rather than hide a live session.
+   * The user's sessions that may still refresh. D1's idle limits lag by up to one period (last
+   * use is written once a period), so the list allows that much rather than hide a live session.
    */
   list(userId: string): Promise<SessionEntry[]> {
     return this.deps.index.list(userId, now() - LAST_USE_GRANULARITY_MS)
