@@ -47,7 +47,7 @@ function costTable(results) {
   return out
 }
 
-export function targets(report) {
+function targets(report) {
   const r = report.results
   const ours = (op) => r[op][OURS_ID]
   const peers = (op) => Object.entries(r[op]).filter(([who]) => isPeer(who))

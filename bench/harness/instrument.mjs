@@ -2,7 +2,7 @@
 // every KV namespace and D1 database in the worker's env so that each storage call is counted
 // and, when asked, held for a fixed delay before it reaches the binding. With a delay of D ms,
 // (latency with it − latency without) ÷ D is the number of sequential storage steps a request
-// waits for. Counting and the delay cost nothing measurable beside the storage they wrap.
+// waits for. Every worker measured runs behind it, so what counting costs is the same for all.
 //
 //   GET  /__bench/ops           the counts since the last reset
 //   POST /__bench/ops           resets them
