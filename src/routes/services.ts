@@ -20,6 +20,8 @@ import { sessionStore } from '../store/sessions'
 import { totpStore } from '../store/totp'
 import { userStore } from '../store/users'
 import { log, scrub } from '../log'
+import { clientNetwork } from '../client-network'
+import { clientIp } from '../http/rate-limit'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
@@ -94,3 +96,6 @@ export function clientOf(c: Context<AppEnv>): Client {
     country: typeof cf?.country === 'string' ? cf.country : null,
   }
 }
+
+/** The network the request came from (a /24 or /48), for limits a stranger must not spend. */
+export const networkOf = (c: Context<AppEnv>): string => clientNetwork(clientIp(c))
