@@ -4,6 +4,8 @@
 // Vite's import.meta.glob lists the repository's files (lazily: nothing is loaded) at build time.
 import { describe, expect, it } from 'vitest'
 import { ERRORS, type ErrorCode } from '../src/errors'
+import { pageRoutes } from '../src/pages/routes'
+import { call } from './helpers'
 
 /** The documents checked, by path from the repository root. */
 const DOCS = fromRoot(
@@ -115,5 +117,95 @@ describe('docs/errors.md', () => {
     const block = /<!-- errors:start -->\n\n([\s\S]*?)\n\n<!-- errors:end -->/.exec(doc)?.[1]
     // On failure, paste the expected table between the markers.
     expect(block).toBe(errorTable())
+  })
+})
+
+/** The rows of README.md's endpoint table: each row's methods and its paths, `[/x]` expanded. */
+function readmeEndpoints(): { methods: string[]; paths: string[] }[] {
+  const readme = DOCS['README.md']!
+  const section = /\n## Endpoints\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? ''
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| ') && !/^\| -|^\| method/.test(line))
+    .map((line) => {
+      const [methods = '', paths = ''] = line
+        .split('|')
+        .slice(1)
+        .map((cell) => cell.trim())
+      const spans = [...paths.matchAll(/`([^`]+)`/g)].map((match) => match[1]!)
+      return {
+        methods: methods.split('/').map((method) => method.trim()),
+        paths: spans.flatMap(expandOptional),
+      }
+    })
+}
+
+/** `/users/me/passkeys[/options]` stands for both paths. */
+function expandOptional(path: string): string[] {
+  const match = /\[([^\]]*)\]/.exec(path)
+  if (!match) return [path]
+  const head = path.slice(0, match.index)
+  const tail = path.slice(match.index + match[0].length)
+  return [...expandOptional(head + tail), ...expandOptional(head + match[1] + tail)]
+}
+
+/** The `src/` folders the README's Layout block names. */
+function layoutBlock(): string {
+  const readme = DOCS['README.md']!
+  return /\n## Layout\n\n```\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? ''
+}
+
+describe('README.md', () => {
+  it('lists every operation of the OpenAPI document and every hosted page in its endpoint table', async () => {
+    const rows = readmeEndpoints()
+    expect(rows.length).toBeGreaterThan(10)
+    const listed = rows.flatMap((row) =>
+      row.methods.flatMap((method) => row.paths.map((path) => ({ method, path }))),
+    )
+    const exact = new Set(listed.map(({ method, path }) => `${method} ${path}`))
+    const doc = (await (await call('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    )
+    // Hono lists middleware as routes with method ALL; a page's path parameter is :id.
+    const pages = pageRoutes.routes
+      .filter((route) => route.method !== 'ALL')
+      .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`)
+    // A page's forms may be listed together (`/account/*`); an API operation only by its path.
+    const pageListed = (operation: string) => {
+      const [method, path] = operation.split(' ') as [string, string]
+      return listed.some(
+        (row) =>
+          row.method === method &&
+          row.path.endsWith('/*') &&
+          path.startsWith(row.path.slice(0, -1)),
+      )
+    }
+    expect(documented.filter((operation) => !exact.has(operation))).toEqual([])
+    expect(pages.filter((page) => !exact.has(page) && !pageListed(page))).toEqual([])
+    // And the table names no path the worker does not serve.
+    const served = [...documented, ...pages, 'GET /docs'].map(
+      (operation) => operation.split(' ')[1]!,
+    )
+    const stale = rows
+      .flatMap((row) => row.paths)
+      .filter((path) =>
+        path.endsWith('/*')
+          ? !pages.some((page) => page.split(' ')[1]!.startsWith(path.slice(0, -1)))
+          : !served.includes(path),
+      )
+    expect(stale).toEqual([])
+  })
+
+  it('names every folder of src/ in its Layout', () => {
+    const folders = new Set(
+      [...FILES].filter((file) => file.startsWith('src/')).map((file) => `${dirOf(file)}/`),
+    )
+    folders.delete('src/')
+    expect(folders.size).toBeGreaterThan(5)
+    const layout = layoutBlock()
+    expect([...folders].filter((folder) => !layout.includes(folder))).toEqual([])
   })
 })
