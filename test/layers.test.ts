@@ -76,6 +76,7 @@ const RANK: Record<string, number> = {
   log: 0,
   env: 0,
   clock: 0,
+  'client-network': 0,
 }
 
 describe('src/ import graph', () => {
@@ -106,7 +107,7 @@ describe('src/ import graph', () => {
 
   it('keeps Hono, even its types, out of the services, the stores and the schemas', () => {
     const plain = Object.keys(SOURCES).filter((file) =>
-      ['services', 'store', 'mail', 'errors', 'log', 'clock', 'schemas'].includes(layer(file)),
+      ['services', 'store', 'mail', 'errors', 'log', 'clock', 'client-network', 'schemas'].includes(layer(file)),
     )
     const withHono = plain.filter((file) =>
       packagesOf(file).some((name) => name === 'hono' || name.startsWith('hono/')),
