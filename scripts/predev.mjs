@@ -2,13 +2,23 @@
 // 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex for the HMAC
 //    secrets and the MFA key, and a fresh ES256 key pair (a JWK set) for signing access tokens.
 //    And any missing dev-only var: MAIL_FROM, so account emails work (wrangler dev prints them).
-// 2. Applies the D1 migrations to the local database.
+// 2. Applies the D1 migrations to the local database, quietly: one line when any was applied,
+//    wrangler's whole output only when it fails.
 // 3. Copies the static files that come from node_modules (scripts/assets.mjs).
-import { execFileSync } from 'node:child_process'
+// Before all of it, stops with one line if this is not Node 22 (scripts/node-version.mjs).
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { copyAssets } from './assets.mjs'
+import { requireNode22 } from './node-version.mjs'
 import { generateKeySet } from './signing-keys.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -29,6 +39,12 @@ const DEV_VARS = {
 
 // dotenv keeps a single-quoted value verbatim, which the JSON needs.
 const GENERATED = { ...SECRETS, ...DEV_VARS }
+/**
+ * The names a fresh .dev.vars holds, in the order predev writes them. `wrangler dev` types each
+ * name in .dev.vars as a string secret when it checks worker-configuration.d.ts, so
+ * `npm run types` (scripts/types.mjs) generates the types with these, in this order.
+ */
+export const DEV_VAR_NAMES = Object.keys(GENERATED)
 const dotenvValue = (name) =>
   name === 'JWT_PRIVATE_KEYS' ? `'${GENERATED[name]()}'` : GENERATED[name]()
 
@@ -48,17 +64,39 @@ function ensureSecrets() {
   console.log(`predev: generated ${missing.join(', ')} in .dev.vars (values not shown)`)
 }
 
+// wrangler applies the migrations one at a time and prints the whole table after each (six
+// tables on a fresh clone), so its output is kept and shown only if the command fails.
 function applyMigrations() {
   const wrangler = `${root}node_modules/wrangler/bin/wrangler.js`
-  execFileSync(process.execPath, [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local'], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, CI: 'true' }, // never wait for a confirmation prompt
-  })
+  const run = spawnSync(
+    process.execPath,
+    [wrangler, 'd1', 'migrations', 'apply', 'DB', '--local'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' }, // never wait for a confirmation prompt
+    },
+  )
+  const output = `${run.stdout ?? ''}${run.stderr ?? ''}`
+  if (run.status !== 0) {
+    process.stderr.write(output)
+    console.error(
+      `predev: applying the D1 migrations failed${run.error ? `: ${run.error.message}` : ''}`,
+    )
+    process.exit(run.status || 1)
+  }
+  // wrangler names only the migrations it applies (none: "No migrations to apply!").
+  const applied = readdirSync(`${root}migrations`).filter(
+    (file) => file.endsWith('.sql') && output.includes(file),
+  )
+  if (applied.length > 0) {
+    console.log(`predev: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}`)
+  }
 }
 
 // Only when run (npm run dev's predev), not when scripts/deploy.mjs imports SECRETS.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  requireNode22()
   ensureSecrets()
   applyMigrations()
   copyAssets()
