@@ -54,8 +54,8 @@ const registrationFailed = () =>
 const signInFailed = () =>
   new ApiError('passkey_sign_in_failed', 'The passkey sign-in did not verify; try again')
 
-/** The WebAuthn user handle of a user: their id's bytes, base64url as responses carry it. */
-const userHandleOf = (userId: string) => toBase64Url(utf8(userId))
+/** The WebAuthn user handle of a user: their id's bytes (registration options send it). */
+const userHandleOf = (userId: string) => utf8(userId)
 
 /** The transports WebAuthn defines; anything else a client reports is dropped, not stored. */
 const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])
@@ -71,7 +71,7 @@ export class PasskeyService {
     ])
     return creationOptions({
       rp: { name: rp.name, id: rp.id },
-      user: { id: utf8(caller.id), name: caller.username },
+      user: { id: userHandleOf(caller.id), name: caller.username },
       challenge: challengeBytes(token),
       timeoutMs: CEREMONY_TTL_MS,
       exclude: existing.map((p) => ({ id: p.id, transports: p.transports })),
@@ -144,17 +144,16 @@ export class PasskeyService {
       this.event('passkey_sign_in_refused', { reason: 'unknown_credential' })
       throw signInFailed()
     }
-    // The authenticator says whose credential it is; it must be the owner on record.
-    const handle = response.response.userHandle
-    if (handle !== undefined && handle !== userHandleOf(user.id)) {
-      this.event('passkey_sign_in_refused', { userId: user.id, reason: 'user_handle' })
-      throw signInFailed()
-    }
     let assertion: Awaited<ReturnType<typeof verifyAuthentication>>
     try {
       assertion = await verifyAuthentication(response, {
         ...(await this.expected('passkey_signin', null, rp)),
-        publicKey: fromBase64Url(passkey.publicKey)!,
+        // The stored key is imported and checked again, as at registration: a row that does not
+        // decode, or that holds a key registration refuses, signs no one in.
+        publicKey: fromBase64Url(passkey.publicKey) ?? new Uint8Array(0),
+        // The authenticator says whose credential it is; it must be the owner on record, and it
+        // must say so (§7.2 step 6: nobody was identified before this ceremony).
+        userHandle: userHandleOf(user.id),
       })
     } catch (err) {
       if (!(err instanceof WebAuthnError)) throw err

@@ -1,9 +1,10 @@
 // Passkeys (WebAuthn credentials) in D1: the only code that reads or writes the passkeys table.
+import { CREDENTIAL_ID_MAX_LENGTH } from '../auth/webauthn/credential-id'
 import { isUniqueViolation } from './d1-errors'
 import { StorageError, guarded } from './errors'
 
 export type PasskeyRecord = {
-  /** The credential id, base64url: unique across every account. */
+  /** The credential id, base64url (at most 1023 bytes): unique across every account. */
   id: string
   userId: string
   /** The COSE public key, base64url. */
@@ -48,8 +49,15 @@ export type PasskeyStore = ReturnType<typeof passkeyStore>
 
 export function passkeyStore(db: D1Database) {
   return {
-    /** Adds a credential; 'exists' when its id is registered already, to any account. */
+    /**
+     * Adds a credential; 'exists' when its id is registered already, to any account. An id over
+     * the limit throws: the schema and the verifier refuse one first, so it is a bug upstream,
+     * and a row no lookup would find (find() does not look) must not be written.
+     */
     async create(passkey: PasskeyRecord): Promise<'created' | 'exists'> {
+      if (passkey.id.length > CREDENTIAL_ID_MAX_LENGTH) {
+        throw new RangeError('A credential id over 1023 bytes reached the passkey store')
+      }
       try {
         await db
           .prepare(
@@ -75,7 +83,9 @@ export function passkeyStore(db: D1Database) {
       }
     },
 
+    /** The credential with this id; null, unread, for an id longer than any credential's. */
     async find(id: string): Promise<PasskeyRecord | null> {
+      if (id.length > CREDENTIAL_ID_MAX_LENGTH) return null
       const row = await guarded('d1', 'find passkey', () =>
         db.prepare('SELECT * FROM passkeys WHERE id = ?').bind(id).first<Row>(),
       )

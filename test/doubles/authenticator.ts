@@ -1,8 +1,8 @@
 // A software WebAuthn authenticator for the workerd tests: real ES256, EdDSA or RS256 keys and
 // signatures, and CBOR from @simplewebauthn/server's own encoder, so the worker verifies genuine
 // responses. The tests bend one thing at a time (origin, RP ID, flags, counter, challenge, type,
-// the authenticator data, the key's alg label, the attestation) to check each refusal. Chromium's
-// virtual authenticator runs the same ceremonies in client/test/.
+// the authenticator data, the key's alg label, the key itself, the attestation) to check each
+// refusal. Chromium's virtual authenticator runs the same ceremonies in client/test/.
 import { isoCBOR } from '@simplewebauthn/server/helpers'
 import { fromBase64Url, toBase64Url, utf8 } from '../../src/auth/encoding'
 
@@ -154,6 +154,8 @@ type Options = {
   attestation?: 'none' | 'packed' | 'packed-x5c'
   /** create(): the alg label of the packed statement, if not the key's. */
   attestationAlg?: number
+  /** create(): a COSE_Key sent instead of its own (one it holds no private key for). */
+  coseKey?: Uint8Array
 }
 
 export type SoftPasskey = Awaited<ReturnType<typeof softAuthenticator>>
@@ -162,14 +164,18 @@ export async function softAuthenticator(
   options: Options & {
     alg?: Algorithm
     /** A lie in the COSE_Key's alg label. */ coseAlg?: number
+    /** The credential id's length in bytes (16 unless a test probes the limit). */
+    credentialIdBytes?: number
+    /** The user handle held as if create() had run (create() sets it from the options). */
+    userHandle?: string
   },
 ) {
   const alg = options.alg ?? 'ES256'
   const { cose, sign } = await keyPair(alg, options.coseAlg)
-  const credentialId = crypto.getRandomValues(new Uint8Array(16))
+  const credentialId = crypto.getRandomValues(new Uint8Array(options.credentialIdBytes ?? 16))
   const id = toBase64Url(credentialId)
   let counter = 0
-  let userHandle: string | undefined
+  let userHandle = options.userHandle
 
   const flags = (o: Options, extra = 0) =>
     (o.userPresent === false ? 0 : FLAG_UP) |
@@ -223,9 +229,9 @@ export async function softAuthenticator(
           new Uint8Array([flags(o, FLAG_AT)]),
           uint32(counter),
           new Uint8Array(16), // AAGUID: none
-          new Uint8Array([0, credentialId.length]),
+          new Uint8Array([credentialId.length >> 8, credentialId.length & 0xff]),
           credentialId,
-          cose,
+          o.coseKey ?? cose,
         ),
       )
       const client = clientData('webauthn.create', optionsJSON.challenge, o)

@@ -1,13 +1,24 @@
 // Passkeys through the worker, on real D1 and KV, with a software authenticator that signs for
 // real: registration, username-less sign-in, management, and every refusal the relying party
-// owns (replayed or cross-ceremony challenges, origin, RP ID, user verification, clones).
+// owns (replayed or cross-ceremony challenges, origin, RP ID, user verification, clones, user
+// handles), and the attacks on keys: small-order Ed25519 keys registered or written into D1,
+// forged assertions against them, and the credential id's limit.
 import { env } from 'cloudflare:workers'
 import { decodeBase32 } from '@oslojs/encoding'
 import { generateHOTP } from '@oslojs/otp'
 import { decodeJwt } from 'jose'
 import { totpStep } from '../../src/auth/totp'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { softAuthenticator } from '../doubles/authenticator'
+import { fromBase64Url, toBase64Url } from '../../src/auth/encoding'
+import { type Algorithm, softAuthenticator } from '../doubles/authenticator'
+import {
+  FORGED_SIGNATURE,
+  L,
+  NON_CANONICAL_SMALL_ORDER_ENCODINGS,
+  SMALL_ORDER_ENCODINGS,
+  okpCoseKey,
+  scalarBytes,
+} from '../auth/webauthn/ed25519-points'
 import {
   ORIGIN,
   PASSWORD,
@@ -52,9 +63,9 @@ async function signInOptions(): Promise<RequestOptions> {
 }
 
 /** A signed-in user with one registered passkey, and the authenticator holding it. */
-async function withPasskey(synced = false) {
+async function withPasskey(synced = false, alg: Algorithm = 'ES256') {
   const account = await signedIn('pk')
-  const authenticator = await softAuthenticator({ origin: ORIGIN, synced })
+  const authenticator = await softAuthenticator({ origin: ORIGIN, synced, alg })
   const credential = await authenticator.create(
     await registrationOptions(account.tokens.accessToken),
   )
@@ -438,5 +449,214 @@ describe('managing passkeys', () => {
       method: 'POST',
     })
     await expectProblem(res, 500, 'server_misconfigured')
+  })
+})
+
+/** The events logged as `event`, parsed. */
+const eventsOf = (lines: string[], event: string) =>
+  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === event)
+
+/** A sign-in refused as nothing issued: 401, no token in the body, no refresh cookie. */
+async function expectNoSignIn(res: Response) {
+  expect(res.status).toBe(401)
+  expect(refreshCookieOf(res)).toBeNull()
+  const body = await expectProblem(res, 401, 'passkey_sign_in_failed')
+  expect(JSON.stringify(body)).not.toMatch(/accessToken|refreshToken/)
+}
+
+/** A response with its signature replaced. */
+const withSignature = <R extends { response: object }>(response: R, signature: Uint8Array) => ({
+  ...response,
+  response: { ...response.response, signature: toBase64Url(signature) },
+})
+
+const setStoredKey = (id: string, publicKey: string) =>
+  env.DB.prepare('UPDATE passkeys SET public_key = ? WHERE id = ?').bind(publicKey, id).run()
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+
+describe('Ed25519 keys of small order (issue 20)', () => {
+  const BAD_KEYS = [...SMALL_ORDER_ENCODINGS, ...NON_CANONICAL_SMALL_ORDER_ENCODINGS]
+
+  it('refuses each small-order key, and each non-canonical spelling of one, at registration', async () => {
+    const lines = captureLogs()
+    const { tokens } = await signedIn('pk')
+    for (const x of BAD_KEYS) {
+      // The authenticator holds no private key for it; with attestation none, none is needed.
+      const authenticator = await softAuthenticator({ origin: ORIGIN, alg: 'EdDSA' })
+      const credential = await authenticator.create(await registrationOptions(tokens.accessToken), {
+        coseKey: okpCoseKey(x),
+      })
+      const res = await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+      await expectProblem(res, 400, 'passkey_registration_failed')
+    }
+    // Refused as a bad key every time (the verifier's stable reason), and nothing stored.
+    const refused = eventsOf(lines, 'passkey_registration_refused')
+    expect(refused.map((l) => l.reason)).toEqual(BAD_KEYS.map(() => 'public_key'))
+    expect(eventsOf(lines, 'passkey_registered')).toEqual([])
+    expect(await (await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')).json()).toEqual([])
+  })
+
+  it('does not sign in with R = identity, S = 0 against such a key written straight into D1', async () => {
+    const { authenticator, passkey, tokens } = await withPasskey(false, 'EdDSA')
+    const genuineKey = toBase64Url(authenticator.publicKey)
+    const lines = captureLogs()
+    for (const x of BAD_KEYS) {
+      // A row registered before the fix, or swapped in by other means: bypasses registration.
+      await setStoredKey(passkey.id, toBase64Url(okpCoseKey(x)))
+      const response = await authenticator.get(await signInOptions())
+      await expectNoSignIn(await passkeySignIn(withSignature(response, FORGED_SIGNATURE)))
+    }
+    const refused = eventsOf(lines, 'passkey_sign_in_refused')
+    expect(refused.map((l) => [l.reason, l.credentialId])).toEqual(
+      BAD_KEYS.map(() => ['public_key', passkey.id]),
+    )
+    // Nothing was recorded as a use; and with its own key back, the passkey signs in as ever.
+    const list = (await (await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')).json()) as {
+      lastUsedAt: string | null
+    }[]
+    expect(list[0]!.lastUsedAt).toBeNull()
+    await setStoredKey(passkey.id, genuineKey)
+    const res = await passkeySignIn(await authenticator.get(await signInOptions()))
+    expect(res.status).toBe(200)
+  })
+
+  it('refuses an Ed25519 signature whose S is not below L, from the genuine key', async () => {
+    const lines = captureLogs()
+    const { authenticator } = await withPasskey(false, 'EdDSA')
+    const response = await authenticator.get(await signInOptions())
+    const signature = fromBase64Url(response.response.signature)!
+    const s = signature.subarray(32).reduceRight((n, byte) => (n << 8n) | BigInt(byte), 0n)
+    const bent = signature.slice()
+    bent.set(scalarBytes(s + L), 32)
+    await expectNoSignIn(await passkeySignIn(withSignature(response, bent)))
+    expect(eventsOf(lines, 'passkey_sign_in_refused').map((l) => l.reason)).toEqual(['signature'])
+  })
+
+  it('refuses a stored key bent in D1: another alg label, CBOR cut or padded, not base64url', async () => {
+    const { authenticator, passkey } = await withPasskey(false, 'EdDSA')
+    const cose = authenticator.publicKey
+    const relabelled = okpCoseKey(cose.slice(-32)) // the same x...
+    relabelled[4] = 0x26 // ...with alg -7 (ES256) in place of -8: 03 27 -> 03 26
+    const lines = captureLogs()
+    for (const stored of [
+      toBase64Url(relabelled),
+      toBase64Url(cose.slice(0, -1)),
+      toBase64Url(new Uint8Array([...cose, 0])),
+      '!not base64url!',
+      '',
+    ]) {
+      await setStoredKey(passkey.id, stored)
+      await expectNoSignIn(await passkeySignIn(await authenticator.get(await signInOptions())))
+    }
+    expect(eventsOf(lines, 'passkey_sign_in_refused').map((l) => l.reason)).toEqual(
+      Array(5).fill('public_key'),
+    )
+  })
+
+  it('still registers a genuine Ed25519 passkey, which signs in', async () => {
+    const { authenticator, passkey } = await withPasskey(false, 'EdDSA')
+    expect(passkey.id).toBe(authenticator.id)
+    expect(hex(authenticator.publicKey)).toMatch(/^a4010103272006215820/) // OKP, EdDSA, Ed25519
+    const res = await passkeySignIn(await authenticator.get(await signInOptions()))
+    expect(res.status).toBe(200)
+    expect(decodeJwt(((await res.json()) as { accessToken: string }).accessToken).amr).toEqual([
+      'hwk',
+    ])
+  })
+})
+
+describe('the user handle (WebAuthn §7.2 step 6)', () => {
+  it('is required: a username-less sign-in without one issues nothing', async () => {
+    const lines = captureLogs()
+    const { authenticator, tokens } = await withPasskey()
+    const response = await authenticator.get(await signInOptions(), { userHandle: null })
+    expect(response.response).not.toHaveProperty('userHandle')
+    await expectNoSignIn(await passkeySignIn(response))
+    expect(eventsOf(lines, 'passkey_sign_in_refused').map((l) => l.reason)).toEqual(['user_handle'])
+    const list = (await (await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')).json()) as {
+      lastUsedAt: string | null
+    }[]
+    expect(list[0]!.lastUsedAt).toBeNull()
+    // The same response with its handle back is a replay now: the challenge was spent.
+    await expectNoSignIn(
+      await passkeySignIn({
+        ...response,
+        response: { ...response.response, userHandle: await registrationUserHandle(tokens) },
+      }),
+    )
+    expect((await passkeySignIn(await authenticator.get(await signInOptions()))).status).toBe(200)
+  })
+
+  it("must be the credential owner's, byte for byte", async () => {
+    const alice = await withPasskey()
+    const bob = await withPasskey()
+    const lines = captureLogs()
+    const bobsHandle = await registrationUserHandle(bob.tokens)
+    for (const userHandle of [
+      bobsHandle,
+      bobsHandle + 'AA',
+      (await registrationUserHandle(alice.tokens)).slice(0, -2),
+    ]) {
+      const response = await alice.authenticator.get(await signInOptions(), { userHandle })
+      await expectNoSignIn(await passkeySignIn(response))
+    }
+    expect(eventsOf(lines, 'passkey_sign_in_refused').map((l) => l.reason)).toEqual(
+      Array(3).fill('user_handle'),
+    )
+    // An empty one is not a handle at all.
+    const empty = await alice.authenticator.get(await signInOptions())
+    await expectProblem(
+      await passkeySignIn({ ...empty, response: { ...empty.response, userHandle: '' } }),
+      400,
+      'validation_failed',
+    )
+  })
+})
+
+/** The user handle registration options give this user's authenticators. */
+async function registrationUserHandle(tokens: { accessToken: string }) {
+  return (await registrationOptions(tokens.accessToken)).user.id
+}
+
+describe('the credential id limit: 1023 bytes (1364 base64url characters) everywhere', () => {
+  it('takes 1023 bytes at registration, sign-in, rename and removal', async () => {
+    const { tokens } = await signedIn('pk')
+    const authenticator = await softAuthenticator({ origin: ORIGIN, credentialIdBytes: 1023 })
+    expect(authenticator.id).toHaveLength(1364)
+    const credential = await authenticator.create(await registrationOptions(tokens.accessToken))
+    const res = await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential })
+    expect(res.status).toBe(201)
+    expect(((await res.json()) as { id: string }).id).toBe(authenticator.id)
+    expect((await passkeySignIn(await authenticator.get(await signInOptions()))).status).toBe(200)
+    const path = `/users/me/passkeys/${authenticator.id}`
+    expect((await asUser(tokens.accessToken, 'PATCH', path, { name: 'Long' })).status).toBe(200)
+    expect((await asUser(tokens.accessToken, 'DELETE', path)).status).toBe(204)
+  })
+
+  it('refuses 1024 bytes at registration, sign-in, rename and removal, and stores nothing', async () => {
+    const { tokens } = await signedIn('pk')
+    const authenticator = await softAuthenticator({ origin: ORIGIN, credentialIdBytes: 1024 })
+    expect(authenticator.id).toHaveLength(1366)
+    const credential = await authenticator.create(await registrationOptions(tokens.accessToken))
+    await expectProblem(
+      await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential }),
+      400,
+      'validation_failed',
+    )
+    expect(await (await asUser(tokens.accessToken, 'GET', '/users/me/passkeys')).json()).toEqual([])
+    await expectProblem(
+      await passkeySignIn(await authenticator.get(await signInOptions())),
+      400,
+      'validation_failed',
+    )
+    const path = `/users/me/passkeys/${authenticator.id}`
+    await expectProblem(
+      await asUser(tokens.accessToken, 'PATCH', path, { name: 'Long' }),
+      400,
+      'validation_failed',
+    )
+    await expectProblem(await asUser(tokens.accessToken, 'DELETE', path), 400, 'validation_failed')
   })
 })

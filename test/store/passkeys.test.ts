@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { CREDENTIAL_ID_MAX_LENGTH } from '../../src/auth/webauthn/credential-id'
 import { type PasskeyRecord, passkeyStore } from '../../src/store/passkeys'
 import { registerUser } from '../helpers'
 
@@ -52,6 +53,22 @@ describe('passkey store (D1)', () => {
     expect(await passkeys.rename(user.id, p.id, 'Laptop')).toEqual({ ...p, name: 'Laptop' })
     expect(await passkeys.remove(user.id, p.id)).toBe('removed')
     expect(await passkeys.find(p.id)).toBeNull()
+  })
+
+  it('holds ids of up to 1364 base64url characters (1023 bytes), and no longer', async () => {
+    const { user } = await registerUser()
+    const longest = passkey(user.id, { id: 'A'.repeat(CREDENTIAL_ID_MAX_LENGTH) })
+    expect(CREDENTIAL_ID_MAX_LENGTH).toBe(1364)
+    expect(await passkeys.create(longest)).toBe('created')
+    expect(await passkeys.find(longest.id)).toEqual(longest)
+    const over = passkey(user.id, { id: 'A'.repeat(CREDENTIAL_ID_MAX_LENGTH + 2) })
+    await expect(passkeys.create(over)).rejects.toThrow(RangeError)
+    expect(await passkeys.list(user.id)).toEqual([longest])
+    // A longer id names no credential: not found, without a query.
+    const prepare = vi.spyOn(env.DB, 'prepare')
+    expect(await passkeys.find(over.id)).toBeNull()
+    expect(prepare).not.toHaveBeenCalled()
+    prepare.mockRestore()
   })
 
   it('keeps the last passkey of an account without a password', async () => {

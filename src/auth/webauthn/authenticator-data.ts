@@ -1,6 +1,7 @@
 // Authenticator data (WebAuthn §6.1): what the authenticator signs about itself. Read exactly:
 // every length is checked against the bytes that are there, and nothing may follow the last part.
 import { decodeCborItem, isCborMap } from './cbor'
+import { CREDENTIAL_ID_MAX_BYTES } from './credential-id'
 import { refuseUnless } from './errors'
 
 export type AuthenticatorData = {
@@ -25,8 +26,6 @@ const FLAG_ED = 0x80
 /** rpIdHash (32), flags (1), signCount (4). */
 const FIXED_BYTES = 37
 const AAGUID_BYTES = 16
-/** §6.1: a credential ID is at most 1023 bytes. */
-const CREDENTIAL_ID_MAX_BYTES = 1023
 
 export function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
   refuseUnless(bytes.length >= FIXED_BYTES, 'malformed')

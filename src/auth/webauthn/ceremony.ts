@@ -3,6 +3,7 @@
 // authenticator signs.
 import { fromBase64Url, timingSafeEqual, utf8 } from '../encoding'
 import type { AuthenticatorData } from './authenticator-data'
+import { CREDENTIAL_ID_MAX_BYTES } from './credential-id'
 import { WebAuthnError, refuseUnless } from './errors'
 
 /** The caller's check of a challenge: true for one it issued for this ceremony, and spends it. */
@@ -25,11 +26,14 @@ export function fieldBytes(value: unknown): Uint8Array<ArrayBuffer> {
   return bytes
 }
 
-/** The credential id's bytes: `id` and `rawId` agree, and the credential is a public key. */
+/**
+ * The credential id's bytes: `id` and `rawId` agree, the credential is a public key, and the id
+ * is 1 to 1023 bytes (the same limit the schemas and the store hold to).
+ */
 export function credentialIdOf(credential: { id: unknown; rawId: unknown; type: unknown }) {
   refuseUnless(credential.type === 'public-key' && credential.id === credential.rawId, 'malformed')
   const id = fieldBytes(credential.id)
-  refuseUnless(id.length > 0, 'malformed')
+  refuseUnless(id.length > 0 && id.length <= CREDENTIAL_ID_MAX_BYTES, 'malformed')
   return id
 }
 

@@ -1,10 +1,13 @@
 // Credential public keys: COSE_Key maps (RFC 9053) imported into Web Crypto as JWK, and the
 // signatures made with them. Only the algorithms registration offers, each on its one key type:
 // ES256 on P-256, EdDSA on Ed25519, RS256. Anything else is refused, and so is a key whose type
-// or curve does not go with its alg (no alg is taken as a hint for another's hash).
+// or curve does not go with its alg (no alg is taken as a hint for another's hash), and an Ed25519
+// key or signature that strict verification refuses (ed25519.ts). Both ceremonies import the key
+// here, so a registered key is checked again at every sign-in.
 import { toBase64Url } from '../encoding'
 import { type CborMap, decodeCbor, isBytes, isCborMap } from './cbor'
 import { derToP256Signature } from './der'
+import { hasCanonicalScalar, isStrictEd25519PublicKey } from './ed25519'
 import { WebAuthnError } from './errors'
 
 /** COSE algorithm identifiers (IANA), in the order registration offers them. */
@@ -41,11 +44,15 @@ const SCHEMES: Record<CoseAlgorithm, Scheme> = {
     importAs: { name: 'ECDSA', namedCurve: 'P-256' },
     verifyAs: { name: 'ECDSA', hash: 'SHA-256' },
   },
-  // OKP (kty 1) on Ed25519 (crv 6): x, 32 bytes.
+  // OKP (kty 1) on Ed25519 (crv 6): x, 32 bytes, canonical and not of small order (Web Crypto
+  // imports those, and then verifies signatures forged without a private key).
   [COSE_ALGORITHMS.EdDSA]: {
     jwk: (cose) => {
       const x = cose.get(-2)
-      return cose.get(KTY) === 1 && cose.get(-1) === 6 && isBytes(x, 32)
+      return cose.get(KTY) === 1 &&
+        cose.get(-1) === 6 &&
+        isBytes(x, 32) &&
+        isStrictEd25519PublicKey(x)
         ? { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(x) }
         : null
     },
@@ -94,13 +101,21 @@ export async function importCoseKey(bytes: Uint8Array): Promise<CredentialKey> {
   }
 }
 
-/** Whether `signature` (DER for ES256, as WebAuthn sends it) signs `data` under `key`. */
+/**
+ * Whether `signature` (DER for ES256, as WebAuthn sends it) signs `data` under `key`. An Ed25519
+ * signature whose S is not below L is refused here too, not left to the platform's choice.
+ */
 export async function verifySignature(
   { alg, key }: CredentialKey,
   signature: Uint8Array<ArrayBuffer>,
   data: Uint8Array<ArrayBuffer>,
 ): Promise<boolean> {
-  const raw = alg === COSE_ALGORITHMS.ES256 ? derToP256Signature(signature) : signature
+  const raw =
+    alg === COSE_ALGORITHMS.ES256
+      ? derToP256Signature(signature)
+      : alg === COSE_ALGORITHMS.EdDSA && !hasCanonicalScalar(signature)
+        ? null
+        : signature
   if (!raw) return false
   try {
     return await crypto.subtle.verify(SCHEMES[alg].verifyAs, key, raw, data)

@@ -11,8 +11,13 @@ export type WebAuthnRefusal =
   | 'rp_id'
   | 'user_presence'
   | 'user_verification'
-  /** An algorithm registration did not offer, or a key that does not import. */
+  /**
+   * An algorithm registration did not offer, a key that does not import, or an Ed25519 key of
+   * small order or spelled non-canonically (at registration, and for a stored key at sign-in).
+   */
   | 'public_key'
+  /** §7.2 step 6: a sign-in response without the user handle, or with another user's. */
+  | 'user_handle'
   /** A format other than none or packed self attestation, or a self signature that fails. */
   | 'attestation'
   | 'signature'

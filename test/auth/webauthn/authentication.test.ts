@@ -26,6 +26,7 @@ import {
   ORIGIN,
   REQUEST,
   RP_ID,
+  USER_HANDLE,
   combined,
   expectAgreement,
   flipByte,
@@ -76,6 +77,35 @@ const CASES: AuthCase[] = [
     reason: 'signature',
   },
   { name: "another credential's key", otherKey: true, reason: 'signature' },
+  // §7.2 step 6: sign-in names no user beforehand, so the response must say whose it is.
+  {
+    name: 'no user handle',
+    post: (r) => ({ ...r, response: { ...r.response, userHandle: undefined } }),
+    reason: 'user_handle',
+    stricter: 'leaves the user handle to the caller',
+    group: 'handle',
+  },
+  {
+    name: "another user's handle",
+    post: (r) => ({ ...r, response: { ...r.response, userHandle: 'dXNlci0y' } }),
+    reason: 'user_handle',
+    stricter: 'leaves the user handle to the caller',
+    group: 'handle',
+  },
+  {
+    name: 'an empty user handle',
+    post: (r) => ({ ...r, response: { ...r.response, userHandle: '' } }),
+    reason: 'user_handle',
+    stricter: 'leaves the user handle to the caller',
+    group: 'handle',
+  },
+  {
+    name: "a handle the owner's is a prefix of (user-10)",
+    post: (r) => ({ ...r, response: { ...r.response, userHandle: 'dXNlci0xMA' } }),
+    reason: 'user_handle',
+    stricter: 'leaves the user handle to the caller',
+    group: 'handle',
+  },
 ]
 
 async function respond(alg: Algorithm, c: Partial<AuthCase>, extra: Bends = {}) {
@@ -91,7 +121,11 @@ describe('verifyAuthentication', () => {
     async (alg, synced) => {
       const { response, key } = await respond(alg, {}, { synced })
       expect(await libraryAuthentication(response, key)).toBe('accepted')
-      const assertion = await verifyAuthentication(response, { ...EXPECTED, publicKey: key })
+      const assertion = await verifyAuthentication(response, {
+        ...EXPECTED,
+        publicKey: key,
+        userHandle: fromBase64Url(USER_HANDLE)!,
+      })
       expect(assertion.counter).toBeGreaterThan(0)
       expect(assertion).toMatchObject({
         deviceType: synced ? 'multiDevice' : 'singleDevice',
@@ -127,6 +161,21 @@ describe('verifyAuthentication', () => {
       ),
       { numRuns: 150 },
     )
+  })
+
+  it('takes a credential id of 1023 bytes, not 1024 (the schema and the store say the same)', async () => {
+    for (const [bytes, verdict] of [
+      [1023, 'accepted'],
+      [1024, 'malformed'],
+    ] as const) {
+      const authenticator = await softAuthenticator({
+        origin: ORIGIN,
+        credentialIdBytes: bytes,
+        userHandle: USER_HANDLE,
+      })
+      const response = await authenticator.get(REQUEST)
+      expect(await ourAuthentication(response, authenticator.publicKey)).toBe(verdict)
+    }
   })
 
   it('refuses a stored key it cannot import, as public_key', async () => {
@@ -173,7 +222,12 @@ describe('the challenge check', () => {
   it('lets its own failure through (a store that is down is not a bad response)', async () => {
     const down = new Error('D1 unavailable')
     const { response, key } = await respond('ES256', {})
-    const expected = { ...EXPECTED, challenge: () => Promise.reject(down), publicKey: key }
+    const expected = {
+      ...EXPECTED,
+      challenge: () => Promise.reject(down),
+      publicKey: key,
+      userHandle: fromBase64Url(USER_HANDLE)!,
+    }
     await expect(verifyAuthentication(response, expected)).rejects.toBe(down)
   })
 })
@@ -185,6 +239,7 @@ describe('anything else', () => {
       'clientDataJSON' as const,
       'authenticatorData' as const,
       'signature' as const,
+      'userHandle' as const,
     )
     const garbage = fc.oneof(
       fc.uint8Array({ maxLength: 300 }).map(toBase64Url),
@@ -193,8 +248,8 @@ describe('anything else', () => {
     )
     await fc.assert(
       fc.asyncProperty(field, garbage, fc.nat(1000), async (name, value, at) => {
-        const length = Math.floor((genuine.response[name].length * 3) / 4)
-        const flipped = flipByte(genuine.response[name], at % length)
+        const length = Math.floor((genuine.response[name]!.length * 3) / 4)
+        const flipped = flipByte(genuine.response[name]!, at % length)
         for (const bent of [value, flipped]) {
           const response = { ...genuine, response: { ...genuine.response, [name]: bent } }
           const outcome = await ourAuthentication(response as Response, key)

@@ -7,6 +7,7 @@ import { importCoseKey, verifySignature } from '../../../src/auth/webauthn/cose-
 import { WebAuthnError } from '../../../src/auth/webauthn/errors'
 import { concat, keyPair } from '../../doubles/authenticator'
 import { ALGS } from './differential'
+import { SMALL_ORDER_ENCODINGS, okpCoseKey } from './ed25519-points'
 
 const DATA = utf8('authenticator data ‖ client data hash')
 
@@ -28,6 +29,18 @@ async function refusal(cose: Uint8Array) {
     (err: unknown) => (err instanceof WebAuthnError ? err.reason : err),
   )
 }
+
+const IDENTITY = SMALL_ORDER_ENCODINGS[0]!
+
+/** An Ed25519 COSE_Key with the -2 (x) label twice: CBOR no encoder writes, spelled by hand. */
+const okpWithTwoX = (first: Uint8Array, second: Uint8Array) =>
+  concat(
+    new Uint8Array([0xa5, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06]),
+    new Uint8Array([0x21, 0x58, 0x20]),
+    first,
+    new Uint8Array([0x21, 0x58, 0x20]),
+    second,
+  )
 
 const es256 = await keyPair('ES256')
 const eddsa = await keyPair('EdDSA')
@@ -79,9 +92,23 @@ describe('importCoseKey', () => {
     ['EC2 off the curve', withLabel(es256.cose, -3, new Uint8Array(32).fill(7))],
     ['OKP on X25519', withLabel(eddsa.cose, -1, 4)],
     ['OKP with a 33-byte x', withLabel(eddsa.cose, -2, new Uint8Array(33).fill(1))],
+    // Strict Ed25519 (ed25519.test.ts has every small-order and non-canonical key).
+    ['OKP whose x is the identity', withLabel(eddsa.cose, -2, IDENTITY)],
+    ['OKP whose x is the identity, labelled ES256', withLabel(okpCoseKey(IDENTITY), 3, -7)],
+    ['OKP whose x is the identity, on X25519', withLabel(okpCoseKey(IDENTITY), -1, 4)],
+    // A decoder that kept the last of two x would import the genuine one: this one refuses both.
+    ['OKP with x twice, the identity first', okpWithTwoX(IDENTITY, eddsa.cose.slice(-32))],
+    ['OKP with x twice, the genuine one first', okpWithTwoX(eddsa.cose.slice(-32), IDENTITY)],
     ['RSA of 1024 bits', withLabel(rs256.cose, -1, new Uint8Array(128).fill(0xc5))],
     ['RSA with a leading zero in n', withLabel(rs256.cose, -1, new Uint8Array(257).fill(0xc5, 1))],
     ['RSA with an empty e', withLabel(rs256.cose, -2, new Uint8Array(0))],
+    // Keys anyone could sign for, as with a small-order Ed25519 key: workerd refuses these.
+    [
+      'RSA with e = 1 (a signature is its own padded message)',
+      withLabel(rs256.cose, -2, new Uint8Array([1])),
+    ],
+    ['RSA with e = 1 after a zero byte', withLabel(rs256.cose, -2, new Uint8Array([0, 1]))],
+    ['RSA with an even e', withLabel(rs256.cose, -2, new Uint8Array([2]))],
   ])('refuses %s', async (_, cose) => {
     expect(await refusal(cose)).toBe('public_key')
   })

@@ -26,11 +26,14 @@ import {
 
 export const ALGS: Algorithm[] = ['ES256', 'EdDSA', 'RS256']
 
-/** One software authenticator of each algorithm. */
+/** One software authenticator of each algorithm, holding a credential for USER_HANDLE. */
 export const authenticatorsByAlg = async () =>
   Object.fromEntries(
     await Promise.all(
-      ALGS.map(async (alg) => [alg, await softAuthenticator({ origin: ORIGIN, alg })]),
+      ALGS.map(async (alg) => [
+        alg,
+        await softAuthenticator({ origin: ORIGIN, alg, userHandle: USER_HANDLE }),
+      ]),
     ),
   ) as Record<Algorithm, Awaited<ReturnType<typeof softAuthenticator>>>
 
@@ -38,7 +41,10 @@ export const RP_ID = 'auth.example'
 export const ORIGIN = 'https://auth.example'
 export const CHALLENGE = 'c2VhbGVkLWNlcmVtb255LXRva2Vu'
 
-export const CREATION = { challenge: CHALLENGE, rp: { id: RP_ID }, user: { id: 'dXNlci0x' } }
+/** The credential owner's user handle ("user-1"), as registration options send it. */
+export const USER_HANDLE = 'dXNlci0x'
+
+export const CREATION = { challenge: CHALLENGE, rp: { id: RP_ID }, user: { id: USER_HANDLE } }
 export const REQUEST = { challenge: CHALLENGE, rpId: RP_ID }
 
 const challengeIsOurs = async (challenge: string) => challenge === CHALLENGE
@@ -86,7 +92,8 @@ export const ourAuthentication = (
   response: AuthenticationResponseJSON,
   publicKey: Uint8Array,
   expected = EXPECTED,
-) => verdict(() => verifyAuthentication(response, { ...expected, publicKey }))
+  userHandle = fromBase64Url(USER_HANDLE)!,
+) => verdict(() => verifyAuthentication(response, { ...expected, publicKey, userHandle }))
 
 export async function libraryAuthentication(
   response: AuthenticationResponseJSON,
@@ -124,7 +131,7 @@ export type Case<R> = {
   /** What the library does instead, where it accepts what we refuse. */
   stricter?: string
   /** Bends of one group are not mixed: two could cancel out (cut a byte, add a byte). */
-  group?: 'layout' | 'id'
+  group?: 'layout' | 'id' | 'handle'
 }
 
 type Envelope = { id: string; rawId: string; type: string }

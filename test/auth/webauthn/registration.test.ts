@@ -28,6 +28,12 @@ import {
   ourRegistration,
   sharedCases,
 } from './differential'
+import {
+  FORGED_SIGNATURE,
+  NON_CANONICAL_SMALL_ORDER_ENCODINGS,
+  SMALL_ORDER_ENCODINGS,
+  okpCoseKey,
+} from './ed25519-points'
 
 const authenticators = await authenticatorsByAlg()
 
@@ -219,6 +225,52 @@ describe('the credential key', () => {
     const response = await liar.create(CREATION)
     expect(await ourRegistration(response)).toBe('public_key')
     expect(await libraryRegistration(response)).toBe('accepted')
+  })
+})
+
+describe('Ed25519 keys of small order (issue 20)', () => {
+  it.each(
+    [...SMALL_ORDER_ENCODINGS, ...NON_CANONICAL_SMALL_ORDER_ENCODINGS].map((x) => [
+      Array.from(x, (b) => b.toString(16).padStart(2, '0')).join(''),
+      x,
+    ]),
+  )('refuses %s as public_key, which the library registers', async (_, x) => {
+    const authenticator = await softAuthenticator({ origin: ORIGIN, alg: 'EdDSA' })
+    const response = await authenticator.create(CREATION, { coseKey: okpCoseKey(x) })
+    expect(await ourRegistration(response)).toBe('public_key')
+    expect(await libraryRegistration(response)).toBe('accepted')
+  })
+
+  it('refuses one even with a packed self attestation forged for it (R = identity, S = 0)', async () => {
+    const authenticator = await softAuthenticator({ origin: ORIGIN, alg: 'EdDSA' })
+    const identity = SMALL_ORDER_ENCODINGS[0]!
+    const response = reencode((o) =>
+      o.set(
+        'attStmt',
+        new Map<string, unknown>([
+          ['alg', -8],
+          ['sig', FORGED_SIGNATURE],
+        ]),
+      ),
+    )(
+      await authenticator.create(CREATION, {
+        coseKey: okpCoseKey(identity),
+        attestation: 'packed',
+      }),
+    )
+    expect(await ourRegistration(response)).toBe('public_key')
+  })
+})
+
+describe('the credential id', () => {
+  it('may be 1023 bytes, not 1024 (WebAuthn L3), as the schema and the store say', async () => {
+    for (const [bytes, verdict] of [
+      [1023, 'accepted'],
+      [1024, 'malformed'],
+    ] as const) {
+      const authenticator = await softAuthenticator({ origin: ORIGIN, credentialIdBytes: bytes })
+      expect(await ourRegistration(await authenticator.create(CREATION))).toBe(verdict)
+    }
   })
 })
 
