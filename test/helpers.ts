@@ -18,12 +18,14 @@ export const uniqueUsername = (prefix = 'user'): string =>
 
 /**
  * Each request comes from its own client address unless the test names one, so the per-client
- * rate limits (on, as in production) only bite in the tests that aim at them.
+ * rate limits (on, as in production) only bite in the tests that aim at them. The addresses
+ * share one network (2001:db8:1::/48), so limits per network (the login backoff) see one client.
  */
 function request(path: string, init?: RequestInit): Request {
   const req = new Request(ORIGIN + path, init)
   if (!req.headers.has('cf-connecting-ip')) {
-    req.headers.set('cf-connecting-ip', `2001:db8::${crypto.randomUUID().slice(0, 8)}`)
+    const id = crypto.randomUUID()
+    req.headers.set('cf-connecting-ip', `2001:db8:1::${id.slice(0, 4)}:${id.slice(4, 8)}`)
   }
   return req
 }

@@ -41,6 +41,11 @@ export type AuthDeps = SessionDeps &
      */
     config: () => Promise<Config>
     requestId?: string
+    /**
+     * The network the request came from (its /24 or /48, client-network.ts): the login backoff
+     * counts failures per username and network, so a stranger's do not lock the owner out.
+     */
+    network: string
   }
 
 const invalidCredentials = () =>
@@ -121,14 +126,19 @@ export class AuthService {
 
   async login({ username, password }: Credentials, client: Client): Promise<TokenPair> {
     const cfg = await this.deps.config()
-    const backoff = loginBackoff(this.deps.loginFailures, cfg)
+    const backoff = loginBackoff(this.deps.loginFailures, cfg, this.deps.network)
     const [failures, user] = await Promise.all([
       backoff.read(username),
       this.deps.users.findUserByName(username),
     ])
     const lockedFor = backoff.lockedFor(failures)
     if (lockedFor > 0) {
-      this.event('login_throttled', { ...loggedName(user, username), retryAfter: lockedFor })
+      // Refused before the password is checked: a right one here is told nothing.
+      this.event('login_throttled', {
+        ...loggedName(user, username),
+        retryAfter: lockedFor,
+        lock: backoff.lockedBy(failures),
+      })
       throw new ApiError('rate_limited', 'Too many failed logins; retry later', {
         retryAfter: lockedFor,
       })
@@ -140,7 +150,7 @@ export class AuthService {
         ...loggedName(user, username),
         reason: user ? 'bad_password' : 'unknown_user',
       })
-      await backoff.fail(username, failures)
+      if (await backoff.fail(username, failures)) this.ceilingReached(user, username)
       throw invalidCredentials()
     }
     let passwordHash = user.passwordHash
@@ -157,7 +167,7 @@ export class AuthService {
     }
     if (user.totpEnabled) {
       // The password was right, but the run of failures goes on until the second factor is too:
-      // wrong codes count against the same name, and a right password does not reset them.
+      // wrong codes count in the same runs, and a right password does not reset them.
       const { token } = await issueCeremony(await this.deps.mfaKeys(), {
         kind: 'mfa',
         userId: user.id,
@@ -188,11 +198,17 @@ export class AuthService {
     if (!user || (await passwordBinding(user.passwordHash)) !== ceremony.bind) {
       throw invalidMfaToken()
     }
-    const backoff = loginBackoff(this.deps.loginFailures, cfg)
+    // The same runs as the password step, for the network this step comes from.
+    const backoff = loginBackoff(this.deps.loginFailures, cfg, this.deps.network)
     const failures = await backoff.read(user.username)
     const lockedFor = backoff.lockedFor(failures)
     if (lockedFor > 0) {
-      this.event('login_throttled', { userId: user.id, retryAfter: lockedFor, step: 'mfa' })
+      this.event('login_throttled', {
+        userId: user.id,
+        retryAfter: lockedFor,
+        lock: backoff.lockedBy(failures),
+        step: 'mfa',
+      })
       throw new ApiError('rate_limited', 'Too many failed sign-ins; retry later', {
         retryAfter: lockedFor,
       })
@@ -205,7 +221,7 @@ export class AuthService {
     const factor = await this.totp.spendCode(user.id, code)
     if (!factor) {
       this.event('login_failed', { userId: user.id, reason: 'bad_mfa_code' })
-      await backoff.fail(user.username, failures)
+      if (await backoff.fail(user.username, failures)) this.ceilingReached(user, user.username)
       throw invalidMfaCode()
     }
     // Of two requests with right codes, one finishes the sign-in; the other is a used token.
@@ -359,6 +375,17 @@ export class AuthService {
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
     }
+  }
+
+  /**
+   * A username's failures from every network together reached the ceiling no one network can:
+   * a distributed attack, and the name is now locked for everyone, its owner too.
+   */
+  private ceilingReached(user: { id: string } | null, username: string): void {
+    log.warn('login_ceiling_reached', {
+      requestId: this.deps.requestId,
+      ...loggedName(user, username),
+    })
   }
 
   private event(name: string, fields: Record<string, unknown>): void {

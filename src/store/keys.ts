@@ -7,6 +7,15 @@ export const kvKeys = {
   session: (sessionId: string) => `session:${sessionId}`,
   /** When the user last ended all (or all other) sessions: sessions valid only from before it are dead. */
   revokedBefore: (userId: string) => `revoked-before:${userId}`,
-  /** Failed logins for a username, known or not, folded to lower case as D1 compares names. */
+  /**
+   * Failed logins for a username from every network together (the per-username ceiling), known
+   * or not, folded to lower case as D1 compares names.
+   */
   loginFailures: (username: string) => `login-failures:${username.toLowerCase()}`,
+  /**
+   * Failed logins for a username from one network (a /24 or /48, client-network.ts). Usernames
+   * hold no `:`, so no name can make this key equal another name's `loginFailures` key.
+   */
+  networkLoginFailures: (username: string, network: string) =>
+    `login-failures:${username.toLowerCase()}:${network}`,
 }

@@ -48,6 +48,7 @@ export function servicesOn<K extends KvLike>(
     emailQuota: unsupported('emailQuota'),
     mailer: () => unsupported('mailer'),
     mfaKeys: () => Promise.reject(new Error('no MFA key in the service doubles')),
+    network: '192.0.2.0/24',
   }
   return {
     kv,
