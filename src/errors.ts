@@ -160,6 +160,12 @@ export const ERRORS = {
     meaning:
       'no pending TOTP enrolment to confirm (start one with `POST /users/me/totp`), or TOTP is off',
   },
+  password_changed_concurrently: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning:
+      'another change or reset wrote the password between this request checking it and writing it: nothing of this one happened',
+  },
   payload_too_large: {
     status: 413,
     oauth: { status: 413, error: 'invalid_request' },

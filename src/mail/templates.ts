@@ -98,28 +98,61 @@ const NOTICES: Record<NoticeKind, string> = {
     'A sign-in of your account was ended because its refresh token was used twice: one copy may be in other hands. Sign in again, and if you did not expect this, change your password.',
 }
 
+/** The persistent ways into an account besides its password: what a reset may leave behind. */
+export type WaysIn = {
+  passkeys: { id: string; name: string; createdAt: string }[]
+  totp: { enabled: boolean }
+}
+
+/**
+ * A name whoever added the passkey chose, on one line: line breaks and other control or
+ * separator characters become spaces, so it cannot pass for a paragraph of ours.
+ */
+const oneLine = (name: string) => name.replace(/[\p{C}\p{Z}]+/gu, ' ').trim()
+
+/** The ways in that remain, one line each, and where to remove them (named, not linked). */
+function remainingLines(service: string, { passkeys, totp }: WaysIn): string[] {
+  return [
+    passkeys.length === 0 && !totp.enabled
+      ? 'Nothing else signs in to your account: no passkeys, and two-factor authentication is off.'
+      : 'These still sign in to your account. If one is not yours, sign in and remove it on your account page (/account):',
+    ...passkeys.map((p) => `Passkey “${oneLine(p.name)}”, added ${p.createdAt.slice(0, 10)}`),
+    ...(passkeys.length > 0 || totp.enabled
+      ? [
+          totp.enabled
+            ? `Two-factor authentication is on: an authenticator app holding ${service}’s code still works with your password.`
+            : 'Two-factor authentication is off.',
+        ]
+      : []),
+  ]
+}
+
 /** "Something changed": no link to follow, so nothing to phish with. */
 export function securityNotice({
   service,
   to,
   kind,
   at,
+  remaining,
 }: {
   service: string
   to: string
   kind: NoticeKind
   at: number
+  /** After a reset: the passkeys and two-factor state that remain. */
+  remaining?: WaysIn
 }): Mail {
   const subject = `Security notice from ${service}`
   const when = new Date(at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
   const lines = [
     `${NOTICES[kind]} (${when})`,
+    ...(remaining ? remainingLines(service, remaining) : []),
     'If this was you, there is nothing to do. If it was not, sign in and secure your account: change your password and review your sessions, passkeys and two-factor.',
   ]
   return {
     to,
     subject,
-    text: `${lines[0]}\n\n${lines[1]}\n\n${service}\n`,
+    text: `${[...lines, service].join('\n\n')}\n`,
     html: page(subject, [...lines, service]),
   }
 }

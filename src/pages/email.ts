@@ -1,8 +1,9 @@
 // The pages behind the emails: confirming an address, asking for a reset link, and setting a new
-// password with one. Opening a link (GET) changes nothing, since mail scanners fetch links before
-// people do: each page asks for a button press (and the reset page for the new password), whose
-// post spends the token.
-import { Hono } from 'hono'
+// password with one (and removing the passkeys and two-factor the owner does not recognise).
+// Opening a link (GET) changes nothing, since mail scanners fetch links before people do: each
+// page asks for a button press (and the reset page for the new password), whose post spends the
+// token.
+import { type Context, Hono } from 'hono'
 import * as z from 'zod'
 import { html } from 'hono/html'
 import type { AppEnv } from '../env'
@@ -11,7 +12,8 @@ import { checkCookieOrigin } from '../http/csrf'
 import { checkRateLimit, clientIp } from '../http/rate-limit'
 import { resetLink } from '../http/mail-links'
 import { FORGOT_ANSWER } from '../routes/recovery'
-import { emailService, recoveryService } from '../routes/services'
+import { emailService, networkOf, recoveryService } from '../routes/services'
+import type { WaysIn } from '../services/notices'
 import { Password } from '../schemas'
 import { field } from './fields'
 import { fieldErrors, form, refusal } from './shared'
@@ -89,7 +91,7 @@ emailPages.post('/forgot-password', async (c) => {
   }
   try {
     await checkRateLimit(c, 'EMAIL_LIMITER', clientIp(c))
-    await recoveryService(c).forgot(login.trim(), resetLink(c))
+    await recoveryService(c).forgot(login.trim(), resetLink(c), networkOf(c))
   } catch (err) {
     const { status, notice } = refusal(err)
     return c.html(layout('Forgot your password?', forgotForm(), notice), status)
@@ -105,7 +107,59 @@ emailPages.post('/forgot-password', async (c) => {
 
 // Reset
 
-const resetForm = (token: string, errors: Record<string, string> = {}) =>
+/** The checkbox that removes one passkey with the reset: its id rides in the field's name. */
+const REMOVE_PASSKEY = 'remove-passkey:'
+
+type Choices = { remove: Set<string>; disableTotp: boolean }
+const NO_CHOICES: Choices = { remove: new Set(), disableTotp: false }
+
+/**
+ * The account's persistent ways in, each with a box to remove it: an intruder who added a
+ * passkey or turned two-factor on must not keep that way in after the owner resets.
+ */
+const waysInFields = (ways: WaysIn, chosen: Choices) =>
+  ways.passkeys.length === 0 && !ways.totp.enabled
+    ? html`<p>Your account has no passkeys, and two-factor authentication is off.</p>`
+    : html`<fieldset>
+        <legend>These also sign in to your account. Remove any you do not recognise.</legend>
+        ${ways.passkeys.map(
+          (p, i) =>
+            html`<div class="field">
+              <input
+                type="checkbox"
+                id="remove-passkey-${i}"
+                name="${REMOVE_PASSKEY}${p.id}"
+                ${chosen.remove.has(p.id) ? html`checked` : ''}
+              />
+              <label for="remove-passkey-${i}"
+                >Remove the passkey “${p.name}”, added ${p.createdAt.slice(0, 10)}</label
+              >
+            </div>`,
+        )}
+        ${
+          ways.totp.enabled
+            ? html`<div class="field">
+                <input
+                  type="checkbox"
+                  id="disableTotp"
+                  name="disableTotp"
+                  ${chosen.disableTotp ? html`checked` : ''}
+                />
+                <label for="disableTotp"
+                  >Turn two-factor authentication off (your authenticator app's codes stop
+                  working)</label
+                >
+              </div>`
+            : html`<p>Two-factor authentication is off.</p>`
+        }
+      </fieldset>`
+
+const resetForm = (
+  token: string,
+  ways: WaysIn,
+  chosen: Choices = NO_CHOICES,
+  errors: Record<string, string> = {},
+) =>
   html`<form method="post" action="/reset-password" novalidate>
       <input type="hidden" name="token" value="${token}" />
       ${field(
@@ -118,41 +172,91 @@ const resetForm = (token: string, errors: Record<string, string> = {}) =>
         },
         errors,
       )}
+      ${waysInFields(ways, chosen)}
       <button type="submit">Set the new password</button>
     </form>
     <p>Every device signed in to the account will be signed out.</p>`
 
-emailPages.get('/reset-password', (c) =>
-  c.html(layout('Choose a new password', resetForm(c.req.query('token') ?? ''))),
-)
+const RESET_TITLE = 'Choose a new password'
+
+/** A link that is no live one: the same page whether it was used, expired or replaced. */
+const deadLink = (
+  c: Context<AppEnv>,
+  text = 'This link is used, expired, or replaced by a newer one.',
+) =>
+  c.html(
+    layout(RESET_TITLE, html`<p><a href="/forgot-password">Ask for a new link</a></p>`, {
+      kind: 'error',
+      text,
+    }),
+    400,
+  )
+
+const isDead = (err: unknown) => err instanceof ApiError && err.code === 'invalid_email_token'
+
+/**
+ * The form for a live link, with the account's ways in; the dead-link page otherwise. Opening
+ * it reads the link without spending it (mail scanners fetch links), under the budget that
+ * spending one has.
+ */
+async function resetPage(
+  c: Context<AppEnv>,
+  token: string,
+  extra: { chosen?: Choices; errors?: Record<string, string>; status?: 200 | 400 } = {},
+) {
+  let ways: WaysIn
+  try {
+    await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
+    ways = await recoveryService(c).inspect(token)
+  } catch (err) {
+    if (isDead(err)) return deadLink(c)
+    const { status, notice } = refusal(err)
+    return c.html(layout(RESET_TITLE, html``, notice), status)
+  }
+  return c.html(
+    layout(RESET_TITLE, resetForm(token, ways, extra.chosen, extra.errors)),
+    extra.status ?? 200,
+  )
+}
+
+emailPages.get('/reset-password', (c) => resetPage(c, c.req.query('token') ?? ''))
 
 emailPages.post('/reset-password', async (c) => {
   checkCookieOrigin(c)
   const body = await form(c)
   const token = typeof body.token === 'string' ? body.token : ''
+  const chosen: Choices = {
+    remove: new Set(
+      Object.keys(body)
+        .filter((name) => name.startsWith(REMOVE_PASSKEY))
+        .map((name) => name.slice(REMOVE_PASSKEY.length)),
+    ),
+    disableTotp: body.disableTotp !== undefined,
+  }
   const parsed = z.object({ newPassword: Password }).safeParse({ newPassword: body.newPassword })
   if (!parsed.success) {
-    return c.html(layout('Choose a new password', resetForm(token, fieldErrors(parsed.error))), 400)
+    return resetPage(c, token, { chosen, errors: fieldErrors(parsed.error), status: 400 })
   }
   try {
     await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
-    await recoveryService(c).reset({ token, newPassword: parsed.data.newPassword })
+    await recoveryService(c).reset({
+      token,
+      newPassword: parsed.data.newPassword,
+      removePasskeys: [...chosen.remove],
+      disableTotp: chosen.disableTotp,
+    })
   } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== 'invalid_email_token') {
-      const { status, notice } = refusal(err)
-      return c.html(layout('Choose a new password', resetForm(token), notice), status)
+    if (isDead(err)) return deadLink(c)
+    // The link is spent: the password changed between reading and writing it (another change
+    // or reset won), so this one changed nothing.
+    if (err instanceof ApiError && err.code === 'password_changed_concurrently') {
+      return deadLink(
+        c,
+        'The password was changed by someone else while you reset it, so nothing was changed and this link is spent. If that was not you, ask for a new link.',
+      )
     }
-    return c.html(
-      layout(
-        'Choose a new password',
-        html`<p><a href="/forgot-password">Ask for a new link</a></p>`,
-        {
-          kind: 'error',
-          text: 'This link is used, expired, or replaced by a newer one.',
-        },
-      ),
-      400,
-    )
+    const { status, notice } = refusal(err)
+    return c.html(layout(RESET_TITLE, html``, notice), status)
   }
   return c.redirect('/signin?done=reset', 303)
 })

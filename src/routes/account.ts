@@ -44,7 +44,11 @@ const changePassword = createRoute({
   request: { body: jsonRequest(ChangePasswordBody) },
   responses: {
     204: { description: 'Changed' },
-    ...problems(BEARER_ERRORS, BODY_ERRORS, ['invalid_credentials', 'rate_limited']),
+    ...problems(BEARER_ERRORS, BODY_ERRORS, [
+      'invalid_credentials',
+      'password_changed_concurrently',
+      'rate_limited',
+    ]),
   },
 })
 

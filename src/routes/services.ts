@@ -79,6 +79,7 @@ function deps(c: Context<AppEnv>): AuthDeps {
       return new URL(requestOrigin(c)).host
     },
     requestId,
+    network: networkOf(c),
   }
 }
 

@@ -15,6 +15,7 @@ import { SessionService } from './sessions'
 import { EmailService } from './email'
 import { PasskeyService } from './passkeys'
 import { Notices } from './notices'
+import { passwordChangedConcurrently } from './recovery'
 import { TotpService, invalidMfaCode } from './totp'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -73,7 +74,17 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.userOf(caller)
     await this.checkPassword(user, currentPassword)
-    await this.deps.users.updatePasswordHash(user.id, await hashPassword(newPassword))
+    // Written only over the hash just checked: of two changes (or a change and a reset) that
+    // checked the same one, the first write wins and the other is told so, changing nothing.
+    const hash = await hashPassword(newPassword)
+    if (!(await this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash))) {
+      this.event('password_change_refused', {
+        userId: user.id,
+        sessionId: caller.sessionId,
+        reason: 'changed_concurrently',
+      })
+      throw passwordChangedConcurrently()
+    }
     // Links mailed before the change must not undo it: a reset link, or an address link that
     // whoever knew the old password asked for (it would make their address the way back in).
     await this.deps.emailTokens.revoke(user.id, 'reset_password')
@@ -174,7 +185,11 @@ export class AccountService {
    * attempt too: it counts in the per-account backoff, and is refused while the name is locked.
    */
   private async checkPassword(user: UserRecord, password: string): Promise<void> {
-    const backoff = loginBackoff(this.deps.loginFailures, await this.deps.config())
+    const backoff = loginBackoff(
+      this.deps.loginFailures,
+      await this.deps.config(),
+      this.deps.network,
+    )
     const failures = await backoff.read(user.username)
     const lockedFor = backoff.lockedFor(failures)
     if (lockedFor > 0) {

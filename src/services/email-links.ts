@@ -36,18 +36,26 @@ export async function issueLink(
 }
 
 /** Spends a link's token of `purpose`; 400 invalid_email_token when it is no live one. */
-export async function takeLink(
+export const takeLink = (deps: LinkDeps, token: string, purpose: EmailTokenPurpose) =>
+  lookUp(deps, token, purpose, 'take')
+
+/** Reads a link's token of `purpose` without spending it; 400 invalid_email_token as takeLink. */
+export const peekLink = (deps: LinkDeps, token: string, purpose: EmailTokenPurpose) =>
+  lookUp(deps, token, purpose, 'peek')
+
+async function lookUp(
   deps: LinkDeps,
   token: string,
   purpose: EmailTokenPurpose,
+  how: 'take' | 'peek',
 ): Promise<EmailToken> {
   if (!isEmailTokenShaped(token)) throw invalidEmailToken()
   const cfg = await deps.config()
-  const taken = await deps.emailTokens.take(
+  const found = await deps.emailTokens[how](
     await emailTokenId(token, cfg.refreshTokenSecret),
     purpose,
     now(),
   )
-  if (!taken) throw invalidEmailToken()
-  return taken
+  if (!found) throw invalidEmailToken()
+  return found
 }

@@ -24,8 +24,12 @@ export type EmailDeps = NoticeDeps & {
   requestId?: string
 }
 
-/** Emails one address may be sent in an hour, whoever asks (verification and reset alike). */
-export const EMAILS_PER_ADDRESS_HOUR = 3
+/**
+ * Verification emails one address may be sent in an hour, whoever asks. Counted under
+ * `verify:<address>`, apart from reset links (recovery.ts), so that strangers asking to verify
+ * someone's address cannot spend the owner's reset budget.
+ */
+export const VERIFICATION_EMAILS_PER_ADDRESS_HOUR = 3
 
 /** How long a verification link works. */
 const VERIFY_TTL_HOURS = 24
@@ -36,6 +40,9 @@ export class EmailService {
   /**
    * Mails a verification link for `email` to it. The caller has proved the password: the
    * address becomes the way back into the account, so an access token alone must not set it.
+   * Answers the same (after the same work) whether or not another account has verified the
+   * address: whatever differs (the link, the mail, or a log line saying none was sent) runs
+   * after the response.
    */
   async requestVerification(
     caller: { id: string },
@@ -43,17 +50,47 @@ export class EmailService {
     link: MailLink,
   ): Promise<{ email: string; expiresAt: string }> {
     const mailer = this.deps.mailer()
-    if (!(await this.deps.emailQuota.take(email, EMAILS_PER_ADDRESS_HOUR, now()))) {
+    const at = now()
+    if (
+      !(await this.deps.emailQuota.take(
+        `verify:${email}`,
+        VERIFICATION_EMAILS_PER_ADDRESS_HOUR,
+        at,
+      ))
+    ) {
       this.event('email_verification_throttled', { userId: caller.id, to: maskedAddress(email) })
       throw new ApiError('rate_limited', 'This address has been sent enough email for now', {
         retryAfter: 3600,
       })
     }
-    const { token, expiresAt } = await issueLink(this.deps, {
-      userId: caller.id,
+    const ttlMs = VERIFY_TTL_HOURS * 3600 * 1000
+    this.deps.defer(this.mailVerification(caller.id, email, link, mailer, ttlMs))
+    return { email, expiresAt: new Date(at + ttlMs).toISOString() }
+  }
+
+  private async mailVerification(
+    userId: string,
+    email: string,
+    link: MailLink,
+    mailer: Mailer,
+    ttlMs: number,
+  ): Promise<void> {
+    // Another account's verified address could never become this one's: its owner is not
+    // mailed (a stranger must not be able to fill their inbox with our mail) and no token is
+    // issued.
+    if (await this.deps.users.verifiedByAnother(email, userId)) {
+      this.event('email_verification_skipped', {
+        userId,
+        to: maskedAddress(email),
+        reason: 'verified_by_another_account',
+      })
+      return
+    }
+    const { token } = await issueLink(this.deps, {
+      userId,
       purpose: 'verify_email',
       email,
-      ttlMs: VERIFY_TTL_HOURS * 3600 * 1000,
+      ttlMs,
     })
     await mailer.send(
       verificationEmail({
@@ -63,8 +100,7 @@ export class EmailService {
         hours: VERIFY_TTL_HOURS,
       }),
     )
-    this.event('email_verification_sent', { userId: caller.id, to: maskedAddress(email) })
-    return { email, expiresAt: new Date(expiresAt).toISOString() }
+    this.event('email_verification_sent', { userId, to: maskedAddress(email) })
   }
 
   /** Opens a verification link: its address becomes the account's verified one. */

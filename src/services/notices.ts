@@ -7,7 +7,7 @@ import { now } from '../clock'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { MailSetupError, type Mailer } from '../mail/mailer'
-import { type NoticeKind, securityNotice } from '../mail/templates'
+import { type NoticeKind, type WaysIn, securityNotice } from '../mail/templates'
 import type { EmailQuota } from '../store/email-quota'
 import type { UserStore } from '../store/users'
 
@@ -24,17 +24,25 @@ export type NoticeDeps = {
 /** Notices one address may be sent in an hour, beside the links (a burst is not a flood). */
 const NOTICES_PER_ADDRESS_HOUR = 10
 
-export type { NoticeKind }
+export type { NoticeKind, WaysIn }
+
+/** What a notice may add: after a reset, the ways into the account that remain. */
+export type NoticeDetails = { remaining?: WaysIn }
 
 export class Notices {
   constructor(private readonly deps: NoticeDeps) {}
 
   /** Tells the user's verified address (or `to`, an address being replaced) what happened. */
-  send(userId: string, kind: NoticeKind, to?: string): void {
-    this.deps.defer(this.deliver(userId, kind, to))
+  send(userId: string, kind: NoticeKind, to?: string, details: NoticeDetails = {}): void {
+    this.deps.defer(this.deliver(userId, kind, to, details))
   }
 
-  private async deliver(userId: string, kind: NoticeKind, to?: string): Promise<void> {
+  private async deliver(
+    userId: string,
+    kind: NoticeKind,
+    to: string | undefined,
+    details: NoticeDetails,
+  ): Promise<void> {
     const address = to ?? (await this.deps.users.verifiedEmail(userId))
     if (!address) return
     let mailer: Mailer
@@ -48,7 +56,13 @@ export class Notices {
     const key = `notice:${address}`
     if (!(await this.deps.emailQuota.take(key, NOTICES_PER_ADDRESS_HOUR, now()))) return
     await mailer.send(
-      securityNotice({ service: this.deps.serviceName, to: address, kind, at: now() }),
+      securityNotice({
+        service: this.deps.serviceName,
+        to: address,
+        kind,
+        at: now(),
+        remaining: details.remaining,
+      }),
     )
     log.info('security_notice_sent', {
       requestId: this.deps.requestId,

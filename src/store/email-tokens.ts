@@ -67,8 +67,29 @@ export function emailTokenStore(db: D1Database) {
           .bind(id, purpose)
           .first<Row>(),
       )
-      if (!row || row.expires_at <= at) return null
-      return {
+      return live(row, at)
+    },
+
+    /**
+     * Reads a live token of `purpose` without spending it (a page a link opens must not spend
+     * it: mail scanners fetch links): null when unknown, used or expired.
+     */
+    async peek(id: string, purpose: EmailTokenPurpose, at: number): Promise<EmailToken | null> {
+      const row = await guarded('d1', 'peek email token', () =>
+        db
+          .prepare('SELECT * FROM email_tokens WHERE id = ? AND purpose = ?')
+          .bind(id, purpose)
+          .first<Row>(),
+      )
+      return live(row, at)
+    },
+  }
+}
+
+const live = (row: Row | null, at: number): EmailToken | null =>
+  !row || row.expires_at <= at
+    ? null
+    : {
         id: row.id,
         userId: row.user_id,
         purpose: row.purpose,
@@ -76,6 +97,3 @@ export function emailTokenStore(db: D1Database) {
         createdAt: row.created_at,
         expiresAt: row.expires_at,
       }
-    },
-  }
-}

@@ -66,21 +66,19 @@ export function userStore(db: D1Database) {
     },
 
     /**
-     * Replaces the hash; with `previous`, only if the stored hash is still that one, so a
-     * background upgrade cannot overwrite a password changed in the meantime.
+     * Replaces the hash only if the stored one is still `previous`, the hash the caller checked:
+     * of two writes that checked the same hash, one wins and the other changes nothing (false),
+     * so nobody is told a password was set that another write replaced.
      */
-    updatePasswordHash: (id: string, passwordHash: string, previous?: string) =>
-      guarded('d1', 'update password hash', () =>
-        previous === undefined
-          ? db
-              .prepare('UPDATE users SET password_hash = ? WHERE id = ?')
-              .bind(passwordHash, id)
-              .run()
-          : db
-              .prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?')
-              .bind(passwordHash, id, previous)
-              .run(),
-      ),
+    async updatePasswordHash(id: string, passwordHash: string, previous: string): Promise<boolean> {
+      const result = await guarded('d1', 'update password hash', () =>
+        db
+          .prepare('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?')
+          .bind(passwordHash, id, previous)
+          .run(),
+      )
+      return result.meta.changes === 1
+    },
 
     /**
      * The account a forgotten-password request names, by username or (with an `@`, which no
@@ -102,6 +100,23 @@ export function userStore(db: D1Database) {
           .first<{ id: string; username: string; email: string }>(),
       )
       return row ?? null
+    },
+
+    /**
+     * Whether an account other than `userId` has verified `email` (ignoring case): mail asking
+     * to confirm it again is never sent, whoever asks.
+     */
+    async verifiedByAnother(email: string, userId: string): Promise<boolean> {
+      const row = await guarded('d1', 'find verified email', () =>
+        db
+          .prepare(
+            `SELECT 1 AS found FROM users
+             WHERE email = ? COLLATE NOCASE AND email_verified_at IS NOT NULL AND id <> ?`,
+          )
+          .bind(email, userId)
+          .first<{ found: number }>(),
+      )
+      return row !== null
     },
 
     /** The user's verified address, if any. */

@@ -40,13 +40,13 @@ export function memoryD1(): {
     // No double of email: service tests do not send any.
     verifiedEmail: async () => null,
     findForRecovery: async () => null,
+    verifiedByAnother: async () => false,
     setVerifiedEmail: async () => 'set',
     async updatePasswordHash(id, passwordHash, previous) {
       const user = users.get(id)
-      if (user && (previous === undefined || user.passwordHash === previous)) {
-        user.passwordHash = passwordHash
-      }
-      return ran
+      if (!user || user.passwordHash !== previous) return false
+      user.passwordHash = passwordHash
+      return true
     },
     async deleteUser(id) {
       // One transaction, as the real batch: the revocation "forever" and the delete.

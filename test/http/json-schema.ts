@@ -150,6 +150,8 @@ export function fillerChar(s: Schema): string {
 export function conforming(doc: Document, schema: Schema): fc.Arbitrary<unknown> {
   const s = resolve(doc, schema)
   if (s.const !== undefined) return fc.constant(s.const)
+  if (s.anyOf) return fc.oneof(...s.anyOf.map((part) => conforming(doc, part)))
+  if (s.type === 'boolean') return fc.boolean()
   if (s.type === 'array') {
     const items = s.items ? conforming(doc, s.items) : fc.constant(null)
     return fc.array(items, { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { verificationEmail } from '../../src/mail/templates'
+import { securityNotice, verificationEmail } from '../../src/mail/templates'
 
 describe('email templates', () => {
   it('say who sent them and when the link stops, in text and escaped HTML', () => {
@@ -19,5 +19,38 @@ describe('email templates', () => {
     )
     // Nothing that tracks: no images, no other hosts.
     expect(mail.html).not.toMatch(/<img|https?:\/\/(?!auth\.example)/)
+  })
+
+  it('list, after a reset, each passkey and the two-factor state that remain, with no link', () => {
+    const at = Date.UTC(2026, 11, 6, 8, 0)
+    const notice = (remaining: Parameters<typeof securityNotice>[0]['remaining']) =>
+      securityNotice({
+        service: 'auth.example',
+        to: 'a@example.com',
+        kind: 'password_reset',
+        at,
+        remaining,
+      })
+    const some = notice({
+      passkeys: [{ id: 'x', name: 'Phone <i>', createdAt: '2026-11-30T10:00:00.000Z' }],
+      totp: { enabled: true },
+    })
+    expect(some.text).toContain('Passkey “Phone <i>”, added 2026-11-30')
+    expect(some.text).toContain('Two-factor authentication is on')
+    expect(some.text).toContain('/account')
+    expect(some.html).toContain('Phone &lt;i&gt;')
+    expect(some.html).not.toMatch(/<a |https?:/)
+    // A name is the adder's text: it stays on its line, never a paragraph of ours.
+    const forged = notice({
+      passkeys: [
+        { id: 'y', name: 'Key\n\nAll is well.\u2028Ignore', createdAt: '2026-11-30T10:00:00.000Z' },
+      ],
+      totp: { enabled: false },
+    })
+    expect(forged.text).toContain('Passkey “Key All is well. Ignore”, added 2026-11-30')
+    const none = notice({ passkeys: [], totp: { enabled: false } })
+    expect(none.text).toContain('no passkeys, and two-factor authentication is off')
+    // Other notices are as before: no list.
+    expect(notice(undefined).text).not.toContain('Passkey')
   })
 })

@@ -7,6 +7,10 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Bindings } from '../../src/env'
 import worker from '../../src/index'
+import { decodeBase32 } from '@oslojs/encoding'
+import { generateHOTP } from '@oslojs/otp'
+import { totpStep } from '../../src/auth/totp'
+import { type SoftPasskey, softAuthenticator } from '../doubles/authenticator'
 import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import {
   ORIGIN,
@@ -21,6 +25,7 @@ import {
   refresh,
   registerUser,
   sendJson,
+  signedIn,
   uniqueUsername,
 } from '../helpers'
 
@@ -31,8 +36,9 @@ type Box = ReturnType<typeof mailbox>
 /** A signed-in user whose address is verified. */
 const withEmail = (box: Box) => withVerifiedEmail(box, 'reset')
 
-const forgot = (box: Box, login: string) =>
-  box.call('/password/forgot', jsonInit('POST', { login }))
+/** From `ip` when named (its /24 or /48 is the network the reset budget counts by). */
+const forgot = (box: Box, login: string, ip?: string) =>
+  box.call('/password/forgot', jsonInit('POST', { login }, ip ? { 'cf-connecting-ip': ip } : {}))
 const reset = (box: Box, token: string, newPassword = NEW_PASSWORD) =>
   box.call('/password/reset', jsonInit('POST', { token, newPassword }))
 const login = (username: string, password: string) =>
@@ -99,16 +105,121 @@ describe('asking for a reset link', () => {
     expect(Math.abs(median(known) - median(unknown))).toBeLessThan(5)
   })
 
-  it('sends one address at most three emails an hour, however often it is asked', async () => {
+  it('sends one address at most three reset emails an hour from one network', async () => {
     const clock = freezeTime()
     const box = mailbox()
     const { username } = await withEmail(box)
-    for (let i = 0; i < 6; i++) expect((await forgot(box, username)).status).toBe(202)
-    expect(box.sent).toHaveLength(2) // the verification email took one of the three
-    clock.advance(3600 * 1000)
-    await forgot(box, username)
+    for (let i = 0; i < 6; i++) {
+      expect((await forgot(box, username, `192.0.2.${i + 1}`)).status).toBe(202)
+    }
+    // The verification email took none of them: reset mail has a budget of its own.
     expect(box.sent).toHaveLength(3)
+    clock.advance(3600 * 1000)
+    await forgot(box, username, '192.0.2.99')
+    expect(box.sent).toHaveLength(4)
     clock.restore()
+  })
+})
+
+describe('a stranger silencing the owner’s reset email', () => {
+  /** A throwaway account's PUT /users/me/email naming `address`, from its own session. */
+  const strangerSets = async (box: Box, address: string) => {
+    const { tokens } = await signedIn('stranger')
+    return box.call(
+      '/users/me/email',
+      jsonInit('PUT', { email: address, password: PASSWORD }, bearer(tokens.accessToken).headers),
+    )
+  }
+  const strangerRegisters = (box: Box, address: string) =>
+    box.call(
+      '/register',
+      jsonInit('POST', {
+        username: uniqueUsername('stranger'),
+        password: PASSWORD,
+        email: address,
+      }),
+    )
+
+  it('cannot: registrations and address changes naming the victim’s address spend nothing of it', async () => {
+    const lines = captureLogs()
+    const clock = freezeTime()
+    const box = mailbox()
+    const victim = await withEmail(box)
+    clock.advance(3600 * 1000) // the victim's own verification is last hour's
+    for (let i = 0; i < 2; i++) {
+      expect((await strangerRegisters(box, victim.email)).status).toBe(201)
+    }
+    expect((await strangerSets(box, victim.email)).status).toBe(202)
+    // The verification budget is spent now (a fourth is refused, as for any address)...
+    await expectProblem(await strangerSets(box, victim.email), 429, 'rate_limited')
+    // ...but none of it was mailed: the address is another account's.
+    expect(box.sent).toEqual([])
+    expect(lines.join('\n')).toContain('"reason":"verified_by_another_account"')
+    // The owner's reset still comes.
+    expect((await forgot(box, victim.username)).status).toBe(202)
+    expect(box.sent.map((m) => m.to)).toEqual([victim.email])
+    expect(box.sent[0]!.text).toContain('/reset-password?token=')
+    clock.restore()
+  })
+
+  it('does not let another network spend the owner’s network budget', async () => {
+    const clock = freezeTime()
+    const box = mailbox()
+    const { username, email } = await withEmail(box)
+    for (let i = 0; i < 5; i++) await forgot(box, username, `198.51.100.${i + 1}`)
+    expect(box.sent).toHaveLength(3) // the stranger's network's own three
+    await forgot(box, username, '203.0.113.7')
+    expect(box.sent).toHaveLength(4)
+    expect(box.sent.at(-1)!.to).toBe(email)
+    // IPv6: a /48 is one network, whatever the rest of the address.
+    for (let i = 0; i < 4; i++) await forgot(box, username, `2001:db8:77:${i}::1`)
+    expect(box.sent).toHaveLength(7)
+    clock.restore()
+  })
+
+  it('keeps a ceiling per address over every network (mailbox bombing), for the hour', async () => {
+    const lines = captureLogs()
+    const clock = freezeTime()
+    const box = mailbox()
+    const { username } = await withEmail(box)
+    for (let net = 1; net <= 8; net++) {
+      for (let i = 1; i <= 3; i++) await forgot(box, username, `10.${net}.0.${i}`)
+    }
+    expect(box.sent).toHaveLength(20)
+    await forgot(box, username, '203.0.113.8')
+    expect(box.sent).toHaveLength(20)
+    expect(lines.join('\n')).toContain('password_reset_throttled')
+    clock.advance(3600 * 1000)
+    await forgot(box, username, '203.0.113.8')
+    expect(box.sent).toHaveLength(21)
+    clock.restore()
+  })
+
+  it('mails no link to an address another account verified, and answers the same', async () => {
+    const box = mailbox()
+    const victim = await withEmail(box)
+    const taken = await strangerSets(box, victim.email)
+    const free = await strangerSets(box, `free.${uniqueUsername()}@example.org`)
+    expect(taken.status).toBe(free.status)
+    const shape = (body: Record<string, string>) => ({
+      keys: Object.keys(body).sort(),
+      expiresIn: Math.round((Date.parse(body.expiresAt!) - Date.now()) / 60000),
+    })
+    const [a, b] = [await taken.json(), await free.json()] as Record<string, string>[]
+    expect(shape(a!)).toEqual(shape(b!))
+    expect(a!.email).toBe(victim.email)
+    // One mail: to the free address. No token was issued for the victim's.
+    expect(box.sent.map((m) => m.to)).not.toContain(victim.email)
+    expect(box.sent).toHaveLength(1)
+    const { n } = (await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM email_tokens WHERE email = ? COLLATE NOCASE AND purpose = 'verify_email'`,
+    )
+      .bind(victim.email)
+      .first<{ n: number }>())!
+    expect(n).toBe(0)
+    // At sign-up too: the account is made, and nothing is mailed.
+    expect((await strangerRegisters(box, victim.email)).status).toBe(201)
+    expect(box.sent).toHaveLength(1)
   })
 })
 
@@ -310,5 +421,206 @@ describe('the hosted pages', () => {
     expect(done.status).toBe(303)
     expect(done.headers.get('location')).toBe('/signin?done=reset')
     expect((await login(username, NEW_PASSWORD)).status).toBe(200)
+  })
+})
+
+describe('ways in that survive a reset', () => {
+  /** A passkey added to the account (as an intruder with a session and the password would). */
+  async function addPasskey(as: Awaited<ReturnType<typeof withEmail>>['as'], name: string) {
+    const authenticator = await softAuthenticator({ origin: ORIGIN })
+    const options = await (
+      await as('POST', '/users/me/passkeys/options', { password: PASSWORD })
+    ).json()
+    const credential = await authenticator.create(options as never)
+    const res = await as('POST', '/users/me/passkeys', { credential, name })
+    expect(res.status).toBe(201)
+    return { authenticator, id: ((await res.json()) as { id: string }).id }
+  }
+  const passkeySignIn = async (authenticator: SoftPasskey) => {
+    const options = await (await sendJson('POST', '/login/passkey/options', '')).json()
+    const credential = await authenticator.get(options as never)
+    return (await sendJson('POST', '/login/passkey', { credential })).status
+  }
+  const inspect = (box: Box, token: string) =>
+    box.call('/password/reset/inspect', jsonInit('POST', { token }))
+  const resetWith = (box: Box, token: string, extra: object, newPassword = NEW_PASSWORD) =>
+    box.call('/password/reset', jsonInit('POST', { token, newPassword, ...extra }))
+  const linkFor = async (box: Box, username: string) => {
+    await forgot(box, username)
+    return box.token('reset-password')
+  }
+
+  it('shows the passkeys without spending the link; one kept survives, one removed is gone', async () => {
+    const box = mailbox()
+    const { username, as } = await withEmail(box)
+    const intruder = await addPasskey(as, 'Intruder key')
+    const token = await linkFor(box, username)
+    for (let i = 0; i < 2; i++) {
+      const res = await inspect(box, token)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('cache-control')).toBe('no-store')
+      const ways = (await res.json()) as {
+        passkeys: { id: string; name: string; createdAt: string }[]
+        totp: { enabled: boolean }
+      }
+      expect(ways.passkeys.map((p) => [p.id, p.name])).toEqual([[intruder.id, 'Intruder key']])
+      expect(Date.parse(ways.passkeys[0]!.createdAt)).toBeGreaterThan(Date.now() - 60_000)
+      expect(ways.totp).toEqual({ enabled: false })
+    }
+    // Removing nothing keeps it: the intruder still signs in.
+    expect((await reset(box, token)).status).toBe(204)
+    expect(await passkeySignIn(intruder.authenticator)).toBe(200)
+    // The used link shows nothing any more.
+    await expectProblem(await inspect(box, token), 400, 'invalid_email_token')
+
+    const second = await linkFor(box, username)
+    expect(
+      (await resetWith(box, second, { removePasskeys: [intruder.id] }, 'another new one!')).status,
+    ).toBe(204)
+    expect(await passkeySignIn(intruder.authenticator)).toBe(401)
+    expect((await login(username, 'another new one!')).status).toBe(200)
+  })
+
+  it('removes every passkey with "all"', async () => {
+    const box = mailbox()
+    const { username, as } = await withEmail(box)
+    const one = await addPasskey(as, 'One')
+    const two = await addPasskey(as, 'Two')
+    const token = await linkFor(box, username)
+    expect((await resetWith(box, token, { removePasskeys: 'all' })).status).toBe(204)
+    expect(await passkeySignIn(one.authenticator)).toBe(401)
+    expect(await passkeySignIn(two.authenticator)).toBe(401)
+  })
+
+  it('turns two-factor off only when asked', async () => {
+    const box = mailbox()
+    const { username, as } = await withEmail(box)
+    const { secret } = (await (
+      await as('POST', '/users/me/totp', { password: PASSWORD })
+    ).json()) as { secret: string }
+    const code = generateHOTP(decodeBase32(secret), BigInt(totpStep(Date.now())), 6)
+    expect((await as('POST', '/users/me/totp/verify', { code })).status).toBe(200)
+    const token = await linkFor(box, username)
+    expect(((await (await inspect(box, token)).json()) as { totp: unknown }).totp).toEqual({
+      enabled: true,
+    })
+    expect((await reset(box, token)).status).toBe(204)
+    await expectProblem(await login(username, NEW_PASSWORD), 401, 'mfa_required')
+    const again = await linkFor(box, username)
+    expect((await resetWith(box, again, { disableTotp: true }, 'third passphrase')).status).toBe(
+      204,
+    )
+    expect((await login(username, 'third passphrase')).status).toBe(200)
+  })
+
+  it('refuses another account’s passkey ids, spending nothing, and that passkey survives', async () => {
+    const box = mailbox()
+    const victim = await withEmail(box)
+    const other = await withEmail(box)
+    const theirs = await addPasskey(other.as, 'Not yours')
+    const token = await linkFor(box, victim.username)
+    for (const removePasskeys of [[theirs.id], ['no-such-passkey']]) {
+      await expectProblem(await resetWith(box, token, { removePasskeys }), 404, 'passkey_not_found')
+    }
+    expect(await passkeySignIn(theirs.authenticator)).toBe(200)
+    // Nothing of the reset happened, and the link still works.
+    expect((await login(victim.username, PASSWORD)).status).toBe(200)
+    expect((await reset(box, token)).status).toBe(204)
+    expect(await passkeySignIn(theirs.authenticator)).toBe(200)
+  })
+
+  it('shows nothing for a link of another purpose, a made-up token, or none', async () => {
+    const box = mailbox()
+    const { as } = await withEmail(box)
+    await as('PUT', '/users/me/email', {
+      email: `other.${uniqueUsername()}@example.org`,
+      password: PASSWORD,
+    })
+    const verifyToken = box.token('verify-email')
+    for (const token of [verifyToken, 'A'.repeat(43), 'x']) {
+      await expectProblem(await inspect(box, token), 400, 'invalid_email_token')
+      const page = await box.call(`/reset-password?token=${token}`)
+      expect(page.status).toBe(400)
+      expect(await page.text()).not.toContain('name="newPassword"')
+    }
+    // Neither look spent the address link.
+    expect((await box.call('/email/verify', jsonInit('POST', { token: verifyToken }))).status).toBe(
+      200,
+    )
+  })
+
+  it('refuses malformed removals with validation_failed, spending nothing', async () => {
+    const box = mailbox()
+    const { username } = await withEmail(box)
+    const token = await linkFor(box, username)
+    for (const extra of [
+      { removePasskeys: 'some' },
+      { removePasskeys: [''] },
+      { removePasskeys: Array.from({ length: 101 }, (_, i) => `id${i}`) },
+      { disableTotp: 'yes' },
+      { removeAll: true },
+    ]) {
+      await expectProblem(await resetWith(box, token, extra), 400, 'validation_failed')
+    }
+    await expectProblem(
+      await box.call('/password/reset/inspect', jsonInit('POST', { token, extra: 1 })),
+      400,
+      'validation_failed',
+    )
+    expect((await reset(box, token)).status).toBe(204)
+  })
+
+  it('tells the address, in the reset notice, which passkeys remain and whether two-factor is on', async () => {
+    const box = mailbox()
+    const { username, email, as } = await withEmail(box)
+    const kept = await addPasskey(as, 'Kept <b>key</b>')
+    const gone = await addPasskey(as, 'Removed key')
+    const token = await linkFor(box, username)
+    box.sent.length = 0
+    expect((await resetWith(box, token, { removePasskeys: [gone.id] })).status).toBe(204)
+    const notice = box.sent.find((m) => m.text.includes('reset by email'))!
+    expect(notice.to).toBe(email)
+    const day = new Date().toISOString().slice(0, 10)
+    expect(notice.text).toContain(`Passkey “Kept <b>key</b>”, added ${day}`)
+    expect(notice.html).toContain('Kept &lt;b&gt;key&lt;/b&gt;')
+    expect(notice.text).not.toContain('Removed key')
+    expect(notice.text).toContain('Two-factor authentication is off.')
+    expect(notice.text).toContain('/account')
+    expect(notice.text).not.toMatch(/token=|https?:\/\//)
+    expect(kept.id).not.toBe(gone.id)
+  })
+
+  it('on the hosted page: lists them with a box each, spends nothing on opening, removes the ticked', async () => {
+    const box = mailbox()
+    const { username, as } = await withEmail(box)
+    const intruder = await addPasskey(as, 'Intruder key')
+    const token = await linkFor(box, username)
+    for (let i = 0; i < 2; i++) {
+      const page = await box.call(`/reset-password?token=${token}`)
+      expect(page.status).toBe(200)
+      const text = await page.text()
+      expect(text).toContain('Intruder key')
+      expect(text).toContain(`name="remove-passkey:${intruder.id}"`)
+      expect(text).toContain('Two-factor authentication is off.')
+    }
+    const done = await box.call('/reset-password', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN },
+      body: new URLSearchParams({
+        token,
+        newPassword: NEW_PASSWORD,
+        [`remove-passkey:${intruder.id}`]: 'on',
+      }).toString(),
+    })
+    expect(done.status).toBe(303)
+    expect(await passkeySignIn(intruder.authenticator)).toBe(401)
+    // A spent link shows the dead-link page, and nothing of the account.
+    const dead = await box.call(`/reset-password?token=${token}`)
+    expect(dead.status).toBe(400)
+    const text = await dead.text()
+    expect(text).toContain('used, expired, or replaced')
+    expect(text).not.toContain('Intruder key')
+    expect(text).not.toContain('name="newPassword"')
   })
 })

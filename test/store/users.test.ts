@@ -41,16 +41,31 @@ describe('user store (D1)', () => {
     ).rejects.toThrow()
   })
 
-  it('replaces a password hash, and only if it is still the expected one when asked', async () => {
+  it('replaces a password hash only if it is still the one the caller checked', async () => {
     const user = newUser(uniqueUsername())
     await users.createUser(user)
-    await users.updatePasswordHash(user.id, 'second')
+    expect(await users.updatePasswordHash(user.id, 'second', user.passwordHash)).toBe(true)
     expect((await users.findUserById(user.id))?.passwordHash).toBe('second')
-    // A background upgrade computed from an older hash must not undo a change made since.
-    await users.updatePasswordHash(user.id, 'upgraded', user.passwordHash)
+    // A write that checked an older hash (a racing change, reset or background upgrade) changes
+    // nothing, and says so.
+    expect(await users.updatePasswordHash(user.id, 'upgraded', user.passwordHash)).toBe(false)
     expect((await users.findUserById(user.id))?.passwordHash).toBe('second')
-    await users.updatePasswordHash(user.id, 'third', 'second')
+    expect(await users.updatePasswordHash(user.id, 'third', 'second')).toBe(true)
     expect((await users.findUserById(user.id))?.passwordHash).toBe('third')
+    expect(await users.updatePasswordHash(crypto.randomUUID(), 'x', 'third')).toBe(false)
+  })
+
+  it('tells whether another account has verified an address, ignoring case', async () => {
+    const owner = newUser(uniqueUsername())
+    const other = newUser(uniqueUsername())
+    await users.createUser(owner)
+    await users.createUser(other)
+    const address = `${owner.username}@example.org`
+    expect(await users.verifiedByAnother(address, other.id)).toBe(false)
+    expect(await users.setVerifiedEmail(owner.id, address, Date.now())).toBe('set')
+    expect(await users.verifiedByAnother(address.toUpperCase(), other.id)).toBe(true)
+    // The owner's own address is not "another account's".
+    expect(await users.verifiedByAnother(address, owner.id)).toBe(false)
   })
 
   it('deletes a user, freeing the name', async () => {
