@@ -294,6 +294,15 @@ export class Settings {
     return origins instanceof ConfigError || origins.length > 0
   }
 
+  /**
+   * The Email binding and MAIL_FROM are both set, so the routes that mail can try (they still
+   * answer 503 when the links' public URL is missing). For pages that offer to mail.
+   */
+  get mailConfigured(): boolean {
+    const binding = this.env.EMAIL as { send?: unknown } | undefined
+    return typeof binding?.send === 'function' && Boolean(this.env.MAIL_FROM)
+  }
+
   /** The key for second factors and passkeys; throws ConfigError when it is missing or malformed. */
   get mfaKey(): string {
     return this.valid(this.part('mfaKey', mfaKey))

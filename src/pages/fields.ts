@@ -16,7 +16,7 @@ export type Field = {
   /** Defaults to the name; set it where one page repeats a name. */
   id?: string
   label: string
-  type: 'text' | 'password'
+  type: 'text' | 'password' | 'email'
   autocomplete: string
   value?: string
   hint?: string

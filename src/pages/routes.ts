@@ -11,6 +11,7 @@ import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { accountService, authService, clientOf } from '../routes/services'
 import { ChangePasswordBody, DeleteAccountBody, RegisterBody } from '../schemas'
+import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
 import { securityPages } from './security'
 import {
@@ -20,6 +21,7 @@ import {
   fieldErrors,
   form,
   noticeOf,
+  readableForms,
   refusal,
   renderAccount,
   returnTo,
@@ -46,7 +48,11 @@ const policy = (c: Context<AppEnv>) =>
     "base-uri 'none'",
   ].join('; ')
 
-/** The pages' paths: the headers below are theirs alone, not the API's they are mounted beside. */
+/**
+ * The pages' paths: the headers below are theirs alone, not the API's they are mounted beside,
+ * and every post to them must be a readable form. A page outside them fails
+ * test/pages/form-bodies.test.ts, which takes its routes from this app.
+ */
 const PAGE_PATHS = [
   '/signin',
   '/signin/*',
@@ -59,11 +65,15 @@ const PAGE_PATHS = [
 ]
 
 for (const path of PAGE_PATHS) {
-  pageRoutes.use(path, async (c, next) => {
-    await next()
-    c.header('Content-Security-Policy', policy(c))
-    c.header('Cache-Control', NO_STORE['Cache-Control'])
-  })
+  pageRoutes.use(
+    path,
+    async (c, next) => {
+      await next()
+      c.header('Content-Security-Policy', policy(c))
+      c.header('Cache-Control', NO_STORE['Cache-Control'])
+    },
+    readableForms,
+  )
 }
 
 // Sign-in and sign-up
@@ -215,4 +225,5 @@ accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { 
 })
 
 pageRoutes.route('/', securityPages)
+pageRoutes.route('/', accountEmailPages)
 pageRoutes.route('/', emailPages)

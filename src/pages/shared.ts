@@ -1,7 +1,9 @@
 // What every hosted page route shares: the visitor (known by the refresh cookie), the safe
 // return_to, the notices a redirect may name, how a refused form post is shown, and the account
 // page, which several forms render again with their errors.
-import type { Context, Hono } from 'hono'
+import type { Context, Hono, MiddlewareHandler } from 'hono'
+import { html } from 'hono/html'
+import { HTTPException } from 'hono/http-exception'
 import type * as z from 'zod'
 import { type AppEnv, type AuthUser, requestOrigin, settings } from '../env'
 import { ApiError } from '../errors'
@@ -10,11 +12,11 @@ import { MailSetupError } from '../mail/mailer'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
-import { accountService, authService } from '../routes/services'
+import { accountService, authService, emailService } from '../routes/services'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
 
-export type PageStatus = 200 | 400 | 401 | 404 | 409 | 429 | 503
+export type PageStatus = 200 | 400 | 401 | 404 | 409 | 415 | 429 | 503
 
 export const returnTo = (c: Context<AppEnv>, raw: unknown) =>
   safeReturnTo(
@@ -61,6 +63,8 @@ export function refusal(err: unknown): { status: PageStatus; notice: Notice } {
       return say(401, err.detail)
     case 'username_taken':
       return say(409, 'That username is taken; choose another.')
+    case 'password_changed_concurrently':
+      return say(409, 'Your password was changed by another session; sign in again.')
     case 'rate_limited':
       return say(429, `Too many attempts; try again in ${err.extra.retryAfter ?? 60} seconds.`)
     case 'invalid_mfa_code':
@@ -78,8 +82,65 @@ export function refusal(err: unknown): { status: PageStatus; notice: Notice } {
   }
 }
 
-export const form = async (c: Context<AppEnv>) =>
-  (await c.req.parseBody()) as Record<string, unknown>
+/** The bodies a browser's form post carries (the pages' forms send the first; never text/plain). */
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data'])
+
+/**
+ * A page post whose body is not a form this service can read: 415 for another type, else 400.
+ * An HTTPException, so a route that somehow escaped readableForms still answers 400, not 500.
+ */
+class UnreadableForm extends HTTPException {
+  constructor(readonly answer: 400 | 415) {
+    super(answer, { message: 'unreadable_form' })
+    this.name = 'UnreadableForm'
+  }
+}
+
+/**
+ * The posted form's fields. Without `all`, a repeated field is its last value, never an array;
+ * a file part is a File, which every field's string check refuses. Throws UnreadableForm for a
+ * body that is not a form or does not parse (parseBody throws on a broken multipart body).
+ */
+export async function form(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() ?? ''
+  if (!FORM_TYPES.has(type)) throw new UnreadableForm(415)
+  try {
+    return (await c.req.parseBody()) as Record<string, unknown>
+  } catch (err) {
+    // Ours (a body over the limit, should the limit ever be met while reading) keeps its answer.
+    if (err instanceof ApiError) throw err
+    throw new UnreadableForm(400)
+  }
+}
+
+/**
+ * Reads every page post's form before its route runs (hono keeps the parse for form()), so a
+ * body that cannot be read is a 400 page on every route under the pages' paths, a new one too,
+ * signed in or not: it comes before the sign-in check, which would answer a signed-out post
+ * with a redirect. What the body held is never shown.
+ */
+export const readableForms: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== 'POST') return next()
+  try {
+    await form(c)
+  } catch (err) {
+    if (!(err instanceof UnreadableForm)) throw err
+    log.warn('page_form_unreadable', { requestId: c.get('requestId'), status: err.answer })
+    const text =
+      err.answer === 415
+        ? 'This page takes only the form it shows. Go back, reload the page and send it again.'
+        : 'The form arrived damaged. Go back, reload the page and send it again.'
+    return c.html(
+      layout(
+        'The form could not be read',
+        html`<p><a href="/account">Go to your account</a> or <a href="/signin">sign in</a>.</p>`,
+        { kind: 'error', text },
+      ),
+      err.answer,
+    )
+  }
+  await next()
+}
 
 /** The visitor, by the refresh cookie; null when it stands for no live session. */
 export async function visitor(
@@ -117,13 +178,16 @@ export async function renderAccount(
   extra: { errors?: FieldErrors; notice?: Notice } = {},
 ) {
   const account = accountService(c)
-  const [sessions, security] = await Promise.all([
+  const [sessions, security, { email }] = await Promise.all([
     account.listSessions(user),
     account.security(user),
+    emailService(c).current(user),
   ])
   const body = accountPage({
     username: user.username,
     sessions,
+    email,
+    mail: settings(c.env).mailConfigured,
     security,
     errors: extra.errors ?? {},
   })

@@ -4,6 +4,7 @@ import { html } from 'hono/html'
 import type { SessionView } from '../schemas'
 import { type FieldErrors, type Html, type Notice, field } from './fields'
 import { type SecurityState, securitySections } from './security-views'
+import { emailSection } from './account-email-views'
 
 export type { FieldErrors, Notice } from './fields'
 
@@ -128,10 +129,17 @@ export function mfaForm(state: { mfaToken: string; returnTo: string; errors: Fie
 
 const when = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC'
 
-/** The account page: sessions with an end button each, password change, sign-outs, deletion. */
+/**
+ * The account page: sessions with an end button each, sign-outs, the email address, passkeys and
+ * two-factor, password change, deletion.
+ */
 export function accountPage(state: {
   username: string
   sessions: SessionView[]
+  /** The verified address, or null. */
+  email: string | null
+  /** Email is set up: the section offers to send a link. */
+  mail: boolean
   security: SecurityState
   errors: FieldErrors
 }): Html {
@@ -164,6 +172,7 @@ export function accountPage(state: {
         <button type="submit">Sign out everywhere</button>
       </form>
     </section>
+    ${emailSection(state.email, state.mail, state.errors)}
     ${securitySections(state.security, state.errors)}
     <section aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
