@@ -12,6 +12,7 @@ import { accountRoutes } from './routes/account'
 import { authRoutes } from './routes/auth'
 import { emailRoutes } from './routes/email'
 import { recoveryRoutes } from './routes/recovery'
+import { sessionRoutes } from './routes/session'
 import { oauthRoutes } from './routes/oauth'
 import { passkeyRoutes } from './routes/passkeys'
 import { totpRoutes } from './routes/totp'
@@ -44,7 +45,7 @@ app
   // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` on a page's
   // own form posts (the hosted pages), which the origin check must refuse.
   .use(secureHeaders({ referrerPolicy: 'same-origin' }))
-  .use(corsForAllowedOrigins)
+  .use(corsForAllowedOrigins(() => app.routes))
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -59,6 +60,7 @@ app
 app
   .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
   .include(authRoutes)
+  .include(sessionRoutes)
   .include(userRoutes)
   .include(accountRoutes)
   .include(totpRoutes)

@@ -6,17 +6,19 @@ import { AuthError, createAuthClient } from '../src/index'
 const auth = createAuthClient({ baseUrl: location.origin })
 const supported = typeof window.PublicKeyCredential === 'function'
 
-/** What a person is told when a ceremony fails. */
+/** What a person is told when a ceremony fails (the SDK throws only AuthError). */
 function explain(err: unknown): string {
-  if (err instanceof AuthError) {
-    if (err.code === 'invalid_credentials') return 'The password is incorrect.'
-    if (err.code === 'rate_limited')
-      return `Too many attempts; try again in ${err.retryAfter ?? 60} seconds.`
-    if (err.code === 'passkey_exists') return 'That passkey is added already.'
-    return 'That did not work; please try again.'
-  }
+  const code = err instanceof AuthError ? err.code : undefined
+  if (code === 'invalid_credentials') return 'The password is incorrect.'
+  if (code === 'rate_limited')
+    return `Too many attempts; try again in ${(err as AuthError).retryAfter ?? 60} seconds.`
+  if (code === 'passkey_exists' || code === 'passkey_exists_on_device')
+    return 'That passkey is added already.'
   // The browser's own refusals (cancelled, timed out, no passkey) all read as NotAllowedError.
-  return 'The passkey request was cancelled or timed out.'
+  if (code === 'passkey_cancelled') return 'The passkey request was cancelled or timed out.'
+  if (code === 'passkey_unsupported') return 'This browser cannot use passkeys here.'
+  if (code === 'network_error') return 'The service could not be reached; please try again.'
+  return 'That did not work; please try again.'
 }
 
 /** Writes into the control's live region (aria-live="polite"), marked as an error or not. */

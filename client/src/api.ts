@@ -249,8 +249,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the token from a reset link; every session ends */
+        /** Set a new password with the token from a reset link, removing the passkeys and two-factor named; every session ends */
         post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password/reset/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The account’s passkeys and two-factor state, for a reset link’s token, without spending it */
+        post: operations["inspectReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -268,6 +285,23 @@ export interface paths {
         put?: never;
         /** Create an account */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/session/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cookie mode: the session the refresh cookie holds, rotated as /token does, or signedIn false (never 401) */
+        post: operations["resumeSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -789,13 +823,36 @@ export interface components {
              */
             username: string;
         };
+        ResetInspectRequest: {
+            token: string;
+        };
         ResetPasswordRequest: {
+            /** @description Turn two-factor authentication off (and drop its recovery codes) */
+            disableTotp?: boolean;
             /**
              * @description Counted in Unicode code points after NFKC normalisation
              * @example correct horse battery staple
              */
             newPassword: string;
+            /** @description Passkeys to remove with the reset: ids from `POST /password/reset/inspect`, or `"all"`. An id that is not one of the account's refuses the whole reset (404 `passkey_not_found`) without spending the token */
+            removePasskeys?: string[] | "all";
             token: string;
+        };
+        /** @description The persistent ways into the account besides its password, which a reset may remove */
+        ResetWaysIn: {
+            passkeys: {
+                /**
+                 * Format: date-time
+                 * @description When it was added
+                 */
+                createdAt: string;
+                /** @description The credential id (base64url) */
+                id: string;
+                name: string;
+            }[];
+            totp: {
+                enabled: boolean;
+            };
         };
         Session: {
             /** @description ISO 3166 code, when Cloudflare knows it */
@@ -818,6 +875,19 @@ export interface components {
             /** Format: date-time */
             lastUsedAt: string;
             userAgent: string | null;
+        };
+        SessionResume: {
+            /** @description JWT; send as `Authorization: Bearer` */
+            accessToken: string;
+            /** @description Access token lifetime in seconds */
+            expiresIn: number;
+            /** @enum {boolean} */
+            signedIn: true;
+            /** @enum {string} */
+            tokenType: "Bearer";
+        } | {
+            /** @enum {boolean} */
+            signedIn: false;
         };
         TokenPair: {
             /** @description JWT; send as `Authorization: Bearer` */
@@ -2238,12 +2308,152 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The password is changed, every session ended, the login backoff cleared */
+            /** @description The password is changed, the passkeys and two-factor named removed, every session ended, the login backoff cleared */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request" | "invalid_email_token";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `passkey_not_found`: no such passkey of yours (also one of another user) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "passkey_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `password_changed_concurrently`: another change or reset wrote the password between this request checking it and writing it: nothing of this one happened */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "password_changed_concurrently";
+                        /** @constant */
+                        status: 409;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    inspectReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetInspectRequest"];
+            };
+        };
+        responses: {
+            /** @description What a reset may remove; the token still works */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetWaysIn"];
+                };
             };
             /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
             400: {
@@ -2454,6 +2664,88 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "email_unavailable" | "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    resumeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description signedIn true: a new access token, and the rotated refresh token in its cookie. signedIn false: no cookie, or one whose session is over (a reused one is cleared) */
+            200: {
+                headers: {
+                    /** @description The rotated `__Host-refresh_token`, or its removal when it was reused */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionResume"];
+                };
+            };
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "csrf_rejected";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
                         /** @constant */
                         status: 503;
                     };
@@ -3848,6 +4140,20 @@ export interface operations {
                         code: "invalid_token" | "invalid_credentials";
                         /** @constant */
                         status: 401;
+                    };
+                };
+            };
+            /** @description `password_changed_concurrently`: another change or reset wrote the password between this request checking it and writing it: nothing of this one happened */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "password_changed_concurrently";
+                        /** @constant */
+                        status: 409;
                     };
                 };
             };

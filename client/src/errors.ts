@@ -16,11 +16,28 @@ export type ErrorCode = ProblemBody extends { code: infer C } ? C : never
 
 export type Problem = components['schemas']['Problem']
 
-/** A failed API call: status, stable code, the server's detail, and when to retry. */
+/**
+ * Codes the SDK gives for what the API did not answer: the network, the browser's WebAuthn
+ * ceremony, or an answer that is not the API's. docs/client.md says what each means.
+ */
+export type ClientErrorCode =
+  | 'network_error'
+  | 'signed_out'
+  | 'unexpected_response'
+  | 'passkey_cancelled'
+  | 'passkey_exists_on_device'
+  | 'passkey_unsupported'
+  | 'passkey_wrong_domain'
+  | 'passkey_failed'
+
+/**
+ * A failed call: status (0 when the API never answered), stable code, the server's detail, and
+ * when to retry. `cause` holds the original error (a TypeError, a DOMException) where there was one.
+ */
 export class AuthError extends Error {
   readonly status: number
-  /** The API's code, or `network_error` / `signed_out` for what never reached it. */
-  readonly code: ErrorCode | 'network_error' | 'signed_out' | 'unexpected_response'
+  /** The API's code, or one of the SDK's own for what never reached it. */
+  readonly code: ErrorCode | ClientErrorCode
   /** Seconds to wait before retrying (429 and 503), from Retry-After. */
   readonly retryAfter?: number
   readonly requestId?: string
@@ -37,9 +54,10 @@ export class AuthError extends Error {
       requestId?: string
       fields?: Problem['errors']
       mfaToken?: string
+      cause?: unknown
     } = {},
   ) {
-    super(message)
+    super(message, { cause: extra.cause })
     this.name = 'AuthError'
     this.status = status
     this.code = code
@@ -63,4 +81,31 @@ export async function errorOf(res: Response): Promise<AuthError> {
     body.detail ?? `HTTP ${res.status}`,
     { retryAfter, requestId: body.requestId, fields: body.errors, mfaToken: body.mfaToken },
   )
+}
+
+/** The browser's WebAuthn refusals (DOMException names), by what a caller can do about each. */
+const CEREMONY_CODES: Record<string, ClientErrorCode> = {
+  // The person dismissed the prompt, it timed out, or no passkey matched: browsers do not say which.
+  NotAllowedError: 'passkey_cancelled',
+  AbortError: 'passkey_cancelled',
+  // Registration: this authenticator already holds a passkey for the account (excludeCredentials).
+  InvalidStateError: 'passkey_exists_on_device',
+  NotSupportedError: 'passkey_unsupported',
+  ConstraintError: 'passkey_unsupported',
+  // The page's origin does not fit the RP ID (or the page is not a secure context).
+  SecurityError: 'passkey_wrong_domain',
+}
+
+/** Runs a WebAuthn ceremony; its failure becomes an AuthError, the browser's error its cause. */
+export async function ceremony<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    const name = (err as Error | undefined)?.name ?? ''
+    const code =
+      typeof globalThis.PublicKeyCredential !== 'function'
+        ? 'passkey_unsupported'
+        : (CEREMONY_CODES[name] ?? 'passkey_failed')
+    throw new AuthError(0, code, (err as Error | undefined)?.message ?? String(err), { cause: err })
+  }
 }

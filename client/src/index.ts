@@ -4,10 +4,10 @@
 // types come from the API's /openapi.json (client/src/api.ts), so they cannot drift from it.
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import type { components } from './api'
-import { AuthError, errorOf } from './errors'
+import { AuthError, ceremony, errorOf } from './errors'
 import { type TabMessage, tabSync } from './tabs'
 
-export { AuthError, type ErrorCode } from './errors'
+export { AuthError, type ClientErrorCode, type ErrorCode } from './errors'
 export type { components, operations, paths } from './api'
 
 type Schemas = components['schemas']
@@ -43,7 +43,13 @@ export interface AuthClientOptions {
   fetch?: typeof fetch
 }
 
-export type AuthState = { signedIn: boolean }
+export type AuthStatus = 'loading' | 'signed-in' | 'signed-out'
+
+/** Who is signed in, from the access token's claims (sub, username, amr), read but not verified. */
+export type SignedInUser = { id: string; username: string; amr: string[] }
+
+/** `signedIn` is `status === 'signed-in'`, kept for callers written before `status`. */
+export type AuthState = { signedIn: boolean; status: AuthStatus; user: SignedInUser | null }
 
 export interface AuthClient {
   /** Registers (with an address, a link to confirm it is mailed), then signs in. */
@@ -88,13 +94,62 @@ export interface AuthClient {
   signOut(scope?: LogoutScope): Promise<void>
   /** A valid access token, refreshed a few seconds before it expires; AuthError if signed out. */
   getAccessToken(): Promise<string>
-  /** fetch with the Bearer header; on a 401 it refreshes once and retries. */
+  /**
+   * fetch with the Bearer header. A 401 that says the token is invalid or expired (problem code
+   * `invalid_token`, else `WWW-Authenticate: Bearer error="invalid_token"`) refreshes once and
+   * retries; any other answer, a wrong password's 401 included, is returned as it is.
+   */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>
   sessions(): Promise<Session[]>
+  /** 'loading' until the first ready() or onChange() has asked the API (or the token storage). */
+  readonly status: AuthStatus
+  readonly user: SignedInUser | null
+  /**
+   * Learns whether a session exists, once: in cookie mode POST /session/resume (200 either way,
+   * so a signed-out visitor's console shows no failed request), in token mode from the storage.
+   */
+  ready(): Promise<AuthState>
+  /** Called at each change of status or user; subscribing starts ready(). */
   onChange(listener: (state: AuthState) => void): () => void
 }
 
 type Access = { accessToken: string; expiresAt: number }
+type AccessAnswer = { accessToken: string; expiresIn: number; refreshToken?: string }
+
+/** The user an access token names, from its payload (not verified: it is our own token). */
+function userOf(token: string): SignedInUser | null {
+  try {
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
+    const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))
+    const { sub, username, amr } = JSON.parse(new TextDecoder().decode(bytes))
+    return typeof sub === 'string' ? { id: sub, username, amr: amr ?? [] } : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Whether a 401 is about the access token itself (RFC 6750 `invalid_token`), so a refresh may
+ * help: a problem body's code decides where there is one (a wrong password is a 401 too), else
+ * the challenge, as an API that verifies with jose sends it.
+ */
+async function tokenRejected(res: Response): Promise<boolean> {
+  if (res.status !== 401) return false
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: unknown } | null
+  if (typeof body?.code === 'string') return body.code === 'invalid_token'
+  return /\bbearer\b.*\berror="?invalid_token\b/i.test(res.headers.get('www-authenticate') ?? '')
+}
+
+/** A success body that is not JSON (a proxy's page, say) is an AuthError too. */
+const read = <T>(res: Response): Promise<T> =>
+  res.json().catch((err: unknown) => {
+    throw new AuthError(res.status, 'unexpected_response', `HTTP ${res.status}`, { cause: err })
+  })
+
+const signedOut = () => new AuthError(401, 'signed_out', 'Not signed in')
 
 const memory = (): TokenStorage => {
   let value: string | null = null
@@ -109,10 +164,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const listeners = new Set<(state: AuthState) => void>()
   let access: Access | null = null
+  let status: AuthStatus = 'loading'
+  let user: SignedInUser | null = null
+  /** Bumped at every sign-in and sign-out, so an answer to an older question cannot undo one. */
+  let epoch = 0
   let inflight: Promise<string> | undefined
+  let started: Promise<void> | undefined
 
   const fresh = () => access !== null && access.expiresAt - marginMs > Date.now()
-  const emit = () => listeners.forEach((listener) => listener({ signedIn: access !== null }))
+  const state = (): AuthState => ({ signedIn: status === 'signed-in', status, user })
+
+  /** Records who holds `token` (null: nobody); listeners hear of a change only. */
+  function settle(token: string | null) {
+    const before = JSON.stringify(state())
+    epoch++
+    status = token ? 'signed-in' : 'signed-out'
+    user = token ? userOf(token) : null
+    const now = state()
+    if (JSON.stringify(now) !== before) listeners.forEach((listener) => listener(now))
+  }
 
   // Tabs share a session only in cookie mode, where one cookie jar holds one: in token mode each
   // client has its own refresh token (perhaps each user of a server), so nothing is shared.
@@ -123,18 +193,27 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     (message) => {
       if (message.type === 'signedOut') forget(false)
       else if (!access || message.expiresAt > access.expiresAt) {
-        const was = access
         access = { accessToken: message.accessToken, expiresAt: message.expiresAt }
-        if (!was) emit()
+        settle(access.accessToken)
       }
     },
   )
 
   function forget(broadcast: boolean) {
-    const was = access
     access = null
     if (broadcast) tabs.publish({ type: 'signedOut' })
-    if (was) emit()
+    settle(null)
+  }
+
+  /** fetch, with a network failure as AuthError `network_error` (the TypeError its cause). */
+  async function request(input: string | URL, init: RequestInit) {
+    try {
+      return await send(input, init)
+    } catch (err) {
+      throw new AuthError(0, 'network_error', (err as Error)?.message ?? String(err), {
+        cause: err,
+      })
+    }
   }
 
   /** An API call: JSON in and out, cookies included in cookie mode, AuthError on failure. */
@@ -142,41 +221,50 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const { json, ...rest } = init
     const headers = new Headers(rest.headers)
     if (json !== undefined) headers.set('Content-Type', 'application/json')
-    let res: Response
-    try {
-      res = await send(base + path, {
-        ...rest,
-        headers,
-        body: json === undefined ? rest.body : JSON.stringify(json),
-        credentials: mode === 'cookie' ? 'include' : 'same-origin',
-      })
-    } catch (err) {
-      throw new AuthError(0, 'network_error', err instanceof Error ? err.message : String(err))
-    }
+    const res = await request(base + path, {
+      ...rest,
+      headers,
+      body: json === undefined ? rest.body : JSON.stringify(json),
+      credentials: mode === 'cookie' ? 'include' : 'same-origin',
+    })
     if (!res.ok) throw await errorOf(res)
     return res
   }
 
-  async function accept(body: { accessToken: string; expiresIn: number; refreshToken?: string }) {
+  async function accept(body: AccessAnswer) {
     if (mode === 'token' && body.refreshToken) await storage.set(body.refreshToken)
-    const was = access
     access = { accessToken: body.accessToken, expiresAt: Date.now() + body.expiresIn * 1000 }
     const message: TabMessage = { type: 'token', ...access }
     tabs.publish(message)
-    if (!was) emit()
+    settle(body.accessToken)
     return body.accessToken
   }
 
-  async function refresh(): Promise<string> {
+  /**
+   * Cookie mode, not known to be signed in: asks whether the cookie holds a session. The answer
+   * is 200 either way, so a signed-out first load shows no failed request.
+   */
+  async function resume(): Promise<string> {
+    const at = epoch
+    const body = await read<Schemas['SessionResume']>(
+      await call('/session/resume', { method: 'POST' }),
+    )
+    if (body.signedIn) return accept(body)
+    // A sign-in (here or in another tab) since the question was asked stands.
+    if (epoch === at) forget(false)
     if (fresh()) return access!.accessToken
+    throw signedOut()
+  }
+
+  async function refresh(): Promise<string> {
     const token = mode === 'token' ? await storage.get() : null
-    if (mode === 'token' && !token) throw new AuthError(401, 'signed_out', 'Not signed in')
     try {
+      if (mode === 'token' && !token) throw signedOut()
       const res = await call(
         '/token',
         token ? { method: 'POST', json: { token } } : { method: 'POST' },
       )
-      return await accept(await res.json())
+      return await accept(await read(res))
     } catch (err) {
       // The session is over (expired, ended elsewhere, or its token reused): signed out here.
       // Other tabs are told only of a reuse, which is certain; a token briefly unknown to a
@@ -189,22 +277,42 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
   }
 
+  /** Under the tab lock: the token another tab just got, a resumed session, or a refresh. */
+  async function obtain(): Promise<string> {
+    if (fresh()) return access!.accessToken
+    return mode === 'cookie' && status !== 'signed-in' ? resume() : refresh()
+  }
+
   async function getAccessToken(): Promise<string> {
     if (fresh()) return access!.accessToken
-    inflight ??= tabs.exclusive(refresh, fresh).finally(() => (inflight = undefined))
+    inflight ??= tabs.exclusive(obtain, fresh).finally(() => (inflight = undefined))
     return inflight
   }
 
-  async function authorised(input: string | URL, init: RequestInit = {}) {
-    const headers = new Headers(init.headers)
-    headers.set('Authorization', `Bearer ${await getAccessToken()}`)
-    return send(input, { ...init, headers })
+  /** Learns the status once; a failure to learn it reads as signed out until a later call. */
+  function start(): Promise<void> {
+    started ??= (async () => {
+      if (mode === 'cookie' || (await storage.get())) await getAccessToken()
+    })()
+      .catch(() => undefined)
+      .then(() => void (status === 'loading' && settle(null)))
+    return started
   }
 
-  async function signIn(credentials: Credentials) {
-    const res = await call('/login', { method: 'POST', json: { ...credentials, mode } })
-    await accept(await res.json())
+  async function authorised(input: string | URL, init: RequestInit) {
+    const token = await getAccessToken()
+    const headers = new Headers(init.headers)
+    headers.set('Authorization', `Bearer ${token}`)
+    return { res: await request(input, { ...init, headers }), token }
   }
+
+  /** A sign-in's last step. A pending resume finishes first, so its cookie cannot land last. */
+  async function signInWith(path: string, json: object) {
+    await Promise.allSettled([started, inflight])
+    await accept(await read(await call(path, { method: 'POST', json: { ...json, mode } })))
+  }
+
+  const signIn = (credentials: Credentials) => signInWith('/login', credentials)
 
   /** A signed-in JSON call: the parsed body (undefined for 204), or AuthError. */
   async function api<T>(path: string, method = 'GET', json?: unknown): Promise<T> {
@@ -215,16 +323,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
     const res = await authorisedFetch(base + path, init)
     if (!res.ok) throw await errorOf(res)
-    return (res.status === 204 ? undefined : await res.json()) as T
+    return (res.status === 204 ? undefined : await read(res)) as T
   }
 
   async function authorisedFetch(input: string | URL, init: RequestInit = {}) {
-    const res = await authorised(input, init)
+    const { res, token } = await authorised(input, init)
     // A stream body is spent by the first attempt, so it cannot be sent again.
-    if (res.status !== 401 || init.body instanceof ReadableStream) return res
-    // The token may have ended early (a session ended elsewhere): refresh once and retry.
-    access = null
-    return authorised(input, init)
+    if (init.body instanceof ReadableStream || !(await tokenRejected(res))) return res
+    // The token ended early (a session ended elsewhere): refresh once, unless another call
+    // has already replaced it, and retry once.
+    if (access?.accessToken === token) access = null
+    return (await authorised(input, init)).res
   }
 
   return {
@@ -235,22 +344,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     signIn,
 
-    async verifyMfa(mfaToken, code) {
-      const res = await call('/login/mfa', { method: 'POST', json: { mfaToken, code, mode } })
-      await accept(await res.json())
-    },
+    verifyMfa: (mfaToken, code) => signInWith('/login/mfa', { mfaToken, code }),
 
     async signInWithPasskey() {
-      const options = await (await call('/login/passkey/options', { method: 'POST' })).json()
-      const credential = await startAuthentication({ optionsJSON: options })
-      const res = await call('/login/passkey', { method: 'POST', json: { credential, mode } })
-      await accept(await res.json())
+      const options = await read<never>(await call('/login/passkey/options', { method: 'POST' }))
+      const credential = await ceremony(() => startAuthentication({ optionsJSON: options }))
+      await signInWith('/login/passkey', { credential })
     },
 
     passkeys: {
       async register({ password, name }) {
         const options = await api<never>('/users/me/passkeys/options', 'POST', { password })
-        const credential = await startRegistration({ optionsJSON: options })
+        const credential = await ceremony(() => startRegistration({ optionsJSON: options }))
         return api<Passkey>('/users/me/passkeys', 'POST', { credential, name })
       },
       list: () => api<Passkey[]>('/users/me/passkeys'),
@@ -300,13 +405,22 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     fetch: authorisedFetch,
 
     async sessions() {
-      const res = await authorisedFetch(`${base}/sessions`)
-      if (!res.ok) throw await errorOf(res)
-      return (await res.json()) as Session[]
+      return api<Session[]>('/sessions')
     },
+
+    get status() {
+      return status
+    },
+
+    get user() {
+      return user
+    },
+
+    ready: () => start().then(state),
 
     onChange(listener) {
       listeners.add(listener)
+      void start()
       return () => listeners.delete(listener)
     },
   }

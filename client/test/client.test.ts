@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { bundle } from '../build.mjs'
 import { AuthError, type ErrorCode, createAuthClient } from '../src/index'
-import { accessAnswer, fakeApi, installFakeLocks, json, problem } from './fakes'
+import { accessAnswer, fakeApi, installFakeLocks, json, problem, resumeAnswer } from './fakes'
 
 const credentials = { username: 'alice', password: 'correct horse battery staple' }
 let base: string
@@ -127,8 +127,10 @@ describe('createAuthClient in cookie mode', () => {
     const api = fakeApi({
       'POST /login': () => accessAnswer(20),
       'POST /token': () => problem(401, 'refresh_token_reused'),
+      'POST /session/resume': () => resumeAnswer(),
     })
     const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    await auth.ready()
     const states: boolean[] = []
     auth.onChange((state) => states.push(state.signedIn))
     await auth.signIn(credentials)
@@ -226,14 +228,16 @@ describe('two clients in token mode', () => {
     })
     const alice = createAuthClient({ baseUrl: base, mode: 'token', fetch: api.fetch })
     const bob = createAuthClient({ baseUrl: base, mode: 'token', fetch: api.fetch })
-    const bobSaw: boolean[] = []
-    bob.onChange((state) => bobSaw.push(state.signedIn))
+    const bobSaw: string[] = []
+    bob.onChange((state) => bobSaw.push(state.status))
     await alice.signIn(credentials)
     await new Promise((resolve) => setTimeout(resolve, 50)) // any broadcast would have landed
     await expect(bob.getAccessToken()).rejects.toMatchObject({ code: 'signed_out' })
     await alice.signOut()
     await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(bobSaw).toEqual([])
+    // Bob learns from his own (empty) storage that he is signed out, and never hears of Alice.
+    expect(bobSaw).toEqual(['signed-out'])
+    expect(api.count('POST /token')).toBe(0)
   })
 })
 
@@ -246,10 +250,13 @@ describe('two tabs', () => {
       'POST /login': () => accessAnswer(20),
       // The first refresh is held until both tabs have asked.
       'POST /token': async () => (await gate, accessAnswer(20)),
+      'POST /session/resume': () => resumeAnswer(),
     })
     const tab1 = createAuthClient({ baseUrl: base, fetch: api.fetch })
     const tab2 = createAuthClient({ baseUrl: base, fetch: api.fetch })
-    const tab2SignedIn = new Promise((resolve) => tab2.onChange(resolve))
+    const tab2SignedIn = new Promise((resolve) =>
+      tab2.onChange((state) => state.signedIn && resolve(state)),
+    )
     await tab1.signIn(credentials)
     await tab2SignedIn // by tab1's broadcast, with no request of its own
     expect(api.count('POST /token')).toBe(0)
@@ -279,10 +286,12 @@ describe('two tabs', () => {
     const api = fakeApi({
       'POST /login': () => accessAnswer(),
       'POST /logout': () => new Response(null, { status: 204 }),
+      'POST /session/resume': () => resumeAnswer(),
     })
     const tab1 = createAuthClient({ baseUrl: base, fetch: api.fetch })
     const tab2 = createAuthClient({ baseUrl: base, fetch: api.fetch })
     const seen: boolean[] = []
+    await tab2.ready() // signed out: no listener yet, so nothing heard
     tab2.onChange((state) => seen.push(state.signedIn))
     await tab1.signIn(credentials)
     await vi.waitFor(() => expect(seen).toEqual([true]))

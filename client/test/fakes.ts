@@ -38,9 +38,23 @@ export const problem = (status: number, code: string, headers: Record<string, st
   )
 
 let counter = 0
+/** An access token shaped as a JWT whose payload holds `claims` (the signature is not checked). */
+export const accessToken = (claims: Record<string, unknown> = ALICE) =>
+  `at-${++counter}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+
+export const ALICE = { sub: 'u-alice', username: 'alice', sid: 's1', amr: ['pwd'] }
+
 /** An access token answer, as /login and /token give in cookie mode. */
-export const accessAnswer = (expiresIn = 20) =>
-  json({ accessToken: `at-${++counter}`, tokenType: 'Bearer', expiresIn })
+export const accessAnswer = (expiresIn = 20, claims: Record<string, unknown> = ALICE) =>
+  json({ accessToken: accessToken(claims), tokenType: 'Bearer', expiresIn })
+
+/** POST /session/resume's answers: signed out, or a session (as accessAnswer). */
+export const resumeAnswer = (claims?: Record<string, unknown>) =>
+  json(
+    claims
+      ? { signedIn: true, accessToken: accessToken(claims), tokenType: 'Bearer', expiresIn: 20 }
+      : { signedIn: false },
+  )
 
 /**
  * Web Locks as browsers implement the part the SDK uses: exclusive, FIFO, `ifAvailable`, and a

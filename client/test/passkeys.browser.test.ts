@@ -2,15 +2,20 @@
 // a virtual authenticator over CDP (ctap2, internal transport, resident keys, user verification)
 // registers and signs in username-less through the hosted pages and through the SDK. Nothing of
 // WebAuthn is mocked: the browser, the authenticator and the worker's checks are the real ones.
-import { existsSync } from 'node:fs'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeJwt } from 'jose'
 import { bundle } from '../build.mjs'
-import { type AppWindow, appPage, startSite, startWorker } from './servers'
+import {
+  type AppWindow,
+  CHROMIUM,
+  appPage,
+  chromiumAvailable,
+  startSite,
+  startWorker,
+} from './servers'
 
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM) || !!process.env.CI
+const available = chromiumAvailable()
 const PASSWORD = 'correct horse battery staple'
 
 let worker: Awaited<ReturnType<typeof startWorker>>
@@ -75,7 +80,8 @@ function problemsOf(page: Page) {
   return problems
 }
 
-describe.runIf(available)('passkeys in Chromium', () => {
+// Real ceremonies, PBKDF2 and a browser: seconds each, more on a loaded machine.
+describe.runIf(available)('passkeys in Chromium', { timeout: 30_000 }, () => {
   it('hosted pages: add a passkey on /account, then sign in with it on /signin, no username', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
@@ -146,6 +152,40 @@ describe.runIf(available)('passkeys in Chromium', () => {
     expect(result.listed).toEqual(['SDK key'])
     expect(result.signedOut).not.toBe('still signed in')
     expect(decodeJwt(result.token)).toMatchObject({ username, amr: ['hwk'] })
+    await context.close()
+  })
+
+  it('SDK from the app origin: rename a passkey (PATCH); the same authenticator twice is passkey_exists_on_device', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const failures: string[] = []
+    page.on('requestfailed', (req) => failures.push(`${req.method()} ${req.url()}`))
+    await page.goto(`${app.origin}/`)
+    await page.waitForFunction(() => (window as unknown as AppWindow).ready === true)
+    const authenticator = await withAuthenticator(context, page)
+    const result = await page.evaluate(
+      async ({ username, password }) => {
+        const { auth } = window as unknown as AppWindow
+        await auth.signUp({ username, password })
+        const passkey = await auth.passkeys.register({ password, name: 'Laptop' })
+        const renamed = await auth.passkeys.rename(passkey.id, 'Work laptop')
+        const listed = (await auth.passkeys.list()).map((p) => p.name)
+        const again = await auth.passkeys.register({ password, name: 'Twice' }).then(
+          () => 'registered twice',
+          (err: { name: string; code: string; cause?: { name?: string } }) =>
+            `${err.name} ${err.code} ${err.cause?.name}`,
+        )
+        return { renamed: renamed.name, listed, again }
+      },
+      { username: unique(), password: PASSWORD },
+    )
+    expect(result).toEqual({
+      renamed: 'Work laptop',
+      listed: ['Work laptop'],
+      again: 'AuthError passkey_exists_on_device InvalidStateError',
+    })
+    expect(await authenticator.credentials()).toHaveLength(1)
+    expect(failures).toEqual([])
     await context.close()
   })
 

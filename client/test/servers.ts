@@ -1,7 +1,7 @@
 // What the browser tests run against: the real worker (wrangler's local server, fresh D1 and KV
 // in a temporary directory, migrated) and small static sites on other origins.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -12,6 +12,21 @@ import { SECRETS } from '../../scripts/predev.mjs'
 import type { AuthClient } from '../src/index'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Debian's Chromium, driven through playwright-core; never a browser download. */
+export const CHROMIUM = '/usr/bin/chromium'
+
+/**
+ * Whether the browser tests can run here. Without Chromium they say so (a warning naming the
+ * binary and how to install it) and skip; in CI (CI=true) they fail instead, as CI must run them.
+ */
+export function chromiumAvailable(binary = CHROMIUM, ci = process.env.CI): boolean {
+  if (existsSync(binary)) return true
+  const missing = `Chromium is missing (${binary}): the browser tests need it; install it with \`apt-get install chromium\``
+  if (ci && /^(1|true)$/i.test(ci)) throw new Error(`${missing}. CI=true: failing, not skipping.`)
+  console.warn(`${missing}. Skipping them.`)
+  return false
+}
 
 /** The worker on http://localhost:<port>, with `vars` over wrangler.toml's; stop() cleans up. */
 export async function startWorker(vars: Record<string, string>) {
@@ -64,7 +79,7 @@ export async function startSite(host: string, pages: Record<string, string> = {}
 /** The app: loads the SDK (served as /sdk.js) and exposes it as window.auth, in cookie mode. */
 export const appPage = (
   workerOrigin: string,
-) => `<!doctype html><meta charset="utf-8"><title>app</title>
+) => `<!doctype html><meta charset="utf-8"><title>app</title><link rel="icon" href="data:,">
 <script type="module">
   import { createAuthClient } from '/sdk.js'
   window.auth = createAuthClient({ baseUrl: ${JSON.stringify(workerOrigin)} })

@@ -36,8 +36,10 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
   }
   if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
   if (err.status === 401) {
+    // RFC 6750 §3.1: `invalid_token` only when the access token is what failed. A wrong password
+    // behind a good token is not, and a client that refreshes on it would send the password twice.
     headers['WWW-Authenticate'] =
-      err.extra.challenge === 'bare'
+      err.code !== 'invalid_token' || err.extra.challenge === 'bare'
         ? `Bearer realm="${AUTH_REALM}"`
         : `Bearer realm="${AUTH_REALM}", error="invalid_token", error_description="${err.detail}"`
   }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { methodsOf } from '../../src/http/cors'
 import {
   PASSWORD,
   callWithEnv,
@@ -9,14 +10,39 @@ import {
 } from '../helpers'
 
 const APP = 'https://app.example.com'
-const preflight = (origin: string) => ({
+const preflight = (origin: string, method = 'POST') => ({
   method: 'OPTIONS',
   headers: {
     Origin: origin,
-    'Access-Control-Request-Method': 'POST',
+    'Access-Control-Request-Method': method,
     'Access-Control-Request-Headers': 'content-type, authorization',
   },
 })
+
+/** Every (method, path) the OpenAPI document declares, a path parameter filled in. */
+async function documentedOperations(): Promise<{ method: string; path: string }[]> {
+  const doc = (await (await callWithEnv({}, '/openapi.json')).json()) as {
+    paths: Record<string, Record<string, unknown>>
+  }
+  return Object.entries(doc.paths).flatMap(([path, operations]) =>
+    Object.keys(operations).map((method) => ({
+      method: method.toUpperCase(),
+      path: path.replace(/\{\w+\}/g, 'x1'),
+    })),
+  )
+}
+
+/** Whether a browser would let the page send `method` with credentials after this preflight. */
+function grants(res: Response, origin: string, method: string): boolean {
+  const allowed = (res.headers.get('access-control-allow-methods') ?? '').split(',')
+  return (
+    res.status >= 200 &&
+    res.status < 300 &&
+    res.headers.get('access-control-allow-origin') === origin &&
+    res.headers.get('access-control-allow-credentials') === 'true' &&
+    allowed.map((m) => m.trim()).includes(method)
+  )
+}
 
 describe('CORS', () => {
   it('sends no CORS headers when ALLOWED_ORIGINS is empty (the default)', async () => {
@@ -57,6 +83,40 @@ describe('CORS', () => {
       const res = await callWithEnv(allowed, '/health', { headers: { Origin: origin } })
       expect(res.headers.get('access-control-allow-origin')).toBeNull()
     }
+  })
+
+  it('passes the preflight of every operation in the OpenAPI document from a listed origin', async () => {
+    const operations = await documentedOperations()
+    // The methods the SDK needs beyond GET, POST and DELETE are among them.
+    expect(operations.map((op) => op.method)).toEqual(expect.arrayContaining(['PATCH', 'PUT']))
+    const allowed = { ALLOWED_ORIGINS: APP }
+    const refused: string[] = []
+    for (const { method, path } of operations) {
+      const res = await callWithEnv(allowed, path, preflight(APP, method))
+      if (!grants(res, APP, method)) refused.push(`${method} ${path}`)
+    }
+    expect(refused).toEqual([])
+  })
+
+  it('grants nothing to an unlisted origin, for any method', async () => {
+    const allowed = { ALLOWED_ORIGINS: APP }
+    for (const { method, path } of await documentedOperations()) {
+      for (const origin of ['https://evil.example', `${APP}.evil.example`, 'null']) {
+        const res = await callWithEnv(allowed, path, preflight(origin, method))
+        expect(grants(res, origin, method)).toBe(false)
+        expect(res.headers.get('access-control-allow-origin')).toBeNull()
+        expect(res.headers.get('access-control-allow-credentials')).toBeNull()
+        expect(res.headers.get('access-control-allow-methods')).toBeNull()
+        expect(res.headers.get('vary')).toMatch(/\bOrigin\b/)
+      }
+    }
+  })
+
+  it('derives the methods from the route table: no middleware, no duplicates, no OPTIONS', () => {
+    const routes = ['GET', 'ALL', 'PATCH', 'POST', 'GET', 'PUT', 'OPTIONS', 'DELETE'].map(
+      (method) => ({ method }),
+    )
+    expect(methodsOf(routes)).toEqual(['DELETE', 'GET', 'PATCH', 'POST', 'PUT'])
   })
 
   afterEach(() => vi.restoreAllMocks())

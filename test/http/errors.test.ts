@@ -124,3 +124,32 @@ describe('storage failures', () => {
     expect(lines.join('\n')).not.toContain(tokens.refreshToken)
   })
 })
+
+describe('the WWW-Authenticate challenge on a 401', () => {
+  it('says invalid_token only when the access token failed, not after a wrong password', async () => {
+    const { tokens } = await signedIn()
+    const wrong = await callWithEnv(
+      {},
+      '/users/me/totp',
+      jsonInit(
+        'POST',
+        { password: 'not the password at all' },
+        { Authorization: `Bearer ${tokens.accessToken}` },
+      ),
+    )
+    await expectProblem(wrong, 401, 'invalid_credentials')
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="edge-auth"')
+    const login = await callWithEnv(
+      {},
+      '/login',
+      jsonInit('POST', { username: uniqueUsername(), password: PASSWORD }),
+    )
+    expect(login.status).toBe(401)
+    expect(login.headers.get('www-authenticate')).not.toContain('error=')
+    const expired = await callWithEnv({}, '/users/me', {
+      headers: { Authorization: `Bearer ${tokens.accessToken}x` },
+    })
+    await expectProblem(expired, 401, 'invalid_token')
+    expect(expired.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
+  })
+})
