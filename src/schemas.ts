@@ -4,6 +4,7 @@
 // Plain zod, no Hono. Limits are published as enforced (see test/http/openapi.replay.test.ts).
 import * as z from 'zod'
 import { parseEmailAddress } from './auth/email-address'
+import { CREDENTIAL_ID_MAX_LENGTH } from './auth/webauthn/credential-id'
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -183,6 +184,14 @@ export const TokenPairSchema = AccessTokenSchema.extend({
   refreshToken: z.string().meta({ description: 'Opaque; single use, rotates on refresh' }),
 }).meta({ id: 'TokenPair' })
 
+/** POST /session/resume: the browser's session, if its cookie holds a live one; never a 401. */
+export const SessionResumeSchema = z
+  .discriminatedUnion('signedIn', [
+    AccessTokenSchema.extend({ signedIn: z.literal(true) }),
+    z.object({ signedIn: z.literal(false) }),
+  ])
+  .meta({ id: 'SessionResume' })
+
 export const TotpEnrolmentSchema = z
   .object({
     secret: z.string().meta({ description: 'Base32, for typing into an authenticator app' }),
@@ -220,8 +229,9 @@ const PasskeyName = z
 /** A PublicKeyCredential's JSON, with its ceremony's own `response` members. */
 const credentialJson = <R extends z.ZodRawShape>(response: R) =>
   z.looseObject({
-    id: b64url(1024),
-    rawId: b64url(1024),
+    // At most 1023 bytes (WebAuthn L3), the verifier's and the store's limit too.
+    id: b64url(CREDENTIAL_ID_MAX_LENGTH),
+    rawId: b64url(CREDENTIAL_ID_MAX_LENGTH),
     type: z.literal('public-key'),
     response: z.looseObject(response),
   })
@@ -255,7 +265,7 @@ export const PasskeyIdParam = z.object({
   id: z
     .string()
     .min(1)
-    .max(1024, 'is too long')
+    .max(CREDENTIAL_ID_MAX_LENGTH, 'is too long')
     .meta({ param: { name: 'id', in: 'path' }, example: 'hW8FtzQ0V3n4Qm2c4rR6Sw' }),
 })
 
@@ -337,6 +347,9 @@ export const ForgotPasswordBody = z
   })
   .meta({ id: 'ForgotPasswordRequest' })
 
+/** The most passkeys one reset may name for removal (an account has far fewer). */
+const RESET_REMOVALS_MAX = 100
+
 export const ResetPasswordBody = z
   .strictObject({
     token: z
@@ -344,8 +357,50 @@ export const ResetPasswordBody = z
       .min(1, 'must not be empty')
       .max(128, 'is too long'),
     newPassword: Password,
+    removePasskeys: z
+      .union([
+        z
+          .array(z.string().min(1, 'must not be empty').max(1024, 'is too long'))
+          .max(RESET_REMOVALS_MAX, 'has too many ids'),
+        z.literal('all'),
+      ])
+      .optional()
+      .meta({
+        description:
+          'Passkeys to remove with the reset: ids from `POST /password/reset/inspect`, or `"all"`. An id that is not one of the account\'s refuses the whole reset (404 `passkey_not_found`) without spending the token',
+      }),
+    disableTotp: z
+      .boolean({ error: 'must be a boolean' })
+      .optional()
+      .meta({ description: 'Turn two-factor authentication off (and drop its recovery codes)' }),
   })
   .meta({ id: 'ResetPasswordRequest' })
+
+export const ResetInspectBody = z
+  .strictObject({
+    token: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(128, 'is too long'),
+  })
+  .meta({ id: 'ResetInspectRequest' })
+
+export const WaysInSchema = z
+  .object({
+    passkeys: z.array(
+      z.object({
+        id: z.string().meta({ description: 'The credential id (base64url)' }),
+        name: z.string(),
+        createdAt: z.string().datetime().meta({ description: 'When it was added' }),
+      }),
+    ),
+    totp: z.object({ enabled: z.boolean() }),
+  })
+  .meta({
+    id: 'ResetWaysIn',
+    description:
+      'The persistent ways into the account besides its password, which a reset may remove',
+  })
 
 export const ForgotPasswordAnswer = z
   .object({ message: z.string() })

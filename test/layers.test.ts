@@ -107,7 +107,9 @@ describe('src/ import graph', () => {
 
   it('keeps Hono, even its types, out of the services, the stores and the schemas', () => {
     const plain = Object.keys(SOURCES).filter((file) =>
-      ['services', 'store', 'mail', 'errors', 'log', 'clock', 'client-network', 'schemas'].includes(layer(file)),
+      ['services', 'store', 'mail', 'errors', 'log', 'clock', 'client-network', 'schemas'].includes(
+        layer(file),
+      ),
     )
     const withHono = plain.filter((file) =>
       packagesOf(file).some((name) => name === 'hono' || name.startsWith('hono/')),
