@@ -34,14 +34,16 @@ import type { PasskeyRecord, PasskeyStore } from '../store/passkeys'
 import type { UserStore } from '../store/users'
 import type { PasskeyView } from '../schemas'
 import { type NoticeDeps, Notices } from './notices'
+import { type SessionDeps, SessionService } from './sessions'
 
-export type PasskeyDeps = NoticeDeps & {
-  passkeys: PasskeyStore
-  ceremonies: CeremonyUses
-  users: UserStore
-  mfaKeys: () => Promise<MfaKeys>
-  requestId?: string
-}
+export type PasskeyDeps = NoticeDeps &
+  SessionDeps & {
+    passkeys: PasskeyStore
+    ceremonies: CeremonyUses
+    users: UserStore
+    mfaKeys: () => Promise<MfaKeys>
+    requestId?: string
+  }
 
 /** How long a ceremony may take: WebAuthn's own timeout, and the challenge's life. */
 const CEREMONY_TTL_MS = 5 * 60 * 1000
@@ -85,6 +87,8 @@ export class PasskeyService {
     name: string | undefined,
     rp: RelyingParty,
   ): Promise<PasskeyView> {
+    // Options fetched before a reset or a sign-out everywhere must not add a passkey after it.
+    await new SessionService(this.deps).requireListed(caller)
     let credential: Awaited<ReturnType<typeof verifyRegistration>>
     try {
       credential = await verifyRegistration(

@@ -10,6 +10,7 @@
 // and "end all" is decided in D1, which orders concurrent ends, then copied to KV.
 import type { AuthMethod, Config } from '../env'
 import { now } from '../clock'
+import { ApiError } from '../errors'
 import {
   generateRefreshToken,
   isWellFormedRefreshToken,
@@ -328,6 +329,17 @@ export class SessionService {
    */
   isListed(userId: string, sessionId: string): Promise<boolean> {
     return this.deps.index.has(userId, sessionId)
+  }
+
+  /**
+   * Refuses a caller whose session has ended: an access token outlives its session by up to its
+   * lifetime, and a request that adds a way into the account (a passkey, two-factor) must not
+   * land after a reset or a sign-out everywhere ended that session. One D1 read.
+   */
+  async requireListed(caller: { id: string; sessionId: string }): Promise<void> {
+    if (!(await this.isListed(caller.id, caller.sessionId))) {
+      throw new ApiError('invalid_token', 'This session has ended; sign in again')
+    }
   }
 
   /** The record of the token that exchanging `token` issues, if it has been issued. */

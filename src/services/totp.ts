@@ -10,13 +10,15 @@ import { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeHash } from '../au
 import { matchTotp, newTotpSecret, totpSecretText, totpUri } from '../auth/totp'
 import type { TotpRecord, TotpStore } from '../store/totp'
 import { type NoticeDeps, Notices } from './notices'
+import { type SessionDeps, SessionService } from './sessions'
 
-export type TotpDeps = NoticeDeps & {
-  totp: TotpStore
-  /** Lazy: a missing MFA_ENCRYPTION_KEY fails only what needs it, with a ConfigError. */
-  mfaKeys: () => Promise<MfaKeys>
-  requestId?: string
-}
+export type TotpDeps = NoticeDeps &
+  SessionDeps & {
+    totp: TotpStore
+    /** Lazy: a missing MFA_ENCRYPTION_KEY fails only what needs it, with a ConfigError. */
+    mfaKeys: () => Promise<MfaKeys>
+    requestId?: string
+  }
 
 /** What accepted a second-factor code. */
 type SecondFactor = 'totp' | 'recovery_code'
@@ -62,6 +64,8 @@ export class TotpService {
 
   /** Confirms the pending enrolment with a code from it: TOTP is on; the recovery codes, once. */
   async confirm(caller: AuthUser, code: string): Promise<{ recoveryCodes: string[] }> {
+    // An enrolment started before a reset or a sign-out everywhere must not finish after it.
+    await new SessionService(this.deps).requireListed(caller)
     const keys = await this.deps.mfaKeys()
     const record = await this.deps.totp.get(caller.id)
     if (!record) throw notEnrolled()

@@ -123,6 +123,22 @@ describe('registering a passkey', () => {
     expect(again.excludeCredentials.map((c) => c.id)).toEqual([authenticator.id])
   })
 
+  it('adds no passkey after its session ended, from options fetched before (a reset, a sign-out everywhere)', async () => {
+    const { tokens, username } = await signedIn('pk')
+    const authenticator = await softAuthenticator({ origin: ORIGIN })
+    const credential = await authenticator.create(await registrationOptions(tokens.accessToken))
+    const out = await sendJson('DELETE', '/logout?scope=global', { token: tokens.refreshToken })
+    expect(out.status).toBe(204)
+    await expectProblem(
+      await asUser(tokens.accessToken, 'POST', '/users/me/passkeys', { credential }),
+      401,
+      'invalid_token',
+    )
+    const again = await sendJson('POST', '/login', { username, password: PASSWORD })
+    const { accessToken } = (await again.json()) as { accessToken: string }
+    expect(await (await asUser(accessToken, 'GET', '/users/me/passkeys')).json()).toEqual([])
+  })
+
   it('refuses the same authenticator twice, and a response replayed', async () => {
     const { tokens, authenticator } = await withPasskey()
     const credential = await authenticator.create(await registrationOptions(tokens.accessToken))

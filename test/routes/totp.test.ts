@@ -116,6 +116,24 @@ describe('TOTP enrolment', () => {
     )
   })
 
+  it('does not finish an enrolment after its session ended (a sign-out everywhere, a reset)', async () => {
+    const { tokens, username } = await signedIn('totp')
+    const token = tokens.accessToken
+    const { secret } = (await (
+      await asUser(token, 'POST', '/users/me/totp', { password: PASSWORD })
+    ).json()) as { secret: string }
+    const out = await sendJson('DELETE', '/logout?scope=global', { token: tokens.refreshToken })
+    expect(out.status).toBe(204)
+    // The access token is still inside its lifetime; the session behind it is not.
+    await expectProblem(
+      await asUser(token, 'POST', '/users/me/totp/verify', { code: codeFor(secret) }),
+      401,
+      'invalid_token',
+    )
+    // Two-factor stayed off: the password alone signs in.
+    expect((await sendJson('POST', '/login', { username, password: PASSWORD })).status).toBe(200)
+  })
+
   it('refuses a code from an enrolment that a newer one replaced', async () => {
     const { tokens } = await signedIn('totp')
     const token = tokens.accessToken
