@@ -48,7 +48,8 @@ export const ERRORS = {
   invalid_email_token: {
     status: 400,
     oauth: invalidRequest,
-    meaning: 'the emailed link is unknown, used, replaced by a newer one, or expired',
+    meaning:
+      'the emailed link is unknown, used, replaced by a newer one, expired, or (a reset link) mailed before the password last changed',
   },
   invalid_request: {
     status: 400,
@@ -164,7 +165,7 @@ export const ERRORS = {
     status: 409,
     oauth: invalidRequest,
     meaning:
-      'another change or reset wrote the password between this request checking it and writing it: nothing of this one happened',
+      'another change or reset wrote the password between this request checking it and writing it: this one changed nothing (a reset link it used is spent)',
   },
   payload_too_large: {
     status: 413,

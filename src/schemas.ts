@@ -360,7 +360,9 @@ export const ResetPasswordBody = z
     removePasskeys: z
       .union([
         z
-          .array(z.string().min(1, 'must not be empty').max(1024, 'is too long'))
+          .array(
+            z.string().min(1, 'must not be empty').max(CREDENTIAL_ID_MAX_LENGTH, 'is too long'),
+          )
           .max(RESET_REMOVALS_MAX, 'has too many ids'),
         z.literal('all'),
       ])
@@ -369,21 +371,20 @@ export const ResetPasswordBody = z
         description:
           'Passkeys to remove with the reset: ids from `POST /password/reset/inspect`, or `"all"`. An id that is not one of the account\'s refuses the whole reset (404 `passkey_not_found`) without spending the token',
       }),
-    disableTotp: z
-      .boolean({ error: 'must be a boolean' })
-      .optional()
-      .meta({ description: 'Turn two-factor authentication off (and drop its recovery codes)' }),
-  })
-  .meta({ id: 'ResetPasswordRequest' })
-
-export const ResetInspectBody = z
-  .strictObject({
-    token: z
+    disableTotp: z.boolean({ error: 'must be a boolean' }).optional().meta({
+      description:
+        'Turn two-factor authentication off (and drop its recovery codes). When it is on, `code` must be a current code or a recovery code: the mailbox alone does not get past the second factor (401 `invalid_mfa_code`, the token not spent)',
+    }),
+    code: z
       .string({ error: 'must be a string' })
       .min(1, 'must not be empty')
-      .max(128, 'is too long'),
+      .max(64, 'is too long')
+      .optional()
+      .meta({
+        description: 'With `disableTotp`: a code from the authenticator app, or a recovery code',
+      }),
   })
-  .meta({ id: 'ResetInspectRequest' })
+  .meta({ id: 'ResetPasswordRequest' })
 
 export const WaysInSchema = z
   .object({

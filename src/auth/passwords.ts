@@ -86,3 +86,11 @@ export function needsRehash(stored: string): boolean {
   const parsed = parse(stored)
   return !parsed || parsed.iterations !== PBKDF2_ITERATIONS
 }
+
+/**
+ * A short digest of a password hash, for what must die when the password changes (an mfaToken,
+ * a reset link): bound to it, compared with the stored hash's digest when used. Not the hash
+ * itself, which is never copied out of the users table.
+ */
+export const passwordBinding = async (passwordHash: string): Promise<string> =>
+  toBase64Url(await crypto.subtle.digest('SHA-256', utf8(passwordHash))).slice(0, 22)

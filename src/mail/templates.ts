@@ -48,13 +48,16 @@ function linkMail(
   }
 }
 
-/** "Confirm this address": the link verifies it for the account. */
-export const verificationEmail = (link: Link): Mail =>
+/**
+ * "Confirm this address": the link verifies it for the account, which the mail names, so the
+ * owner of an address a stranger named can tell the link is not theirs to open.
+ */
+export const verificationEmail = (link: Link & { account: string }): Mail =>
   linkMail(
     link,
     `Confirm your email address for ${link.service}`,
     [
-      `Someone (we hope you) asked ${link.service} to use this address for their account.`,
+      `Someone (we hope you) asked ${link.service} to use this address for the account "${oneLine(link.account)}". If that is not your account, do not open the link.`,
       `To confirm it, open the link below. It works once, for ${lasts(link.hours)}.`,
       'If this was not you, ignore this message: nothing changes without the link.',
     ],
@@ -68,7 +71,7 @@ export const resetEmail = (link: Link): Mail =>
     `Reset your ${link.service} password`,
     [
       `Someone (we hope you) asked to reset the password of your ${link.service} account.`,
-      `To choose a new one, open the link below. It works once, for ${lasts(link.hours)}; a newer request or a password change ends it. Resetting signs you out everywhere.`,
+      `To choose a new one, open the link below. It works once, for ${lasts(link.hours)}, until a newer link is mailed or the password changes. We mail at most one link every five minutes: if you asked again within five minutes of this message, use this one. Resetting signs you out everywhere.`,
       'If this was not you, ignore this message: your password stays as it is.',
     ],
     'Choose a new password',

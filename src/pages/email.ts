@@ -12,11 +12,11 @@ import { checkCookieOrigin } from '../http/csrf'
 import { checkRateLimit, clientIp } from '../http/rate-limit'
 import { resetLink } from '../http/mail-links'
 import { FORGOT_ANSWER } from '../routes/recovery'
-import { emailService, networkOf, recoveryService } from '../routes/services'
+import { emailService, recoveryService } from '../routes/services'
 import type { WaysIn } from '../services/notices'
 import { Password } from '../schemas'
 import { field } from './fields'
-import { fieldErrors, form, refusal } from './shared'
+import { type PageStatus, fieldErrors, form, refusal } from './shared'
 import { layout } from './views'
 
 export const emailPages = new Hono<AppEnv>()
@@ -91,7 +91,7 @@ emailPages.post('/forgot-password', async (c) => {
   }
   try {
     await checkRateLimit(c, 'EMAIL_LIMITER', clientIp(c))
-    await recoveryService(c).forgot(login.trim(), resetLink(c), networkOf(c))
+    await recoveryService(c).forgot(login.trim(), resetLink(c))
   } catch (err) {
     const { status, notice } = refusal(err)
     return c.html(layout('Forgot your password?', forgotForm(), notice), status)
@@ -117,7 +117,7 @@ const NO_CHOICES: Choices = { remove: new Set(), disableTotp: false }
  * The account's persistent ways in, each with a box to remove it: an intruder who added a
  * passkey or turned two-factor on must not keep that way in after the owner resets.
  */
-const waysInFields = (ways: WaysIn, chosen: Choices) =>
+const waysInFields = (ways: WaysIn, chosen: Choices, errors: Record<string, string>) =>
   ways.passkeys.length === 0 && !ways.totp.enabled
     ? html`<p>Your account has no passkeys, and two-factor authentication is off.</p>`
     : html`<fieldset>
@@ -139,17 +139,28 @@ const waysInFields = (ways: WaysIn, chosen: Choices) =>
         ${
           ways.totp.enabled
             ? html`<div class="field">
-                <input
-                  type="checkbox"
-                  id="disableTotp"
-                  name="disableTotp"
-                  ${chosen.disableTotp ? html`checked` : ''}
-                />
-                <label for="disableTotp"
-                  >Turn two-factor authentication off (your authenticator app's codes stop
-                  working)</label
-                >
-              </div>`
+                  <input
+                    type="checkbox"
+                    id="disableTotp"
+                    name="disableTotp"
+                    ${chosen.disableTotp ? html`checked` : ''}
+                  />
+                  <label for="disableTotp"
+                    >Turn two-factor authentication off (your authenticator app's codes stop
+                    working)</label
+                  >
+                </div>
+                ${field(
+                  {
+                    name: 'code',
+                    label: 'To turn it off: a code from your app, or a recovery code',
+                    type: 'text',
+                    autocomplete: 'one-time-code',
+                    optional: true,
+                    hint: 'The email alone cannot turn two-factor off',
+                  },
+                  errors,
+                )}`
             : html`<p>Two-factor authentication is off.</p>`
         }
       </fieldset>`
@@ -172,7 +183,7 @@ const resetForm = (
         },
         errors,
       )}
-      ${waysInFields(ways, chosen)}
+      ${waysInFields(ways, chosen, errors)}
       <button type="submit">Set the new password</button>
     </form>
     <p>Every device signed in to the account will be signed out.</p>`
@@ -202,7 +213,7 @@ const isDead = (err: unknown) => err instanceof ApiError && err.code === 'invali
 async function resetPage(
   c: Context<AppEnv>,
   token: string,
-  extra: { chosen?: Choices; errors?: Record<string, string>; status?: 200 | 400 } = {},
+  extra: { chosen?: Choices; errors?: Record<string, string>; status?: PageStatus } = {},
 ) {
   let ways: WaysIn
   try {
@@ -244,9 +255,15 @@ emailPages.post('/reset-password', async (c) => {
       newPassword: parsed.data.newPassword,
       removePasskeys: [...chosen.remove],
       disableTotp: chosen.disableTotp,
+      code: typeof body.code === 'string' && body.code.trim() !== '' ? body.code.trim() : undefined,
     })
   } catch (err) {
     if (isDead(err)) return deadLink(c)
+    // The link is not spent: the form again, with the code to fix.
+    if (err instanceof ApiError && err.code === 'invalid_mfa_code') {
+      const errors = { code: 'That code is wrong or was used already; try the next one' }
+      return resetPage(c, token, { chosen, errors, status: 401 })
+    }
     // The link is spent: the password changed between reading and writing it (another change
     // or reset won), so this one changed nothing.
     if (err instanceof ApiError && err.code === 'password_changed_concurrently') {

@@ -18,11 +18,11 @@ import { jsonOnly } from '../http/validate'
 import {
   ForgotPasswordAnswer,
   ForgotPasswordBody,
-  ResetInspectBody,
+  EmailTokenBody,
   ResetPasswordBody,
   WaysInSchema,
 } from '../schemas'
-import { networkOf, recoveryService } from './services'
+import { recoveryService } from './services'
 
 /** What every forgotten-password request is told, whether or not anything is sent. */
 export const FORGOT_ANSWER = {
@@ -54,7 +54,7 @@ const inspect = createRoute({
     'The account’s passkeys and two-factor state, for a reset link’s token, without spending it',
   tags: ['account'],
   middleware: [rateLimit('TOKEN_LIMITER', clientIp), jsonOnly] as const,
-  request: { body: jsonRequest(ResetInspectBody) },
+  request: { body: jsonRequest(EmailTokenBody) },
   responses: {
     200: jsonContent(WaysInSchema, 'What a reset may remove; the token still works'),
     ...problems(
@@ -82,7 +82,13 @@ const reset = createRoute({
     },
     ...problems(
       BODY_ERRORS,
-      ['invalid_email_token', 'passkey_not_found', 'password_changed_concurrently', 'rate_limited'],
+      [
+        'invalid_email_token',
+        'invalid_mfa_code',
+        'passkey_not_found',
+        'password_changed_concurrently',
+        'rate_limited',
+      ],
       CONFIG_ERRORS,
       STORAGE_ERRORS,
     ),
@@ -91,7 +97,7 @@ const reset = createRoute({
 
 export const recoveryRoutes = documentedRoutes()
   .openapi(forgot, async (c) => {
-    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(c), networkOf(c))
+    await recoveryService(c).forgot(c.req.valid('json').login, resetLink(c))
     return c.json(FORGOT_ANSWER, 202, NO_STORE)
   })
   .openapi(inspect, async (c) =>

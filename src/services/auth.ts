@@ -5,8 +5,13 @@ import { ApiError } from '../errors'
 import { log } from '../log'
 import { isJwtShaped, mintAccessToken, verifyAccessToken } from '../auth/access-tokens'
 import { issueCeremony, openCeremony } from '../auth/ceremony-tokens'
-import { toBase64Url, utf8 } from '../auth/encoding'
-import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/passwords'
+import {
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  needsRehash,
+  passwordBinding,
+  verifyPassword,
+} from '../auth/passwords'
 import type { AuthenticationResponseJSON } from '../auth/webauthn/authentication'
 import type { MailLink } from '../mail/mailer'
 import type { CeremonyUses } from '../store/ceremony-uses'
@@ -74,13 +79,6 @@ const loggedName = (user: { id: string } | null, username: string) =>
 const MFA_TOKEN_TTL_MS = 5 * 60 * 1000
 const MFA_MAX_ATTEMPTS = 5
 
-/**
- * What an mfaToken is bound to besides its user: the password hash it was issued against, so a
- * password change (or reset) kills every half-finished sign-in.
- */
-const passwordBinding = async (passwordHash: string) =>
-  toBase64Url(await crypto.subtle.digest('SHA-256', utf8(passwordHash))).slice(0, 22)
-
 export class AuthService {
   private readonly sessions: SessionService
   private readonly totp: TotpService
@@ -111,14 +109,18 @@ export class AuthService {
       throw new ApiError('username_taken', 'That username is already registered')
     }
     this.event('user_registered', { userId: user.id })
-    if (email !== undefined && link) await this.confirmAtSignUp(user.id, email, link)
+    if (email !== undefined && link) await this.confirmAtSignUp(user, email, link)
     return { id: user.id, username: user.username, createdAt: user.createdAt }
   }
 
   /** The account exists either way: an address over its hourly quota just gets no link now. */
-  private async confirmAtSignUp(userId: string, email: string, link: MailLink): Promise<void> {
+  private async confirmAtSignUp(
+    account: { id: string; username: string },
+    email: string,
+    link: MailLink,
+  ): Promise<void> {
     try {
-      await new EmailService(this.deps).requestVerification({ id: userId }, email, link)
+      await new EmailService(this.deps).requestVerification(account, email, link)
     } catch (err) {
       if (!(err instanceof ApiError && err.code === 'rate_limited')) throw err
     }
@@ -159,8 +161,10 @@ export class AuthService {
       // usually; but an mfaToken is bound to the hash, so with TOTP on it is done first (rare:
       // once per user after the parameters change).
       const upgrade = hashPassword(password).then(async (hash) => {
-        await this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash)
-        return hash
+        // Lost to a concurrent change: the hash checked is no longer stored, and an mfaToken
+        // bound to it fails closed at the second step.
+        const written = await this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash)
+        return written ? hash : user.passwordHash
       })
       if (user.totpEnabled) passwordHash = await upgrade
       else this.deps.defer(upgrade)

@@ -18,7 +18,14 @@ export const invalidEmailToken = () =>
 /** Stores a new link's token for `userId`, for `ttlMs`; returns the token, for the email only. */
 export async function issueLink(
   deps: LinkDeps,
-  link: { userId: string; purpose: EmailTokenPurpose; email: string; ttlMs: number },
+  link: {
+    userId: string
+    purpose: EmailTokenPurpose
+    email: string
+    ttlMs: number
+    /** A reset link's binding to the password it is mailed against (passwordBinding). */
+    passwordBinding?: string
+  },
 ): Promise<{ token: string; expiresAt: number }> {
   const cfg = await deps.config()
   const at = now()
@@ -31,6 +38,7 @@ export async function issueLink(
     email: link.email,
     createdAt: at,
     expiresAt,
+    passwordBinding: link.passwordBinding ?? null,
   })
   return { token, expiresAt }
 }

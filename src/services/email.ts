@@ -8,7 +8,7 @@ import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import type { MailLink, Mailer } from '../mail/mailer'
 import { verificationEmail } from '../mail/templates'
-import type { EmailQuota } from '../store/email-quota'
+import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
 import { issueLink, takeLink } from './email-links'
@@ -25,11 +25,18 @@ export type EmailDeps = NoticeDeps & {
 }
 
 /**
- * Verification emails one address may be sent in an hour, whoever asks. Counted under
- * `verify:<address>`, apart from reset links (recovery.ts), so that strangers asking to verify
- * someone's address cannot spend the owner's reset budget.
+ * Verification emails one account may ask for one address in an hour: its own budget, so the
+ * 429 past it says nothing of what others asked (no oracle), and nobody else can spend it.
+ * Counted apart from reset links (recovery.ts), which strangers' requests never touch.
  */
-export const VERIFICATION_EMAILS_PER_ADDRESS_HOUR = 3
+export const VERIFICATION_EMAILS_PER_REQUESTER: EmailRule = { max: 3, windowMs: 60 * 60 * 1000 }
+
+/**
+ * Verification emails one address may be sent in an hour from every account together: against
+ * a mailbox flooded from many throwaway accounts. Past it nothing is mailed, silently (the
+ * answer is the same), so it reveals nothing either; each mail names the account that asked.
+ */
+export const VERIFICATION_EMAILS_PER_ADDRESS: EmailRule = { max: 10, windowMs: 60 * 60 * 1000 }
 
 /** How long a verification link works. */
 const VERIFY_TTL_HOURS = 24
@@ -45,31 +52,26 @@ export class EmailService {
    * after the response.
    */
   async requestVerification(
-    caller: { id: string },
+    caller: { id: string; username: string },
     email: string,
     link: MailLink,
   ): Promise<{ email: string; expiresAt: string }> {
     const mailer = this.deps.mailer()
     const at = now()
-    if (
-      !(await this.deps.emailQuota.take(
-        `verify:${email}`,
-        VERIFICATION_EMAILS_PER_ADDRESS_HOUR,
-        at,
-      ))
-    ) {
+    const mine = { kind: 'verify' as const, address: email, by: caller.id }
+    if (!(await this.deps.emailQuota.take(mine, VERIFICATION_EMAILS_PER_REQUESTER, at))) {
       this.event('email_verification_throttled', { userId: caller.id, to: maskedAddress(email) })
       throw new ApiError('rate_limited', 'This address has been sent enough email for now', {
         retryAfter: 3600,
       })
     }
     const ttlMs = VERIFY_TTL_HOURS * 3600 * 1000
-    this.deps.defer(this.mailVerification(caller.id, email, link, mailer, ttlMs))
+    this.deps.defer(this.mailVerification(caller, email, link, mailer, ttlMs))
     return { email, expiresAt: new Date(at + ttlMs).toISOString() }
   }
 
   private async mailVerification(
-    userId: string,
+    { id: userId, username }: { id: string; username: string },
     email: string,
     link: MailLink,
     mailer: Mailer,
@@ -86,6 +88,15 @@ export class EmailService {
       })
       return
     }
+    const every = { kind: 'verify' as const, address: email }
+    if (!(await this.deps.emailQuota.take(every, VERIFICATION_EMAILS_PER_ADDRESS, now()))) {
+      this.event('email_verification_skipped', {
+        userId,
+        to: maskedAddress(email),
+        reason: 'address_quota',
+      })
+      return
+    }
     const { token } = await issueLink(this.deps, {
       userId,
       purpose: 'verify_email',
@@ -98,6 +109,7 @@ export class EmailService {
         to: email,
         url: link.url(token),
         hours: VERIFY_TTL_HOURS,
+        account: username,
       }),
     )
     this.event('email_verification_sent', { userId, to: maskedAddress(email) })

@@ -8,7 +8,7 @@ import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { MailSetupError, type Mailer } from '../mail/mailer'
 import { type NoticeKind, type WaysIn, securityNotice } from '../mail/templates'
-import type { EmailQuota } from '../store/email-quota'
+import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { UserStore } from '../store/users'
 
 export type NoticeDeps = {
@@ -22,7 +22,7 @@ export type NoticeDeps = {
 }
 
 /** Notices one address may be sent in an hour, beside the links (a burst is not a flood). */
-const NOTICES_PER_ADDRESS_HOUR = 10
+const NOTICES_PER_ADDRESS: EmailRule = { max: 10, windowMs: 60 * 60 * 1000 }
 
 export type { NoticeKind, WaysIn }
 
@@ -53,8 +53,8 @@ export class Notices {
       throw err
     }
     // Counted apart from links, so nobody can spend an address's quota to silence its notices.
-    const key = `notice:${address}`
-    if (!(await this.deps.emailQuota.take(key, NOTICES_PER_ADDRESS_HOUR, now()))) return
+    if (!(await this.deps.emailQuota.take({ kind: 'notice', address }, NOTICES_PER_ADDRESS, now())))
+      return
     await mailer.send(
       securityNotice({
         service: this.deps.serviceName,

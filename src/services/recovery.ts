@@ -8,43 +8,38 @@ import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
-import { hashPassword } from '../auth/passwords'
+import { hashPassword, passwordBinding } from '../auth/passwords'
 import type { MailLink } from '../mail/mailer'
 import { resetEmail } from '../mail/templates'
+import type { EmailRule } from '../store/email-quota'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { PasskeyStore } from '../store/passkeys'
-import type { TotpStore } from '../store/totp'
 import type { EmailDeps } from './email'
 import { invalidEmailToken, issueLink, peekLink, takeLink } from './email-links'
 import { type NoticeDeps, Notices, type WaysIn } from './notices'
 import { type SessionDeps, SessionService } from './sessions'
+import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
 
 export type RecoveryDeps = EmailDeps &
   SessionDeps &
-  NoticeDeps & {
+  NoticeDeps &
+  TotpDeps & {
     loginFailures: LoginFailureStore
     passkeys: PasskeyStore
-    totp: TotpStore
   }
 
 /** How long a reset link works. */
 const RESET_TTL_MINUTES = 30
 
 /**
- * Reset emails one address may be sent in an hour on requests from one network (a /24 or /48,
- * client-network.ts), counted under `reset:<network>:<address>`. Only that network's requests
- * spend it: a stranger elsewhere cannot silence the owner's own requests. Three is what a person
- * who lost a mail or two needs.
+ * At most one reset email to an address in this many minutes, whoever asks and from wherever. A
+ * request inside the interval sends nothing, and needs nothing: the link mailed at its start is
+ * in the owner's mailbox, still working (it lasts RESET_TTL_MINUTES) and still the newest (only a
+ * mailing, a password change or a new address ends it). So strangers' requests can only deliver
+ * the owner a working link, never leave them without one, however many networks they use; and
+ * a mailbox gets at most twelve an hour.
  */
-export const RESET_EMAILS_PER_NETWORK_HOUR = 3
-
-/**
- * Reset emails one address may be sent in an hour from all networks together, under
- * `reset:<address>`: the ceiling against filling a mailbox from many networks. An attacker with
- * more than RESET_EMAILS_PER_ADDRESS_HOUR / RESET_EMAILS_PER_NETWORK_HOUR networks (7) can still
- * spend it for the hour (SECURITY.md states the trade); 20 an hour is a nuisance, not a flood.
- */
-export const RESET_EMAILS_PER_ADDRESS_HOUR = 20
+export const RESET_EMAIL_INTERVAL: EmailRule = { max: 1, windowMs: 5 * 60 * 1000 }
 
 /** Passkeys to remove at a reset: their ids, or every one the account has then. */
 export type PasskeyRemoval = string[] | 'all'
@@ -54,33 +49,36 @@ export type ResetRequest = {
   newPassword: string
   removePasskeys?: PasskeyRemoval
   disableTotp?: boolean
+  /** With disableTotp, when two-factor is on: a current code or a recovery code. */
+  code?: string
 }
 
 /**
  * 409 for every password write (a reset here, a change in account.ts): the password changed
- * between the check and the write; nothing of this one happened.
+ * between the check and the write; this one changed nothing (a reset's link is spent).
  */
 export const passwordChangedConcurrently = () =>
   new ApiError(
     'password_changed_concurrently',
-    'The password was changed by another request meanwhile; nothing was changed by this one',
+    'The password was changed by another request meanwhile; this one changed nothing (a reset link it used is spent)',
   )
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
 export class RecoveryService {
   private readonly sessions: SessionService
+  private readonly totp: TotpService
 
   constructor(private readonly deps: RecoveryDeps) {
     this.sessions = new SessionService(deps)
+    this.totp = new TotpService(deps)
   }
 
   /**
-   * A forgotten password, named by username or verified address, asked from `network` (the
-   * requester's /24 or /48). Answers alike in every case: the lookup runs for all, and the link
-   * (if any) is issued and mailed after the response.
+   * A forgotten password, named by username or verified address. Answers alike in every case:
+   * the lookup runs for all, and the link (if any) is issued and mailed after the response.
    */
-  async forgot(login: string, link: MailLink, network: string): Promise<void> {
+  async forgot(login: string, link: MailLink): Promise<void> {
     // Fails (503 or 500) before anything else when email or a secret is not set up, for every
     // login alike: nothing that can fail is left to the part that runs only for some.
     const mailer = this.deps.mailer()
@@ -91,27 +89,23 @@ export class RecoveryService {
       return
     }
     // Not a step of it before the response is on its way: the answer takes the same time.
-    this.deps.defer(this.deps.wait(0).then(() => this.mailReset(user, link, mailer, network)))
+    this.deps.defer(this.deps.wait(0).then(() => this.mailReset(user, link, mailer)))
   }
 
   private async mailReset(
-    user: { id: string; email: string },
+    user: { id: string; email: string; passwordHash: string },
     link: MailLink,
     mailer: ReturnType<RecoveryDeps['mailer']>,
-    network: string,
   ): Promise<void> {
-    const at = now()
-    // The network's own budget first: a request it refuses does not spend the ceiling, so one
-    // network can never spend more than its share of the ceiling.
-    const allowed =
-      (await this.deps.emailQuota.take(
-        `reset:${network}:${user.email}`,
-        RESET_EMAILS_PER_NETWORK_HOUR,
-        at,
-      )) &&
-      (await this.deps.emailQuota.take(`reset:${user.email}`, RESET_EMAILS_PER_ADDRESS_HOUR, at))
-    if (!allowed) {
-      this.event('password_reset_throttled', { userId: user.id, to: maskedAddress(user.email) })
+    if (
+      !(await this.deps.emailQuota.take(
+        { kind: 'reset', address: user.email },
+        RESET_EMAIL_INTERVAL,
+        now(),
+      ))
+    ) {
+      // The link mailed earlier in the interval is the one to use (RESET_EMAIL_INTERVAL).
+      this.event('password_reset_link_recent', { userId: user.id, to: maskedAddress(user.email) })
       return
     }
     const { token } = await issueLink(this.deps, {
@@ -119,6 +113,7 @@ export class RecoveryService {
       purpose: 'reset_password',
       email: user.email,
       ttlMs: RESET_TTL_MINUTES * 60 * 1000,
+      passwordBinding: await passwordBinding(user.passwordHash),
     })
     await mailer.send(
       resetEmail({
@@ -140,20 +135,26 @@ export class RecoveryService {
    * (mail scanners open links): what the owner may remove with the reset.
    */
   async inspect(token: string): Promise<WaysIn> {
-    const peeked = await peekLink(this.deps, token, 'reset_password')
-    return this.waysIn(peeked.userId)
+    const { userId } = await this.liveLink(token, 'peek')
+    return this.waysIn(userId)
   }
 
   /**
    * Sets a new password with a reset link's token, removing the passkeys named (ids of the
    * account's own only: 404 passkey_not_found for any other, before the link is spent) and
-   * turning two-factor off if asked. Every session ends (the person resetting may not be the
-   * only one who knew the old password) and the login backoff is cleared. The password is
-   * written only if it is still the one read: a change that won a race answers 409 here, and
-   * nothing else of the reset happens.
+   * turning two-factor off if asked, which takes a current code or a recovery code as well:
+   * the mailbox alone must not get past the second factor. Every session ends (the person
+   * resetting may not be the only one who knew the old password) and the login backoff is
+   * cleared.
+   *
+   * The link is bound to the password it was mailed against, and the new one is written only
+   * over that same hash: a change of password that races the reset leaves exactly one of them
+   * told it succeeded, and that one's password is the one that works. A reset that loses has
+   * spent its link and changed nothing (409).
    */
-  async reset({ token, newPassword, removePasskeys, disableTotp }: ResetRequest): Promise<void> {
-    const peeked = await peekLink(this.deps, token, 'reset_password')
+  async reset(request: ResetRequest): Promise<void> {
+    const { token, newPassword, removePasskeys, disableTotp, code } = request
+    const peeked = await this.liveLink(token, 'peek')
     if (Array.isArray(removePasskeys) && removePasskeys.length > 0) {
       const own = new Set((await this.deps.passkeys.list(peeked.userId)).map((p) => p.id))
       if (removePasskeys.some((id) => !own.has(id))) {
@@ -161,10 +162,17 @@ export class RecoveryService {
         throw new ApiError('passkey_not_found', 'The account has no such passkey')
       }
     }
-    const taken = await takeLink(this.deps, token, 'reset_password')
+    // Checked (and the code spent) before the link: a wrong code leaves the link to try again.
+    const totpOn = disableTotp === true && (await this.totpEnabled(peeked.userId))
+    if (
+      totpOn &&
+      (code === undefined || (await this.totp.spendCode(peeked.userId, code)) === null)
+    ) {
+      this.event('password_reset_refused', { userId: peeked.userId, reason: 'second_factor' })
+      throw invalidMfaCode()
+    }
+    const { user } = await this.liveLink(token, 'take')
     const cfg = await this.deps.config()
-    const user = await this.deps.users.findUserById(taken.userId)
-    if (!user) throw invalidEmailToken()
     const hash = await hashPassword(newPassword)
     if (!(await this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash))) {
       this.event('password_reset_refused', { userId: user.id, reason: 'changed_concurrently' })
@@ -174,23 +182,42 @@ export class RecoveryService {
     // password may have asked for one to their own address).
     await this.deps.emailTokens.revoke(user.id, 'reset_password')
     await this.deps.emailTokens.revoke(user.id, 'verify_email')
-    // Sessions end before the removals: no session of the intruder's can add a passkey after
-    // "all" was listed.
+    // Sessions end before the removals, and adding a passkey or two-factor needs a session that
+    // is still listed (SessionService.requireListed).
     await this.sessions.endAll(user.id, cfg)
     await this.deps.loginFailures.clear(user.username)
     const removed = await this.removePasskeys(user.id, removePasskeys)
-    if (disableTotp) {
+    const totpDisabled = disableTotp === true && (await this.deps.totp.get(user.id)) !== null
+    if (totpDisabled) {
       await this.deps.totp.remove(user.id)
       this.event('totp_disabled', { userId: user.id, by: 'password_reset' })
     }
-    this.event('password_reset', {
-      userId: user.id,
-      passkeysRemoved: removed,
-      totpDisabled: disableTotp === true,
-    })
+    this.event('password_reset', { userId: user.id, passkeysRemoved: removed, totpDisabled })
     new Notices(this.deps).send(user.id, 'password_reset', undefined, {
       remaining: await this.waysIn(user.id),
     })
+  }
+
+  /**
+   * A reset link that is live and still bound to the account's password: peeked, or taken
+   * (spent). 400 invalid_email_token for any other, a link from before a password change too.
+   */
+  private async liveLink(token: string, how: 'peek' | 'take') {
+    const link = await (how === 'peek' ? peekLink : takeLink)(this.deps, token, 'reset_password')
+    const user = await this.deps.users.findUserById(link.userId)
+    if (
+      !user ||
+      link.passwordBinding === null ||
+      (await passwordBinding(user.passwordHash)) !== link.passwordBinding
+    ) {
+      throw invalidEmailToken()
+    }
+    return { userId: user.id, user }
+  }
+
+  private async totpEnabled(userId: string): Promise<boolean> {
+    const record = await this.deps.totp.get(userId)
+    return record !== null && record.enabledAt !== null
   }
 
   /** Removes the account's passkeys named (or all); returns how many went. */

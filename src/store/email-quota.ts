@@ -1,19 +1,30 @@
-// How many emails each address has been sent this hour, in D1: the only code that reads or
-// writes the email_quota table. One upsert counts a send and says whether it is allowed, so a
-// burst of requests from anywhere cannot send one address more than its quota.
+// How many emails of each kind each address has been sent in the current window, in D1: the only
+// code that reads or writes the email_quota table. One upsert counts a send and says whether it
+// is allowed, so a burst of requests from anywhere cannot send one address more than its quota.
 import { guarded } from './errors'
 
-const HOUR_MS = 3600 * 1000
+/**
+ * The kinds of mail counted apart, so that spending one never silences another: verification
+ * links (anyone may name an address), reset links, and security notices.
+ */
+export type EmailKind = 'verify' | 'reset' | 'notice'
+
+/** At most `max` emails of a kind to one address in any window of `windowMs` from the first. */
+export type EmailRule = { max: number; windowMs: number }
 
 export type EmailQuota = ReturnType<typeof emailQuota>
 
 export function emailQuota(db: D1Database) {
   return {
     /**
-     * Counts one email under `address` (an address, or a kind of mail to it, such as
-     * `notice:<address>`) if fewer than `max` were counted in the hour; true if counted.
+     * Counts one email of `kind` to `address` (asked for by `by`, when each requester has a
+     * budget of its own) if the rule allows it; true if counted.
      */
-    async take(address: string, max: number, at: number): Promise<boolean> {
+    async take(
+      { kind, address, by }: { kind: EmailKind; address: string; by?: string },
+      rule: EmailRule,
+      at: number,
+    ): Promise<boolean> {
       const row = await guarded('d1', 'take email quota', () =>
         db
           .prepare(
@@ -24,7 +35,12 @@ export function emailQuota(db: D1Database) {
              WHERE window_start <= ?2 - ?4 OR sent < ?3
              RETURNING sent`,
           )
-          .bind(address.toLowerCase(), at, max, HOUR_MS)
+          .bind(
+            [kind, ...(by ? [by] : []), address.toLowerCase()].join(':'),
+            at,
+            rule.max,
+            rule.windowMs,
+          )
           .first<{ sent: number }>(),
       )
       return row !== null

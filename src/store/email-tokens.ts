@@ -12,6 +12,8 @@ export type EmailToken = {
   email: string
   createdAt: number
   expiresAt: number
+  /** A reset link's: the digest of the password hash it was mailed against (passwordBinding). */
+  passwordBinding: string | null
 }
 
 type Row = {
@@ -21,6 +23,7 @@ type Row = {
   email: string
   created_at: number
   expires_at: number
+  password_binding: string | null
 }
 
 export type EmailTokenStore = ReturnType<typeof emailTokenStore>
@@ -36,8 +39,9 @@ export function emailTokenStore(db: D1Database) {
             .bind(token.userId, token.purpose),
           db
             .prepare(
-              `INSERT INTO email_tokens (id, user_id, purpose, email, created_at, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO email_tokens
+                 (id, user_id, purpose, email, created_at, expires_at, password_binding)
+               VALUES (?, ?, ?, ?, ?, ?, ?)`,
             )
             .bind(
               token.id,
@@ -46,6 +50,7 @@ export function emailTokenStore(db: D1Database) {
               token.email,
               token.createdAt,
               token.expiresAt,
+              token.passwordBinding,
             ),
         ]),
       ),
@@ -96,4 +101,5 @@ const live = (row: Row | null, at: number): EmailToken | null =>
         email: row.email,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
+        passwordBinding: row.password_binding,
       }

@@ -87,17 +87,17 @@ export function userStore(db: D1Database) {
      */
     async findForRecovery(
       login: string,
-    ): Promise<{ id: string; username: string; email: string } | null> {
+    ): Promise<{ id: string; username: string; email: string; passwordHash: string } | null> {
       const byEmail = login.includes('@')
       const row = await guarded('d1', 'find user for recovery', () =>
         db
           .prepare(
-            `SELECT id, username, email FROM users
+            `SELECT id, username, email, password_hash AS passwordHash FROM users
              WHERE ${byEmail ? 'email = ? COLLATE NOCASE' : 'username = ?'}
                AND email_verified_at IS NOT NULL`,
           )
           .bind(login)
-          .first<{ id: string; username: string; email: string }>(),
+          .first<{ id: string; username: string; email: string; passwordHash: string }>(),
       )
       return row ?? null
     },

@@ -8,8 +8,12 @@ describe('email templates', () => {
       to: 'alice@example.com',
       url: 'https://auth.example/verify-email?token=abc&x="y"',
       hours: 24,
+      account: 'mallory<b>\n',
     })
     expect(mail.subject).toBe('Confirm your email address for auth.example<script>')
+    // The account that asked is named (escaped, on one line): a stranger's link says so.
+    expect(mail.text).toContain('for the account "mallory<b>". If that is not your account')
+    expect(mail.html).toContain('mallory&lt;b&gt;')
     expect(mail.text).toContain('https://auth.example/verify-email?token=abc&x="y"')
     expect(mail.text).toContain('for 24 hours')
     expect(mail.html).toContain('auth.example&lt;script&gt;')

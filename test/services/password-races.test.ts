@@ -9,6 +9,7 @@ import { type AuthDeps } from '../../src/services/auth'
 import { AccountService } from '../../src/services/account'
 import { issueLink } from '../../src/services/email-links'
 import { RecoveryService } from '../../src/services/recovery'
+import { passwordBinding } from '../../src/auth/passwords'
 import { ceremonyUses } from '../../src/store/ceremony-uses'
 import { emailQuota } from '../../src/store/email-quota'
 import { emailTokenStore } from '../../src/store/email-tokens'
@@ -26,6 +27,7 @@ afterEach(() => vi.restoreAllMocks())
 
 function services() {
   const users = pausable(userStore(env.DB))
+  const emailTokens = pausable(emailTokenStore(env.DB))
   const deferred: Promise<unknown>[] = []
   const cfg = serviceConfig()
   const deps: AuthDeps = {
@@ -36,7 +38,7 @@ function services() {
     totp: totpStore(env.DB),
     ceremonies: ceremonyUses(env.DB),
     passkeys: passkeyStore(env.DB),
-    emailTokens: emailTokenStore(env.DB),
+    emailTokens: emailTokens.proxy,
     emailQuota: emailQuota(env.DB),
     mailer: () => ({ send: async () => {} }),
     mfaKeys: () => Promise.reject(new Error('no MFA key needed here')),
@@ -48,6 +50,7 @@ function services() {
   }
   return {
     users,
+    emailTokens,
     deps,
     account: new AccountService(deps),
     recovery: new RecoveryService(deps),
@@ -119,6 +122,7 @@ describe('two password changes that checked the same password', () => {
 })
 
 describe('a reset racing a change', () => {
+  /** A reset link as the mailing makes one: bound to the password in force now. */
   const resetToken = async (deps: AuthDeps, userId: string) =>
     (
       await issueLink(deps, {
@@ -126,8 +130,37 @@ describe('a reset racing a change', () => {
         purpose: 'reset_password',
         email: 'race@example.org',
         ttlMs: 30 * 60 * 1000,
+        passwordBinding: await passwordBinding(
+          (await deps.users.findUserById(userId))!.passwordHash,
+        ),
       })
     ).token
+
+  it('is refused when the change wrote first, even before the change ended its links', async () => {
+    const lines = captureLogs()
+    const { account, recovery, emailTokens, deps, settle } = services()
+    const { user, username, first } = await twoSessions()
+    const token = await resetToken(deps, user.id)
+    // The change has written its password and is about to end the reset links.
+    const held = emailTokens.pauseBefore('revoke')
+    const change = codeOf(
+      account.changePassword(first.caller, {
+        currentPassword: PASSWORD,
+        newPassword: 'the change’s passphrase',
+      }),
+    )
+    await held.reached
+    // The link was mailed against the old password: it no longer stands.
+    expect(await codeOf(recovery.reset({ token, newPassword: 'the reset’s passphrase' }))).toBe(
+      'invalid_email_token',
+    )
+    held.release()
+    expect(await change).toBe('ok')
+    await settle()
+    expect(await signIn(username, 'the change’s passphrase')).toBe(200)
+    expect(await signIn(username, 'the reset’s passphrase')).toBe(401)
+    expect(events(lines, 'password_reset')).toBe(0)
+  })
 
   it('loses to a change written first: 409, and the change’s password is the one', async () => {
     const lines = captureLogs()
