@@ -73,7 +73,7 @@ export type Config = {
   jwtLeeway: number
   /** Request limits and login backoff; off only for load tests. */
   rateLimits: boolean
-  /** Failed logins per username before backoff starts. */
+  /** Failed logins per username from one network before that network's backoff starts. */
   loginMaxFailures: number
   /** JWT_ISSUER, or else the origin the request came to. */
   issuer: string

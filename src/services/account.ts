@@ -182,7 +182,8 @@ export class AccountService {
 
   /**
    * 401 invalid_credentials for a wrong password, with nothing changed. A guess here is a login
-   * attempt too: it counts in the per-account backoff, and is refused while the name is locked.
+   * attempt too: it counts in the login backoff (per username and network, under the
+   * per-username ceiling), and is refused while either is locked.
    */
   private async checkPassword(user: UserRecord, password: string): Promise<void> {
     const backoff = loginBackoff(

@@ -1,9 +1,10 @@
 // Refresh tokens, sessions and revocation marks in KV: the only code that reads or writes those
-// records (login-failures.ts owns the namespace's fourth kind). KV has no compare-and-set and
-// serves stale reads between locations, so every record here is shaped so that a late or
-// repeated write can only say what was already true: refresh-token records are written once
-// (a re-derivation writes the same user and session again), a session record is written once at sign-in
-// and then only replaced by its tombstone, and nothing is ever deleted.
+// records (login-failures.ts owns the namespace's other two kinds, its failure counts). KV has
+// no compare-and-set and serves stale reads between locations, so every record here is shaped
+// so that a late or repeated write can only say what was already true: refresh-token records
+// are written once (a re-derivation writes the same user and session again), a session record
+// is written once at sign-in and then only replaced by its tombstone, and nothing is ever
+// deleted.
 import { type AuthMethod, KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
 import { now } from '../clock'
 import { guarded } from './errors'
