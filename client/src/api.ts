@@ -823,11 +823,10 @@ export interface components {
              */
             username: string;
         };
-        ResetInspectRequest: {
-            token: string;
-        };
         ResetPasswordRequest: {
-            /** @description Turn two-factor authentication off (and drop its recovery codes) */
+            /** @description With `disableTotp`: a code from the authenticator app, or a recovery code */
+            code?: string;
+            /** @description Turn two-factor authentication off (and drop its recovery codes). When it is on, `code` must be a current code or a recovery code: the mailbox alone does not get past the second factor (401 `invalid_mfa_code`, the token not spent) */
             disableTotp?: boolean;
             /**
              * @description Counted in Unicode code points after NFKC normalisation
@@ -2329,6 +2328,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `invalid_mfa_code`: the TOTP or recovery code is wrong, expired or already used */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_mfa_code";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
             /** @description `passkey_not_found`: no such passkey of yours (also one of another user) */
             404: {
                 headers: {
@@ -2343,7 +2358,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `password_changed_concurrently`: another change or reset wrote the password between this request checking it and writing it: nothing of this one happened */
+            /** @description `password_changed_concurrently`: another change or reset wrote the password between this request checking it and writing it: this one changed nothing (a reset link it used is spent) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2442,7 +2457,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ResetInspectRequest"];
+                "application/json": components["schemas"]["EmailTokenRequest"];
             };
         };
         responses: {
@@ -4143,7 +4158,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `password_changed_concurrently`: another change or reset wrote the password between this request checking it and writing it: nothing of this one happened */
+            /** @description `password_changed_concurrently`: another change or reset wrote the password between this request checking it and writing it: this one changed nothing (a reset link it used is spent) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -18,6 +18,10 @@ export type Session = Schemas['Session']
 export type LogoutScope = 'local' | 'others' | 'global'
 export type Passkey = Schemas['Passkey']
 export type TotpEnrolment = Schemas['TotpEnrolment']
+/** What a reset link would leave in place: the passkeys, and whether two-factor is on. */
+export type ResetWaysIn = Schemas['ResetWaysIn']
+/** What a reset also removes: passkey ids (or 'all'), two-factor (with a code). */
+export type ResetOptions = Omit<Schemas['ResetPasswordRequest'], 'token' | 'newPassword'>
 
 /**
  * cookie (browsers): the refresh token is an HttpOnly cookie this code never sees.
@@ -80,8 +84,13 @@ export interface AuthClient {
   }
   /** Mails a reset link to the account's verified address, if it has one (no answer says). */
   forgotPassword(login: string): Promise<void>
-  /** Sets a new password with a reset link's token; every session ends (sign in again). */
-  resetPassword(token: string, newPassword: string): Promise<void>
+  /** What a reset link's token would leave in place, without spending it. */
+  inspectReset(token: string): Promise<ResetWaysIn>
+  /**
+   * Sets a new password with a reset link's token; every session ends (sign in again). Removes
+   * the passkeys named, and two-factor when `disableTotp` comes with a current or recovery `code`.
+   */
+  resetPassword(token: string, newPassword: string, options?: ResetOptions): Promise<void>
   totp: {
     /** Starts turning on two-factor: a secret and otpauth:// URI for an authenticator app. */
     enrol(password: string): Promise<TotpEnrolment>
@@ -375,8 +384,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       await call('/password/forgot', { method: 'POST', json: { login } })
     },
 
-    async resetPassword(token, newPassword) {
-      await call('/password/reset', { method: 'POST', json: { token, newPassword } })
+    inspectReset: async (token) =>
+      (await call('/password/reset/inspect', { method: 'POST', json: { token } })).json(),
+
+    async resetPassword(token, newPassword, options = {}) {
+      await call('/password/reset', { method: 'POST', json: { ...options, token, newPassword } })
     },
 
     totp: {

@@ -318,6 +318,33 @@ describe('account recovery', () => {
     })
     await expect(auth.email.verify('x')).rejects.toMatchObject({ code: 'invalid_email_token' })
   })
+
+  it('shows what a reset would leave, and removes what the owner names with it', async () => {
+    const ways = {
+      passkeys: [{ id: 'pk1', name: 'Laptop', createdAt: '2026-12-01T00:00:00.000Z' }],
+      totp: { enabled: true },
+    }
+    const api = fakeApi({
+      'POST /password/reset/inspect': () => json(ways),
+      'POST /password/reset': () => new Response(null, { status: 204 }),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    expect(await auth.inspectReset('t'.repeat(43))).toEqual(ways)
+    await auth.resetPassword('t'.repeat(43), 'a new passphrase', {
+      removePasskeys: ['pk1'],
+      disableTotp: true,
+      code: '123456',
+    })
+    const [inspect, reset] = api.requests
+    expect(JSON.parse((await bodyOf(inspect!))!)).toEqual({ token: 't'.repeat(43) })
+    expect(JSON.parse((await bodyOf(reset!))!)).toEqual({
+      token: 't'.repeat(43),
+      newPassword: 'a new passphrase',
+      removePasskeys: ['pk1'],
+      disableTotp: true,
+      code: '123456',
+    })
+  })
 })
 
 describe('the package', () => {
