@@ -454,6 +454,19 @@ describe('the hosted pages', () => {
 
 describe('ways in that survive a reset', () => {
   /** A passkey added to the account (as an intruder with a session and the password would). */
+  /** Two-factor on, confirmed with the current code: the app's codes, and the recovery codes. */
+  async function turnTotpOn(as: Awaited<ReturnType<typeof withEmail>>['as']) {
+    const { secret } = (await (
+      await as('POST', '/users/me/totp', { password: PASSWORD })
+    ).json()) as { secret: string }
+    const codeAt = (steps: number) =>
+      generateHOTP(decodeBase32(secret), BigInt(totpStep(Date.now()) + steps), 6)
+    const confirm = await as('POST', '/users/me/totp/verify', { code: codeAt(0) })
+    expect(confirm.status).toBe(200)
+    const { recoveryCodes } = (await confirm.json()) as { recoveryCodes: string[] }
+    return { codeAt, recoveryCodes }
+  }
+
   async function addPasskey(as: Awaited<ReturnType<typeof withEmail>>['as'], name: string) {
     const authenticator = await softAuthenticator({ origin: ORIGIN })
     const options = await (
@@ -525,13 +538,7 @@ describe('ways in that survive a reset', () => {
   it('turns two-factor off only when asked, and only with a code: the mailbox alone is not enough', async () => {
     const box = mailbox()
     const { username, as } = await withEmail(box)
-    const { secret } = (await (
-      await as('POST', '/users/me/totp', { password: PASSWORD })
-    ).json()) as { secret: string }
-    const codeAt = (steps: number) =>
-      generateHOTP(decodeBase32(secret), BigInt(totpStep(Date.now()) + steps), 6)
-    const confirm = await as('POST', '/users/me/totp/verify', { code: codeAt(0) })
-    const { recoveryCodes } = (await confirm.json()) as { recoveryCodes: string[] }
+    const { codeAt, recoveryCodes } = await turnTotpOn(as)
     const token = await linkFor(box, username)
     expect(((await (await inspect(box, token)).json()) as { totp: unknown }).totp).toEqual({
       enabled: true,
@@ -688,12 +695,7 @@ describe('ways in that survive a reset', () => {
   it('on the hosted page: turns two-factor off only with a code, keeping the form and the link', async () => {
     const box = mailbox()
     const { username, as } = await withEmail(box)
-    const { secret } = (await (
-      await as('POST', '/users/me/totp', { password: PASSWORD })
-    ).json()) as { secret: string }
-    const codeAt = (steps: number) =>
-      generateHOTP(decodeBase32(secret), BigInt(totpStep(Date.now()) + steps), 6)
-    expect((await as('POST', '/users/me/totp/verify', { code: codeAt(0) })).status).toBe(200)
+    const { codeAt } = await turnTotpOn(as)
     const token = await linkFor(box, username)
     const page = await (await box.call(`/reset-password?token=${token}`)).text()
     expect(page).toContain('name="disableTotp"')
