@@ -1051,7 +1051,7 @@ export interface operations {
                     "application/json": components["schemas"]["Email"];
                 };
             };
-            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, expired, or (a reset link) mailed before the password last changed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,7 +2314,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, expired, or (a reset link) mailed before the password last changed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2470,7 +2470,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResetWaysIn"];
                 };
             };
-            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, or expired */
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_email_token`: the emailed link is unknown, used, replaced by a newer one, expired, or (a reset link) mailed before the password last changed */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -9,7 +9,7 @@ describe('chromiumAvailable', () => {
 
   it('warns, naming the binary and how to install it, and skips outside CI', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    for (const ci of [undefined, '', 'false']) expect(chromiumAvailable(missing, ci)).toBe(false)
+    for (const ci of ['', 'false', '0']) expect(chromiumAvailable(missing, ci)).toBe(false)
     expect(warn).toHaveBeenCalledTimes(3)
     expect(String(warn.mock.calls[0]![0])).toMatch(
       /\/nonexistent\/chromium.*apt-get install chromium/,
