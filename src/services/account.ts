@@ -105,6 +105,8 @@ export class AccountService {
     const cfg = await this.deps.config()
     const user = await this.deps.users.findUserById(caller.id)
     if (user) {
+      // A session the owner ended must not delete the account, whatever it knows.
+      await this.sessions.requireListed(caller)
       await this.checkPassword(user, password)
       await this.deps.users.deleteUser(user.id)
       profileCache.forget(user.id)
@@ -129,8 +131,15 @@ export class AccountService {
     { email, password }: { email: string; password: string },
     link: MailLink,
   ) {
-    await this.checkPassword(await this.userOf(caller), password)
-    return new EmailService(this.deps).requestVerification(caller, email, link)
+    const user = await this.userOf(caller)
+    await this.checkPassword(user, password)
+    // The link is bound to the password just checked: a change of password ends it, even one
+    // that races this request.
+    return new EmailService(this.deps).requestVerification(
+      { ...caller, passwordHash: user.passwordHash },
+      email,
+      link,
+    )
   }
 
   /** Options to register a passkey, after the password: an access token alone cannot add one. */
@@ -173,9 +182,17 @@ export class AccountService {
     return this.totp.pending(caller, issuer)
   }
 
-  /** The caller's record; 401 invalid_token when the account is gone. */
+  /**
+   * The caller's record, for an action that changes the account's ways in (its password, address,
+   * two-factor, passkeys, the account itself): 401 invalid_token when the account is gone, or when
+   * the caller's session has ended. An access token outlives its session by up to its lifetime,
+   * and a session the owner ended (signing out everywhere, a reset) must not act afterwards.
+   */
   private async userOf(caller: AuthUser): Promise<UserRecord> {
-    const user = await this.deps.users.findUserById(caller.id)
+    const [user] = await Promise.all([
+      this.deps.users.findUserById(caller.id),
+      this.sessions.requireListed(caller),
+    ])
     if (!user) throw new ApiError('invalid_token', 'The access token belongs to no user')
     return user
   }

@@ -115,7 +115,7 @@ export class AuthService {
 
   /** The account exists either way: an address over its hourly quota just gets no link now. */
   private async confirmAtSignUp(
-    account: { id: string; username: string },
+    account: { id: string; username: string; passwordHash: string },
     email: string,
     link: MailLink,
   ): Promise<void> {

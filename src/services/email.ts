@@ -6,12 +6,13 @@ import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
+import { passwordBinding } from '../auth/passwords'
 import type { MailLink, Mailer } from '../mail/mailer'
 import { verificationEmail } from '../mail/templates'
 import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
-import { issueLink, takeLink } from './email-links'
+import { invalidEmailToken, issueLink, takeLink } from './email-links'
 import { type NoticeDeps, Notices } from './notices'
 
 export type EmailDeps = NoticeDeps & {
@@ -21,6 +22,8 @@ export type EmailDeps = NoticeDeps & {
   /** Throws MailSetupError (503 email_unavailable) when the binding or MAIL_FROM is missing. */
   mailer: () => Mailer
   config: () => Promise<Config>
+  /** The requester's network (a /24 or /48): the address ceiling is counted per network. */
+  network?: string
   requestId?: string
 }
 
@@ -32,9 +35,11 @@ export type EmailDeps = NoticeDeps & {
 export const VERIFICATION_EMAILS_PER_REQUESTER: EmailRule = { max: 3, windowMs: 60 * 60 * 1000 }
 
 /**
- * Verification emails one address may be sent in an hour from every account together: against
- * a mailbox flooded from many throwaway accounts. Past it nothing is mailed, silently (the
- * answer is the same), so it reveals nothing either; each mail names the account that asked.
+ * Verification emails one address may be sent in an hour on requests from one network (a /24 or
+ * /48), from every account there together: against a mailbox flooded from many throwaway
+ * accounts. Past it nothing is mailed, silently (the answer is the same), so it reveals nothing;
+ * and counted per network, so strangers elsewhere cannot stop the owner's own requests. Each
+ * mail names the account that asked.
  */
 export const VERIFICATION_EMAILS_PER_ADDRESS: EmailRule = { max: 10, windowMs: 60 * 60 * 1000 }
 
@@ -52,7 +57,7 @@ export class EmailService {
    * after the response.
    */
   async requestVerification(
-    caller: { id: string; username: string },
+    caller: { id: string; username: string; passwordHash: string },
     email: string,
     link: MailLink,
   ): Promise<{ email: string; expiresAt: string }> {
@@ -71,7 +76,7 @@ export class EmailService {
   }
 
   private async mailVerification(
-    { id: userId, username }: { id: string; username: string },
+    { id: userId, username, passwordHash }: { id: string; username: string; passwordHash: string },
     email: string,
     link: MailLink,
     mailer: Mailer,
@@ -88,7 +93,7 @@ export class EmailService {
       })
       return
     }
-    const every = { kind: 'verify' as const, address: email }
+    const every = { kind: 'verify' as const, address: email, by: this.deps.network ?? 'unknown' }
     if (!(await this.deps.emailQuota.take(every, VERIFICATION_EMAILS_PER_ADDRESS, now()))) {
       this.event('email_verification_skipped', {
         userId,
@@ -102,6 +107,7 @@ export class EmailService {
       purpose: 'verify_email',
       email,
       ttlMs,
+      passwordBinding: await passwordBinding(passwordHash),
     })
     await mailer.send(
       verificationEmail({
@@ -118,10 +124,28 @@ export class EmailService {
   /** Opens a verification link: its address becomes the account's verified one. */
   async verify(token: string): Promise<{ email: string }> {
     const taken = await takeLink(this.deps, token, 'verify_email')
+    const user = await this.deps.users.findUserById(taken.userId)
+    // Bound to the password it was asked with: a change of password since ends it, and the
+    // address is written only over that same password, so a change racing this cannot be
+    // undone by a link asked for before it.
+    if (
+      !user ||
+      taken.passwordBinding === null ||
+      (await passwordBinding(user.passwordHash)) !== taken.passwordBinding
+    ) {
+      throw invalidEmailToken()
+    }
     const previous = await this.deps.users.verifiedEmail(taken.userId)
-    if ((await this.deps.users.setVerifiedEmail(taken.userId, taken.email, now())) === 'taken') {
+    const set = await this.deps.users.setVerifiedEmail(
+      taken.userId,
+      taken.email,
+      now(),
+      user.passwordHash,
+    )
+    if (set === 'taken') {
       throw new ApiError('email_taken', 'That address is verified for another account')
     }
+    if (set === 'changed') throw invalidEmailToken()
     // Reset links went to the old address, which is no longer the way back in.
     await this.deps.emailTokens.revoke(taken.userId, 'reset_password')
     this.event('email_verified', { userId: taken.userId, to: maskedAddress(taken.email) })

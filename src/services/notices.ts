@@ -21,8 +21,11 @@ export type NoticeDeps = {
   requestId?: string
 }
 
-/** Notices one address may be sent in an hour, beside the links (a burst is not a flood). */
-const NOTICES_PER_ADDRESS: EmailRule = { max: 10, windowMs: 60 * 60 * 1000 }
+/**
+ * Notices of one kind one address may be sent in an hour, beside the links (a burst is not a
+ * flood). Each kind counts apart, so ten password changes cannot silence "your address changed".
+ */
+const NOTICES_PER_KIND: EmailRule = { max: 10, windowMs: 60 * 60 * 1000 }
 
 export type { NoticeKind, WaysIn }
 
@@ -52,9 +55,12 @@ export class Notices {
       if (err instanceof MailSetupError) return // the 503 belongs to the email routes only
       throw err
     }
-    // Counted apart from links, so nobody can spend an address's quota to silence its notices.
-    if (!(await this.deps.emailQuota.take({ kind: 'notice', address }, NOTICES_PER_ADDRESS, now())))
+    // Counted apart from links, and by kind, so nobody can spend one budget to silence another.
+    const budget = { kind: 'notice' as const, address, by: kind }
+    if (!(await this.deps.emailQuota.take(budget, NOTICES_PER_KIND, now()))) {
+      log.warn('security_notice_throttled', { requestId: this.deps.requestId, userId, kind })
       return
+    }
     await mailer.send(
       securityNotice({
         service: this.deps.serviceName,

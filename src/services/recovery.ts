@@ -32,12 +32,13 @@ export type RecoveryDeps = EmailDeps &
 const RESET_TTL_MINUTES = 30
 
 /**
- * At most one reset email to an address in this many minutes, whoever asks and from wherever. A
- * request inside the interval sends nothing, and needs nothing: the link mailed at its start is
- * in the owner's mailbox, still working (it lasts RESET_TTL_MINUTES) and still the newest (only a
- * mailing, a password change or a new address ends it). So strangers' requests can only deliver
- * the owner a working link, never leave them without one, however many networks they use; and
- * a mailbox gets at most twelve an hour.
+ * At most one reset email to an address in this many minutes, whoever asks and from wherever,
+ * while the link mailed at the interval's start still works: a request inside the interval then
+ * sends nothing, and needs nothing, as that link is in the owner's mailbox (it lasts
+ * RESET_TTL_MINUTES) and still the newest. So strangers' requests can only deliver the owner a
+ * working link, never leave them without one, however many networks they use, and a mailbox gets
+ * at most twelve an hour from them. Only a password change (or a new address) ends the mailed
+ * link early; then the next request mails a new one at once.
  */
 export const RESET_EMAIL_INTERVAL: EmailRule = { max: 1, windowMs: 5 * 60 * 1000 }
 
@@ -97,23 +98,30 @@ export class RecoveryService {
     link: MailLink,
     mailer: ReturnType<RecoveryDeps['mailer']>,
   ): Promise<void> {
-    if (
-      !(await this.deps.emailQuota.take(
-        { kind: 'reset', address: user.email },
-        RESET_EMAIL_INTERVAL,
-        now(),
-      ))
-    ) {
-      // The link mailed earlier in the interval is the one to use (RESET_EMAIL_INTERVAL).
-      this.event('password_reset_link_recent', { userId: user.id, to: maskedAddress(user.email) })
-      return
+    const binding = await passwordBinding(user.passwordHash)
+    const allowed = await this.deps.emailQuota.take(
+      { kind: 'reset', address: user.email },
+      RESET_EMAIL_INTERVAL,
+      now(),
+    )
+    // Inside the interval the link mailed at its start is the one to use, if it still works: one
+    // a password change has ended (whoever knows the password can end it) is no link at all.
+    if (!allowed) {
+      const mailed = await this.deps.emailTokens.current(user.id, 'reset_password', now())
+      if (mailed?.passwordBinding === binding) {
+        this.event('password_reset_link_recent', {
+          userId: user.id,
+          to: maskedAddress(user.email),
+        })
+        return
+      }
     }
     const { token } = await issueLink(this.deps, {
       userId: user.id,
       purpose: 'reset_password',
       email: user.email,
       ttlMs: RESET_TTL_MINUTES * 60 * 1000,
-      passwordBinding: await passwordBinding(user.passwordHash),
+      passwordBinding: binding,
     })
     await mailer.send(
       resetEmail({

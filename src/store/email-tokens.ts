@@ -75,6 +75,19 @@ export function emailTokenStore(db: D1Database) {
       return live(row, at)
     },
 
+    /** The user's live token of `purpose`, if any (there is at most one: a newer replaces it). */
+    async current(userId: string, purpose: EmailTokenPurpose, at: number) {
+      const row = await guarded('d1', 'find email token', () =>
+        db
+          .prepare(
+            'SELECT * FROM email_tokens WHERE user_id = ? AND purpose = ? AND expires_at > ?',
+          )
+          .bind(userId, purpose, at)
+          .first<Row>(),
+      )
+      return live(row, at)
+    },
+
     /**
      * Reads a live token of `purpose` without spending it (a page a link opens must not spend
      * it: mail scanners fetch links): null when unknown, used or expired.

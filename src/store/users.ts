@@ -134,13 +134,25 @@ export function userStore(db: D1Database) {
      * Makes `email` the user's verified address, replacing any earlier one; 'taken' when another
      * account has verified it (the unique index decides, ignoring case).
      */
-    async setVerifiedEmail(id: string, email: string, at: number): Promise<'set' | 'taken'> {
+    /**
+     * Makes `email` the user's verified address, if the password is still `passwordHash` (the
+     * one the link was asked with): 'changed' when it is not, 'taken' when another account has
+     * the address verified.
+     */
+    async setVerifiedEmail(
+      id: string,
+      email: string,
+      at: number,
+      passwordHash: string,
+    ): Promise<'set' | 'taken' | 'changed'> {
       try {
-        await db
-          .prepare('UPDATE users SET email = ?, email_verified_at = ? WHERE id = ?')
-          .bind(email, at, id)
+        const { meta } = await db
+          .prepare(
+            'UPDATE users SET email = ?, email_verified_at = ? WHERE id = ? AND password_hash = ?',
+          )
+          .bind(email, at, id, passwordHash)
           .run()
-        return 'set'
+        return meta.changes === 1 ? 'set' : 'changed'
       } catch (err) {
         if (isUniqueViolation(err)) return 'taken'
         throw new StorageError('d1', 'set email', err)

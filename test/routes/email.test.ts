@@ -1,6 +1,7 @@
 // The account's email address through the worker on real D1: asking (with the password),
 // confirming with the mailed link, single use, newer links replacing older, expiry, one account
 // per verified address, and the email routes alone failing (503) when email is not set up.
+import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mailbox } from '../doubles/mailbox'
 import {
@@ -12,6 +13,7 @@ import {
   expectProblem,
   freezeTime,
   jsonInit,
+  sendJson,
   signedIn,
 } from '../helpers'
 
@@ -76,6 +78,63 @@ describe('setting an email address', () => {
       await expectProblem(await verify(box, junk), 400, 'invalid_email_token')
     }
     clock.restore()
+  })
+
+  it('ends a link when the password changes, even a change that has not revoked it yet', async () => {
+    const box = mailbox()
+    const { user, tokens } = await signedIn('mail')
+    const address = unique()
+    expect(
+      (await setEmail(box, tokens.accessToken, { email: address, password: PASSWORD })).status,
+    ).toBe(202)
+    // The password changes without the change's revocation of links having run (a change racing
+    // the request that issued this link wrote just before the link was stored).
+    await env.DB.prepare("UPDATE users SET password_hash = password_hash || 'x' WHERE id = ?")
+      .bind(user.id)
+      .run()
+    await expectProblem(await verify(box, box.token()), 400, 'invalid_email_token')
+    const row = await env.DB.prepare('SELECT email_verified_at AS at FROM users WHERE id = ?')
+      .bind(user.id)
+      .first<{ at: number | null }>()
+    expect(row!.at).toBeNull()
+  })
+
+  it('is refused from a session that has ended, however valid its access token', async () => {
+    const box = mailbox()
+    const { tokens } = await signedIn('mail')
+    const out = await sendJson('DELETE', '/logout?scope=global', { token: tokens.refreshToken })
+    expect(out.status).toBe(204)
+    await expectProblem(
+      await setEmail(box, tokens.accessToken, { email: unique(), password: PASSWORD }),
+      401,
+      'invalid_token',
+    )
+    expect(box.sent).toEqual([])
+  })
+
+  it('counts the address ceiling per requesting network: strangers elsewhere cannot spend it', async () => {
+    const lines = captureLogs()
+    const box = mailbox()
+    const address = unique('target')
+    const register = (ip: string) =>
+      box.call(
+        '/register',
+        jsonInit(
+          'POST',
+          { username: `s${crypto.randomUUID().slice(0, 8)}`, password: PASSWORD, email: address },
+          { 'cf-connecting-ip': ip },
+        ),
+      )
+    for (let i = 0; i < 11; i++) expect((await register(`198.51.100.${i + 1}`)).status).toBe(201)
+    // Ten from the strangers' network, then silence there.
+    expect(box.sent).toHaveLength(10)
+    expect(lines.join('\n')).toContain('"reason":"address_quota"')
+    // The owner, on a network of their own, is mailed.
+    const { tokens } = await signedIn('owner')
+    expect(
+      (await setEmail(box, tokens.accessToken, { email: address, password: PASSWORD })).status,
+    ).toBe(202)
+    expect(box.sent).toHaveLength(11)
   })
 
   it('lets one link win when two requests race with it', async () => {

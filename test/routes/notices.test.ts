@@ -2,6 +2,7 @@
 // response (a capturing mailer), and that nothing fails for want of an address or of email.
 import { decodeBase32 } from '@oslojs/encoding'
 import { generateHOTP } from '@oslojs/otp'
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { totpStep } from '../../src/auth/totp'
 import { softAuthenticator } from '../doubles/authenticator'
@@ -101,6 +102,26 @@ describe('security notices', () => {
     expect(said(box)).toEqual([
       'The password of your account was changed, and your other sessions ended.',
     ])
+  })
+
+  it('count each kind apart: password changes cannot silence "your address changed"', async () => {
+    const box = mailbox()
+    const { email, as } = await withEmail(box)
+    // The hour's budget of password-change notices is spent (as ten changes would spend it).
+    await env.DB.prepare('INSERT INTO email_quota (address, window_start, sent) VALUES (?, ?, 10)')
+      .bind(`notice:password_changed:${email.toLowerCase()}`, Date.now())
+      .run()
+    await as('POST', '/users/me/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'another passphrase',
+    })
+    expect(said(box)).toEqual([])
+    const next = `next.${email}`
+    await as('PUT', '/users/me/email', { email: next, password: 'another passphrase' })
+    await box.call('/email/verify', jsonInit('POST', { token: box.token() }))
+    const notice = box.sent.find((m) => m.subject.startsWith('Security notice'))!
+    expect(notice.to).toBe(email)
+    expect(notice.text).toContain('another email address')
   })
 
   it('are not sent without a verified address, and never fail what they tell of', async () => {

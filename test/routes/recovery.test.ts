@@ -165,6 +165,34 @@ describe('a stranger silencing the owner’s reset email', () => {
     clock.restore()
   })
 
+  it('mails a new link at once when the one mailed in the interval was ended by a password change', async () => {
+    const clock = freezeTime()
+    const box = mailbox()
+    const { username, as } = await withEmail(box)
+    // Someone who knows the password asks for a link, then changes the password: the link dies.
+    await forgot(box, username)
+    const dead = box.token('reset-password')
+    expect(
+      (
+        await as('POST', '/users/me/password', {
+          currentPassword: PASSWORD,
+          newPassword: 'the intruder’s choice',
+        })
+      ).status,
+    ).toBe(204)
+    await expectProblem(await reset(box, dead), 400, 'invalid_email_token')
+    // The owner asks inside the same interval: a working link comes at once.
+    clock.advance(60 * 1000)
+    const before = box.sent.length
+    await forgot(box, username)
+    expect(box.sent.length).toBe(before + 1)
+    const fresh = box.token('reset-password')
+    expect(fresh).not.toBe(dead)
+    expect((await reset(box, fresh)).status).toBe(204)
+    expect((await login(username, NEW_PASSWORD)).status).toBe(200)
+    clock.restore()
+  })
+
   it('gives each account its own verification budget, and a silent ceiling per address', async () => {
     const lines = captureLogs()
     const clock = freezeTime()

@@ -402,11 +402,13 @@ abstract class AccountStep extends Step {
     const caller = pick(m.sessions, this.caller)
     const user = m.users.find((u) => u.id === caller.userId)!
     const password = pick(PASSWORDS, this.password)
-    const expected = user.deleted
-      ? 'invalid_token'
-      : password !== user.password
-        ? 'invalid_credentials'
-        : 'ok'
+    // An ended session may not act on the account, password or not.
+    const expected =
+      user.deleted || !caller.listed
+        ? 'invalid_token'
+        : password !== user.password
+          ? 'invalid_credentials'
+          : 'ok'
     return { caller, user, password, expected }
   }
 }

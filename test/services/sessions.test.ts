@@ -325,7 +325,7 @@ describe('ends that race each other', () => {
   it('a sign-in that read the user just before the account was deleted cannot outlive it', async () => {
     const clock = freezeTime()
     const { s, users } = pausableServices()
-    const { user } = await s.signedIn()
+    const { user, tokens } = await s.signedIn()
     // The sign-in has read the user, and has yet to check the password and write its session.
     const signingIn = users.pauseAfter('findUserByName')
     const login = s.auth.login({ username: user.username, password: PASSWORD }, NO_CLIENT)
@@ -333,7 +333,13 @@ describe('ends that race each other', () => {
     // The deletion has checked the password and stops before its D1 transaction.
     const deleting = users.pauseBefore('deleteUser')
     const deletion = s.account.deleteAccount(
-      { id: user.id, username: user.username, sessionId: 'x', amr: ['pwd'] },
+      // From the account's own session, still listed: an ended one may not delete it.
+      {
+        id: user.id,
+        username: user.username,
+        sessionId: sessionIdOf(tokens.accessToken),
+        amr: ['pwd'],
+      },
       PASSWORD,
     )
     await deleting.reached

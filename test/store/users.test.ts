@@ -62,7 +62,14 @@ describe('user store (D1)', () => {
     await users.createUser(other)
     const address = `${owner.username}@example.org`
     expect(await users.verifiedByAnother(address, other.id)).toBe(false)
-    expect(await users.setVerifiedEmail(owner.id, address, Date.now())).toBe('set')
+    // Only over the password the link was asked with.
+    expect(await users.setVerifiedEmail(owner.id, address, Date.now(), 'another hash')).toBe(
+      'changed',
+    )
+    expect(await users.verifiedByAnother(address, other.id)).toBe(false)
+    expect(await users.setVerifiedEmail(owner.id, address, Date.now(), owner.passwordHash)).toBe(
+      'set',
+    )
     expect(await users.verifiedByAnother(address.toUpperCase(), other.id)).toBe(true)
     // The owner's own address is not "another account's".
     expect(await users.verifiedByAnother(address, owner.id)).toBe(false)
