@@ -41,7 +41,13 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'worker', include: ['test/**/*.test.ts'], setupFiles: ['./test/setup.ts'] },
+        test: {
+          name: 'worker',
+          include: ['test/**/*.test.ts'],
+          setupFiles: ['./test/setup.ts'],
+          // A scripted HTTP server on a loopback port for the outbound-fetch and discovery tests.
+          globalSetup: ['./test/global/outbound-server.ts'],
+        },
       },
       {
         test: { name: 'client', include: ['client/test/**/*.test.ts'], environment: 'node' },

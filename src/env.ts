@@ -2,6 +2,7 @@
 // validated settings object per environment object (settings(env)), which workerd keeps for the
 // isolate's life, each part checked once.
 import type { RequestIdVariables } from 'hono/request-id'
+import { type ProviderTable, readProviders } from './federation/providers'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
 export type Bindings = Omit<
@@ -221,6 +222,17 @@ function rpId(env: Bindings): string | null {
   return value.toLowerCase()
 }
 
+/**
+ * AUTH_PROVIDERS and the providers' secrets (PROVIDER_<ID>_CLIENT_SECRET, _PRIVATE_KEY), read
+ * by name: federation/providers.ts parses each provider on its own, and only a variable that is
+ * not a JSON object as a whole is a ConfigError.
+ */
+function providers(env: Bindings): ProviderTable {
+  const read = readProviders(env.AUTH_PROVIDERS, (name) => (env as Record<string, unknown>)[name])
+  if ('invalid' in read) throw new ConfigError('AUTH_PROVIDERS', read.invalid)
+  return read.providers
+}
+
 /** Token settings before the request is known: the issuer may still be "the request's origin". */
 type TokenSettings = Omit<Config, 'issuer' | 'issuerFromHost'> & { issuer: string | null }
 
@@ -306,6 +318,14 @@ export class Settings {
   /** The key for second factors and passkeys; throws ConfigError when it is missing or malformed. */
   get mfaKey(): string {
     return this.valid(this.part('mfaKey', mfaKey))
+  }
+
+  /**
+   * The identity providers by id, each its settings or the ProviderSettingError that disables it
+   * alone; throws ConfigError when AUTH_PROVIDERS as a whole is malformed (federation only).
+   */
+  get providers(): ProviderTable {
+    return this.valid(this.part('providers', providers))
   }
 
   /** RP_ID, or null for the request's host; throws ConfigError when it is malformed. */
