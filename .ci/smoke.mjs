@@ -42,8 +42,8 @@ const EXPECTED = [
   ["What a reset link's token would leave in place", 400],
   ['Reset with the token', 400],
   ['Change the password', 204],
+  ["Delete the account from the laptop's session", 204],
   ['Log out everywhere', 204],
-  ['Delete the account', 204],
 ]
 
 const root = new URL('..', import.meta.url).pathname
