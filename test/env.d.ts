@@ -1,5 +1,6 @@
-// Bindings that exist only under test (see vitest.config.ts): the migrations, and the secrets
-// the test config sets, which `wrangler types` cannot see because they are not in wrangler.toml.
+// Bindings that exist only under test (see vitest.config.ts): the migrations and the model
+// test's run count. The secrets the test config sets are repeated here so the tests type them
+// whatever worker-configuration.d.ts (made from the dev secret names, npm run types) says.
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
