@@ -12,7 +12,7 @@ import { verificationEmail } from '../mail/templates'
 import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
-import { invalidEmailToken, issueLink, takeLink } from './email-links'
+import { invalidEmailToken, issueLink, openLink } from './email-links'
 import { type NoticeDeps, Notices } from './notices'
 
 export type EmailDeps = NoticeDeps & {
@@ -123,18 +123,9 @@ export class EmailService {
 
   /** Opens a verification link: its address becomes the account's verified one. */
   async verify(token: string): Promise<{ email: string }> {
-    const taken = await takeLink(this.deps, token, 'verify_email')
-    const user = await this.deps.users.findUserById(taken.userId)
-    // Bound to the password it was asked with: a change of password since ends it, and the
-    // address is written only over that same password, so a change racing this cannot be
-    // undone by a link asked for before it.
-    if (
-      !user ||
-      taken.passwordBinding === null ||
-      (await passwordBinding(user.passwordHash)) !== taken.passwordBinding
-    ) {
-      throw invalidEmailToken()
-    }
+    // Bound to the password it was asked with (openLink), and the address is written only over
+    // that same password, so a change racing this cannot be undone by a link asked before it.
+    const { link: taken, user } = await openLink(this.deps, token, 'verify_email', 'take')
     const previous = await this.deps.users.verifiedEmail(taken.userId)
     const set = await this.deps.users.setVerifiedEmail(
       taken.userId,

@@ -15,7 +15,7 @@ import type { EmailRule } from '../store/email-quota'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { PasskeyStore } from '../store/passkeys'
 import type { EmailDeps } from './email'
-import { invalidEmailToken, issueLink, peekLink, takeLink } from './email-links'
+import { issueLink, openLink } from './email-links'
 import { type NoticeDeps, Notices, type WaysIn } from './notices'
 import { type SessionDeps, SessionService } from './sessions'
 import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
@@ -143,8 +143,8 @@ export class RecoveryService {
    * (mail scanners open links): what the owner may remove with the reset.
    */
   async inspect(token: string): Promise<WaysIn> {
-    const { userId } = await this.liveLink(token, 'peek')
-    return this.waysIn(userId)
+    const { user } = await openLink(this.deps, token, 'reset_password', 'peek')
+    return this.waysIn(user.id)
   }
 
   /**
@@ -162,24 +162,21 @@ export class RecoveryService {
    */
   async reset(request: ResetRequest): Promise<void> {
     const { token, newPassword, removePasskeys, disableTotp, code } = request
-    const peeked = await this.liveLink(token, 'peek')
+    const { user: peeked } = await openLink(this.deps, token, 'reset_password', 'peek')
     if (Array.isArray(removePasskeys) && removePasskeys.length > 0) {
-      const own = new Set((await this.deps.passkeys.list(peeked.userId)).map((p) => p.id))
+      const own = new Set((await this.deps.passkeys.list(peeked.id)).map((p) => p.id))
       if (removePasskeys.some((id) => !own.has(id))) {
-        this.event('password_reset_refused', { userId: peeked.userId, reason: 'foreign_passkey' })
+        this.event('password_reset_refused', { userId: peeked.id, reason: 'foreign_passkey' })
         throw new ApiError('passkey_not_found', 'The account has no such passkey')
       }
     }
     // Checked (and the code spent) before the link: a wrong code leaves the link to try again.
-    const totpOn = disableTotp === true && (await this.totpEnabled(peeked.userId))
-    if (
-      totpOn &&
-      (code === undefined || (await this.totp.spendCode(peeked.userId, code)) === null)
-    ) {
-      this.event('password_reset_refused', { userId: peeked.userId, reason: 'second_factor' })
+    const totpOn = disableTotp === true && (await this.totpEnabled(peeked.id))
+    if (totpOn && (code === undefined || (await this.totp.spendCode(peeked.id, code)) === null)) {
+      this.event('password_reset_refused', { userId: peeked.id, reason: 'second_factor' })
       throw invalidMfaCode()
     }
-    const { user } = await this.liveLink(token, 'take')
+    const { user } = await openLink(this.deps, token, 'reset_password', 'take')
     const cfg = await this.deps.config()
     const hash = await hashPassword(newPassword)
     if (!(await this.deps.users.updatePasswordHash(user.id, hash, user.passwordHash))) {
@@ -204,23 +201,6 @@ export class RecoveryService {
     new Notices(this.deps).send(user.id, 'password_reset', undefined, {
       remaining: await this.waysIn(user.id),
     })
-  }
-
-  /**
-   * A reset link that is live and still bound to the account's password: peeked, or taken
-   * (spent). 400 invalid_email_token for any other, a link from before a password change too.
-   */
-  private async liveLink(token: string, how: 'peek' | 'take') {
-    const link = await (how === 'peek' ? peekLink : takeLink)(this.deps, token, 'reset_password')
-    const user = await this.deps.users.findUserById(link.userId)
-    if (
-      !user ||
-      link.passwordBinding === null ||
-      (await passwordBinding(user.passwordHash)) !== link.passwordBinding
-    ) {
-      throw invalidEmailToken()
-    }
-    return { userId: user.id, user }
   }
 
   private async totpEnabled(userId: string): Promise<boolean> {
