@@ -101,6 +101,22 @@ export function refreshCookieOf(res: Response): { value: string; attributes: str
 }
 
 /** The worker's configured signing key (the newest in JWT_PRIVATE_KEYS), as a signing JWK. */
+/** A user signed in in cookie mode from this origin: the cookie's value and the access token. */
+export async function cookieSession() {
+  const { username, user } = await registerUser()
+  const res = await call('/login', {
+    ...jsonInit('POST', { username, password: PASSWORD, mode: 'cookie' }),
+    headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
+  })
+  expect(res.status).toBe(200)
+  const { accessToken } = (await res.json()) as { accessToken: string }
+  return { username, user, cookie: refreshCookieOf(res)!.value, accessToken }
+}
+
+/** Every key in the refresh-token KV namespace, sorted: to assert that nothing was written. */
+export const kvKeys = async () =>
+  (await env.REFRESH_TOKENS.list()).keys.map((key) => key.name).sort()
+
 export const serverSigningKey = () =>
   (JSON.parse(env.JWT_PRIVATE_KEYS) as { keys: (JsonWebKey & { kid: string; alg: 'ES256' })[] })
     .keys[0]!

@@ -12,6 +12,7 @@ import {
   readProviders,
 } from '../../src/federation/providers'
 import { freezeTime } from '../helpers'
+import { p256Pem } from './keys'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -20,21 +21,6 @@ afterEach(() => {
 
 /** Apple allows a client secret to live at most six months (15,777,000 seconds). */
 const APPLE_MAX_SECONDS = 15_777_000
-
-async function keyPair(): Promise<{ pem: string; publicKey: CryptoKey }> {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair
-  const der = new Uint8Array(
-    (await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer,
-  )
-  const base64 = btoa(String.fromCharCode(...der)).replace(/(.{64})/g, '$1\n')
-  return {
-    pem: `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`,
-    publicKey: pair.publicKey,
-  }
-}
 
 function appleProvider(pem: string, id = `apple-${crypto.randomUUID().slice(0, 8)}`) {
   const read = readProviders(
@@ -62,7 +48,7 @@ const decodePart = (text: string) =>
 describe('appleClientSecret', () => {
   it('is an ES256 JWT for Apple that the public key verifies, living under six months', async () => {
     const clock = freezeTime(Date.UTC(2026, 11, 6))
-    const { pem, publicKey } = await keyPair()
+    const { pem, publicKey } = await p256Pem()
     const jwt = await appleClientSecret(appleProvider(pem))
     const [header, claims, signature] = jwt.split('.') as [string, string, string]
     expect(decodePart(header)).toEqual({ alg: 'ES256', kid: 'KEY1234567' })
@@ -87,7 +73,7 @@ describe('appleClientSecret', () => {
 
   it('is reused until a day before it expires, then renewed', async () => {
     const clock = freezeTime()
-    const { pem } = await keyPair()
+    const { pem } = await p256Pem()
     const provider = appleProvider(pem)
     const first = await appleClientSecret(provider)
     clock.advance((APPLE_SECRET_TTL_SECONDS - APPLE_SECRET_RENEW_SECONDS - 1) * 1000)
@@ -102,8 +88,8 @@ describe('appleClientSecret', () => {
 
   it('mints with the new key once the key is rotated', async () => {
     const id = `apple-${crypto.randomUUID().slice(0, 8)}`
-    const before = await appleClientSecret(appleProvider((await keyPair()).pem, id))
-    const rotated = await keyPair()
+    const before = await appleClientSecret(appleProvider((await p256Pem()).pem, id))
+    const rotated = await p256Pem()
     const after = await appleClientSecret(appleProvider(rotated.pem, id))
     expect(after).not.toBe(before)
     const [header, claims, signature] = after.split('.') as [string, string, string]

@@ -13,6 +13,7 @@ import {
   readProviders,
 } from '../../src/federation/providers'
 import { captureLogs } from '../helpers'
+import { p256Pem } from './keys'
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -52,18 +53,6 @@ const acme = (extra: Record<string, unknown> = {}) => ({
   },
 })
 const acmeSecret = { PROVIDER_ACME_CLIENT_SECRET: SECRET }
-
-async function pkcs8Pem(): Promise<string> {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair
-  const der = new Uint8Array(
-    (await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer,
-  )
-  const base64 = btoa(String.fromCharCode(...der)).replace(/(.{64})/g, '$1\n')
-  return `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`
-}
 
 describe('AUTH_PROVIDERS as a whole', () => {
   it('means no providers when unset, empty or {}', () => {
@@ -305,7 +294,7 @@ describe('presets', () => {
   })
 
   it('apple: form_post, a client secret minted from its key, team and key ids required', async () => {
-    const pem = await pkcs8Pem()
+    const { pem } = await p256Pem()
     const config = {
       apple: {
         type: 'apple',

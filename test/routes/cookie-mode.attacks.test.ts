@@ -18,6 +18,8 @@ import {
   signedIn,
   REFRESH_COOKIE,
   refreshCookieOf,
+  cookieSession,
+  kvKeys,
 } from '../helpers'
 
 const COOKIE = REFRESH_COOKIE
@@ -26,8 +28,6 @@ const APP = 'https://app.auth.example'
 /** An allowed app on another site altogether. */
 const OTHER_SITE_APP = 'https://app.other-site.example'
 const EVIL = 'https://evil.example'
-
-const kvKeys = async () => (await env.REFRESH_TOKENS.list()).keys.map((key) => key.name).sort()
 
 const loginBody = (username: string, password = PASSWORD) =>
   JSON.stringify({ username, password, mode: 'cookie' })
@@ -39,14 +39,6 @@ function cookieLogin(username: string, origin: string | null = ORIGIN, password 
     headers: { 'Content-Type': 'application/json', ...(origin === null ? {} : { Origin: origin }) },
     body: loginBody(username, password),
   })
-}
-
-async function cookieSession() {
-  const { username, user } = await registerUser()
-  const res = await cookieLogin(username)
-  expect(res.status).toBe(200)
-  const { accessToken } = (await res.json()) as { accessToken: string }
-  return { username, user, cookie: refreshCookieOf(res)!.value, accessToken }
 }
 
 /** Headers as a browser would send them with the cookie attached; `origin: null` sends none. */

@@ -1,6 +1,5 @@
 // Cookie mode: the refresh token lives in an HttpOnly __Host- cookie, spent only by requests from
 // an allowed origin. Every refusal must change nothing: no cookie set, no token spent or issued.
-import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   ORIGIN,
@@ -18,6 +17,8 @@ import {
   signedIn,
   REFRESH_COOKIE,
   refreshCookieOf,
+  cookieSession,
+  kvKeys,
 } from '../helpers'
 
 const COOKIE = REFRESH_COOKIE
@@ -36,17 +37,6 @@ async function cookieLogin(username: string, origin = ORIGIN) {
     headers: { 'Content-Type': 'application/json', Origin: origin },
   })
 }
-
-/** A user signed in in cookie mode: the cookie's value and the access token. */
-async function cookieSession() {
-  const { username, user } = await registerUser()
-  const res = await cookieLogin(username)
-  expect(res.status).toBe(200)
-  const body = (await res.json()) as { accessToken: string }
-  return { username, user, cookie: refreshCookieOf(res)!.value, accessToken: body.accessToken }
-}
-
-const kvKeys = async () => (await env.REFRESH_TOKENS.list()).keys.map((key) => key.name).sort()
 
 const refreshWithCookie = (cookie: string, origin: string | null = ORIGIN, extra = {}) =>
   call('/token', { method: 'POST', headers: fromBrowser(cookie, origin, extra) })

@@ -1,12 +1,10 @@
 // POST /session/resume: cookie mode's "am I signed in?". Always 200 for a session or none (never
 // a 401 a browser would print in red); with a live cookie it is a cookie-mode /token, rotation,
 // reuse rules, CSRF check and budget included; a refusal changes nothing and issues nothing.
-import { env } from 'cloudflare:workers'
 import { decodeJwt } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   ORIGIN,
-  PASSWORD,
   bearer,
   call,
   callWithEnv,
@@ -14,9 +12,10 @@ import {
   expectProblem,
   freezeTime,
   jsonInit,
-  registerUser,
   REFRESH_COOKIE,
   refreshCookieOf,
+  cookieSession,
+  kvKeys,
 } from '../helpers'
 
 const EVIL = 'https://evil.example'
@@ -32,19 +31,6 @@ const resume = (cookie: string | null, origin: string | null = ORIGIN, extra = {
 
 const refreshWithCookie = (cookie: string) =>
   call('/token', { method: 'POST', headers: headers(cookie) })
-
-/** A user signed in in cookie mode: the cookie's value. */
-async function cookieSession() {
-  const { username, user } = await registerUser()
-  const res = await call('/login', {
-    ...jsonInit('POST', { username, password: PASSWORD, mode: 'cookie' }),
-    headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
-  })
-  expect(res.status).toBe(200)
-  return { username, user, cookie: refreshCookieOf(res)!.value }
-}
-
-const kvKeys = async () => (await env.REFRESH_TOKENS.list()).keys.map((key) => key.name).sort()
 
 /** Asserts `{signedIn: false}`, 200, not cached, and returns the response's cookie change. */
 async function expectSignedOut(res: Response) {
