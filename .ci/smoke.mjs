@@ -27,6 +27,7 @@ const EXPECTED = [
   ['OAuth revocation', 200],
   ['OAuth refresh after revocation', 400],
   ['Cookie mode (browsers)', 200],
+  ['Am I signed in?', 200],
   ['Cookie mode from a page on another origin', 403],
   ['Log in on a "laptop"', 200],
   ['Log in on a "phone"', 200],
