@@ -2,6 +2,7 @@
 import { CREDENTIAL_ID_MAX_LENGTH } from '../auth/webauthn/credential-id'
 import { isUniqueViolation } from './d1-errors'
 import { StorageError, guarded } from './errors'
+import { anotherWayIn } from './ways-in'
 
 export type PasskeyRecord = {
   /** The credential id, base64url (at most 1023 bytes): unique across every account. */
@@ -115,18 +116,17 @@ export function passkeyStore(db: D1Database) {
     },
 
     /**
-     * Removes one of the user's passkeys unless it is the last way in: kept while the user has
-     * no password and no other passkey. 'not_found' when the user has no such passkey.
+     * Removes one of the user's passkeys unless it is the last way in (ways-in.ts): kept while
+     * the user has no password, other passkey or identity. 'not_found' when the user has no such passkey.
      */
     async remove(userId: string, id: string): Promise<'removed' | 'not_found' | 'last'> {
       const result = await guarded('d1', 'remove passkey', () =>
         db
           .prepare(
-            `DELETE FROM passkeys WHERE id = ?1 AND user_id = ?2 AND (
-               EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_hash <> '')
-               OR (SELECT COUNT(*) FROM passkeys WHERE user_id = ?2) > 1)`,
+            `DELETE FROM passkeys WHERE user_id = ?1 AND id = ?2
+               AND ${anotherWayIn({ passkey: '?2' })}`,
           )
-          .bind(id, userId)
+          .bind(userId, id)
           .run(),
       )
       if (result.meta.changes === 1) return 'removed'
