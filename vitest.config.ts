@@ -46,7 +46,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           setupFiles: ['./test/setup.ts'],
           // A scripted HTTP server on a loopback port for the outbound-fetch and discovery tests.
-          globalSetup: ['./test/global/outbound-server.ts'],
+          // Two real OpenID providers (oidc-provider) on loopback ports for the sign-in tests.
+          globalSetup: ['./test/global/outbound-server.ts', './test/global/openid-provider.ts'],
         },
       },
       {
