@@ -17,6 +17,10 @@ export type User = Schemas['User']
 export type Session = Schemas['Session']
 export type LogoutScope = 'local' | 'others' | 'global'
 export type Passkey = Schemas['Passkey']
+/** A provider people can sign in with here (`AUTH_PROVIDERS`). */
+export type Provider = Schemas['Provider']
+/** An identity at another provider, connected to the signed-in account. */
+export type Identity = Schemas['Identity']
 export type TotpEnrolment = Schemas['TotpEnrolment']
 /** What a reset link would leave in place: the passkeys, and whether two-factor is on. */
 export type ResetWaysIn = Schemas['ResetWaysIn']
@@ -67,6 +71,20 @@ export interface AuthClient {
   verifyMfa(mfaToken: string, code: string): Promise<void>
   /** Signs in with a passkey, no username: the browser asks which one. */
   signInWithPasskey(): Promise<void>
+  /** The providers configured for sign-in, for the app's own buttons. */
+  providers(): Promise<Provider[]>
+  /**
+   * Browsers: goes to the provider to sign in (or sign up), and comes back signed in to
+   * `returnTo` (default: this page), which must be on an origin in ALLOWED_ORIGINS.
+   */
+  signInWith(provider: string, options?: { returnTo?: string }): void
+  /** Native apps: signs in with the ID token the platform's own sign-in gave (Google, Apple). */
+  signInWithIdToken(provider: string, idToken: string, nonce?: string): Promise<void>
+  identities: {
+    list(): Promise<Identity[]>
+    /** Disconnects it; AuthError `last_sign_in_method` when nothing else would sign in. */
+    remove(provider: string): Promise<void>
+  }
   passkeys: {
     /** Creates a passkey on this device for the signed-in user; the password confirms it. */
     register(options: { password: string; name?: string }): Promise<Passkey>
@@ -316,12 +334,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   /** A sign-in's last step. A pending resume finishes first, so its cookie cannot land last. */
-  async function signInWith(path: string, json: object) {
+  async function signInAt(path: string, json: object) {
     await Promise.allSettled([started, inflight])
     await accept(await read(await call(path, { method: 'POST', json: { ...json, mode } })))
   }
 
-  const signIn = (credentials: Credentials) => signInWith('/login', credentials)
+  const signIn = (credentials: Credentials) => signInAt('/login', credentials)
 
   /** A signed-in JSON call: the parsed body (undefined for 204), or AuthError. */
   async function api<T>(path: string, method = 'GET', json?: unknown): Promise<T> {
@@ -353,12 +371,29 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     signIn,
 
-    verifyMfa: (mfaToken, code) => signInWith('/login/mfa', { mfaToken, code }),
+    verifyMfa: (mfaToken, code) => signInAt('/login/mfa', { mfaToken, code }),
 
     async signInWithPasskey() {
       const options = await read<never>(await call('/login/passkey/options', { method: 'POST' }))
       const credential = await ceremony(() => startAuthentication({ optionsJSON: options }))
-      await signInWith('/login/passkey', { credential })
+      await signInAt('/login/passkey', { credential })
+    },
+
+    providers: async () => read<Provider[]>(await call('/providers')),
+
+    signInWith(provider, { returnTo } = {}) {
+      const back = returnTo ?? globalThis.location?.href
+      const query = back === undefined ? '' : `?return_to=${encodeURIComponent(back)}`
+      globalThis.location.assign(`${base}/signin/${encodeURIComponent(provider)}${query}`)
+    },
+
+    signInWithIdToken: (provider, idToken, nonce) =>
+      signInAt(`/login/${encodeURIComponent(provider)}/id-token`, { idToken, nonce }),
+
+    identities: {
+      list: () => api<Identity[]>('/users/me/identities'),
+      remove: (provider) =>
+        api<void>(`/users/me/identities/${encodeURIComponent(provider)}`, 'DELETE'),
     },
 
     passkeys: {
