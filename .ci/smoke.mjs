@@ -37,6 +37,8 @@ const EXPECTED = [
   ['Passkeys: options to add one', 200],
   ["The account's passkeys", 200],
   ['Passkey sign-in, first step', 200],
+  ['Other providers', 200],
+  ["The account's identities at other providers", 200],
   ['Two-factor: a secret', 200],
   ['Email: ask to use an address', 202],
   ['Forgotten password', 202],

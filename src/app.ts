@@ -15,6 +15,7 @@ import { recoveryRoutes } from './routes/recovery'
 import { sessionRoutes } from './routes/session'
 import { oauthRoutes } from './routes/oauth'
 import { passkeyRoutes } from './routes/passkeys'
+import { identityRoutes } from './routes/identities'
 import { totpRoutes } from './routes/totp'
 import { userRoutes } from './routes/users'
 import { wellKnownRoutes } from './routes/well-known'
@@ -65,6 +66,7 @@ app
   .include(accountRoutes)
   .include(totpRoutes)
   .include(passkeyRoutes)
+  .include(identityRoutes)
   .include(emailRoutes)
   .include(recoveryRoutes)
   .include(oauthRoutes)

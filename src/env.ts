@@ -42,9 +42,10 @@ export type Signing = { alg: 'HS256'; secret: string } | { alg: 'ES256' | 'EdDSA
 
 /**
  * RFC 8176 authentication methods: `pwd` (password), `otp` (a TOTP or recovery code), `hwk` or
- * `swk` (a passkey bound to one device, or synced between devices).
+ * `swk` (a passkey bound to one device, or synced between devices); and `fed`, a sign-in at
+ * another provider (Microsoft's value for it), which `idp` then names.
  */
-export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk'
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'fed'
 
 export type AuthUser = {
   id: string
@@ -52,6 +53,8 @@ export type AuthUser = {
   sessionId: string
   /** How the session was signed in; on every access token as `amr`. */
   amr: AuthMethod[]
+  /** With `fed`: the provider (AUTH_PROVIDERS key) it was signed in at; the token's `idp`. */
+  idp?: string
 }
 
 export type AppEnv = {

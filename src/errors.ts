@@ -51,6 +51,12 @@ export const ERRORS = {
     meaning:
       'the emailed link is unknown, used, replaced by a newer one, expired, or (a reset link) mailed before the password last changed',
   },
+  federated_sign_in_failed: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning:
+      "a sign-in at another provider did not complete: cancelled there, this browser's sign-in state missing, expired, used or another's, the code refused, the ID token or `iss` wrong",
+  },
   invalid_request: {
     status: 400,
     oauth: invalidRequest,
@@ -125,6 +131,16 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: 'no such passkey of yours (also one of another user)',
   },
+  provider_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'no provider with that id in `AUTH_PROVIDERS`',
+  },
+  identity_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'your account has no identity at that provider',
+  },
   session_not_found: {
     status: 404,
     oauth: invalidRequest,
@@ -139,6 +155,17 @@ export const ERRORS = {
     status: 409,
     oauth: invalidRequest,
     meaning: 'that address is verified for another account (compared ignoring case)',
+  },
+  identity_taken: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning: 'that identity at the provider already signs in to another account',
+  },
+  provider_already_linked: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning:
+      'your account already has an identity at that provider: disconnect it first to connect another',
   },
   passkey_exists: {
     status: 409,
@@ -196,6 +223,12 @@ export const ERRORS = {
     status: 503,
     oauth: { status: 503, error: 'temporarily_unavailable' },
     meaning: 'email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting',
+  },
+  provider_unavailable: {
+    status: 503,
+    oauth: { status: 503, error: 'temporarily_unavailable' },
+    meaning:
+      'the provider is misconfigured here, unreachable, or answered something unusable; the log names the setting or the failure',
   },
   temporarily_unavailable: {
     status: 503,

@@ -476,3 +476,57 @@ export type PublicUser = z.infer<typeof PublicUserSchema>
 export type SessionView = z.infer<typeof SessionSchema>
 /** Which sessions a logout ends: the token's own (the seed's), all but it, or all of them. */
 export type LogoutScope = NonNullable<z.output<typeof LogoutQuery>['scope']>
+
+// Identities at other providers
+
+export const ProviderIdParam = z.object({
+  // The exact id rule (PROVIDER_ID) is the provider table's; an id that breaks it names none.
+  provider: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[a-z0-9-]+$/, 'must be a provider id')
+    .meta({ param: { name: 'provider', in: 'path' }, example: 'google' }),
+})
+
+export const IdentitySchema = z
+  .object({
+    provider: z.string().meta({ description: 'The provider id (an `AUTH_PROVIDERS` key)' }),
+    name: z.string().meta({ description: 'Its display name' }),
+    email: z
+      .string()
+      .nullable()
+      .meta({ description: 'The address the provider last gave; never used to find an account' }),
+    linkedAt: z.string().datetime(),
+    lastUsedAt: z.string().datetime().nullable(),
+  })
+  .meta({ id: 'Identity' })
+
+export const ProviderSchema = z
+  .object({
+    id: z.string().meta({ description: 'Sign in at `GET /signin/{id}?return_to=…`' }),
+    name: z.string(),
+    type: z.enum(['oidc', 'google', 'github', 'apple', 'microsoft']),
+  })
+  .meta({ id: 'Provider' })
+
+export const IdTokenSignInBody = z
+  .object({
+    idToken: z
+      .string()
+      .min(1)
+      // Real ID tokens are 1-8 KiB; the body as a whole is capped at 16 KiB.
+      .max(12 * 1024)
+      .regex(/^[A-Za-z0-9._-]+$/, 'must be a compact JWT')
+      .meta({
+        description: "The ID token the platform's own sign-in gave the app (Google, Apple)",
+      }),
+    nonce: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({ description: 'The nonce the app sent with its sign-in; the token must carry it' }),
+    mode: TokenMode.optional(),
+  })
+  .meta({ id: 'IdTokenSignIn' })

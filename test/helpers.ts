@@ -195,3 +195,13 @@ export async function storeLegacyHash(userId: string, password = PASSWORD): Prom
   const legacy = `pbkdf2-sha256$50000$${toBase64Url(salt)}$${toBase64Url(bits)}`
   await env.DB.prepare('UPDATE users SET password_hash = ? WHERE id = ?').bind(legacy, userId).run()
 }
+
+/** What `promise` rejects with; a resolution fails the test. */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a failure')
+    },
+    (err: unknown) => err,
+  )
+}

@@ -25,9 +25,11 @@ export type AccessClaims = {
   token_use: typeof ACCESS_TOKEN_USE
   /** RFC 8176: how the session was signed in. */
   amr: AuthMethod[]
+  /** The provider of a federated sign-in (`amr` has `fed`). */
+  idp?: string
 }
 
-const AUTH_METHODS: readonly string[] = ['pwd', 'otp', 'hwk', 'swk'] satisfies AuthMethod[]
+const AUTH_METHODS: readonly string[] = ['pwd', 'otp', 'hwk', 'swk', 'fed'] satisfies AuthMethod[]
 
 /** `amr` as minted; a token from before the claim existed was a password sign-in. */
 function authMethods(value: unknown): AuthMethod[] | null {
@@ -64,6 +66,7 @@ export async function mintAccessToken(
     aud: cfg.audience,
     token_use: ACCESS_TOKEN_USE,
     amr: user.amr,
+    ...(user.idp === undefined ? {} : { idp: user.idp }),
   }
   const { signer } = await keyRing(cfg.signing)
   const token = await sign(claims, signer, signer.alg)
@@ -124,7 +127,7 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
   } catch {
     throw invalid()
   }
-  const { sub, username, sid, exp, iat, nbf, token_use } = claims
+  const { sub, username, sid, exp, iat, nbf, token_use, idp } = claims
   const amr = authMethods(claims.amr)
   const now = nowSeconds()
   if (
@@ -132,7 +135,9 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
     !isString(sub) ||
     !isString(username) ||
     !isString(sid) ||
-    amr === null
+    amr === null ||
+    // A federated sign-in always names its provider, and only it does.
+    amr.includes('fed') !== isString(idp)
   ) {
     throw invalid()
   }
@@ -143,5 +148,5 @@ export async function verifyAccessToken(token: string, cfg: Config): Promise<Aut
     throw invalid()
   }
   if (exp + leeway <= now) throw invalid('The access token has expired')
-  return { id: sub, username, sessionId: sid, amr }
+  return { id: sub, username, sessionId: sid, amr, ...(isString(idp) ? { idp } : {}) }
 }

@@ -17,20 +17,28 @@ export type Ceremony = {
   expiresAt: number
   /** What else it is bound to: for an mfaToken, the password hash it was issued against. */
   bind?: string
+  /** For an mfaToken: the first step's provider, when it was a sign-in at one (not a password). */
+  idp?: string
 }
 
 const NONCE_BYTES = 16
 /** Sealed tokens are a few hundred characters; anything longer is refused unread. */
 const CEREMONY_TOKEN_MAX_LENGTH = 1024
 
-type Payload = { n: string; u: string | null; e: number; b?: string }
+type Payload = { n: string; u: string | null; e: number; b?: string; i?: string }
 
 export async function issueCeremony(
   keys: MfaKeys,
   ceremony: Omit<Ceremony, 'nonce'>,
 ): Promise<{ token: string; ceremony: Ceremony }> {
   const nonce = toBase64Url(randomBytes(NONCE_BYTES))
-  const payload: Payload = { n: nonce, u: ceremony.userId, e: ceremony.expiresAt, b: ceremony.bind }
+  const payload: Payload = {
+    n: nonce,
+    u: ceremony.userId,
+    e: ceremony.expiresAt,
+    b: ceremony.bind,
+    i: ceremony.idp,
+  }
   const token = await seal(keys, `ceremony:${ceremony.kind}`, utf8(JSON.stringify(payload)))
   return { token, ceremony: { ...ceremony, nonce } }
 }
@@ -47,8 +55,15 @@ export async function openCeremony(
   if (token.length > CEREMONY_TOKEN_MAX_LENGTH) return null
   const plain = await unseal(keys, `ceremony:${kind}`, token)
   if (!plain) return null
-  const { n, u, e, b } = JSON.parse(new TextDecoder().decode(plain)) as Payload
-  return { kind, nonce: n, userId: u, expiresAt: e, bind: b }
+  const { n, u, e, b, i } = JSON.parse(new TextDecoder().decode(plain)) as Payload
+  return {
+    kind,
+    nonce: n,
+    userId: u,
+    expiresAt: e,
+    bind: b,
+    ...(i === undefined ? {} : { idp: i }),
+  }
 }
 
 /** A ceremony token as the bytes WebAuthn signs over (its challenge). */

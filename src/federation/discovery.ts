@@ -18,6 +18,8 @@ export type ProviderMetadata = {
   issParameterSupported: boolean
   /** Empty when the document does not say. */
   codeChallengeMethods: string[]
+  /** How clients may authenticate at the token endpoint; empty when the document does not say. */
+  tokenAuthMethods: string[]
 }
 
 /** Why a provider's answer is refused, after the fetch itself succeeded. */
@@ -30,6 +32,10 @@ export type ProviderFailure =
   | 'invalid_jwks'
   /** No key in the (fresh) key set matches the token's `kid` and `alg`. */
   | 'unknown_key'
+  /** The token endpoint refused our client credentials: a misconfigured id or secret. */
+  | 'client_refused'
+  /** The token endpoint's answer lacks the tokens a sign-in needs. */
+  | 'invalid_token_response'
 
 /** A provider answered something unusable. Callers answer 502; it names the provider only. */
 export class ProviderError extends Error {
@@ -102,6 +108,7 @@ function parseMetadata(provider: OidcProvider, json: unknown): ProviderMetadata 
     userinfoEndpoint: endpoint(provider, doc.userinfo_endpoint, false),
     issParameterSupported: doc.authorization_response_iss_parameter_supported === true,
     codeChallengeMethods: strings(doc.code_challenge_methods_supported),
+    tokenAuthMethods: strings(doc.token_endpoint_auth_methods_supported),
   }
 }
 
@@ -117,7 +124,10 @@ function logFailure(event: string, provider: OidcProvider, err: Error): void {
  * The provider's checked discovery document, from the cache when fresh. Throws OutboundError
  * (fetch failed) or ProviderError (answer refused); either is remembered for 30 seconds.
  */
-export async function discover(provider: OidcProvider): Promise<ProviderMetadata> {
+export async function discover(
+  provider: OidcProvider,
+  fetcher?: typeof fetch,
+): Promise<ProviderMetadata> {
   const key = cacheKey(provider)
   const cached = metadataCache.get(key)
   if (cached && cached.expiresAt > now()) {
@@ -127,6 +137,7 @@ export async function discover(provider: OidcProvider): Promise<ProviderMetadata
   try {
     const { json } = await fetchJson(provider.discoveryUrl, {
       allowLoopback: provider.allowLoopback,
+      fetcher,
     })
     const value = parseMetadata(provider, json)
     metadataCache.set(key, { value, expiresAt: now() + DISCOVERY_TTL_MS })
@@ -156,11 +167,15 @@ function parseKeys(provider: OidcProvider, json: unknown): JsonWebKey[] {
   )
 }
 
-async function fetchKeys(provider: OidcProvider, jwksUri: string): Promise<JsonWebKey[]> {
+async function fetchKeys(
+  provider: OidcProvider,
+  jwksUri: string,
+  fetcher?: typeof fetch,
+): Promise<JsonWebKey[]> {
   const failed = keyFailures.get(jwksUri)
   if (failed && failed.expiresAt > now()) throw failed.error
   try {
-    const { json } = await fetchJson(jwksUri, { allowLoopback: provider.allowLoopback })
+    const { json } = await fetchJson(jwksUri, { allowLoopback: provider.allowLoopback, fetcher })
     const keys = parseKeys(provider, json)
     keyCache.set(jwksUri, { keys, fetchedAt: now(), expiresAt: now() + JWKS_TTL_MS })
     keyFailures.delete(jwksUri)
@@ -202,11 +217,12 @@ function selectKey(keys: JsonWebKey[], kid: string | undefined, alg: string): Js
 export async function providerKey(
   provider: OidcProvider,
   header: { kid?: string; alg: string },
+  fetcher?: typeof fetch,
 ): Promise<JsonWebKey> {
-  const { jwksUri } = await discover(provider)
+  const { jwksUri } = await discover(provider, fetcher)
   let cached = keyCache.get(jwksUri)
   if (!cached || cached.expiresAt <= now()) {
-    await fetchKeys(provider, jwksUri)
+    await fetchKeys(provider, jwksUri, fetcher)
     cached = keyCache.get(jwksUri)!
   }
   const found = selectKey(cached.keys, header.kid, header.alg)
@@ -215,7 +231,20 @@ export async function providerKey(
     throw new ProviderError(provider.id, 'unknown_key')
   }
   log.info('provider_jwks_refetch', { provider: provider.id, reason: 'unknown_kid' })
-  const again = selectKey(await fetchKeys(provider, jwksUri), header.kid, header.alg)
+  const again = selectKey(await fetchKeys(provider, jwksUri, fetcher), header.kid, header.alg)
   if (!again) throw new ProviderError(provider.id, 'unknown_key')
   return again
+}
+
+/**
+ * The origins a browser may be sent to to sign in at `provider`, without fetching anything: the
+ * issuer's, and the discovered authorization endpoint's once discovery has run in this isolate.
+ * The hosted pages' CSP lets their forms redirect there (a form whose redirect leaves the allowed
+ * `form-action` targets is blocked by the browser).
+ */
+export function authorizationOrigins(provider: OidcProvider): string[] {
+  const origins = new Set([new URL(provider.issuer.replace('{tenantid}', 'common')).origin])
+  const cached = metadataCache.get(cacheKey(provider))
+  if (cached && 'value' in cached) origins.add(new URL(cached.value.authorizationEndpoint).origin)
+  return [...origins]
 }

@@ -115,11 +115,25 @@ const GITHUB = {
   emailsEndpoint: 'https://api.github.com/user/emails',
 }
 
+/** GitHub Enterprise Server at `base`: the same OAuth app flow, its REST API under /api/v3. */
+const githubEnterprise = (base: URL) => {
+  const root = base.href.replace(/\/$/, '')
+  return {
+    authorizationEndpoint: `${root}/login/oauth/authorize`,
+    tokenEndpoint: `${root}/login/oauth/access_token`,
+    userEndpoint: `${root}/api/v3/user`,
+    emailsEndpoint: `${root}/api/v3/user/emails`,
+  }
+}
+
+const enterpriseReason =
+  'must be the https URL of a GitHub Enterprise Server (http only on a loopback host)'
+
 /** Settings each type accepts; anything else is refused, so a typo is never silently ignored. */
 const KEYS: Record<ProviderType, readonly string[]> = {
   oidc: ['type', 'name', 'issuer', 'clientId', 'clientIds', 'scopes'],
   google: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'hd'],
-  github: ['type', 'name', 'clientId', 'scopes'],
+  github: ['type', 'name', 'clientId', 'scopes', 'enterpriseUrl'],
   apple: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'teamId', 'keyId'],
   microsoft: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'tenant'],
 }
@@ -215,12 +229,22 @@ function parseProvider(id: string, raw: unknown, secretOf: Secrets): Provider {
   }
 
   if (kind === 'github') {
+    const enterprise = entry.enterpriseUrl
+    if (enterprise !== undefined && typeof enterprise !== 'string') {
+      throw fail('enterpriseUrl', enterpriseReason)
+    }
+    // An empty string is a mistake to name, not github.com.
+    const base =
+      enterprise === undefined
+        ? undefined
+        : issuerUrl(enterprise, () => fail('enterpriseUrl', enterpriseReason))
     return {
       ...common,
       type: 'github',
       protocol: 'oauth2',
       scopes,
-      ...GITHUB,
+      ...(base ? githubEnterprise(base) : GITHUB),
+      allowLoopback: base ? isLoopbackHost(base.hostname) : false,
       clientAuth: clientSecret(id, secretOf),
     }
   }

@@ -87,6 +87,8 @@ export type NoticeKind =
   | 'totp_disabled'
   | 'email_changed'
   | 'session_ended_for_reuse'
+  | 'identity_linked'
+  | 'identity_removed'
 
 const NOTICES: Record<NoticeKind, string> = {
   password_changed: 'The password of your account was changed, and your other sessions ended.',
@@ -99,6 +101,10 @@ const NOTICES: Record<NoticeKind, string> = {
     'Your account now uses another email address; this one no longer receives its mail.',
   session_ended_for_reuse:
     'A sign-in of your account was ended because its refresh token was used twice: one copy may be in other hands. Sign in again, and if you did not expect this, change your password.',
+  identity_linked:
+    'Signing in with another provider was connected to your account: it now signs in to this account.',
+  identity_removed:
+    'Signing in with another provider was disconnected from your account: it no longer signs in to this account.',
 }
 
 /** The persistent ways into an account besides its password: what a reset may leave behind. */
@@ -137,11 +143,14 @@ export function securityNotice({
   kind,
   at,
   remaining,
+  provider,
 }: {
   service: string
   to: string
   kind: NoticeKind
   at: number
+  /** For identity notices: the provider's name, as its sign-in button shows it. */
+  provider?: string
   /** After a reset: the passkeys and two-factor state that remain. */
   remaining?: WaysIn
 }): Mail {
@@ -149,6 +158,7 @@ export function securityNotice({
   const when = new Date(at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
   const lines = [
     `${NOTICES[kind]} (${when})`,
+    ...(provider ? [`Provider: ${oneLine(provider)}`] : []),
     ...(remaining ? remainingLines(service, remaining) : []),
     'If this was you, there is nothing to do. If it was not, sign in and secure your account: change your password and review your sessions, passkeys and two-factor.',
   ]

@@ -13,6 +13,9 @@ import { accountService, authService, clientOf } from '../routes/services'
 import { ChangePasswordBody, DeleteAccountBody, RegisterBody } from '../schemas'
 import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
+import { federationPages } from './federation'
+import { authorizationOrigins } from '../federation/discovery'
+import { ProviderSettingError } from '../federation/providers'
 import { securityPages } from './security'
 import {
   type PageStatus,
@@ -25,6 +28,7 @@ import {
   refusal,
   renderAccount,
   returnTo,
+  signInProviders,
   toSignIn,
   visitor,
 } from './shared'
@@ -33,8 +37,24 @@ import { type FieldErrors, type Notice, credentialsForm, layout, mfaForm } from 
 export const pageRoutes = new Hono<AppEnv>()
 
 /**
+ * The providers' sign-in origins: connecting one from /account is a form whose answer redirects
+ * there, which `form-action` must allow.
+ */
+const providerOrigins = (c: Context<AppEnv>): string[] => [
+  ...new Set(
+    [...settings(c.env).providers.values()].flatMap((p) => {
+      if (p instanceof ProviderSettingError) return []
+      return p.protocol === 'oidc'
+        ? authorizationOrigins(p)
+        : [new URL(p.authorizationEndpoint).origin]
+    }),
+  ),
+]
+
+/**
  * Script only from this origin's own files (the passkey ceremonies need it; every form works
- * without), calls only to it; forms may go (and redirect) only to it and the allowed origins.
+ * without), calls only to it; forms may go (and redirect) only to it, the allowed origins and
+ * the providers' sign-in pages.
  */
 const policy = (c: Context<AppEnv>) =>
   [
@@ -43,7 +63,7 @@ const policy = (c: Context<AppEnv>) =>
     "connect-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
-    `form-action 'self' ${settings(c.env).allowedOrigins.join(' ')}`.trim(),
+    `form-action 'self' ${[...settings(c.env).allowedOrigins, ...providerOrigins(c)].join(' ')}`.trim(),
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ')
@@ -92,7 +112,15 @@ for (const kind of ['signin', 'signup'] as const) {
     },
   ) =>
     c.html(
-      layout(title, credentialsForm(kind, { ...state, errors: state.errors ?? {} }), state.notice),
+      layout(
+        title,
+        credentialsForm(kind, {
+          ...state,
+          errors: state.errors ?? {},
+          providers: signInProviders(c),
+        }),
+        state.notice,
+      ),
       status,
     )
 
@@ -172,7 +200,15 @@ pageRoutes.post('/signin/mfa', async (c) => {
     // A dead mfaToken cannot be retried: back to the password.
     if (err instanceof ApiError && err.code === 'invalid_mfa_token') {
       return c.html(
-        layout('Sign in', credentialsForm('signin', { returnTo: target, errors: {} }), notice),
+        layout(
+          'Sign in',
+          credentialsForm('signin', {
+            returnTo: target,
+            errors: {},
+            providers: signInProviders(c),
+          }),
+          notice,
+        ),
         status,
       )
     }
@@ -224,6 +260,7 @@ accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { 
   return toSignIn(c, 'deleted')
 })
 
+pageRoutes.route('/', federationPages)
 pageRoutes.route('/', securityPages)
 pageRoutes.route('/', accountEmailPages)
 pageRoutes.route('/', emailPages)

@@ -12,7 +12,9 @@ import { MailSetupError } from '../mail/mailer'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
-import { accountService, authService, emailService } from '../routes/services'
+import { accountService, authService, emailService, federationService } from '../routes/services'
+import { ProviderSettingError } from '../federation/providers'
+import type { ProviderChoice } from './identities-views'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
 
@@ -36,9 +38,17 @@ const NOTICES: Record<string, Notice> = {
   passkeyrenamed: { kind: 'notice', text: 'The passkey is renamed.' },
   totpoff: { kind: 'notice', text: 'Two-factor authentication is off.' },
   reset: { kind: 'notice', text: 'Your password is changed, and every session ended. Sign in.' },
+  connected: { kind: 'notice', text: 'The account is connected: it now signs you in here.' },
+  disconnected: { kind: 'notice', text: 'The account is disconnected.' },
 }
 
 export const noticeOf = (c: Context<AppEnv>) => NOTICES[c.req.query('done') ?? '']
+
+/** The providers people may sign in with here: configured, and with usable settings. */
+export const signInProviders = (c: Context<AppEnv>): ProviderChoice[] =>
+  [...settings(c.env).providers.values()].flatMap((p) =>
+    p instanceof ProviderSettingError ? [] : [{ id: p.id, name: p.name }],
+  )
 
 /** Zod's reasons, by field, for the form to show beside each one. */
 export const fieldErrors = (error: z.ZodError): FieldErrors =>
@@ -178,10 +188,11 @@ export async function renderAccount(
   extra: { errors?: FieldErrors; notice?: Notice } = {},
 ) {
   const account = accountService(c)
-  const [sessions, security, { email }] = await Promise.all([
+  const [sessions, security, { email }, identities] = await Promise.all([
     account.listSessions(user),
     account.security(user),
     emailService(c).current(user),
+    federationService(c).list(user),
   ])
   const body = accountPage({
     username: user.username,
@@ -189,6 +200,8 @@ export async function renderAccount(
     email,
     mail: settings(c.env).mailConfigured,
     security,
+    identities,
+    providers: signInProviders(c),
     errors: extra.errors ?? {},
   })
   return c.html(layout('Your account', body, extra.notice ?? noticeOf(c)), status)

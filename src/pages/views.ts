@@ -5,6 +5,12 @@ import type { SessionView } from '../schemas'
 import { type FieldErrors, type Html, type Notice, field } from './fields'
 import { type SecurityState, securitySections } from './security-views'
 import { emailSection } from './account-email-views'
+import {
+  type IdentityChoice,
+  type ProviderChoice,
+  identitiesSection,
+  providerButtons,
+} from './identities-views'
 
 export type { FieldErrors, Notice } from './fields'
 
@@ -45,7 +51,14 @@ const PASSWORD_HINT = '8 to 128 characters'
 /** The sign-in and sign-up forms, which differ in words and autocomplete only. */
 export function credentialsForm(
   kind: 'signin' | 'signup',
-  state: { username?: string; email?: string; returnTo: string; errors: FieldErrors },
+  state: {
+    username?: string
+    email?: string
+    returnTo: string
+    errors: FieldErrors
+    /** The providers whose "Continue with" buttons to show. */
+    providers?: ProviderChoice[]
+  },
 ): Html {
   const signup = kind === 'signup'
   const other = signup
@@ -104,6 +117,7 @@ export function credentialsForm(
             <p class="hint" data-passkey-status aria-live="polite"></p>
           </div>`
     }
+    ${providerButtons(state.providers ?? [], state.returnTo)}
     <p>${other}</p>`
 }
 
@@ -141,6 +155,9 @@ export function accountPage(state: {
   /** Email is set up: the section offers to send a link. */
   mail: boolean
   security: SecurityState
+  /** Connected identities, and the providers that could be connected. */
+  identities: IdentityChoice[]
+  providers: ProviderChoice[]
   errors: FieldErrors
 }): Html {
   // Each End button's name is its visible text; which session it ends is its description.
@@ -174,6 +191,7 @@ export function accountPage(state: {
     </section>
     ${emailSection(state.email, state.mail, state.errors)}
     ${securitySections(state.security, state.errors)}
+    ${identitiesSection(state.identities, state.providers)}
     <section aria-labelledby="password-title">
       <h2 id="password-title">Change password</h2>
       <p>Every other session ends; this one stays signed in.</p>

@@ -9,6 +9,8 @@ import type { Client } from '../services/sessions'
 import { PasskeyService } from '../services/passkeys'
 import { bindingMailer } from '../mail/mailer'
 import { EmailService } from '../services/email'
+import { FederationService } from '../services/federation'
+import { type IdentityStore, identityStore } from '../store/identities'
 import { ceremonyUses } from '../store/ceremony-uses'
 import { emailQuota } from '../store/email-quota'
 import { emailTokenStore } from '../store/email-tokens'
@@ -38,6 +40,7 @@ const buildStores = (env: AppEnv['Bindings']) => ({
   passkeys: passkeyStore(env.DB),
   emailTokens: emailTokenStore(env.DB),
   emailQuota: emailQuota(env.DB),
+  identities: identityStore(env.DB),
 })
 
 const storesByEnv = new WeakMap<object, ReturnType<typeof buildStores>>()
@@ -51,7 +54,7 @@ function stores(env: AppEnv['Bindings']) {
   return found
 }
 
-function deps(c: Context<AppEnv>): AuthDeps {
+function deps(c: Context<AppEnv>): AuthDeps & { identities: IdentityStore } {
   const requestId = c.get('requestId')
   return {
     ...stores(c.env),
@@ -88,6 +91,8 @@ export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c)
 export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c))
 export const emailService = (c: Context<AppEnv>) => new EmailService(deps(c))
 export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(deps(c))
+export const federationService = (c: Context<AppEnv>) =>
+  new FederationService({ ...deps(c), providers: () => settings(c.env).providers })
 
 /** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
 export function clientOf(c: Context<AppEnv>): Client {

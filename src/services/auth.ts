@@ -172,21 +172,55 @@ export class AuthService {
     if (user.totpEnabled) {
       // The password was right, but the run of failures goes on until the second factor is too:
       // wrong codes count in the same runs, and a right password does not reset them.
-      const { token } = await issueCeremony(await this.deps.mfaKeys(), {
-        kind: 'mfa',
-        userId: user.id,
-        expiresAt: now() + MFA_TOKEN_TTL_MS,
-        bind: await passwordBinding(passwordHash),
-      })
-      this.event('mfa_required', { userId: user.id })
-      throw new ApiError(
-        'mfa_required',
-        'The password is right; finish signing in with a code at POST /login/mfa',
-        { mfaToken: token },
-      )
+      await this.requireSecondStep(user.id, passwordHash)
     }
     await backoff.succeed(username, failures)
     return this.startSession(user, client, ['pwd'], cfg)
+  }
+
+  /**
+   * Signs in an account its identity at provider `idp` was proven for (services/federation.ts
+   * checked the provider's answer): the same pair as /login, amr `fed`, and the same second step
+   * when two-factor is on.
+   */
+  async federatedSignIn(userId: string, idp: string, client: Client): Promise<TokenPair> {
+    const cfg = await this.deps.config()
+    const [user, totp] = await Promise.all([
+      this.deps.users.findUserById(userId),
+      this.deps.totp.get(userId),
+    ])
+    if (!user) throw invalidCredentials()
+    if (totp?.enabledAt != null) {
+      await this.requireSecondStep(user.id, user.passwordHash, idp)
+    }
+    return this.startSession(user, client, ['fed'], cfg, 'federated', idp)
+  }
+
+  /**
+   * The first step was right and two-factor is on: an mfaToken for POST /login/mfa, bound to the
+   * password hash (a change of password between the steps voids it) and to how the first step
+   * signed in.
+   */
+  private async requireSecondStep(
+    userId: string,
+    passwordHash: string,
+    idp?: string,
+  ): Promise<never> {
+    const { token } = await issueCeremony(await this.deps.mfaKeys(), {
+      kind: 'mfa',
+      userId,
+      expiresAt: now() + MFA_TOKEN_TTL_MS,
+      bind: await passwordBinding(passwordHash),
+      ...(idp === undefined ? {} : { idp }),
+    })
+    this.event('mfa_required', { userId, idp })
+    throw new ApiError(
+      'mfa_required',
+      idp === undefined
+        ? 'The password is right; finish signing in with a code at POST /login/mfa'
+        : 'Signed in at the provider; finish signing in with a code at POST /login/mfa',
+      { mfaToken: token },
+    )
   }
 
   /**
@@ -231,7 +265,8 @@ export class AuthService {
     // Of two requests with right codes, one finishes the sign-in; the other is a used token.
     if (!(await this.deps.ceremonies.finish(nonce))) throw invalidMfaToken()
     await backoff.succeed(user.username, failures)
-    return this.startSession(user, client, ['pwd', 'otp'], cfg, factor)
+    const first: AuthMethod = ceremony.idp === undefined ? 'pwd' : 'fed'
+    return this.startSession(user, client, [first, 'otp'], cfg, factor, ceremony.idp)
   }
 
   /**
@@ -254,10 +289,12 @@ export class AuthService {
     amr: AuthMethod[],
     cfg: Config,
     method?: string,
+    idp?: string,
   ): Promise<TokenPair> {
-    const { sessionId, refreshToken } = await this.sessions.start(user, client, amr, cfg)
-    this.event('login_succeeded', { userId: user.id, sessionId, amr, method })
-    return this.pair({ id: user.id, username: user.username, sessionId, amr }, refreshToken, cfg)
+    const { sessionId, refreshToken } = await this.sessions.start(user, client, amr, cfg, idp)
+    this.event('login_succeeded', { userId: user.id, sessionId, amr, method, idp })
+    const session = { id: user.id, username: user.username, sessionId, amr }
+    return this.pair(idp === undefined ? session : { ...session, idp }, refreshToken, cfg)
   }
 
   /**
@@ -289,6 +326,7 @@ export class AuthService {
       username: live.username,
       sessionId: live.sessionId,
       amr: live.amr,
+      ...(live.idp === undefined ? {} : { idp: live.idp }),
     }
     return this.pair(user, live.successor, cfg)
   }
@@ -305,8 +343,8 @@ export class AuthService {
     if (standing.kind !== 'current' && standing.kind !== 'repeat' && standing.kind !== 'replay') {
       return null
     }
-    const { userId, username, sessionId, amr } = standing.token
-    return { id: userId, username, sessionId, amr }
+    const { userId, username, sessionId, amr, idp } = standing.token
+    return { id: userId, username, sessionId, amr, ...(idp === undefined ? {} : { idp }) }
   }
 
   /**

@@ -29,8 +29,8 @@ const NOTICES_PER_KIND: EmailRule = { max: 10, windowMs: 60 * 60 * 1000 }
 
 export type { NoticeKind, WaysIn }
 
-/** What a notice may add: after a reset, the ways into the account that remain. */
-export type NoticeDetails = { remaining?: WaysIn }
+/** What a notice may add: after a reset, the ways in that remain; for an identity, its provider. */
+export type NoticeDetails = { remaining?: WaysIn; provider?: string }
 
 export class Notices {
   constructor(private readonly deps: NoticeDeps) {}
@@ -68,6 +68,7 @@ export class Notices {
         kind,
         at: now(),
         remaining: details.remaining,
+        provider: details.provider,
       }),
     )
     log.info('security_notice_sent', {

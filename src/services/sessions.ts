@@ -49,6 +49,7 @@ export type LiveToken = {
   sessionId: string
   /** How the session was signed in. */
   amr: AuthMethod[]
+  idp?: string
   record: RefreshRecord
   session: LiveSession
   /** Derived from the token, so every exchange of it, anywhere, returns this same one. */
@@ -104,6 +105,7 @@ export class SessionService {
     client: Client,
     amr: AuthMethod[],
     cfg: Config,
+    idp?: string,
   ): Promise<{ sessionId: string; refreshToken: string }> {
     const createdAt = now()
     const sessionId = crypto.randomUUID()
@@ -115,6 +117,7 @@ export class SessionService {
       createdAt,
       expiresAt: createdAt + cfg.sessionMaxAge * SECOND,
       amr,
+      ...(idp === undefined ? {} : { idp }),
     }
     const record = {
       userId: user.id,
@@ -185,6 +188,7 @@ export class SessionService {
       username: session.username,
       sessionId,
       amr: session.amr ?? ['pwd'],
+      ...(session.idp === undefined ? {} : { idp: session.idp }),
       record,
       session,
       successor,

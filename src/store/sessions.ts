@@ -33,6 +33,8 @@ export type LiveSession = {
   expiresAt: number
   /** How it was signed in (RFC 8176), for every access token it mints; absent before MFA: `pwd`. */
   amr?: AuthMethod[]
+  /** The provider of a federated sign-in. */
+  idp?: string
   /**
    * Only on records written before revocation marks named the session they keep: when it
    * survived an "end all others", which then counts instead of `createdAt`. Read, never written.

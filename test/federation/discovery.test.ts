@@ -14,7 +14,7 @@ import {
 } from '../../src/federation/discovery'
 import { type OidcProvider, readProviders } from '../../src/federation/providers'
 import { OutboundError } from '../../src/outbound/fetch'
-import { captureLogs, freezeTime } from '../helpers'
+import { failure, captureLogs, freezeTime } from '../helpers'
 import { hits, json, script, serverOrigin } from '../global/scripted'
 
 afterEach(() => {
@@ -42,17 +42,9 @@ const metadata = (issuer: string, overrides: Record<string, unknown> = {}) => ({
   userinfo_endpoint: `${issuer}/userinfo`,
   authorization_response_iss_parameter_supported: true,
   code_challenge_methods_supported: ['S256'],
+  token_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
   ...overrides,
 })
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (err: unknown) => err,
-  )
-}
 
 async function refused(promise: Promise<unknown>, reason: ProviderFailure) {
   const err = await failure(promise)
@@ -83,6 +75,7 @@ describe('discover', () => {
       userinfoEndpoint: `${issuer}/userinfo`,
       issParameterSupported: true,
       codeChallengeMethods: ['S256'],
+      tokenAuthMethods: ['client_secret_basic', 'private_key_jwt'],
     })
     clock.advance(DISCOVERY_TTL_MS - 1)
     await discover(provider)

@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ProviderError, providerKey } from '../../src/federation/discovery'
 import {
   ID_TOKEN_CLOCK_LEEWAY_SECONDS,
-  type IdTokenAlg,
   IdTokenError,
   type IdTokenExpectation,
   type IdTokenFailure,
@@ -15,6 +14,7 @@ import {
 import { type OidcProvider, readProviders } from '../../src/federation/providers'
 import { freezeTime } from '../helpers'
 import { json, script, serverOrigin } from '../global/scripted'
+import { b64, b64json, type Signer, signer, signJwt, signRaw } from './keys'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -25,46 +25,6 @@ const CLIENT = 'client-1'
 const NONCE = 'n-0S6_WzA2Mj'
 const T0 = Date.UTC(2026, 11, 6, 12, 0, 0)
 const T0_SECONDS = T0 / 1000
-
-const b64 = (bytes: ArrayBuffer | Uint8Array): string => {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
-  let binary = ''
-  for (const byte of view) binary += String.fromCharCode(byte)
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
-}
-const b64json = (value: unknown) => b64(new TextEncoder().encode(JSON.stringify(value)))
-
-type Signer = { alg: IdTokenAlg; kid: string; privateKey: CryptoKey; jwk: JsonWebKey }
-
-const SIGN_PARAMS: Record<IdTokenAlg, string | SubtleCryptoSignAlgorithm> = {
-  RS256: 'RSASSA-PKCS1-v1_5',
-  ES256: { name: 'ECDSA', hash: 'SHA-256' },
-  EdDSA: 'Ed25519',
-}
-
-async function signer(alg: IdTokenAlg, kid = `${alg}-key`): Promise<Signer> {
-  const params =
-    alg === 'RS256'
-      ? {
-          name: 'RSASSA-PKCS1-v1_5',
-          modulusLength: 2048,
-          publicExponent: new Uint8Array([1, 0, 1]),
-          hash: 'SHA-256',
-        }
-      : alg === 'ES256'
-        ? { name: 'ECDSA', namedCurve: 'P-256' }
-        : { name: 'Ed25519' }
-  const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair
-  const exported = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey
-  // As a provider's JWKS publishes it.
-  const { key_ops: _ops, ext: _ext, ...jwk } = exported
-  return {
-    alg,
-    kid,
-    privateKey: pair.privateKey,
-    jwk: { ...jwk, kid, alg, use: 'sig' } as JsonWebKey,
-  }
-}
 
 const signers = {
   RS256: await signer('RS256'),
@@ -85,19 +45,12 @@ const claims = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 })
 
-async function signRaw(key: CryptoKey, params: string | SubtleCryptoSignAlgorithm, input: string) {
-  return new Uint8Array(await crypto.subtle.sign(params, key, new TextEncoder().encode(input)))
-}
-
-/** A compact JWS of `payload`, signed by `by`; `header` overrides its header. */
-async function sign(
+/** A compact JWS of `payload`, signed by `by` (ES256 unless named); `header` overrides its header. */
+const sign = (
   payload: Record<string, unknown>,
   by: Signer = signers.ES256,
   header: Record<string, unknown> = {},
-): Promise<string> {
-  const input = `${b64json({ alg: by.alg, kid: by.kid, typ: 'JWT', ...header })}.${b64json(payload)}`
-  return `${input}.${b64(await signRaw(by.privateKey, SIGN_PARAMS[by.alg], input))}`
-}
+) => signJwt(payload, by, header)
 
 /** A lookup over a fixed key set by kid, counting its calls. */
 function lookup(...published: Signer[]): KeyLookup & { calls: number } {

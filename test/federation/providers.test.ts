@@ -360,3 +360,49 @@ describe('presets', () => {
     }
   })
 })
+
+describe('github enterpriseUrl (GitHub Enterprise Server)', () => {
+  const secrets = { PROVIDER_GHE_CLIENT_SECRET: SECRET }
+  const ghe = (enterpriseUrl: unknown) => ({
+    ghe: { type: 'github', clientId: 'Iv1.abc', enterpriseUrl },
+  })
+
+  it('derives the OAuth and /api/v3 endpoints from an https URL, fetched as any host', () => {
+    const server = provider(ghe('https://ghe.example.com/'), 'ghe', secrets) as OAuth2Provider
+    expect(server).toMatchObject({
+      protocol: 'oauth2',
+      authorizationEndpoint: 'https://ghe.example.com/login/oauth/authorize',
+      tokenEndpoint: 'https://ghe.example.com/login/oauth/access_token',
+      userEndpoint: 'https://ghe.example.com/api/v3/user',
+      emailsEndpoint: 'https://ghe.example.com/api/v3/user/emails',
+      allowLoopback: false,
+    })
+  })
+
+  it('allows a loopback URL, over http too, with a path, and marks it for the outbound fetch', () => {
+    const local = provider(ghe('http://127.0.0.1:8080/ghe'), 'ghe', secrets) as OAuth2Provider
+    expect(local).toMatchObject({
+      authorizationEndpoint: 'http://127.0.0.1:8080/ghe/login/oauth/authorize',
+      tokenEndpoint: 'http://127.0.0.1:8080/ghe/login/oauth/access_token',
+      userEndpoint: 'http://127.0.0.1:8080/ghe/api/v3/user',
+      emailsEndpoint: 'http://127.0.0.1:8080/ghe/api/v3/user/emails',
+      allowLoopback: true,
+    })
+  })
+
+  it('refuses http off loopback, credentials, a query, a port, and a non-string, naming the setting', () => {
+    for (const bad of [
+      'http://ghe.example.com',
+      'https://user:pw@ghe.example.com',
+      'https://ghe.example.com/?x=1',
+      'https://ghe.example.com:8443',
+      'https://10.0.0.1',
+      'ftp://ghe.example.com',
+      42,
+      '',
+    ]) {
+      const err = failure(ghe(bad), 'ghe', secrets)
+      expect(err.variable, String(bad)).toBe('AUTH_PROVIDERS.ghe.enterpriseUrl')
+    }
+  })
+})

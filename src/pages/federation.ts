@@ -1,0 +1,188 @@
+// Sign-in at another provider, as the browser sees it: /signin/{id} sends it there with a state
+// cookie, /signin/{id}/callback brings it back signed in (or to the two-factor step), and the
+// account page connects and disconnects providers. Thin: services/federation.ts does the work.
+import { type Context, Hono } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { type AppEnv, type AuthUser, publicBase, requestConfig } from '../env'
+import { ApiError } from '../errors'
+import { checkRateLimit, clientIp } from '../http/rate-limit'
+import { cookieTokens, endReplacedSession } from '../http/refresh-cookie'
+import { authService, clientOf, federationService } from '../routes/services'
+import { PROVIDER_ID } from '../federation/providers'
+import {
+  type PageStatus,
+  asVisitor,
+  form,
+  refusal,
+  renderAccount,
+  returnTo,
+  signInProviders,
+  visitor,
+} from './shared'
+import { type Notice, credentialsForm, layout, mfaForm } from './views'
+
+export const federationPages = new Hono<AppEnv>()
+
+/**
+ * The state cookie of a sign-in at `id`: `__Host-` (this host only, Secure, Path=/), HttpOnly,
+ * and Lax, which a top-level GET back from the provider carries and a cross-site POST does not
+ * (so a form_post callback is first turned into a GET, below).
+ */
+const stateCookie = (id: string) => `federation-${id}`
+const COOKIE = { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' } as const
+
+const callbackUrl = (c: Context<AppEnv>, id: string) =>
+  `${publicBase(c).base}/signin/${id}/callback`
+
+/** A provider id from the path, or null: anything else is not worth a lookup. */
+const providerId = (c: Context<AppEnv>): string | null => {
+  const id = c.req.param('provider') ?? ''
+  return PROVIDER_ID.test(id) ? id : null
+}
+
+/** The refusals of a provider sign-in a person can act on, in the words a page shows. */
+const EXPLAINED = new Set([
+  'federated_sign_in_failed',
+  'provider_not_found',
+  'provider_unavailable',
+  'identity_taken',
+  'identity_not_found',
+  'provider_already_linked',
+])
+
+function explain(err: unknown): { status: PageStatus; notice: Notice } {
+  if (err instanceof ApiError && EXPLAINED.has(err.code)) {
+    const text = err.code === 'provider_not_found' ? 'There is no such way to sign in.' : err.detail
+    return { status: err.status as PageStatus, notice: { kind: 'error', text } }
+  }
+  return refusal(err)
+}
+
+/** The sign-in page again, saying why: the way back in when a provider sign-in went wrong. */
+function failedPage(c: Context<AppEnv>, err: unknown, target = '/account') {
+  const { status, notice } = explain(err)
+  const body = credentialsForm('signin', {
+    returnTo: target,
+    errors: {},
+    providers: signInProviders(c),
+  })
+  return c.html(layout('Sign in', body, notice), status)
+}
+
+/** The account page again, saying why (connecting or disconnecting a provider). */
+function accountFailed(c: Context<AppEnv>, user: AuthUser, err: unknown) {
+  const { status, notice } = explain(err)
+  return renderAccount(c, user, status, { notice })
+}
+
+/** Starts the flow: a 302 to the provider, and the state cookie this browser must bring back. */
+async function start(c: Context<AppEnv>, id: string, link: AuthUser | null, target: string) {
+  await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:federation`)
+  const { url, sealed, maxAgeSeconds } = await federationService(c).begin(id, {
+    redirectUri: callbackUrl(c, id),
+    returnTo: target,
+    link,
+  })
+  setCookie(c, stateCookie(id), sealed, { ...COOKIE, maxAge: maxAgeSeconds })
+  return c.redirect(url, 302)
+}
+
+federationPages.get('/signin/:provider', async (c) => {
+  const id = providerId(c)
+  const target = returnTo(c, c.req.query('return_to'))
+  if (!id) return failedPage(c, new ApiError('provider_not_found', 'no such provider'), target)
+  try {
+    return await start(c, id, null, target)
+  } catch (err) {
+    return failedPage(c, err, target)
+  }
+})
+
+/**
+ * A form_post callback (Apple) arrives as a cross-site POST, which carries no Lax cookie: its
+ * fields go on to the GET callback, a top-level navigation that does carry it. Nothing is
+ * decided here, so this POST needs no origin check: it sets and reads nothing.
+ */
+federationPages.post('/signin/:provider/callback', async (c) => {
+  const id = providerId(c)
+  if (!id) return failedPage(c, new ApiError('provider_not_found', 'no such provider'))
+  const body = await form(c)
+  const query = new URLSearchParams()
+  for (const key of ['code', 'state', 'iss', 'error', 'user']) {
+    const value = body[key]
+    if (typeof value === 'string' && value.length <= 4096) query.set(key, value)
+  }
+  return c.redirect(`/signin/${id}/callback?${query}`, 303)
+})
+
+federationPages.get('/signin/:provider/callback', async (c) => {
+  const id = providerId(c)
+  if (!id) return failedPage(c, new ApiError('provider_not_found', 'no such provider'))
+  const param = (name: string) => {
+    const value = c.req.query(name)
+    return value === undefined || value === '' || value.length > 4096 ? null : value
+  }
+  const sealed = getCookie(c, stateCookie(id), 'host')
+  // Whatever happens, this state is done with.
+  deleteCookie(c, stateCookie(id), COOKIE)
+  const signedIn = await visitor(c)
+  try {
+    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:federation`)
+    const done = await federationService(c).complete(
+      id,
+      {
+        code: param('code'),
+        state: param('state'),
+        iss: param('iss'),
+        error: param('error'),
+        user: param('user'),
+      },
+      sealed,
+      { redirectUri: callbackUrl(c, id), visitor: signedIn?.user ?? null, client: clientOf(c) },
+    )
+    switch (done.kind) {
+      case 'linked':
+        return c.redirect('/account?done=connected', 303)
+      case 'mfa':
+        return c.html(
+          layout(
+            'Two-factor sign-in',
+            mfaForm({ mfaToken: done.mfaToken, returnTo: done.returnTo, errors: {} }),
+          ),
+          200,
+        )
+      case 'signed_in':
+        await endReplacedSession(c, (old) => authService(c).logout(old))
+        cookieTokens(c, done.tokens, requestConfig(c).refreshTokenTtl)
+        return c.redirect(done.returnTo, 303)
+    }
+  } catch (err) {
+    // Signed in (connecting from /account, most often): the account page says what went wrong.
+    return signedIn ? accountFailed(c, signedIn.user, err) : failedPage(c, err)
+  }
+})
+
+federationPages.post('/account/identities/:provider/connect', (c) =>
+  asVisitor(c, async (user) => {
+    const id = providerId(c)
+    try {
+      if (!id) throw new ApiError('provider_not_found', 'no such provider')
+      return await start(c, id, user, '/account')
+    } catch (err) {
+      return accountFailed(c, user, err)
+    }
+  }),
+)
+
+federationPages.post('/account/identities/:provider/remove', (c) =>
+  asVisitor(c, async (user) => {
+    const id = providerId(c)
+    try {
+      if (!id) throw new ApiError('identity_not_found', 'no such identity')
+      await federationService(c).unlink(user, id)
+    } catch (err) {
+      return accountFailed(c, user, err)
+    }
+    return c.redirect('/account?done=disconnected', 303)
+  }),
+)
