@@ -3,7 +3,8 @@
 // callback must sign no one in (missing, tampered, replayed or another provider's state; a
 // cancelled sign-in; an unreachable provider).
 import { describe, expect, it } from 'vitest'
-import { REFRESH_COOKIE, captureLogs } from '../helpers'
+import { REFRESH_COOKIE, captureLogs, freezeTime } from '../helpers'
+import { JWKS_REFETCH_MIN_INTERVAL_MS } from '../../src/federation/discovery'
 import {
   STATE_COOKIE,
   begin,
@@ -16,6 +17,7 @@ import {
 } from '../federation/flow'
 import {
   denyAtProvider,
+  rotateKeys,
   signInAtProvider,
   signInAtProviderFormPost,
 } from '../federation/openid-provider'
@@ -209,6 +211,31 @@ describe('a callback that must sign no one in', () => {
     // The provider refuses the code: it was issued for the other PKCE challenge.
     expect(res.status).toBe(400)
     expect(setCookie(res, REFRESH_COOKIE)).toBeNull()
+  })
+})
+
+describe('a provider that rotates its keys', () => {
+  const rotating = providerEnv({ rotating: { at: 'rotating' } })
+
+  it('is followed to its new keys: the set is refetched for a kid it has not seen', async () => {
+    const ada = person()
+    const first = await federatedSignIn(rotating, ada, { id: 'rotating' })
+    expect(first.res.status).toBe(303)
+    await rotateKeys('rotating')
+    const clock = freezeTime()
+    try {
+      // Signed with a key we have not seen, a minute after we fetched the set: refetched once.
+      clock.advance(JWKS_REFETCH_MIN_INTERVAL_MS + 1000)
+      const again = await federatedSignIn(rotating, ada, { id: 'rotating' })
+      expect(again.res.status).toBe(303)
+      const [a, b] = await Promise.all([
+        sessionOf(rotating, first.refresh!),
+        sessionOf(rotating, again.refresh!),
+      ])
+      expect(b.claims.sub).toBe(a.claims.sub)
+    } finally {
+      clock.restore()
+    }
   })
 })
 
