@@ -70,10 +70,6 @@ const TokenMode = z.enum(['token', 'cookie'], { error: 'must be token or cookie'
     'token (default): the refresh token is in the response body. cookie: it is set as the HttpOnly cookie __Host-refresh_token instead, and the request must come from an allowed origin',
 })
 
-export const LoginBody = Credentials.extend({ mode: TokenMode.optional() }).meta({
-  id: 'LoginRequest',
-})
-
 /**
  * The seed's `{token}` body for /token and /logout. Any string; the service judges its shape.
  * Without it (an empty body or `{}`), the refresh cookie is used.
@@ -324,6 +320,20 @@ export const RegisterBody = Credentials.extend({ email: EmailAddress.optional() 
   id: 'RegisterRequest',
 })
 
+/** Who signs in: a username, or the account's verified address (no username has an `@`). */
+export const LoginName = z
+  .union([Username, EmailAddress], {
+    error: 'must be a username or an email address',
+  })
+  .meta({
+    description: "A username, or the account's verified email address",
+    example: 'alice',
+  })
+
+export const LoginBody = z
+  .strictObject({ username: LoginName, password: Password, mode: TokenMode.optional() })
+  .meta({ id: 'LoginRequest' })
+
 export const EmailChangeBody = z
   .strictObject({ email: EmailAddress, password: Password })
   .meta({ id: 'EmailChangeRequest' })
@@ -468,6 +478,8 @@ export const SessionSchema = z
 
 // The services' types, inferred from the schemas above.
 export type Credentials = z.output<typeof Credentials>
+/** A sign-in's name: a username or a verified address. */
+export type LoginCredentials = Omit<z.output<typeof LoginBody>, 'mode'>
 export type MfaLogin = z.output<typeof MfaLoginBody>
 export type Registration = z.output<typeof RegisterBody>
 export type PasskeyView = z.infer<typeof PasskeySchema>

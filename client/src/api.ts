@@ -750,7 +750,7 @@ export interface components {
              */
             password: string;
             /**
-             * @description Letters, digits, _ . - (NFKC look-alikes such as full-width letters are mapped to them); unique regardless of case
+             * @description A username, or the account's verified email address
              * @example alice
              */
             username: string;

@@ -10,7 +10,13 @@ import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { accountService, authService, clientOf } from '../routes/services'
-import { ChangePasswordBody, DeleteAccountBody, RegisterBody } from '../schemas'
+import {
+  ChangePasswordBody,
+  DeleteAccountBody,
+  LoginBody,
+  RegisterBody,
+  type Registration,
+} from '../schemas'
 import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
 import { federationPages } from './federation'
@@ -136,22 +142,27 @@ for (const kind of ['signin', 'signup'] as const) {
     const username = typeof body.username === 'string' ? body.username : ''
     const email = typeof body.email === 'string' ? body.email : ''
     // Sign-up may name an address; a blank field is none.
-    const parsed = RegisterBody.safeParse({
-      username: body.username,
-      password: body.password,
-      email: kind === 'signup' && email !== '' ? email : undefined,
-    })
+    // Sign-in takes a verified address in place of the username; sign-up a username only.
+    const parsed =
+      kind === 'signup'
+        ? RegisterBody.safeParse({
+            username: body.username,
+            password: body.password,
+            email: email !== '' ? email : undefined,
+          })
+        : LoginBody.safeParse({ username: body.username, password: body.password })
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error)
       return render(c, 400, { username, email, returnTo: target, errors })
     }
-    const { email: _, ...credentials } = parsed.data
+    const credentials = { username: parsed.data.username, password: parsed.data.password }
     try {
       if (kind === 'signup') {
         await checkRateLimit(c, 'REGISTER_LIMITER', clientIp(c))
+        const registration = parsed.data as Registration
         await authService(c).register(
-          parsed.data,
-          parsed.data.email ? verificationLink(c) : undefined,
+          registration,
+          registration.email ? verificationLink(c) : undefined,
         )
       }
       await checkLoginLimit(c, credentials.username)

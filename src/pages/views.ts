@@ -72,7 +72,7 @@ export function credentialsForm(
       ${field(
         {
           name: 'username',
-          label: 'Username',
+          label: signup ? 'Username' : 'Username or email address',
           type: 'text',
           autocomplete: 'username',
           value: state.username,

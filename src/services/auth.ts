@@ -18,7 +18,7 @@ import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
 import type { UserStore } from '../store/users'
 import type {
-  Credentials,
+  LoginCredentials,
   LogoutScope,
   MfaLogin,
   PublicUser,
@@ -126,12 +126,17 @@ export class AuthService {
     }
   }
 
-  async login({ username, password }: Credentials, client: Client): Promise<TokenPair> {
+  async login({ username: login, password }: LoginCredentials, client: Client): Promise<TokenPair> {
     const cfg = await this.deps.config()
     const backoff = loginBackoff(this.deps.loginFailures, cfg, this.deps.network)
+    // An address is first resolved to its account, so its failures count with the username's:
+    // one budget per account, however it is named. A username needs no lookup to know its key.
+    const byEmail = login.includes('@')
+    const found = byEmail ? await this.deps.users.findForSignIn(login) : undefined
+    const username = found?.username ?? login
     const [failures, user] = await Promise.all([
       backoff.read(username),
-      this.deps.users.findUserByName(username),
+      found !== undefined ? found : this.deps.users.findUserByName(login),
     ])
     const lockedFor = backoff.lockedFor(failures)
     if (lockedFor > 0) {

@@ -58,6 +58,25 @@ export function userStore(db: D1Database) {
       return row ? { ...toUser(row), totpEnabled: row.totp_enabled === 1 } : null
     },
 
+    /**
+     * The account a sign-in names: by username, or (with an `@`, which no username has) by its
+     * verified address, ignoring case; with whether TOTP is on. An unverified address names none.
+     */
+    async findForSignIn(login: string): Promise<SignInRecord | null> {
+      if (!login.includes('@')) return this.findUserByName(login)
+      const row = await guarded('d1', 'find user by email', () =>
+        db
+          .prepare(
+            `SELECT users.*, totp.enabled_at IS NOT NULL AS totp_enabled
+             FROM users LEFT JOIN totp ON totp.user_id = users.id
+             WHERE email = ? COLLATE NOCASE AND email_verified_at IS NOT NULL`,
+          )
+          .bind(login)
+          .first<Row & { totp_enabled: number }>(),
+      )
+      return row ? { ...toUser(row), totpEnabled: row.totp_enabled === 1 } : null
+    },
+
     async findUserById(id: string): Promise<UserRecord | null> {
       const row = await guarded('d1', 'find user by id', () =>
         db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<Row>(),

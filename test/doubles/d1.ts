@@ -36,6 +36,8 @@ export function memoryD1(): {
       // No double of TOTP: service tests sign in with passwords only.
       return user ? { ...user, totpEnabled: false } : null
     },
+    // No double of addresses: a name with an `@` names no account here.
+    findForSignIn: async (login) => (login.includes('@') ? null : userStore.findUserByName(login)),
     findUserById: async (id) => users.get(id) ?? null,
     // No double of email: service tests do not send any.
     verifiedEmail: async () => null,
