@@ -30,6 +30,7 @@ import type { TokenPair } from '../schemas'
 import type { IdentityRecord, IdentityStore } from '../store/identities'
 import { type AuthDeps, AuthService } from './auth'
 import {
+  addressOf,
   decideLink,
   type LinkIntent,
   linkableEmail,
@@ -281,7 +282,7 @@ export class FederationService {
     const email = linkableEmail(profile, provider.emailTrusted)
     const emailOwner =
       !existing && intent.kind === 'sign_in' && email !== null
-        ? ((await this.deps.users.findForRecovery(email))?.id ?? null)
+        ? await this.deps.users.verifiedOwner(email)
         : null
     const decision = decideLink({
       intent,
@@ -293,7 +294,7 @@ export class FederationService {
     switch (decision.kind) {
       case 'sign_in':
         this.deps.defer(
-          this.deps.identities.recordUse(provider.id, profile.subject, profile.email, now()),
+          this.deps.identities.recordUse(provider.id, profile.subject, addressOf(profile), now()),
         )
         return this.signIn(provider, decision.userId, returnTo, client)
       case 'already_linked':
@@ -388,7 +389,8 @@ export class FederationService {
       provider: provider.id,
       subject: profile.subject,
       userId,
-      email: profile.email,
+      // Shown on /account and in the API: only a real address, never whatever the claim held.
+      email: addressOf(profile),
       createdAt: at,
       lastUsedAt: at,
     }

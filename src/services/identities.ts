@@ -2,6 +2,7 @@
 // refuse), kept apart from the flow so each rule has a test of its own. An identity is
 // (provider, subject); an address decides nothing unless both sides verified it and the
 // provider is one whose word on that is trusted.
+import { parseEmailAddress } from '../auth/email-address'
 import type { ExternalProfile } from '../federation/client'
 import type { IdentityRecord } from '../store/identities'
 
@@ -40,9 +41,16 @@ export type LinkFacts = {
   emailOwner: string | null
 }
 
+/**
+ * The profile's address, if it is one: a provider may let its users put anything in `email`
+ * (a bare name that is someone's username here, say), and that must never find an account.
+ */
+export const addressOf = (profile: ExternalProfile): string | null =>
+  profile.email === null ? null : parseEmailAddress(profile.email)
+
 /** The address that may join or be given to an account: verified, by a provider trusted to. */
 export const linkableEmail = (profile: ExternalProfile, emailTrusted: boolean): string | null =>
-  emailTrusted && profile.emailVerified ? profile.email : null
+  emailTrusted && profile.emailVerified ? addressOf(profile) : null
 
 export function decideLink({
   intent,

@@ -122,6 +122,23 @@ export function userStore(db: D1Database) {
     },
 
     /**
+     * The id of the account that verified `email` (ignoring case), if any. By address only: a
+     * value without an `@` finds nothing here, never a username.
+     */
+    async verifiedOwner(email: string): Promise<string | null> {
+      if (!email.includes('@')) return null
+      const row = await guarded('d1', 'find verified owner', () =>
+        db
+          .prepare(
+            'SELECT id FROM users WHERE email = ? COLLATE NOCASE AND email_verified_at IS NOT NULL',
+          )
+          .bind(email)
+          .first<{ id: string }>(),
+      )
+      return row?.id ?? null
+    },
+
+    /**
      * Whether an account other than `userId` has verified `email` (ignoring case): mail asking
      * to confirm it again is never sent, whoever asks.
      */

@@ -37,6 +37,7 @@ export function memoryD1(): {
       return user ? { ...user, totpEnabled: false } : null
     },
     // No double of addresses: a name with an `@` names no account here.
+    verifiedOwner: async () => null,
     findForSignIn: async (login) => (login.includes('@') ? null : userStore.findUserByName(login)),
     findUserById: async (id) => users.get(id) ?? null,
     // No double of email: service tests do not send any.
@@ -78,6 +79,10 @@ export function memoryD1(): {
         .filter((r) => r.userId === userId && r.expiresAt > now)
         .sort((a, b) => b.lastUsedAt - a.lastUsedAt),
     has: async (userId, id) => rows.get(id)?.userId === userId,
+    signedInAt: async (userId, id) => {
+      const row = rows.get(id)
+      return row?.userId === userId ? row.createdAt : null
+    },
     async remove(userId, id) {
       if (rows.get(id)?.userId !== userId) return false
       return rows.delete(id)

@@ -8,6 +8,7 @@ import {
   decideLink,
   type LinkDecision,
   type LinkFacts,
+  addressOf,
   linkableEmail,
   usernameBase,
   usernameCandidate,
@@ -114,6 +115,15 @@ describe('decideLink', () => {
     expect(linkableEmail(profile(), true)).toBe('jane@example.com')
     expect(linkableEmail(profile(), false)).toBeNull()
     expect(linkableEmail(profile({ emailVerified: false }), true)).toBeNull()
+  })
+
+  it('links nothing that is not an address, whatever the provider vouches for', () => {
+    // A bare name could be someone's username here; a spelling with spaces or two @s is no address.
+    for (const email of ['alice', 'alice@', '@example.com', 'a b@example.com', 'a@b@example.com']) {
+      expect(linkableEmail(profile({ email }), true), email).toBeNull()
+      expect(addressOf(profile({ email })), email).toBeNull()
+    }
+    expect(addressOf(profile({ email: 'Jane@Example.COM' }))).toBe('Jane@example.com')
   })
 })
 
