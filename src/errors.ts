@@ -95,6 +95,12 @@ export const ERRORS = {
     meaning:
       "the passkey response did not verify: unknown credential, challenge expired, used or another ceremony's, wrong origin or RP ID, no user verification, bad signature, or a counter that went back",
   },
+  reauthentication_required: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning:
+      'the account has no password, and this session signed in more than 10 minutes ago: sign in again (with its provider or passkey), then retry',
+  },
   invalid_token: {
     status: 401,
     oauth: invalidRequest,

@@ -60,6 +60,18 @@ export const Password = z
     return length >= PASSWORD_MIN_LENGTH && length <= PASSWORD_MAX_LENGTH
   }, passwordRule)
 
+/**
+ * The password that confirms an action on one's own account. Optional: an account with no
+ * password (made by a sign-in at another provider) confirms with a recent sign-in instead. A
+ * blank value (an empty form field) is no password.
+ */
+export const ConfirmingPassword = z
+  .preprocess((value) => (value === '' ? undefined : value), Password.optional())
+  .meta({
+    description:
+      "The account's password; omit it when the account has none, which must then have signed in within the last 10 minutes",
+  })
+
 export const Credentials = z
   .strictObject({ username: Username, password: Password })
   .meta({ id: 'Credentials' })
@@ -109,7 +121,7 @@ export const MfaLoginBody = z
 
 /** Turning on a second factor asks for the password: an access token alone (stolen, say) cannot. */
 export const PasswordConfirmation = z
-  .strictObject({ password: Password })
+  .strictObject({ password: ConfirmingPassword })
   .meta({ id: 'PasswordConfirmation' })
 
 export const TotpCodeBody = z
@@ -131,11 +143,11 @@ export const DisableTotpBody = z
   })
 
 export const ChangePasswordBody = z
-  .strictObject({ currentPassword: Password, newPassword: Password })
+  .strictObject({ currentPassword: ConfirmingPassword, newPassword: Password })
   .meta({ id: 'ChangePasswordRequest' })
 
 export const DeleteAccountBody = z
-  .strictObject({ password: Password })
+  .strictObject({ password: ConfirmingPassword })
   .meta({ id: 'DeleteAccountRequest' })
 
 /** `?scope=` on logout, as Supabase spells it. */
@@ -335,7 +347,7 @@ export const LoginBody = z
   .meta({ id: 'LoginRequest' })
 
 export const EmailChangeBody = z
-  .strictObject({ email: EmailAddress, password: Password })
+  .strictObject({ email: EmailAddress, password: ConfirmingPassword })
   .meta({ id: 'EmailChangeRequest' })
 
 export const EmailTokenBody = z

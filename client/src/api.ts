@@ -614,10 +614,10 @@ export interface components {
         };
         ChangePasswordRequest: {
             /**
-             * @description Counted in Unicode code points after NFKC normalisation
+             * @description The account's password; omit it when the account has none, which must then have signed in within the last 10 minutes
              * @example correct horse battery staple
              */
-            currentPassword: string;
+            currentPassword?: string;
             /**
              * @description Counted in Unicode code points after NFKC normalisation
              * @example correct horse battery staple
@@ -643,10 +643,10 @@ export interface components {
         };
         DeleteAccountRequest: {
             /**
-             * @description Counted in Unicode code points after NFKC normalisation
+             * @description The account's password; omit it when the account has none, which must then have signed in within the last 10 minutes
              * @example correct horse battery staple
              */
-            password: string;
+            password?: string;
         };
         /** @description A current TOTP (or recovery) code, or the password; with both, both must be right; with neither, 401 invalid_credentials */
         DisableTotpRequest: {
@@ -672,10 +672,10 @@ export interface components {
              */
             email: string;
             /**
-             * @description Counted in Unicode code points after NFKC normalisation
+             * @description The account's password; omit it when the account has none, which must then have signed in within the last 10 minutes
              * @example correct horse battery staple
              */
-            password: string;
+            password?: string;
         };
         EmailTokenRequest: {
             token: string;
@@ -867,10 +867,10 @@ export interface components {
         };
         PasswordConfirmation: {
             /**
-             * @description Counted in Unicode code points after NFKC normalisation
+             * @description The account's password; omit it when the account has none, which must then have signed in within the last 10 minutes
              * @example correct horse battery staple
              */
-            password: string;
+            password?: string;
         };
         Problem: {
             /** @description Stable, machine-readable error code (docs/errors.md) */

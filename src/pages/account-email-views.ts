@@ -1,11 +1,16 @@
 // The account page's email section: the verified address (or none) and the form that asks to
 // use a new one, with the password, as PUT /users/me/email does. No script: a plain form.
 import { html } from 'hono/html'
-import { type FieldErrors, type Html, field } from './fields'
+import { type FieldErrors, type Html, confirmPassword, field } from './fields'
 
-export function emailSection(email: string | null, mail: boolean, errors: FieldErrors): Html {
+export function emailSection(
+  email: string | null,
+  mail: boolean,
+  hasPassword: boolean,
+  errors: FieldErrors,
+): Html {
   const offer = mail
-    ? emailForm(email, errors)
+    ? emailForm(email, hasPassword, errors)
     : html`<p>This service does not send email yet, so an address cannot be confirmed.</p>`
   return html`<section aria-labelledby="email-title">
     <h2 id="email-title">Email address</h2>
@@ -18,7 +23,7 @@ export function emailSection(email: string | null, mail: boolean, errors: FieldE
   </section>`
 }
 
-function emailForm(email: string | null, errors: FieldErrors): Html {
+function emailForm(email: string | null, hasPassword: boolean, errors: FieldErrors): Html {
   return html`<form method="post" action="/account/email" novalidate>
     ${field(
       {
@@ -30,15 +35,7 @@ function emailForm(email: string | null, errors: FieldErrors): Html {
       },
       errors,
     )}
-    ${field(
-      {
-        name: 'emailPassword',
-        label: 'Password, to confirm',
-        type: 'password',
-        autocomplete: 'current-password',
-      },
-      errors,
-    )}
+    ${confirmPassword('emailPassword', hasPassword, errors)}
     <button type="submit">Send the link</button>
   </form>`
 }

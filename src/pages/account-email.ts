@@ -6,13 +6,13 @@ import * as z from 'zod'
 import type { AppEnv } from '../env'
 import { verificationLink } from '../http/mail-links'
 import { accountService } from '../routes/services'
-import { EmailAddress, Password } from '../schemas'
+import { ConfirmingPassword, EmailAddress } from '../schemas'
 import { accountForm, renderAccount } from './shared'
 
 export const accountEmailPages = new Hono<AppEnv>()
 
 /** The page's fields: `emailPassword`, as every password field on the account page has its own name. */
-const EmailForm = z.object({ email: EmailAddress, emailPassword: Password })
+const EmailForm = z.object({ email: EmailAddress, emailPassword: ConfirmingPassword })
 
 accountForm(accountEmailPages, '/account/email', EmailForm, async (c, user, data) => {
   const { email } = await accountService(c).requestEmail(

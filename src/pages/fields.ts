@@ -25,6 +25,28 @@ export type Field = {
   inputmode?: 'numeric' | 'text'
 }
 
+/**
+ * The password that confirms a change to the account; an account with none (signed up with a
+ * provider) confirms by having signed in within the last 10 minutes, which the note says.
+ */
+export function confirmPassword(
+  name: string,
+  hasPassword: boolean,
+  errors: FieldErrors,
+  { label = 'Password, to confirm', optional = false } = {},
+): Html {
+  if (hasPassword) {
+    return field(
+      { name, label, type: 'password', autocomplete: 'current-password', optional },
+      errors,
+    )
+  }
+  return html`<p class="hint">
+      Your account has no password: this works within 10 minutes of signing in.
+    </p>
+    ${errors[name] ? html`<p class="error">${errors[name]}</p>` : ''}`
+}
+
 export function field(f: Field, errors: FieldErrors): Html {
   const id = f.id ?? f.name
   const error = errors[f.name]

@@ -4,12 +4,14 @@
 import { html, raw } from 'hono/html'
 import { renderSVG } from 'uqr'
 import type { PasskeyView } from '../schemas'
-import { type FieldErrors, type Html, field } from './fields'
+import { type FieldErrors, type Html, confirmPassword, field } from './fields'
 
 export type SecurityState = {
   passkeys: PasskeyView[]
   totp: 'off' | 'pending' | 'on'
   recoveryCodesLeft: number
+  /** False for an account made by a provider sign-in: changes confirm by a recent sign-in. */
+  hasPassword: boolean
 }
 
 const day = (iso: string) => iso.slice(0, 10)
@@ -33,7 +35,7 @@ function passkeyRow(p: PasskeyView): Html {
   </li>`
 }
 
-function passkeysSection(passkeys: PasskeyView[], errors: FieldErrors): Html {
+function passkeysSection(passkeys: PasskeyView[], hasPassword: boolean, errors: FieldErrors) {
   return html`<section aria-labelledby="passkeys-title">
     <h2 id="passkeys-title">Passkeys</h2>
     <p>Sign in with your fingerprint, face or screen lock instead of a password.</p>
@@ -45,15 +47,7 @@ function passkeysSection(passkeys: PasskeyView[], errors: FieldErrors): Html {
         : html`<p>You have no passkeys yet.</p>`
     }
     <form method="post" action="/account/passkeys" data-passkey-register novalidate>
-      ${field(
-        {
-          name: 'passkeyPassword',
-          label: 'Password, to confirm',
-          type: 'password',
-          autocomplete: 'current-password',
-        },
-        errors,
-      )}
+      ${confirmPassword('passkeyPassword', hasPassword, errors)}
       ${field(
         {
           name: 'passkeyName',
@@ -79,15 +73,7 @@ function totpSection(state: SecurityState, errors: FieldErrors): Html {
       <h2 id="totp-title">Two-factor authentication</h2>
       <p>Off. Turn it on to ask for a code from an authenticator app after your password.</p>
       <form method="post" action="/account/totp" novalidate>
-        ${field(
-          {
-            name: 'totpPassword',
-            label: 'Password, to confirm',
-            type: 'password',
-            autocomplete: 'current-password',
-          },
-          errors,
-        )}
+        ${confirmPassword('totpPassword', state.hasPassword, errors)}
         <button type="submit">Turn on two-factor</button>
       </form>
     </section>`
@@ -97,16 +83,10 @@ function totpSection(state: SecurityState, errors: FieldErrors): Html {
     <p>On. ${state.recoveryCodesLeft} of 10 recovery codes left.</p>
     <form method="post" action="/account/totp/disable" novalidate>
       <p>To turn it off, give your password or a current code.</p>
-      ${field(
-        {
-          name: 'disablePassword',
-          label: 'Password',
-          type: 'password',
-          autocomplete: 'current-password',
-          optional: true,
-        },
-        errors,
-      )}
+      ${confirmPassword('disablePassword', state.hasPassword, errors, {
+        label: 'Password',
+        optional: true,
+      })}
       ${field(
         {
           name: 'disableCode',
@@ -124,7 +104,7 @@ function totpSection(state: SecurityState, errors: FieldErrors): Html {
 }
 
 export const securitySections = (state: SecurityState, errors: FieldErrors): Html =>
-  html`${passkeysSection(state.passkeys, errors)} ${totpSection(state, errors)}`
+  html`${passkeysSection(state.passkeys, state.hasPassword, errors)} ${totpSection(state, errors)}`
 
 /**
  * The enrolment step: the QR code (an SVG drawn here, so no image host ever sees the secret),

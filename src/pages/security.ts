@@ -8,7 +8,7 @@ import { checkLoginLimit } from '../http/rate-limit'
 import { ApiError } from '../errors'
 import { accountService, passkeyService } from '../routes/services'
 import { invalidMfaCode } from '../services/totp'
-import { Password } from '../schemas'
+import { ConfirmingPassword, Password } from '../schemas'
 import type { FieldErrors, Notice } from './fields'
 import { type PageStatus, accountForm, asVisitor, form, refusal, renderAccount } from './shared'
 import { recoveryCodesView, totpSetup } from './security-views'
@@ -40,7 +40,7 @@ const issuerOf = (c: Context<AppEnv>) => new URL(requestOrigin(c)).host
 accountForm(
   securityPages,
   '/account/totp',
-  z.object({ totpPassword: Password }),
+  z.object({ totpPassword: ConfirmingPassword }),
   async (c, user, { totpPassword }) => {
     const enrolment = await accountService(c).enrolTotp(user, totpPassword, issuerOf(c))
     return renderSetup(c, 200, enrolment)

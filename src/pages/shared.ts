@@ -70,6 +70,7 @@ export function refusal(err: unknown): { status: PageStatus; notice: Notice } {
   if (!(err instanceof ApiError)) throw err
   switch (err.code) {
     case 'invalid_credentials':
+    case 'reauthentication_required':
       return say(401, err.detail)
     case 'username_taken':
       return say(409, 'That username is taken; choose another.')

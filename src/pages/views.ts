@@ -2,7 +2,7 @@
 // every field labelled and every error tied to its field (aria-describedby) and announced.
 import { html } from 'hono/html'
 import type { SessionView } from '../schemas'
-import { type FieldErrors, type Html, type Notice, field } from './fields'
+import { type FieldErrors, type Html, type Notice, confirmPassword, field } from './fields'
 import { type SecurityState, securitySections } from './security-views'
 import { emailSection } from './account-email-views'
 import {
@@ -160,6 +160,7 @@ export function accountPage(state: {
   providers: ProviderChoice[]
   errors: FieldErrors
 }): Html {
+  const { hasPassword } = state.security
   // Each End button's name is its visible text; which session it ends is its description.
   const rows = state.sessions.map(
     (s) =>
@@ -189,22 +190,19 @@ export function accountPage(state: {
         <button type="submit">Sign out everywhere</button>
       </form>
     </section>
-    ${emailSection(state.email, state.mail, state.errors)}
+    ${emailSection(state.email, state.mail, state.security.hasPassword, state.errors)}
     ${securitySections(state.security, state.errors)}
     ${identitiesSection(state.identities, state.providers)}
     <section aria-labelledby="password-title">
-      <h2 id="password-title">Change password</h2>
-      <p>Every other session ends; this one stays signed in.</p>
+      <h2 id="password-title">${hasPassword ? 'Change password' : 'Set a password'}</h2>
+      <p>
+        ${hasPassword ? '' : 'Then you can also sign in with your username and a password. '}Every
+        other session ends; this one stays signed in.
+      </p>
       <form method="post" action="/account/password" novalidate>
-        ${field(
-          {
-            name: 'currentPassword',
-            label: 'Current password',
-            type: 'password',
-            autocomplete: 'current-password',
-          },
-          state.errors,
-        )}
+        ${confirmPassword('currentPassword', hasPassword, state.errors, {
+          label: 'Current password',
+        })}
         ${field(
           {
             name: 'newPassword',
@@ -215,22 +213,14 @@ export function accountPage(state: {
           },
           state.errors,
         )}
-        <button type="submit">Change password</button>
+        <button type="submit">${hasPassword ? 'Change password' : 'Set password'}</button>
       </form>
     </section>
     <section aria-labelledby="delete-title">
       <h2 id="delete-title">Delete account</h2>
       <p>The account and every session end; this cannot be undone.</p>
       <form method="post" action="/account/delete" novalidate>
-        ${field(
-          {
-            name: 'password',
-            label: 'Password, to confirm',
-            type: 'password',
-            autocomplete: 'current-password',
-          },
-          state.errors,
-        )}
+        ${confirmPassword('password', hasPassword, state.errors)}
         <button type="submit" class="danger">Delete my account</button>
       </form>
     </section>`

@@ -20,6 +20,9 @@ import { TotpService, invalidMfaCode } from './totp'
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** How recent a sign-in confirms a change for an account with no password. */
+export const REAUTHENTICATION_WINDOW_MS = 10 * 60 * 1000
+
 export class AccountService {
   private readonly sessions: SessionService
   private readonly totp: TotpService
@@ -69,11 +72,12 @@ export class AccountService {
   /** Re-hashes the password and ends every other session; the caller's own stays signed in. */
   async changePassword(
     caller: AuthUser,
-    { currentPassword, newPassword }: { currentPassword: string; newPassword: string },
+    { currentPassword, newPassword }: { currentPassword?: string; newPassword: string },
   ): Promise<void> {
     const cfg = await this.deps.config()
     const user = await this.userOf(caller)
-    await this.checkPassword(user, currentPassword)
+    // An account with no password sets its first one here, after a recent sign-in.
+    await this.confirm(user, caller, currentPassword)
     // Written only over the hash just checked: of two changes (or a change and a reset) that
     // checked the same one, the first write wins and the other is told so, changing nothing.
     const hash = await hashPassword(newPassword)
@@ -101,13 +105,13 @@ export class AccountService {
    * D1 deletes the user and records the end in one transaction, then KV is told. A retry after a
    * failure in between finds the account gone and completes the end (so it answers 204 again).
    */
-  async deleteAccount(caller: AuthUser, password: string): Promise<void> {
+  async deleteAccount(caller: AuthUser, password: string | undefined): Promise<void> {
     const cfg = await this.deps.config()
     const user = await this.deps.users.findUserById(caller.id)
     if (user) {
       // A session the owner ended must not delete the account, whatever it knows.
       await this.sessions.requireListed(caller)
-      await this.checkPassword(user, password)
+      await this.confirm(user, caller, password)
       await this.deps.users.deleteUser(user.id)
       profileCache.forget(user.id)
       this.event('account_deleted', { userId: user.id })
@@ -118,21 +122,22 @@ export class AccountService {
 
   /** What the account page shows of sign-in security: passkeys, and two-factor's state. */
   async security(caller: AuthUser) {
-    const [passkeys, totp] = await Promise.all([
+    const [passkeys, totp, user] = await Promise.all([
       this.passkeys.list(caller),
       this.totp.status(caller.id),
+      this.deps.users.findUserById(caller.id),
     ])
-    return { passkeys, ...totp }
+    return { passkeys, ...totp, hasPassword: !!user && user.passwordHash !== '' }
   }
 
   /** Mails a verification link to `email`, after the password (the address is a way back in). */
   async requestEmail(
     caller: AuthUser,
-    { email, password }: { email: string; password: string },
+    { email, password }: { email: string; password?: string },
     link: MailLink,
   ) {
     const user = await this.userOf(caller)
-    await this.checkPassword(user, password)
+    await this.confirm(user, caller, password)
     // The link is bound to the password just checked: a change of password ends it, even one
     // that races this request.
     return new EmailService(this.deps).requestVerification(
@@ -143,14 +148,14 @@ export class AccountService {
   }
 
   /** Options to register a passkey, after the password: an access token alone cannot add one. */
-  async passkeyOptions(caller: AuthUser, password: string, rp: RelyingParty) {
-    await this.checkPassword(await this.userOf(caller), password)
+  async passkeyOptions(caller: AuthUser, password: string | undefined, rp: RelyingParty) {
+    await this.confirm(await this.userOf(caller), caller, password)
     return this.passkeys.registrationOptions(caller, rp)
   }
 
   /** Starts a TOTP enrolment, after the password: `issuer` names the service in the app. */
-  async enrolTotp(caller: AuthUser, password: string, issuer: string) {
-    await this.checkPassword(await this.userOf(caller), password)
+  async enrolTotp(caller: AuthUser, password: string | undefined, issuer: string) {
+    await this.confirm(await this.userOf(caller), caller, password)
     return this.totp.enrol(caller, issuer)
   }
 
@@ -165,10 +170,10 @@ export class AccountService {
    */
   async disableTotp(caller: AuthUser, proof: { code?: string; password?: string }) {
     const user = await this.userOf(caller)
-    if (proof.password === undefined && proof.code === undefined) {
-      throw new ApiError('invalid_credentials', 'Confirm with your password or a current code')
+    // With no password, an account confirms by a recent sign-in, or a code.
+    if (proof.code === undefined || proof.password !== undefined) {
+      await this.confirm(user, caller, proof.password)
     }
-    if (proof.password !== undefined) await this.checkPassword(user, proof.password)
     const { totp } = await this.totp.status(user.id)
     if (totp === 'off' || (totp === 'pending' && proof.code !== undefined)) throw notOn()
     if (proof.code !== undefined && !(await this.totp.spendCode(user.id, proof.code))) {
@@ -195,6 +200,28 @@ export class AccountService {
     ])
     if (!user) throw new ApiError('invalid_token', 'The access token belongs to no user')
     return user
+  }
+
+  /**
+   * What confirms a change to the account's ways in: its password; or, for an account that has
+   * none (it signed up with a provider or a passkey), a sign-in within the last 10 minutes, so a
+   * stolen session cannot do it later on. 401 either way, with nothing changed.
+   */
+  private async confirm(
+    user: UserRecord,
+    caller: AuthUser,
+    password: string | undefined,
+  ): Promise<void> {
+    if (user.passwordHash !== '') {
+      if (password === undefined) {
+        throw new ApiError('invalid_credentials', 'Confirm with your password')
+      }
+      return this.checkPassword(user, password)
+    }
+    if (password !== undefined) {
+      throw new ApiError('invalid_credentials', 'Your account has no password: leave it out')
+    }
+    await this.sessions.requireRecentSignIn(caller, REAUTHENTICATION_WINDOW_MS)
   }
 
   /**

@@ -346,6 +346,25 @@ export class SessionService {
     }
   }
 
+  /**
+   * Refuses a caller whose session did not sign in within `windowMs`: what an account with no
+   * password offers instead of one, to confirm a change to its ways in. A session no longer
+   * listed is invalid_token, as in requireListed.
+   */
+  async requireRecentSignIn(
+    caller: { id: string; sessionId: string },
+    windowMs: number,
+  ): Promise<void> {
+    const at = await this.deps.index.signedInAt(caller.id, caller.sessionId)
+    if (at === null) throw new ApiError('invalid_token', 'This session has ended; sign in again')
+    if (at < now() - windowMs) {
+      throw new ApiError(
+        'reauthentication_required',
+        'Your account has no password: sign in again to confirm it is you, then retry within 10 minutes',
+      )
+    }
+  }
+
   /** The record of the token that exchanging `token` issues, if it has been issued. */
   private async successorRecord(token: string, secret: string): Promise<RefreshRecord | null> {
     const id = await refreshTokenId(await successorOf(token, secret), secret)

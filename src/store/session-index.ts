@@ -101,6 +101,17 @@ export function sessionIndex(db: D1Database) {
      * Whether the session is still listed as the user's. D1 is strongly consistent, so this says
      * what KV, read in a location that has not yet seen an end, may not.
      */
+    /** When the session signed in (epoch ms), if it is still the user's; null otherwise. */
+    async signedInAt(userId: string, id: string): Promise<number | null> {
+      const row = await guarded('d1', 'find session start', () =>
+        db
+          .prepare('SELECT created_at FROM sessions WHERE id = ? AND user_id = ?')
+          .bind(id, userId)
+          .first<{ created_at: number }>(),
+      )
+      return row?.created_at ?? null
+    },
+
     async has(userId: string, id: string): Promise<boolean> {
       const row = await guarded('d1', 'find session', () =>
         db.prepare('SELECT 1 FROM sessions WHERE id = ? AND user_id = ?').bind(id, userId).first(),

@@ -113,5 +113,6 @@ export async function sessionOf(env: Partial<Bindings>, refresh: string) {
   const claims = JSON.parse(
     atob(body.accessToken!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')),
   ) as { sub: string; username: string; amr: string[]; idp?: string }
-  return { accessToken: body.accessToken!, claims }
+  // The cookie rotated: the next call must bring the new one.
+  return { accessToken: body.accessToken!, claims, refresh: setCookie(res, REFRESH_COOKIE)! }
 }

@@ -157,9 +157,11 @@ describe('the email section of /account', () => {
       expect(html).toMatch(/id="email-error">This must be/)
       expect(html).not.toContain('<script>alert')
     }
+    // The password is optional in the form (an account with none leaves it out), so an account
+    // that has one is told to give it, and nothing is sent.
     const missing = await form({ email: unique() })
-    expect(missing.status).toBe(400)
-    expect(await missing.text()).toContain('id="emailPassword-error"')
+    expect(missing.status).toBe(401)
+    expect(await missing.text()).toContain('Confirm with your password')
     expect(box.sent).toEqual([])
   })
 
