@@ -10,6 +10,10 @@ const AREAS = [
     'passkeys (WebAuthn)',
     /passkey|webauthn|simplewebauthn|tiny-cbor|@peculiar|asn1js|tsyringe|reflect-metadata|pvtsutils|pvutils/,
   ],
+  [
+    'federation (other providers)',
+    /src\/federation\/|src\/outbound\/|src\/auth\/federation-state|src\/(services|store|routes)\/identities|src\/services\/federation|src\/pages\/(federation|identities-views)/,
+  ],
   ['two-factor (TOTP, recovery codes)', /totp|recovery-codes|mfa-keys|@oslojs|uqr|security/],
   ['email and account recovery', /src\/mail\/|email|recovery|notices/],
   ['hosted pages', /src\/pages\//],

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib'
 import { sign } from 'hono/jwt'
 import { generateKeySet } from '../scripts/signing-keys.mjs'
 import { bundleAreas } from './bundle-areas.mjs'
+import { federatedSignInRuns, startStandInProvider } from './federation.mjs'
 import { json, measure, post, refreshChains, storageSteps } from './harness/load.mjs'
 import { LAST_USE } from './pricing.mjs'
 import { bundleInstrumented, startWorker } from './harness/workers.mjs'
@@ -57,7 +58,8 @@ const migrations = () =>
     .sort()
     .map((file) => readFileSync(join(root, 'migrations', file), 'utf8'))
 
-async function startOurs(bundle) {
+/** `providers`: AUTH_PROVIDERS and their secrets (the stand-in OpenID provider's). */
+async function startOurs(bundle, providers) {
   return startWorker({
     name: 'edge-auth',
     scriptPath: await bundleInstrumented('edge-auth', bundle.path),
@@ -67,6 +69,7 @@ async function startOurs(bundle) {
       REFRESH_TOKEN_SECRET: randomHex(),
       JWT_PRIVATE_KEYS: generateKeySet('ES256'),
       MFA_ENCRYPTION_KEY: randomHex(),
+      ...providers,
     },
     kvNamespaces: ['REFRESH_TOKENS'],
     d1Databases: ['DB'],
@@ -253,20 +256,21 @@ async function sdkSize() {
 
 const started = Date.now()
 const bundle = buildBundle()
-const ours = await startOurs(bundle)
+const idp = await startStandInProvider()
+const ours = await startOurs(bundle, idp.bindings)
 const floor = await startFloor()
 const peers = await loadPeers()
 const seed = await startSeed()
 const load = { warmup: SETTINGS.warmup, duration: SETTINGS.duration }
 
 /** One operation of one service: throughput, CPU and storage, then (for workers) its steps. */
-async function run(target, options, connections = C, { steps = true } = {}) {
-  const result = await measure(target, options, { ...load, connections })
+async function run(target, options, connections = C, { steps = true, status } = {}) {
+  const result = await measure(target, options, { ...load, connections, status })
   if (typeof target === 'string' || !steps) return result
   const count = SETTINGS.stepCount
   return {
     ...result,
-    steps: await storageSteps(target, options, { count, delayMs: STEP_DELAY_MS }),
+    steps: await storageSteps(target, options, { count, delayMs: STEP_DELAY_MS, status }),
   }
 }
 
@@ -352,6 +356,19 @@ try {
   )
   results.ours.passkeySignIn = perCeremony(await run(ours, passkeySignIns(passkey), 1))
 
+  // Sign-in at another provider (bench/federation.mjs): the start, then the callback of a
+  // returning user, against the stand-in OpenID provider on a loopback port.
+  Object.assign(
+    results.ours,
+    await federatedSignInRuns({
+      worker: ours,
+      provider: idp,
+      run,
+      seconds: SETTINGS.warmup + SETTINGS.duration,
+      stepCount: SETTINGS.stepCount,
+    }),
+  )
+
   // The browser side: refresh in cookie mode, and a hosted page.
   const cookieChains = []
   for (let i = 0; i < 3 * C; i++) {
@@ -391,6 +408,7 @@ try {
 } finally {
   seed.stop()
   await Promise.all([ours, floor, ...peers.map((p) => p.worker)].map((w) => w.stop()))
+  await idp.stop()
 }
 
 const report = {

@@ -16,12 +16,25 @@ export async function post(url, path, body, headers = {}) {
 }
 
 /**
+ * Requests that did not get the answer their operation gives when it works (a 2xx, or exactly
+ * `status` where that answer is a redirect, as a browser sign-in's is), errors and timeouts.
+ */
+const failures = (r, status) =>
+  (status === undefined
+    ? r.non2xx
+    : Object.entries(r.statusCodeStats)
+        .filter(([code]) => Number(code) !== status)
+        .reduce((n, [, { count }]) => n + count, 0)) +
+  r.errors +
+  r.timeouts
+
+/**
  * Warm-up, then the measured run. `options()` gives autocannon's options (a `path`, and
  * `requests` that may keep per-connection state). With an instrumented worker, also its CPU
  * time per request (the whole workerd process: the worker, Miniflare's routing and its
  * simulated KV and D1) and its storage operations per request.
  */
-export async function measure(target, options, { connections, warmup, duration }) {
+export async function measure(target, options, { connections, warmup, duration, status }) {
   const url = typeof target === 'string' ? target : target.url
   const run = (seconds) => {
     const { path = '', ...rest } = options()
@@ -38,7 +51,7 @@ export async function measure(target, options, { connections, warmup, duration }
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
-    non2xx: r.non2xx + r.errors + r.timeouts,
+    non2xx: failures(r, status),
     requests: r.requests.total,
   }
   if (!worker) return result
@@ -57,11 +70,11 @@ export async function measure(target, options, { connections, warmup, duration }
  * with every storage call held `delayMs`; the mean latency grows by one delay per step (the
  * mean, not the median, so a ceremony of two requests counts the steps of both, halved).
  */
-export async function storageSteps(worker, options, { count = 20, delayMs = 50 } = {}) {
+export async function storageSteps(worker, options, { count = 20, delayMs = 50, status } = {}) {
   const mean = async () => {
     const { path = '', ...rest } = options()
     const r = await autocannon({ url: worker.url + path, connections: 1, amount: count, ...rest })
-    if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${worker.name}${path}: non-2xx`)
+    if (failures(r, status) > 0) throw new Error(`${worker.name}${path}: non-2xx`)
     return r.latency.average
   }
   await worker.setDelay(0)

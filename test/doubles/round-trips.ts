@@ -8,7 +8,8 @@ import type { Bindings } from '../../src/env'
 
 type Held = { run: () => void; what: string }
 
-export function roundTrips() {
+/** `overrides`: more bindings for the worker (a provider's settings), storage is still held. */
+export function roundTrips(overrides: Partial<Bindings> = {}) {
   let held: Held[] = []
   let holding = true
   const hold = <T>(what: string, call: () => Promise<T>): Promise<T> =>
@@ -63,6 +64,7 @@ export function roundTrips() {
 
   const bindings = {
     ...env,
+    ...overrides,
     REFRESH_TOKENS: kv(env.REFRESH_TOKENS),
     DB: d1(env.DB),
   } as Bindings
