@@ -16,6 +16,7 @@ import { sessionRoutes } from './routes/session'
 import { oauthRoutes } from './routes/oauth'
 import { passkeyRoutes } from './routes/passkeys'
 import { identityRoutes } from './routes/identities'
+import { emailCodeRoutes } from './routes/email-code'
 import { totpRoutes } from './routes/totp'
 import { userRoutes } from './routes/users'
 import { wellKnownRoutes } from './routes/well-known'
@@ -67,6 +68,7 @@ app
   .include(totpRoutes)
   .include(passkeyRoutes)
   .include(identityRoutes)
+  .include(emailCodeRoutes)
   .include(emailRoutes)
   .include(recoveryRoutes)
   .include(oauthRoutes)

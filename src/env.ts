@@ -42,10 +42,11 @@ export type Signing = { alg: 'HS256'; secret: string } | { alg: 'ES256' | 'EdDSA
 
 /**
  * RFC 8176 authentication methods: `pwd` (password), `otp` (a TOTP or recovery code), `hwk` or
- * `swk` (a passkey bound to one device, or synced between devices); and `fed`, a sign-in at
- * another provider (Microsoft's value for it), which `idp` then names.
+ * `swk` (a passkey bound to one device, or synced between devices); and two it does not
+ * register: `fed`, a sign-in at another provider (Microsoft's value for it), which `idp` then
+ * names, and `email`, a one-time code mailed to the account's address (Okta's value for it).
  */
-export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'fed'
+export type AuthMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'fed' | 'email'
 
 export type AuthUser = {
   id: string

@@ -95,6 +95,12 @@ export const ERRORS = {
     meaning:
       "the passkey response did not verify: unknown credential, challenge expired, used or another ceremony's, wrong origin or RP ID, no user verification, bad signature, or a counter that went back",
   },
+  invalid_email_code: {
+    status: 401,
+    oauth: invalidRequest,
+    meaning:
+      'the sign-in code is wrong, expired (10 minutes), used, replaced by a newer one, or out of tries (5); the same for an address with no account',
+  },
   reauthentication_required: {
     status: 401,
     oauth: invalidRequest,

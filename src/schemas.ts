@@ -554,3 +554,19 @@ export const IdTokenSignInBody = z
     mode: TokenMode.optional(),
   })
   .meta({ id: 'IdTokenSignIn' })
+
+export const EmailCodeRequestBody = z.strictObject({ email: EmailAddress }).meta({
+  id: 'EmailCodeRequest',
+})
+
+export const EmailCodeSignInBody = z
+  .strictObject({
+    email: EmailAddress,
+    code: z
+      .string({ error: 'must be a string' })
+      .length(6, 'must be the 6 digits from the email')
+      .regex(/^[0-9]+$/, 'must be the 6 digits from the email')
+      .meta({ example: '042517' }),
+    mode: TokenMode.optional(),
+  })
+  .meta({ id: 'EmailCodeSignIn' })

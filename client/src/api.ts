@@ -120,6 +120,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/login/email-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a 6-digit sign-in code to the account's verified address (the same answer for any address) */
+        post: operations["requestEmailCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/login/email-code/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with the mailed code: the same answer as /login; amr email */
+        post: operations["loginWithEmailCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/login/mfa": {
         parameters: {
             query?: never;
@@ -676,6 +710,27 @@ export interface components {
              * @example correct horse battery staple
              */
             password?: string;
+        };
+        EmailCodeRequest: {
+            /**
+             * Format: email
+             * @description An address such as alice@example.com: RFC 5321, ASCII, a dot-atom local part (no quoted strings) and a host name (no IP literal)
+             */
+            email: string;
+        };
+        EmailCodeSignIn: {
+            /** @example 042517 */
+            code: string;
+            /**
+             * Format: email
+             * @description An address such as alice@example.com: RFC 5321, ASCII, a dot-atom local part (no quoted strings) and a host name (no IP literal)
+             */
+            email: string;
+            /**
+             * @description token (default): the refresh token is in the response body. cookie: it is set as the HttpOnly cookie __Host-refresh_token instead, and the request must come from an allowed origin
+             * @enum {string}
+             */
+            mode?: "token" | "cookie";
         };
         EmailTokenRequest: {
             token: string;
@@ -1587,6 +1642,262 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "provider_unavailable" | "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    requestEmailCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; nothing said about whether it exists */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForgotPasswordAnswer"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "email_unavailable" | "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    loginWithEmailCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailCodeSignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    /** @description Cookie mode: `__Host-refresh_token`, HttpOnly, Secure, SameSite=Lax, Path=/ */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_email_code`: the sign-in code is wrong, expired (10 minutes), used, replaced by a newer one, or out of tries (5); the same for an address with no account; `mfa_required`: the password is right and the account has two-factor on: send the `mfaToken` member and a code to `POST /login/mfa` */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_email_code" | "mfa_required";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "csrf_rejected";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
                         /** @constant */
                         status: 503;
                     };

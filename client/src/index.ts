@@ -78,6 +78,10 @@ export interface AuthClient {
    * `returnTo` (default: this page), which must be on an origin in ALLOWED_ORIGINS.
    */
   signInWith(provider: string, options?: { returnTo?: string }): void
+  /** Mails a 6-digit sign-in code to the account's verified address (no answer says if any). */
+  requestEmailCode(email: string): Promise<void>
+  /** Signs in with the mailed code; `mfa_required` as signIn() when two-factor is on. */
+  signInWithEmailCode(email: string, code: string): Promise<void>
   /** Native apps: signs in with the ID token the platform's own sign-in gave (Google, Apple). */
   signInWithIdToken(provider: string, idToken: string, nonce?: string): Promise<void>
   identities: {
@@ -386,6 +390,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const query = back === undefined ? '' : `?return_to=${encodeURIComponent(back)}`
       globalThis.location.assign(`${base}/signin/${encodeURIComponent(provider)}${query}`)
     },
+
+    requestEmailCode: async (email) =>
+      void (await call('/login/email-code', { method: 'POST', json: { email } })),
+
+    signInWithEmailCode: (email, code) => signInAt('/login/email-code/verify', { email, code }),
 
     signInWithIdToken: (provider, idToken, nonce) =>
       signInAt(`/login/${encodeURIComponent(provider)}/id-token`, { idToken, nonce }),

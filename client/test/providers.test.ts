@@ -76,3 +76,21 @@ describe('providers and identities', () => {
     })
   })
 })
+
+describe('email codes', () => {
+  it('asks for a code, then signs in with it in the client mode', async () => {
+    const api = fakeApi({
+      'POST /login/email-code': () => json({ message: 'sent' }, 202),
+      'POST /login/email-code/verify': () => accessAnswer(),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    await auth.requestEmailCode('ada@example.org')
+    await auth.signInWithEmailCode('ada@example.org', '042517')
+    const bodies = await Promise.all(api.requests.map((req) => req.text()))
+    expect(bodies.map((body) => JSON.parse(body) as unknown)).toEqual([
+      { email: 'ada@example.org' },
+      { email: 'ada@example.org', code: '042517', mode: 'cookie' },
+    ])
+    expect(auth.status).toBe('signed-in')
+  })
+})

@@ -29,7 +29,14 @@ export type AccessClaims = {
   idp?: string
 }
 
-const AUTH_METHODS: readonly string[] = ['pwd', 'otp', 'hwk', 'swk', 'fed'] satisfies AuthMethod[]
+const AUTH_METHODS: readonly string[] = [
+  'pwd',
+  'otp',
+  'hwk',
+  'swk',
+  'fed',
+  'email',
+] satisfies AuthMethod[]
 
 /** `amr` as minted; a token from before the claim existed was a password sign-in. */
 function authMethods(value: unknown): AuthMethod[] | null {

@@ -17,7 +17,11 @@ export type Ceremony = {
   expiresAt: number
   /** What else it is bound to: for an mfaToken, the password hash it was issued against. */
   bind?: string
-  /** For an mfaToken: the first step's provider, when it was a sign-in at one (not a password). */
+  /**
+   * For an mfaToken: how the first step signed in, when not with the password: at a provider
+   * (`fed`, which `idp` names) or with a code mailed to the account's address (`email`).
+   */
+  first?: 'fed' | 'email'
   idp?: string
 }
 
@@ -25,7 +29,14 @@ const NONCE_BYTES = 16
 /** Sealed tokens are a few hundred characters; anything longer is refused unread. */
 const CEREMONY_TOKEN_MAX_LENGTH = 1024
 
-type Payload = { n: string; u: string | null; e: number; b?: string; i?: string }
+type Payload = {
+  n: string
+  u: string | null
+  e: number
+  b?: string
+  f?: 'fed' | 'email'
+  i?: string
+}
 
 export async function issueCeremony(
   keys: MfaKeys,
@@ -37,6 +48,7 @@ export async function issueCeremony(
     u: ceremony.userId,
     e: ceremony.expiresAt,
     b: ceremony.bind,
+    f: ceremony.first,
     i: ceremony.idp,
   }
   const token = await seal(keys, `ceremony:${ceremony.kind}`, utf8(JSON.stringify(payload)))
@@ -55,13 +67,14 @@ export async function openCeremony(
   if (token.length > CEREMONY_TOKEN_MAX_LENGTH) return null
   const plain = await unseal(keys, `ceremony:${kind}`, token)
   if (!plain) return null
-  const { n, u, e, b, i } = JSON.parse(new TextDecoder().decode(plain)) as Payload
+  const { n, u, e, b, f, i } = JSON.parse(new TextDecoder().decode(plain)) as Payload
   return {
     kind,
     nonce: n,
     userId: u,
     expiresAt: e,
     bind: b,
+    ...(f === undefined ? {} : { first: f }),
     ...(i === undefined ? {} : { idp: i }),
   }
 }

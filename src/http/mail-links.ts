@@ -25,3 +25,6 @@ export const verificationLink = (c: Request) => linkTo(c, 'verify-email')
 
 /** A reset email's link: the hosted page, which asks for the new password. */
 export const resetLink = (c: Request) => linkTo(c, 'reset-password')
+
+/** The service's name in an email without a link (a sign-in code): the public URL's host. */
+export const mailService = (c: Request): string => new URL(linkBase(c)).host

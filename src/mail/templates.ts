@@ -169,3 +169,29 @@ export function securityNotice({
     html: page(subject, [...lines, service]),
   }
 }
+
+/** A sign-in code: the code, how long it works, and what to do if it was not asked for. */
+export function signInCodeEmail({
+  service,
+  to,
+  code,
+  minutes,
+}: {
+  service: string
+  to: string
+  code: string
+  minutes: number
+}): Mail {
+  const subject = `Your sign-in code for ${service}`
+  const lines = [
+    `Someone asked to sign in to your ${service} account with a code sent to this address.`,
+    `Your code is ${code}. It works once, for ${minutes} minutes.`,
+    'If you did not ask for it, ignore this email: without the code nobody can use it. Never give it to anyone.',
+  ]
+  return {
+    to,
+    subject,
+    text: `${[...lines, service].join('\n\n')}\n`,
+    html: page(subject, [...lines, service]),
+  }
+}

@@ -20,6 +20,7 @@ import {
 import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
 import { federationPages } from './federation'
+import { emailCodePages } from './email-code'
 import { authorizationOrigins } from '../federation/discovery'
 import { ProviderSettingError } from '../federation/providers'
 import { securityPages } from './security'
@@ -88,6 +89,8 @@ const PAGE_PATHS = [
   '/verify-email',
   '/forgot-password',
   '/reset-password',
+  '/email-code',
+  '/email-code/*',
 ]
 
 for (const path of PAGE_PATHS) {
@@ -124,6 +127,7 @@ for (const kind of ['signin', 'signup'] as const) {
           ...state,
           errors: state.errors ?? {},
           providers: signInProviders(c),
+          emailCode: settings(c.env).mailConfigured,
         }),
         state.notice,
       ),
@@ -272,6 +276,7 @@ accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { 
 })
 
 pageRoutes.route('/', federationPages)
+pageRoutes.route('/', emailCodePages)
 pageRoutes.route('/', securityPages)
 pageRoutes.route('/', accountEmailPages)
 pageRoutes.route('/', emailPages)

@@ -58,6 +58,8 @@ export function credentialsForm(
     errors: FieldErrors
     /** The providers whose "Continue with" buttons to show. */
     providers?: ProviderChoice[]
+    /** Email is set up: offer a code by email instead of the password. */
+    emailCode?: boolean
   },
 ): Html {
   const signup = kind === 'signup'
@@ -116,6 +118,15 @@ export function credentialsForm(
             <button type="button">Sign in with a passkey</button>
             <p class="hint" data-passkey-status aria-live="polite"></p>
           </div>`
+    }
+    ${
+      !signup && state.emailCode
+        ? html`<p>
+            <a href="/email-code?return_to=${encodeURIComponent(state.returnTo)}"
+              >Email me a sign-in code instead</a
+            >
+          </p>`
+        : ''
     }
     ${providerButtons(state.providers ?? [], state.returnTo)}
     <p>${other}</p>`

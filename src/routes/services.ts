@@ -11,6 +11,8 @@ import { bindingMailer } from '../mail/mailer'
 import { EmailService } from '../services/email'
 import { FederationService } from '../services/federation'
 import { type IdentityStore, identityStore } from '../store/identities'
+import { type EmailCodeStore, emailCodeStore } from '../store/email-codes'
+import { EmailCodeService } from '../services/email-codes'
 import { ceremonyUses } from '../store/ceremony-uses'
 import { emailQuota } from '../store/email-quota'
 import { emailTokenStore } from '../store/email-tokens'
@@ -41,6 +43,7 @@ const buildStores = (env: AppEnv['Bindings']) => ({
   emailTokens: emailTokenStore(env.DB),
   emailQuota: emailQuota(env.DB),
   identities: identityStore(env.DB),
+  emailCodes: emailCodeStore(env.DB),
 })
 
 const storesByEnv = new WeakMap<object, ReturnType<typeof buildStores>>()
@@ -54,7 +57,9 @@ function stores(env: AppEnv['Bindings']) {
   return found
 }
 
-function deps(c: Context<AppEnv>): AuthDeps & { identities: IdentityStore } {
+function deps(
+  c: Context<AppEnv>,
+): AuthDeps & { identities: IdentityStore; emailCodes: EmailCodeStore } {
   const requestId = c.get('requestId')
   return {
     ...stores(c.env),
@@ -91,6 +96,7 @@ export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c)
 export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c))
 export const emailService = (c: Context<AppEnv>) => new EmailService(deps(c))
 export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(deps(c))
+export const emailCodeService = (c: Context<AppEnv>) => new EmailCodeService(deps(c))
 export const federationService = (c: Context<AppEnv>) =>
   new FederationService({ ...deps(c), providers: () => settings(c.env).providers })
 

@@ -53,6 +53,9 @@ export type AuthDeps = SessionDeps &
     network: string
   }
 
+/** What proved a sign-in without the password (signInProven). */
+export type FirstFactor = { method: 'fed'; idp: string } | { method: 'email' }
+
 const invalidCredentials = () =>
   new ApiError('invalid_credentials', 'The username or password is incorrect')
 const invalidRefreshToken = () =>
@@ -184,21 +187,21 @@ export class AuthService {
   }
 
   /**
-   * Signs in an account its identity at provider `idp` was proven for (services/federation.ts
-   * checked the provider's answer): the same pair as /login, amr `fed`, and the same second step
-   * when two-factor is on.
+   * Signs in an account whose owner another way proved: an identity at provider `idp`
+   * (services/federation.ts checked the provider's answer), or a code mailed to the account's
+   * address (services/email-codes.ts). The same pair as /login, amr `fed` or `email`, and the
+   * same second step when two-factor is on.
    */
-  async federatedSignIn(userId: string, idp: string, client: Client): Promise<TokenPair> {
+  async signInProven(userId: string, proof: FirstFactor, client: Client): Promise<TokenPair> {
     const cfg = await this.deps.config()
     const [user, totp] = await Promise.all([
       this.deps.users.findUserById(userId),
       this.deps.totp.get(userId),
     ])
     if (!user) throw invalidCredentials()
-    if (totp?.enabledAt != null) {
-      await this.requireSecondStep(user.id, user.passwordHash, idp)
-    }
-    return this.startSession(user, client, ['fed'], cfg, 'federated', idp)
+    if (totp?.enabledAt != null) await this.requireSecondStep(user.id, user.passwordHash, proof)
+    const idp = proof.method === 'fed' ? proof.idp : undefined
+    return this.startSession(user, client, [proof.method], cfg, proof.method, idp)
   }
 
   /**
@@ -209,21 +212,22 @@ export class AuthService {
   private async requireSecondStep(
     userId: string,
     passwordHash: string,
-    idp?: string,
+    proof?: FirstFactor,
   ): Promise<never> {
     const { token } = await issueCeremony(await this.deps.mfaKeys(), {
       kind: 'mfa',
       userId,
       expiresAt: now() + MFA_TOKEN_TTL_MS,
       bind: await passwordBinding(passwordHash),
-      ...(idp === undefined ? {} : { idp }),
+      ...(proof && { first: proof.method }),
+      ...(proof?.method === 'fed' && { idp: proof.idp }),
     })
-    this.event('mfa_required', { userId, idp })
+    this.event('mfa_required', { userId, first: proof?.method ?? 'pwd' })
     throw new ApiError(
       'mfa_required',
-      idp === undefined
+      proof === undefined
         ? 'The password is right; finish signing in with a code at POST /login/mfa'
-        : 'Signed in at the provider; finish signing in with a code at POST /login/mfa',
+        : 'The first step is done; finish signing in with a code at POST /login/mfa',
       { mfaToken: token },
     )
   }
@@ -270,7 +274,7 @@ export class AuthService {
     // Of two requests with right codes, one finishes the sign-in; the other is a used token.
     if (!(await this.deps.ceremonies.finish(nonce))) throw invalidMfaToken()
     await backoff.succeed(user.username, failures)
-    const first: AuthMethod = ceremony.idp === undefined ? 'pwd' : 'fed'
+    const first: AuthMethod = ceremony.first ?? 'pwd'
     return this.startSession(user, client, [first, 'otp'], cfg, factor, ceremony.idp)
   }
 

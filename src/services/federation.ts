@@ -403,7 +403,11 @@ export class FederationService {
     client: Client,
   ): Promise<Completion> {
     try {
-      const tokens = await new AuthService(this.deps).federatedSignIn(userId, provider.id, client)
+      const tokens = await new AuthService(this.deps).signInProven(
+        userId,
+        { method: 'fed', idp: provider.id },
+        client,
+      )
       return { kind: 'signed_in', tokens, returnTo }
     } catch (err) {
       if (err instanceof ApiError && err.code === 'mfa_required') {

@@ -5,9 +5,9 @@ import { guarded } from './errors'
 
 /**
  * The kinds of mail counted apart, so that spending one never silences another: verification
- * links (anyone may name an address), reset links, and security notices.
+ * links (anyone may name an address), reset links, sign-in codes, and security notices.
  */
-export type EmailKind = 'verify' | 'reset' | 'notice'
+export type EmailKind = 'verify' | 'reset' | 'code' | 'notice'
 
 /** At most `max` emails of a kind to one address in any window of `windowMs` from the first. */
 export type EmailRule = { max: number; windowMs: number }
