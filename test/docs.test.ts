@@ -9,11 +9,14 @@ import { call } from './helpers'
 
 /** The documents checked, by path from the repository root. */
 const DOCS = fromRoot(
-  import.meta.glob<string>(['../*.md', '../docs/*.md', '../.ci/README.md', '../bench/README.md'], {
-    query: '?raw',
-    import: 'default',
-    eager: true,
-  }),
+  import.meta.glob<string>(
+    ['../*.md', '../docs/*.md', '../docs/providers/*.md', '../.ci/README.md', '../bench/README.md'],
+    {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    },
+  ),
 )
 
 /** Every file a document may point at, by path from the repository root. */
@@ -26,6 +29,7 @@ const FILES = new Set(
         '../.ci/*',
         '../bench/**/*',
         '../docs/*',
+        '../docs/providers/*',
         '../migrations/*',
         '../scripts/*',
         '../src/**/*',
