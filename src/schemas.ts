@@ -418,6 +418,12 @@ export const WaysInSchema = z
       }),
     ),
     totp: z.object({ enabled: z.boolean() }),
+    identities: z.array(
+      z.object({
+        provider: z.string().meta({ description: 'The provider id it signs in at' }),
+        linkedAt: z.string().datetime(),
+      }),
+    ),
   })
   .meta({
     id: 'ResetWaysIn',
@@ -535,7 +541,7 @@ export const ProviderSchema = z
   .meta({ id: 'Provider' })
 
 export const IdTokenSignInBody = z
-  .object({
+  .strictObject({
     idToken: z
       .string()
       .min(1)

@@ -992,6 +992,12 @@ export interface components {
         };
         /** @description The persistent ways into the account besides its password, which a reset may remove */
         ResetWaysIn: {
+            identities: {
+                /** Format: date-time */
+                linkedAt: string;
+                /** @description The provider id it signs in at */
+                provider: string;
+            }[];
             passkeys: {
                 /**
                  * Format: date-time

@@ -152,6 +152,8 @@ describe.runIf(available)(
       // The connect form posts to the worker, whose answer redirects to the provider: Chromium
       // enforces the account page's form-action on that redirect.
       const who = account()
+      // Connecting adds a way in: the password confirms it.
+      await page.locator('#connectPassword').fill(PASSWORD)
       await page.getByRole('button', { name: 'Connect Local' }).click()
       await signInAtProvider(page, problems, who)
       await arrive(page, problems, `${worker.origin}/account?done=connected`)

@@ -89,7 +89,7 @@ export async function authorizationUrl(
     // Google shows only accounts of the domain; the token's `hd` is still what is checked.
     if (provider.hostedDomain) query.hd = provider.hostedDomain
   } else {
-    // GitHub: offer the account picker rather than the signed-in account silently.
+    // GitHub: a person without a GitHub account may make one on the way (its default, stated).
     query.allow_signup = 'true'
   }
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)

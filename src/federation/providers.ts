@@ -22,7 +22,9 @@ type Common = {
   scopes: string[]
   /**
    * Whether an address this provider calls verified may link to an existing account with the
-   * same verified address. False for Microsoft, whose tokens carry no `email_verified`.
+   * same verified address, or be a new account's (`trustEmail`). By default true for Google,
+   * Apple and github.com, false for a generic provider and GitHub Enterprise Server, and never
+   * for Microsoft, whose tokens carry no `email_verified`.
    */
   emailTrusted: boolean
   /** The provider lives on a loopback host (development, tests): outbound fetches may go there. */
@@ -131,10 +133,10 @@ const enterpriseReason =
 
 /** Settings each type accepts; anything else is refused, so a typo is never silently ignored. */
 const KEYS: Record<ProviderType, readonly string[]> = {
-  oidc: ['type', 'name', 'issuer', 'clientId', 'clientIds', 'scopes'],
-  google: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'hd'],
-  github: ['type', 'name', 'clientId', 'scopes', 'enterpriseUrl'],
-  apple: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'teamId', 'keyId'],
+  oidc: ['type', 'name', 'issuer', 'clientId', 'clientIds', 'scopes', 'trustEmail'],
+  google: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'hd', 'trustEmail'],
+  github: ['type', 'name', 'clientId', 'scopes', 'enterpriseUrl', 'trustEmail'],
+  apple: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'teamId', 'keyId', 'trustEmail'],
   microsoft: ['type', 'name', 'clientId', 'clientIds', 'scopes', 'tenant'],
 }
 
@@ -219,12 +221,21 @@ function parseProvider(id: string, raw: unknown, secretOf: Secrets): Provider {
   }
   const configuredScopes = list('scopes', SCOPE, 20, 'must be a list of up to 20 scope tokens')
   const scopes = configuredScopes.length > 0 ? configuredScopes : DEFAULT_SCOPES[kind]
+  // Whose "verified" may join accounts: Google's, Apple's and github.com's by default (they
+  // verify addresses themselves); a generic provider's or a GitHub Enterprise Server's only when
+  // the operator says so (their users or admins may set the claim); Microsoft's never.
+  const trust = entry.trustEmail
+  if (trust !== undefined && typeof trust !== 'boolean') {
+    throw fail('trustEmail', 'must be true or false')
+  }
+  const trustedByDefault =
+    kind === 'google' || kind === 'apple' || (kind === 'github' && !entry.enterpriseUrl)
   const common = {
     id,
     name,
     clientId,
     audiences: [...new Set([clientId, ...extraIds])],
-    emailTrusted: kind !== 'microsoft',
+    emailTrusted: trust ?? trustedByDefault,
     allowLoopback: false,
   }
 

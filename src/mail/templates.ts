@@ -111,6 +111,8 @@ const NOTICES: Record<NoticeKind, string> = {
 export type WaysIn = {
   passkeys: { id: string; name: string; createdAt: string }[]
   totp: { enabled: boolean }
+  /** Identities at other providers (by provider id), which sign in with no password at all. */
+  identities: { provider: string; linkedAt: string }[]
 }
 
 /**
@@ -120,12 +122,15 @@ export type WaysIn = {
 const oneLine = (name: string) => name.replace(/[\p{C}\p{Z}]+/gu, ' ').trim()
 
 /** The ways in that remain, one line each, and where to remove them (named, not linked). */
-function remainingLines(service: string, { passkeys, totp }: WaysIn): string[] {
+function remainingLines(service: string, { passkeys, totp, identities }: WaysIn): string[] {
   return [
-    passkeys.length === 0 && !totp.enabled
-      ? 'Nothing else signs in to your account: no passkeys, and two-factor authentication is off.'
+    passkeys.length === 0 && !totp.enabled && identities.length === 0
+      ? 'Nothing else signs in to your account: no passkeys, no other providers, and two-factor authentication is off.'
       : 'These still sign in to your account. If one is not yours, sign in and remove it on your account page (/account):',
     ...passkeys.map((p) => `Passkey “${oneLine(p.name)}”, added ${p.createdAt.slice(0, 10)}`),
+    ...identities.map(
+      (i) => `Signing in with “${oneLine(i.provider)}”, connected ${i.linkedAt.slice(0, 10)}`,
+    ),
     ...(passkeys.length > 0 || totp.enabled
       ? [
           totp.enabled

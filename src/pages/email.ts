@@ -118,8 +118,10 @@ const NO_CHOICES: Choices = { remove: new Set(), disableTotp: false }
  * passkey or turned two-factor on must not keep that way in after the owner resets.
  */
 const waysInFields = (ways: WaysIn, chosen: Choices, errors: Record<string, string>) =>
-  ways.passkeys.length === 0 && !ways.totp.enabled
-    ? html`<p>Your account has no passkeys, and two-factor authentication is off.</p>`
+  ways.passkeys.length === 0 && !ways.totp.enabled && ways.identities.length === 0
+    ? html`<p>
+        Your account has no passkeys, no other providers, and two-factor authentication is off.
+      </p>`
     : html`<fieldset>
         <legend>These also sign in to your account. Remove any you do not recognise.</legend>
         ${ways.passkeys.map(
@@ -162,6 +164,18 @@ const waysInFields = (ways: WaysIn, chosen: Choices, errors: Record<string, stri
                   errors,
                 )}`
             : html`<p>Two-factor authentication is off.</p>`
+        }
+        ${
+          ways.identities.length === 0
+            ? ''
+            : html`<p>
+                Signing in with
+                ${ways.identities.map(
+                  (i, n) => html`${n ? ', ' : ''}<strong>${i.provider}</strong>`,
+                )}
+                also works: if one is not yours, disconnect it on your account page once you are
+                signed in.
+              </p>`
         }
       </fieldset>`
 

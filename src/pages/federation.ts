@@ -5,7 +5,9 @@ import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { type AppEnv, type AuthUser, publicBase, requestConfig } from '../env'
 import { ApiError } from '../errors'
-import { checkRateLimit, clientIp } from '../http/rate-limit'
+import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
+import * as z from 'zod'
+import { ConfirmingPassword } from '../schemas'
 import { cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { authService, clientOf, federationService } from '../routes/services'
 import { PROVIDER_ID } from '../federation/providers'
@@ -22,6 +24,9 @@ import {
 import { type Notice, credentialsForm, layout, mfaForm } from './views'
 
 export const federationPages = new Hono<AppEnv>()
+
+/** The connect form's one field: the password (blank for an account with none). */
+const ConnectForm = z.object({ connectPassword: ConfirmingPassword.catch(undefined) })
 
 /**
  * The state cookie of a sign-in at `id`: `__Host-` (this host only, Secure, Path=/), HttpOnly,
@@ -48,6 +53,8 @@ const EXPLAINED = new Set([
   'identity_taken',
   'identity_not_found',
   'provider_already_linked',
+  // The session that asked to connect ended meanwhile.
+  'invalid_token',
 ])
 
 function explain(err: unknown): { status: PageStatus; notice: Notice } {
@@ -76,12 +83,18 @@ function accountFailed(c: Context<AppEnv>, user: AuthUser, err: unknown) {
 }
 
 /** Starts the flow: a 302 to the provider, and the state cookie this browser must bring back. */
-async function start(c: Context<AppEnv>, id: string, link: AuthUser | null, target: string) {
+async function start(
+  c: Context<AppEnv>,
+  id: string,
+  target: string,
+  link: { user: AuthUser; password?: string } | null = null,
+) {
   await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:federation`)
   const { url, sealed, maxAgeSeconds } = await federationService(c).begin(id, {
     redirectUri: callbackUrl(c, id),
     returnTo: target,
-    link,
+    link: link?.user ?? null,
+    password: link?.password,
   })
   setCookie(c, stateCookie(id), sealed, { ...COOKIE, maxAge: maxAgeSeconds })
   return c.redirect(url, 302)
@@ -92,7 +105,7 @@ federationPages.get('/signin/:provider', async (c) => {
   const target = returnTo(c, c.req.query('return_to'))
   if (!id) return failedPage(c, new ApiError('provider_not_found', 'no such provider'), target)
   try {
-    return await start(c, id, null, target)
+    return await start(c, id, target)
   } catch (err) {
     return failedPage(c, err, target)
   }
@@ -125,8 +138,9 @@ federationPages.get('/signin/:provider/callback', async (c) => {
   const sealed = getCookie(c, stateCookie(id), 'host')
   // Whatever happens, this state is done with.
   deleteCookie(c, stateCookie(id), COOKIE)
-  const signedIn = await visitor(c)
+  let signedIn: Awaited<ReturnType<typeof visitor>> = null
   try {
+    signedIn = await visitor(c)
     await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:federation`)
     const done = await federationService(c).complete(
       id,
@@ -167,7 +181,10 @@ federationPages.post('/account/identities/:provider/connect', (c) =>
     const id = providerId(c)
     try {
       if (!id) throw new ApiError('provider_not_found', 'no such provider')
-      return await start(c, id, user, '/account')
+      const { connectPassword } = ConnectForm.parse(await form(c))
+      // A guess at the password here is a login attempt too.
+      if (connectPassword !== undefined) await checkLoginLimit(c, user.username)
+      return await start(c, id, '/account', { user, password: connectPassword })
     } catch (err) {
       return accountFailed(c, user, err)
     }

@@ -1,7 +1,7 @@
 // The sign-in buttons of the other providers, and the account page's section that connects and
 // disconnects them. No script: links and plain forms.
 import { html } from 'hono/html'
-import type { Html } from './fields'
+import { type FieldErrors, type Html, confirmPassword } from './fields'
 
 /** A configured, usable provider, as a button shows it. */
 export type ProviderChoice = { id: string; name: string }
@@ -35,6 +35,8 @@ export function providerButtons(providers: ProviderChoice[], returnTo: string): 
 export function identitiesSection(
   identities: IdentityChoice[],
   providers: ProviderChoice[],
+  hasPassword: boolean,
+  errors: FieldErrors,
 ): Html | string {
   const connected = new Set(identities.map((identity) => identity.provider))
   const available = providers.filter((p) => !connected.has(p.id))
@@ -61,11 +63,18 @@ export function identitiesSection(
             )}
           </ul>`
     }
-    ${available.map(
-      (p) =>
-        html`<form method="post" action="/account/identities/${p.id}/connect">
-          <button type="submit">Connect ${p.name}</button>
-        </form>`,
-    )}
+    ${
+      available.length === 0
+        ? ''
+        : html`<form method="post" action="/account/identities/${available[0]!.id}/connect">
+            ${confirmPassword('connectPassword', hasPassword, errors)}
+            ${available.map(
+              (p) =>
+                html`<button type="submit" formaction="/account/identities/${p.id}/connect">
+                  Connect ${p.name}
+                </button>`,
+            )}
+          </form>`
+    }
   </section>`
 }

@@ -203,7 +203,7 @@ export function accountPage(state: {
     </section>
     ${emailSection(state.email, state.mail, state.security.hasPassword, state.errors)}
     ${securitySections(state.security, state.errors)}
-    ${identitiesSection(state.identities, state.providers)}
+    ${identitiesSection(state.identities, state.providers, hasPassword, state.errors)}
     <section aria-labelledby="password-title">
       <h2 id="password-title">${hasPassword ? 'Change password' : 'Set a password'}</h2>
       <p>

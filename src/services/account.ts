@@ -120,6 +120,14 @@ export class AccountService {
     await this.sessions.republish(caller.id, cfg)
   }
 
+  /**
+   * Confirms the caller may change the account's ways in by another flow (connecting a
+   * provider): the password, or for an account with none a sign-in in the last 10 minutes.
+   */
+  async confirmChange(caller: AuthUser, password: string | undefined): Promise<void> {
+    await this.confirm(await this.userOf(caller), caller, password)
+  }
+
   /** What the account page shows of sign-in security: passkeys, and two-factor's state. */
   async security(caller: AuthUser) {
     const [passkeys, totp, user] = await Promise.all([

@@ -28,6 +28,7 @@ import { type Provider, ProviderSettingError, type ProviderTable } from '../fede
 import { OutboundError } from '../outbound/fetch'
 import type { TokenPair } from '../schemas'
 import type { IdentityRecord, IdentityStore } from '../store/identities'
+import { AccountService } from './account'
 import { type AuthDeps, AuthService } from './auth'
 import {
   addressOf,
@@ -109,10 +110,17 @@ export class FederationService {
    */
   async begin(
     id: string,
-    request: { redirectUri: string; returnTo: string; link: AuthUser | null },
+    request: {
+      redirectUri: string
+      returnTo: string
+      link: AuthUser | null
+      /** Connecting adds a way in: the password confirms it, as adding a passkey does. */
+      password?: string
+    },
   ): Promise<{ url: string; sealed: string; maxAgeSeconds: number }> {
     const provider = this.provider(id)
-    if (request.link) await new SessionService(this.deps).requireListed(request.link)
+    if (request.link)
+      await new AccountService(this.deps).confirmChange(request.link, request.password)
     const link = request.link && { userId: request.link.id, sessionId: request.link.sessionId }
     const state = newFederationState(request.returnTo, link, now() + FEDERATION_STATE_TTL_MS)
     const challenge = await codeChallenge(state.codeVerifier)
@@ -148,7 +156,8 @@ export class FederationService {
     const state = await this.openState(provider, callback.state, sealed)
     const intent = await this.intentOf(state, context.visitor)
     // Spent before the code is redeemed: whatever happens next, this state signs in once.
-    if (!(await this.deps.ceremonies.useOnce(state.state, state.expiresAt, now()))) {
+    const use = `federation:${state.state}`
+    if (!(await this.deps.ceremonies.useOnce(use, state.expiresAt, now()))) {
       this.refused(provider, 'state_used')
       throw failed(STATE_REFUSED)
     }
@@ -185,7 +194,9 @@ export class FederationService {
       profileFromIdToken(provider, idToken, nonce ?? null, this.deps.fetcher),
     )
     // After it verified (a forged token must cost no write): a copied token signs in nobody else.
-    const key = `id-token:${await digest(idToken)}`
+    // Keyed by the signed part alone, not the signature: an ECDSA signature has a second valid
+    // spelling (s and n - s), which must not make the same token new.
+    const key = `id-token:${await digest(idToken.slice(0, idToken.lastIndexOf('.')))}`
     if (!(await this.deps.ceremonies.useOnce(key, now() + ID_TOKEN_USE_RECORD_MS, now()))) {
       this.refused(provider, 'id_token_used')
       throw failed('This ID token was used already; get a new one from the provider')
@@ -282,7 +293,7 @@ export class FederationService {
     const email = linkableEmail(profile, provider.emailTrusted)
     const emailOwner =
       !existing && intent.kind === 'sign_in' && email !== null
-        ? await this.deps.users.verifiedOwner(email)
+        ? ((await this.deps.users.verifiedOwner(email))?.id ?? null)
         : null
     const decision = decideLink({
       intent,

@@ -13,6 +13,7 @@ import type { MailLink } from '../mail/mailer'
 import { resetEmail } from '../mail/templates'
 import type { EmailRule } from '../store/email-quota'
 import type { LoginFailureStore } from '../store/login-failures'
+import type { IdentityStore } from '../store/identities'
 import type { PasskeyStore } from '../store/passkeys'
 import type { EmailDeps } from './email'
 import { issueLink, openLink } from './email-links'
@@ -26,6 +27,7 @@ export type RecoveryDeps = EmailDeps &
   TotpDeps & {
     loginFailures: LoginFailureStore
     passkeys: PasskeyStore
+    identities: IdentityStore
   }
 
 /** How long a reset link works. */
@@ -228,13 +230,15 @@ export class RecoveryService {
   }
 
   private async waysIn(userId: string): Promise<WaysIn> {
-    const [passkeys, totp] = await Promise.all([
+    const [passkeys, totp, identities] = await Promise.all([
       this.deps.passkeys.list(userId),
       this.deps.totp.get(userId),
+      this.deps.identities.list(userId),
     ])
     return {
       passkeys: passkeys.map((p) => ({ id: p.id, name: p.name, createdAt: iso(p.createdAt) })),
       totp: { enabled: totp !== null && totp.enabledAt !== null },
+      identities: identities.map((i) => ({ provider: i.provider, linkedAt: iso(i.createdAt) })),
     }
   }
 

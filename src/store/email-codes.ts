@@ -19,12 +19,14 @@ export type EmailCodeStore = ReturnType<typeof emailCodeStore>
 
 export function emailCodeStore(db: D1Database) {
   return {
-    /** The live code mailed to `address`, if any. */
-    async current(address: string, at: number): Promise<EmailCodeRecord | null> {
+    /** The code mailed to `address` that still works (live, with tries left), if any. */
+    async current(address: string, at: number, max: number): Promise<EmailCodeRecord | null> {
       const row = await guarded('d1', 'find email code', () =>
         db
-          .prepare('SELECT * FROM email_codes WHERE address = ? AND expires_at > ?')
-          .bind(address.toLowerCase(), at)
+          .prepare(
+            'SELECT * FROM email_codes WHERE address = ? AND expires_at > ? AND attempts < ?',
+          )
+          .bind(address.toLowerCase(), at, max)
           .first<Row>(),
       )
       return row && toRecord(address, row)

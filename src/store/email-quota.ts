@@ -4,10 +4,11 @@
 import { guarded } from './errors'
 
 /**
- * The kinds of mail counted apart, so that spending one never silences another: verification
- * links (anyone may name an address), reset links, sign-in codes, and security notices.
+ * The kinds counted apart, so that spending one never silences another: verification links
+ * (anyone may name an address), reset links, sign-in codes, and security notices; and, though
+ * not mail, the sign-in codes tried against an address (`code_try`), capped the same way.
  */
-export type EmailKind = 'verify' | 'reset' | 'code' | 'notice'
+export type EmailKind = 'verify' | 'reset' | 'code' | 'code_hour' | 'code_try' | 'notice'
 
 /** At most `max` emails of a kind to one address in any window of `windowMs` from the first. */
 export type EmailRule = { max: number; windowMs: number }

@@ -97,10 +97,6 @@ export function sessionIndex(db: D1Database) {
       return results.map(toEntry)
     },
 
-    /**
-     * Whether the session is still listed as the user's. D1 is strongly consistent, so this says
-     * what KV, read in a location that has not yet seen an end, may not.
-     */
     /** When the session signed in (epoch ms), if it is still the user's; null otherwise. */
     async signedInAt(userId: string, id: string): Promise<number | null> {
       const row = await guarded('d1', 'find session start', () =>
@@ -112,6 +108,10 @@ export function sessionIndex(db: D1Database) {
       return row?.created_at ?? null
     },
 
+    /**
+     * Whether the session is still listed as the user's. D1 is strongly consistent, so this says
+     * what KV, read in a location that has not yet seen an end, may not.
+     */
     async has(userId: string, id: string): Promise<boolean> {
       const row = await guarded('d1', 'find session', () =>
         db.prepare('SELECT 1 FROM sessions WHERE id = ? AND user_id = ?').bind(id, userId).first(),

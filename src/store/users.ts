@@ -122,20 +122,21 @@ export function userStore(db: D1Database) {
     },
 
     /**
-     * The id of the account that verified `email` (ignoring case), if any. By address only: a
-     * value without an `@` finds nothing here, never a username.
+     * The account that verified `email` (ignoring case), if any, with the address as it was
+     * verified (mail goes to that spelling: only its server may fold the local part's case). By
+     * address only: a value without an `@` finds nothing here, never a username.
      */
-    async verifiedOwner(email: string): Promise<string | null> {
+    async verifiedOwner(email: string): Promise<{ id: string; email: string } | null> {
       if (!email.includes('@')) return null
       const row = await guarded('d1', 'find verified owner', () =>
         db
           .prepare(
-            'SELECT id FROM users WHERE email = ? COLLATE NOCASE AND email_verified_at IS NOT NULL',
+            'SELECT id, email FROM users WHERE email = ? COLLATE NOCASE AND email_verified_at IS NOT NULL',
           )
           .bind(email)
-          .first<{ id: string }>(),
+          .first<{ id: string; email: string }>(),
       )
-      return row?.id ?? null
+      return row ?? null
     },
 
     /**

@@ -40,6 +40,7 @@ export function servicesOn<K extends KvLike>(
     totp: unsupported('totp'),
     ceremonies: unsupported('ceremonies'),
     passkeys: unsupported('passkeys'),
+    identities: unsupported('identities'),
     // No emails here: a password change revokes reset links, of which there are none.
     emailTokens: {
       ...unsupported<AuthDeps['emailTokens']>('emailTokens'),

@@ -24,11 +24,13 @@ export function providerEnv(
   const secrets: Record<string, string> = {}
   for (const [id, { at = 'main', settings = {} }] of Object.entries(providers)) {
     const info = openidProvider(at)
+    // Trusted to vouch for addresses, as an operator would configure a provider they trust.
     config[id] = {
       type: 'oidc',
       issuer: info.issuer,
       clientId: info.clientId,
       name: `Local ${id}`,
+      trustEmail: true,
       ...settings,
     }
     secrets[`PROVIDER_${id.toUpperCase().replaceAll('-', '_')}_CLIENT_SECRET`] = info.clientSecret

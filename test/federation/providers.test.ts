@@ -118,7 +118,8 @@ describe('a generic OIDC provider', () => {
       audiences: ['web-client', 'ios-app', 'android-app'],
       scopes: ['openid', 'email'],
       responseMode: 'query',
-      emailTrusted: true,
+      // A generic provider's "verified" joins no account unless the operator trusts it.
+      emailTrusted: false,
       allowLoopback: false,
       tenantIssuer: false,
       clientAuth: { method: 'client_secret', secret: SECRET },
@@ -358,6 +359,44 @@ describe('presets', () => {
       const config = { ms: { type: 'microsoft', clientId: 'm', tenant: bad } }
       expect(failure(config, 'ms', secrets).variable).toBe('AUTH_PROVIDERS.ms.tenant')
     }
+  })
+})
+
+describe('trustEmail', () => {
+  const read = (entry: Record<string, unknown>) =>
+    readProviders({ p: entry }, () => 'secret') as { providers: Map<string, unknown> }
+
+  it('defaults to true for google, apple and github.com, false for oidc and GitHub Enterprise', () => {
+    const trusted = (entry: Record<string, unknown>) =>
+      (read(entry).providers.get('p') as { emailTrusted?: boolean }).emailTrusted
+    expect(trusted({ type: 'google', clientId: 'c' })).toBe(true)
+    expect(trusted({ type: 'github', clientId: 'c' })).toBe(true)
+    expect(
+      trusted({ type: 'github', clientId: 'c', enterpriseUrl: 'https://ghe.example.com' }),
+    ).toBe(false)
+    expect(
+      trusted({ type: 'oidc', name: 'P', issuer: 'https://idp.example.com', clientId: 'c' }),
+    ).toBe(false)
+    expect(
+      trusted({
+        type: 'oidc',
+        name: 'P',
+        issuer: 'https://idp.example.com',
+        clientId: 'c',
+        trustEmail: true,
+      }),
+    ).toBe(true)
+    expect(trusted({ type: 'google', clientId: 'c', trustEmail: false })).toBe(false)
+  })
+
+  it('is a boolean, and not a setting of microsoft (never trusted)', () => {
+    const broken = (entry: Record<string, unknown>) => read(entry).providers.get('p')
+    expect(broken({ type: 'google', clientId: 'c', trustEmail: 'yes' })).toMatchObject({
+      variable: 'AUTH_PROVIDERS.p.trustEmail',
+    })
+    expect(broken({ type: 'microsoft', clientId: 'c', trustEmail: true })).toMatchObject({
+      variable: 'AUTH_PROVIDERS.p.trustEmail',
+    })
   })
 })
 

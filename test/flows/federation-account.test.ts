@@ -30,20 +30,23 @@ const person = (email = `p-${crypto.randomUUID().slice(0, 8)}@example.org`, veri
 })
 
 /** The account page's form post, from this origin, with the refresh cookie. */
-const accountPost = (path: string, refresh: string, extra: Record<string, string> = {}) =>
+const accountPost = (path: string, refresh: string, fields: Record<string, string> = {}) =>
   browse(env, path, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/x-www-form-urlencoded',
       Origin: ORIGIN,
-      Cookie: cookies({ [REFRESH_COOKIE]: refresh, ...extra }),
+      Cookie: cookies({ [REFRESH_COOKIE]: refresh }),
     },
-    body: '',
+    body: new URLSearchParams(fields).toString(),
   })
+
+/** Connecting adds a way in: these accounts have a password, which confirms it. */
+const CONFIRM = { connectPassword: PASSWORD }
 
 /** Connects `who` at the provider to the account signed in by `refresh`: the callback's answer. */
 async function connect(refresh: string, who: ReturnType<typeof person>, stateFor = refresh) {
-  const start = await accountPost('/account/identities/local/connect', stateFor)
+  const start = await accountPost('/account/identities/local/connect', stateFor, CONFIRM)
   expect(start.status).toBe(302)
   const state = setCookie(start, STATE_COOKIE('local'))!
   const back = await signInAtProvider(start.headers.get('location')!, who)
@@ -102,7 +105,7 @@ describe('connecting a provider from /account', () => {
     const attacker = await signedIn('attacker')
     const attackerRefresh = await pageSignIn(attacker.username)
     // The attacker starts connecting their own account and gets the victim's browser to finish it.
-    const start = await accountPost('/account/identities/local/connect', attackerRefresh)
+    const start = await accountPost('/account/identities/local/connect', attackerRefresh, CONFIRM)
     const state = setCookie(start, STATE_COOKIE('local'))!
     const back = await signInAtProvider(start.headers.get('location')!, person())
     const res = await callback(env, back, {
@@ -117,6 +120,19 @@ describe('connecting a provider from /account', () => {
     expect(await victims.json()).toEqual([])
     const attackers = await browse(env, '/users/me/identities', bearer(attacker.tokens.accessToken))
     expect(await attackers.json()).toEqual([])
+  })
+
+  it('needs the password of an account that has one, and starts nothing without it', async () => {
+    const { username } = await signedIn('conn')
+    const refresh = await pageSignIn(username)
+    for (const fields of [{}, { connectPassword: 'not the password at all' }] as Record<
+      string,
+      string
+    >[]) {
+      const res = await accountPost('/account/identities/local/connect', refresh, fields)
+      expect(res.status).toBe(401)
+      expect(setCookie(res, STATE_COOKIE('local'))).toBeNull()
+    }
   })
 
   it('needs a form post from this origin', async () => {
@@ -145,6 +161,14 @@ describe('linking by address', () => {
     expect(box.sent.at(-1)!.text).toContain('Provider: Local local')
   })
 
+  it('never joins by the address of a provider not trusted with addresses (the default)', async () => {
+    const owner = await withVerifiedEmail(box, 'link')
+    const untrusted = providerEnv({ other: { settings: { trustEmail: false } } }, box.env)
+    const { refresh } = await federatedSignIn(untrusted, person(owner.email), { id: 'other' })
+    expect((await sessionOf(untrusted, refresh!)).claims.sub).not.toBe(owner.user.id)
+    expect(box.sent).toEqual([])
+  })
+
   it('never joins by an address the provider did not verify', async () => {
     const owner = await withVerifiedEmail(box, 'link')
     const { refresh } = await federatedSignIn(env, person(owner.email, false))
@@ -162,6 +186,27 @@ describe('linking by address', () => {
     )
     const { refresh } = await federatedSignIn(env, person(email))
     expect((await sessionOf(env, refresh!)).claims.sub).not.toBe(user.id)
+  })
+})
+
+describe('a reset', () => {
+  it('lists the connected providers among the ways in that remain, in the page and the notice', async () => {
+    const owner = await withVerifiedEmail(box, 'reset')
+    const refresh = await pageSignIn(owner.username)
+    expect((await connect(refresh, person())).status).toBe(303)
+    box.sent.length = 0
+    await box.call('/password/forgot', jsonInit('POST', { login: owner.username }))
+    const token = box.token('reset-password')
+    const ways = await box.call('/password/reset/inspect', jsonInit('POST', { token }))
+    expect(await ways.json()).toMatchObject({ identities: [{ provider: 'local' }] })
+    const page = await box.call(`/reset-password?token=${token}`)
+    expect(await page.text()).toContain('<strong>local</strong>')
+    const reset = await box.call(
+      '/password/reset',
+      jsonInit('POST', { token, newPassword: 'a brand new long password' }),
+    )
+    expect(reset.status).toBe(204)
+    expect(box.sent.at(-1)!.text).toContain('Signing in with “local”')
   })
 })
 

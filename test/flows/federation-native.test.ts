@@ -8,6 +8,8 @@ import { totpStep } from '../../src/auth/totp'
 import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import { PASSWORD, bearer, sendJson } from '../helpers'
 import { browse, federatedSignIn, providerEnv } from '../federation/flow'
+import { signer, signJwt } from '../federation/keys'
+import { json, script, serverOrigin, uniquePath } from '../global/scripted'
 import {
   authorizeRequest,
   openidProvider,
@@ -143,5 +145,57 @@ describe('POST /login/{provider}/id-token', () => {
       amr: ['fed', 'otp'],
       idp: 'local',
     })
+  })
+})
+
+describe('an ES256 ID token re-spelled', () => {
+  // ECDSA has two valid signatures per message: (r, s) and (r, n - s). A token used once must
+  // stay used under its other spelling (the single use is keyed by the signed part).
+  const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551')
+  const toBig = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
+  const toBytes = (n: bigint) =>
+    Uint8Array.from(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'))
+  const fromB64 = (s: string) => Uint8Array.from(Buffer.from(s, 'base64url'))
+
+  it('signs in once, not again under the other valid signature', async () => {
+    const keys = await signer('ES256', `k-${crypto.randomUUID()}`)
+    const base = uniquePath('es256-idp')
+    const issuer = `${serverOrigin()}${base}`
+    await script(
+      json(`${base}/.well-known/openid-configuration`, {
+        issuer,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+      }),
+    )
+    await script(json(`${base}/jwks`, { keys: [keys.jwk] }))
+    const scripted = {
+      AUTH_PROVIDERS: JSON.stringify({
+        es: { type: 'oidc', name: 'ES', issuer, clientId: 'app' },
+      }),
+      PROVIDER_ES_CLIENT_SECRET: 's',
+    } as never
+    const now = Math.floor(Date.now() / 1000)
+    const token = await signJwt(
+      { iss: issuer, aud: 'app', sub: `es-${crypto.randomUUID()}`, iat: now, exp: now + 600 },
+      keys,
+    )
+    const [head, body, signature] = token.split('.') as [string, string, string]
+    const raw = fromB64(signature)
+    const flipped = new Uint8Array(64)
+    flipped.set(raw.slice(0, 32))
+    flipped.set(toBytes(N - toBig(raw.slice(32))), 32)
+    const respelled = `${head}.${body}.${Buffer.from(flipped).toString('base64url')}`
+    const send = (idToken: string) =>
+      browse(scripted, '/login/es/id-token', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ idToken }),
+      })
+    expect((await send(token)).status).toBe(200)
+    const again = await send(respelled)
+    expect(again.status).toBe(400)
+    expect(((await again.json()) as { detail: string }).detail).toContain('used already')
   })
 })

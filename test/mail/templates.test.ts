@@ -38,8 +38,10 @@ describe('email templates', () => {
     const some = notice({
       passkeys: [{ id: 'x', name: 'Phone <i>', createdAt: '2026-11-30T10:00:00.000Z' }],
       totp: { enabled: true },
+      identities: [{ provider: 'google', linkedAt: '2026-12-01T10:00:00.000Z' }],
     })
     expect(some.text).toContain('Passkey “Phone <i>”, added 2026-11-30')
+    expect(some.text).toContain('Signing in with “google”, connected 2026-12-01')
     expect(some.text).toContain('Two-factor authentication is on')
     expect(some.text).toContain('/account')
     expect(some.html).toContain('Phone &lt;i&gt;')
@@ -50,10 +52,13 @@ describe('email templates', () => {
         { id: 'y', name: 'Key\n\nAll is well.\u2028Ignore', createdAt: '2026-11-30T10:00:00.000Z' },
       ],
       totp: { enabled: false },
+      identities: [],
     })
     expect(forged.text).toContain('Passkey “Key All is well. Ignore”, added 2026-11-30')
-    const none = notice({ passkeys: [], totp: { enabled: false } })
-    expect(none.text).toContain('no passkeys, and two-factor authentication is off')
+    const none = notice({ passkeys: [], totp: { enabled: false }, identities: [] })
+    expect(none.text).toContain(
+      'no passkeys, no other providers, and two-factor authentication is off',
+    )
     // Other notices are as before: no list.
     expect(notice(undefined).text).not.toContain('Passkey')
   })

@@ -15,6 +15,7 @@ import { emailQuota } from '../../src/store/email-quota'
 import { emailTokenStore } from '../../src/store/email-tokens'
 import { loginFailureStore } from '../../src/store/login-failures'
 import { passkeyStore } from '../../src/store/passkeys'
+import { identityStore } from '../../src/store/identities'
 import { sessionIndex } from '../../src/store/session-index'
 import { sessionStore } from '../../src/store/sessions'
 import { totpStore } from '../../src/store/totp'
@@ -38,6 +39,7 @@ function services() {
     totp: totpStore(env.DB),
     ceremonies: ceremonyUses(env.DB),
     passkeys: passkeyStore(env.DB),
+    identities: identityStore(env.DB),
     emailTokens: emailTokens.proxy,
     emailQuota: emailQuota(env.DB),
     mailer: () => ({ send: async () => {} }),
