@@ -255,6 +255,14 @@ export const PasskeyRegistrationBody = z
   })
   .meta({ id: 'PasskeyRegistrationRequest' })
 
+export const PasskeySignUpOptionsBody = z
+  .strictObject({ username: Username })
+  .meta({ id: 'PasskeySignUpOptionsRequest' })
+
+export const PasskeySignUpBody = PasskeyRegistrationBody.extend({
+  mode: TokenMode.optional(),
+}).meta({ id: 'PasskeySignUpRequest' })
+
 export const PasskeySignInBody = z
   .strictObject({
     credential: credentialJson({

@@ -359,6 +359,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/register/passkey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish signing up with a passkey: the account (no password) and its passkey, signed in as /login answers; amr hwk or swk */
+        post: operations["passkeySignUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/register/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign up with a passkey and no password: options for credentials.create() */
+        post: operations["passkeySignUpOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/session/resume": {
         parameters: {
             query?: never;
@@ -919,6 +953,41 @@ export interface components {
              * @enum {string}
              */
             mode?: "token" | "cookie";
+        };
+        PasskeySignUpOptionsRequest: {
+            /**
+             * @description Letters, digits, _ . - (NFKC look-alikes such as full-width letters are mapped to them); unique regardless of case
+             * @example alice
+             */
+            username: string;
+        };
+        PasskeySignUpRequest: {
+            /** @description The RegistrationResponseJSON of navigator.credentials.create() */
+            credential: {
+                id: string;
+                rawId: string;
+                response: {
+                    attestationObject: string;
+                    clientDataJSON: string;
+                    transports?: string[];
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @enum {string} */
+                type: "public-key";
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * @description token (default): the refresh token is in the response body. cookie: it is set as the HttpOnly cookie __Host-refresh_token instead, and the request must come from an allowed origin
+             * @enum {string}
+             */
+            mode?: "token" | "cookie";
+            /**
+             * @description A label for the user, such as "MacBook" or "YubiKey"
+             * @example MacBook
+             */
+            name?: string;
         };
         PasswordConfirmation: {
             /**
@@ -3288,6 +3357,274 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "email_unavailable" | "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    passkeySignUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeySignUpRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed up and in */
+            200: {
+                headers: {
+                    /** @description Cookie mode: `__Host-refresh_token`, HttpOnly, Secure, SameSite=Lax, Path=/ */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `passkey_registration_failed`: the authenticator's registration response did not verify (challenge expired, used, another user's or ceremony's; origin; RP ID; user verification) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request" | "passkey_registration_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `csrf_rejected`: cookie mode: the request did not come from this service or a same-site `ALLOWED_ORIGINS` origin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "csrf_rejected";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `passkey_exists`: that credential is registered already; `username_taken`: the username is registered already, in any case or width */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "passkey_exists" | "username_taken";
+                        /** @constant */
+                        status: 409;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    passkeySignUpOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeySignUpOptionsRequest"];
+            };
+        };
+        responses: {
+            /** @description A challenge for 5 minutes, naming the new account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CredentialCreationOptions"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `username_taken`: the username is registered already, in any case or width */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "username_taken";
+                        /** @constant */
+                        status: 409;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "rate_limited";
+                        /** @constant */
+                        status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
                         /** @constant */
                         status: 503;
                     };

@@ -71,6 +71,8 @@ export interface AuthClient {
   verifyMfa(mfaToken: string, code: string): Promise<void>
   /** Signs in with a passkey, no username: the browser asks which one. */
   signInWithPasskey(): Promise<void>
+  /** Creates an account with no password and a passkey on this device, and signs it in. */
+  signUpWithPasskey(options: { username: string; name?: string }): Promise<void>
   /** The providers configured for sign-in, for the app's own buttons. */
   providers(): Promise<Provider[]>
   /**
@@ -381,6 +383,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const options = await read<never>(await call('/login/passkey/options', { method: 'POST' }))
       const credential = await ceremony(() => startAuthentication({ optionsJSON: options }))
       await signInAt('/login/passkey', { credential })
+    },
+
+    async signUpWithPasskey({ username, name }) {
+      const options = await read<never>(
+        await call('/register/passkey/options', { method: 'POST', json: { username } }),
+      )
+      const credential = await ceremony(() => startRegistration({ optionsJSON: options }))
+      await signInAt('/register/passkey', { credential, name })
     },
 
     providers: async () => read<Provider[]>(await call('/providers')),

@@ -94,3 +94,17 @@ describe('email codes', () => {
     expect(auth.status).toBe('signed-in')
   })
 })
+
+describe('signUpWithPasskey', () => {
+  it('asks for options with the username, and gives up with passkey_unsupported without WebAuthn', async () => {
+    const api = fakeApi({
+      'POST /register/passkey/options': () => json({ challenge: 'c', rp: { name: 'x' } }),
+    })
+    const auth = createAuthClient({ baseUrl: base, fetch: api.fetch })
+    const err = await auth.signUpWithPasskey({ username: 'ada' }).catch((e: unknown) => e)
+    expect(JSON.parse(await api.requests[0]!.text())).toEqual({ username: 'ada' })
+    // Node has no navigator.credentials: the ceremony's failure is an AuthError, not a crash.
+    expect(err).toBeInstanceOf(AuthError)
+    expect(api.count('POST /register/passkey')).toBe(0)
+  })
+})

@@ -5,7 +5,7 @@
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from './encoding'
 import { type MfaKeys, seal, unseal } from './mfa-keys'
 
-export type CeremonyKind = 'mfa' | 'passkey_register' | 'passkey_signin'
+export type CeremonyKind = 'mfa' | 'passkey_register' | 'passkey_signin' | 'passkey_signup'
 
 export type Ceremony = {
   kind: CeremonyKind

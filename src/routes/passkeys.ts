@@ -25,6 +25,8 @@ import {
   PasskeyRenameBody,
   PasskeySchema,
   PasskeySignInBody,
+  PasskeySignUpBody,
+  PasskeySignUpOptionsBody,
   PasswordConfirmation,
 } from '../schemas'
 import * as z from 'zod'
@@ -107,6 +109,49 @@ const remove = createRoute({
   },
 })
 
+const signUpOptions = createRoute({
+  method: 'post',
+  path: '/register/passkey/options',
+  operationId: 'passkeySignUpOptions',
+  summary: 'Sign up with a passkey and no password: options for credentials.create()',
+  tags: ['passkeys'],
+  middleware: [rateLimit('REGISTER_LIMITER', clientIp), jsonOnly] as const,
+  request: { body: jsonRequest(PasskeySignUpOptionsBody) },
+  responses: {
+    200: jsonContent(
+      CredentialCreationOptionsSchema,
+      'A challenge for 5 minutes, naming the new account',
+    ),
+    ...problems(BODY_ERRORS, ['username_taken', 'rate_limited'], CONFIG_ERRORS, STORAGE_ERRORS),
+  },
+})
+
+const signUp = createRoute({
+  method: 'post',
+  path: '/register/passkey',
+  operationId: 'passkeySignUp',
+  summary:
+    'Finish signing up with a passkey: the account (no password) and its passkey, signed in as /login answers; amr hwk or swk',
+  tags: ['passkeys'],
+  middleware: [jsonOnly] as const,
+  request: { body: jsonRequest(PasskeySignUpBody) },
+  responses: {
+    200: tokensOrCookie('Signed up and in'),
+    ...problems(
+      BODY_ERRORS,
+      [
+        'passkey_registration_failed',
+        'passkey_exists',
+        'username_taken',
+        'csrf_rejected',
+        'rate_limited',
+      ],
+      CONFIG_ERRORS,
+      STORAGE_ERRORS,
+    ),
+  },
+})
+
 const signInOptions = createRoute({
   method: 'post',
   path: '/login/passkey/options',
@@ -168,6 +213,23 @@ export const passkeyRoutes = documentedRoutes()
   .openapi(remove, async (c) => {
     await passkeyService(c).remove(c.get('user')!, c.req.valid('param').id)
     return c.body(null, 204)
+  })
+  .openapi(signUpOptions, async (c) => {
+    const { username } = c.req.valid('json')
+    const options = await passkeyService(c).signUpOptions(username, relyingParty(c))
+    return c.json(options, 200, NO_STORE)
+  })
+  .openapi(signUp, async (c) => {
+    const { credential, name, mode } = c.req.valid('json')
+    if (mode === 'cookie') checkCookieOrigin(c)
+    await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:passkey`)
+    const tokens = await authService(c).passkeySignUp(
+      credential,
+      name,
+      relyingParty(c),
+      clientOf(c),
+    )
+    return signedIn(c, mode, tokens)
   })
   .openapi(signInOptions, async (c) => {
     const options = await passkeyService(c).signInOptions(relyingParty(c))

@@ -13,6 +13,7 @@ import {
   verifyPassword,
 } from '../auth/passwords'
 import type { AuthenticationResponseJSON } from '../auth/webauthn/authentication'
+import type { RegistrationResponseJSON } from '../auth/webauthn/registration'
 import type { MailLink } from '../mail/mailer'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
@@ -290,6 +291,21 @@ export class AuthService {
     const cfg = await this.deps.config()
     const { user, amr } = await this.passkeys.signIn(response, rp)
     return this.startSession(user, client, amr, cfg, 'passkey')
+  }
+
+  /**
+   * Signs up with a passkey and no password (PasskeyService.signUp creates the account with the
+   * passkey), and signs the new account in: the same pair as /login, amr `hwk` or `swk`.
+   */
+  async passkeySignUp(
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+    rp: RelyingParty,
+    client: Client,
+  ): Promise<TokenPair> {
+    const cfg = await this.deps.config()
+    const { user, amr } = await this.passkeys.signUp(response, name, rp)
+    return this.startSession(user, client, amr, cfg, 'passkey_signup')
   }
 
   private async startSession(

@@ -9,6 +9,7 @@ import { now } from '../clock'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import {
+  type Ceremony,
   type CeremonyKind,
   challengeBytes,
   issueCeremony,
@@ -100,19 +101,7 @@ export class PasskeyService {
       this.event('passkey_registration_refused', { userId: caller.id, reason: err.reason })
       throw registrationFailed()
     }
-    const at = now()
-    const passkey: PasskeyRecord = {
-      id: credential.id,
-      userId: caller.id,
-      publicKey: toBase64Url(credential.publicKey),
-      counter: credential.counter,
-      transports: (response.response.transports ?? []).filter((t) => TRANSPORTS.has(t)),
-      deviceType: credential.deviceType,
-      backedUp: credential.backedUp,
-      name: name ?? defaultName(at),
-      createdAt: at,
-      lastUsedAt: null,
-    }
+    const passkey = this.record(caller.id, credential, response, name, now())
     if ((await this.deps.passkeys.create(passkey)) === 'exists') {
       throw new ApiError('passkey_exists', 'That passkey is registered already')
     }
@@ -123,6 +112,74 @@ export class PasskeyService {
       deviceType: passkey.deviceType,
     })
     return view(passkey)
+  }
+
+  /**
+   * Options to sign up with a passkey and no password: a new account's id and the chosen
+   * username, sealed in the challenge (nothing is written until the passkey comes back). A
+   * taken name is refused now, so nobody makes a passkey for an account that cannot exist.
+   */
+  async signUpOptions(username: string, rp: RelyingParty): Promise<CreationOptionsJSON> {
+    if (await this.deps.users.findUserByName(username)) throw usernameTaken()
+    const userId = crypto.randomUUID()
+    const { token } = await issueCeremony(await this.deps.mfaKeys(), {
+      kind: 'passkey_signup',
+      userId,
+      expiresAt: now() + CEREMONY_TTL_MS,
+      bind: username,
+    })
+    return creationOptions({
+      rp: { name: rp.name, id: rp.id },
+      user: { id: userHandleOf(userId), name: username },
+      challenge: challengeBytes(token),
+      timeoutMs: CEREMONY_TTL_MS,
+      exclude: [],
+    })
+  }
+
+  /**
+   * Creates the account the sign-up challenge names, with the passkey that answered it, both at
+   * once; the account has no password (it may set one later). Returns who signed up and how.
+   */
+  async signUp(
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+    rp: RelyingParty,
+  ): Promise<{ user: { id: string; username: string }; amr: AuthMethod[] }> {
+    const keys = await this.deps.mfaKeys()
+    let ceremony: Ceremony | null = null
+    const challenge = async (token: string) => {
+      const opened = await openCeremony(keys, 'passkey_signup', token)
+      if (!opened?.userId || !opened.bind || opened.expiresAt <= now()) return false
+      ceremony = opened
+      return this.deps.ceremonies.useOnce(opened.nonce, opened.expiresAt, now())
+    }
+    let credential: Awaited<ReturnType<typeof verifyRegistration>>
+    try {
+      credential = await verifyRegistration(response, {
+        challenge,
+        origins: rp.origins,
+        rpId: rp.id,
+        requireUserVerification: true,
+      })
+    } catch (err) {
+      if (!(err instanceof WebAuthnError)) throw err
+      this.event('passkey_signup_refused', { reason: err.reason })
+      throw registrationFailed()
+    }
+    const { userId, bind: username } = ceremony! as Ceremony & { userId: string; bind: string }
+    const at = now()
+    const user = { id: userId, username, createdAt: new Date(at).toISOString() }
+    const passkey = this.record(userId, credential, response, name, at)
+    const created = await this.deps.passkeys.createAccount(user, passkey)
+    if (created === 'username_taken') throw usernameTaken()
+    if (created === 'exists')
+      throw new ApiError('passkey_exists', 'That passkey is registered already')
+    this.event('user_registered', { userId, method: 'passkey', credentialId: passkey.id })
+    return {
+      user: { id: userId, username },
+      amr: [passkey.deviceType === 'multiDevice' ? 'swk' : 'hwk'],
+    }
   }
 
   /** Options for navigator.credentials.get(): any of this site's passkeys may answer. */
@@ -213,6 +270,28 @@ export class PasskeyService {
     new Notices(this.deps).send(caller.id, 'passkey_removed')
   }
 
+  /** The record of a credential that registered for `userId`. */
+  private record(
+    userId: string,
+    credential: Awaited<ReturnType<typeof verifyRegistration>>,
+    response: RegistrationResponseJSON,
+    name: string | undefined,
+    at: number,
+  ): PasskeyRecord {
+    return {
+      id: credential.id,
+      userId,
+      publicKey: toBase64Url(credential.publicKey),
+      counter: credential.counter,
+      transports: (response.response.transports ?? []).filter((t) => TRANSPORTS.has(t)),
+      deviceType: credential.deviceType,
+      backedUp: credential.backedUp,
+      name: name ?? defaultName(at),
+      createdAt: at,
+      lastUsedAt: null,
+    }
+  }
+
   private async challenge(kind: CeremonyKind, userId: string | null): Promise<string> {
     const keys = await this.deps.mfaKeys()
     const { token } = await issueCeremony(keys, {
@@ -251,6 +330,7 @@ export class PasskeyService {
 }
 
 const notFound = () => new ApiError('passkey_not_found', 'You have no such passkey')
+const usernameTaken = () => new ApiError('username_taken', 'That username is already registered')
 
 const defaultName = (at: number) => `Passkey added ${new Date(at).toISOString().slice(0, 10)}`
 

@@ -49,38 +49,68 @@ const toRecord = (row: Row): PasskeyRecord => ({
 export type PasskeyStore = ReturnType<typeof passkeyStore>
 
 export function passkeyStore(db: D1Database) {
+  const insertPasskey = (passkey: PasskeyRecord) => {
+    // A row no lookup would find (find() does not look past the limit) must not be written;
+    // the schema and the verifier refuse such an id first, so this is a bug upstream.
+    if (passkey.id.length > CREDENTIAL_ID_MAX_LENGTH) {
+      throw new RangeError('A credential id over 1023 bytes reached the passkey store')
+    }
+    return db
+      .prepare(
+        `INSERT INTO passkeys (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at, last_used_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      )
+      .bind(
+        passkey.id,
+        passkey.userId,
+        passkey.publicKey,
+        passkey.counter,
+        JSON.stringify(passkey.transports),
+        passkey.deviceType,
+        passkey.backedUp ? 1 : 0,
+        passkey.name,
+        passkey.createdAt,
+      )
+  }
+
   return {
-    /**
-     * Adds a credential; 'exists' when its id is registered already, to any account. An id over
-     * the limit throws: the schema and the verifier refuse one first, so it is a bug upstream,
-     * and a row no lookup would find (find() does not look) must not be written.
-     */
+    /** Adds a credential; 'exists' when its id is registered already, to any account. */
     async create(passkey: PasskeyRecord): Promise<'created' | 'exists'> {
-      if (passkey.id.length > CREDENTIAL_ID_MAX_LENGTH) {
-        throw new RangeError('A credential id over 1023 bytes reached the passkey store')
-      }
+      const statement = insertPasskey(passkey)
       try {
-        await db
-          .prepare(
-            `INSERT INTO passkeys (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at, last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-          )
-          .bind(
-            passkey.id,
-            passkey.userId,
-            passkey.publicKey,
-            passkey.counter,
-            JSON.stringify(passkey.transports),
-            passkey.deviceType,
-            passkey.backedUp ? 1 : 0,
-            passkey.name,
-            passkey.createdAt,
-          )
-          .run()
+        await statement.run()
         return 'created'
       } catch (err) {
         if (isUniqueViolation(err)) return 'exists'
         throw new StorageError('d1', 'insert passkey', err)
+      }
+    },
+
+    /**
+     * A new account with no password and its first passkey, both or neither (signing up with a
+     * passkey): 'username_taken' or 'exists' (the credential is registered already) on a conflict.
+     * Writes the users row too, as store/identities.ts does for an account made by a provider.
+     */
+    async createAccount(
+      user: { id: string; username: string; createdAt: string },
+      passkey: PasskeyRecord,
+    ): Promise<'created' | 'username_taken' | 'exists'> {
+      const statement = insertPasskey(passkey)
+      try {
+        await db.batch([
+          db
+            .prepare(
+              "INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, '', ?)",
+            )
+            .bind(user.id, user.username, user.createdAt),
+          statement,
+        ])
+        return 'created'
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          return /users\.username/.test((err as Error).message) ? 'username_taken' : 'exists'
+        }
+        throw new StorageError('d1', 'create account with passkey', err)
       }
     },
 
