@@ -19,7 +19,7 @@ import {
   ProviderSettingError,
   readProviders,
 } from '../../src/federation/providers'
-import { hits, json, script, serverOrigin } from '../global/scripted'
+import { hits, json, script, scriptProvider, serverOrigin } from '../global/scripted'
 import { p256Pem, type Signer, signer, signJwt } from './keys'
 
 afterEach(() => vi.restoreAllMocks())
@@ -122,18 +122,11 @@ async function loopbackOidc(overrides: Record<string, unknown> = {}) {
     clientId: CLIENT,
     name: 'Local',
   })
-  await script(
-    json(`${base}/.well-known/openid-configuration`, {
-      issuer,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/token`,
-      jwks_uri: `${issuer}/jwks`,
-      userinfo_endpoint: `${issuer}/userinfo`,
-      authorization_response_iss_parameter_supported: true,
-      ...overrides,
-    }),
-  )
-  await script(json(`${base}/jwks`, { keys: [keys.jwk] }))
+  await scriptProvider(base, [keys.jwk], {
+    userinfo_endpoint: `${issuer}/userinfo`,
+    authorization_response_iss_parameter_supported: true,
+    ...overrides,
+  })
   /** What the token endpoint answers. */
   const token = (body: unknown, status = 200) => script(json(`${base}/token`, body, status))
   return { provider, issuer, base, token }

@@ -13,7 +13,7 @@ import {
 } from '../../src/federation/id-token'
 import { type OidcProvider, readProviders } from '../../src/federation/providers'
 import { freezeTime } from '../helpers'
-import { json, script, serverOrigin } from '../global/scripted'
+import { scriptProvider, serverOrigin } from '../global/scripted'
 import { b64, b64json, type Signer, signer, signJwt, signRaw } from './keys'
 
 afterEach(() => {
@@ -487,15 +487,7 @@ describe('verifyIdToken with providerKey against a loopback provider', () => {
     )
     if ('invalid' in read) throw new Error(read.invalid)
     const provider = read.providers.get('local') as OidcProvider
-    await script(
-      json(`${base}/.well-known/openid-configuration`, {
-        issuer,
-        authorization_endpoint: `${issuer}/authorize`,
-        token_endpoint: `${issuer}/token`,
-        jwks_uri: `${issuer}/jwks`,
-      }),
-    )
-    await script(json(`${base}/jwks`, { keys: [signers.RS256.jwk, signers.ES256.jwk] }))
+    await scriptProvider(base, [signers.RS256.jwk, signers.ES256.jwk])
     const keys: KeyLookup = (header) => providerKey(provider, header)
     const now = Math.floor(Date.now() / 1000)
     const good = claims({ iss: issuer, iat: now, exp: now + 300 })

@@ -9,7 +9,7 @@ import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import { PASSWORD, bearer, sendJson } from '../helpers'
 import { browse, federatedSignIn, providerEnv } from '../federation/flow'
 import { signer, signJwt } from '../federation/keys'
-import { json, script, serverOrigin, uniquePath } from '../global/scripted'
+import { scriptProvider, uniquePath } from '../global/scripted'
 import {
   authorizeRequest,
   openidProvider,
@@ -160,16 +160,7 @@ describe('an ES256 ID token re-spelled', () => {
   it('signs in once, not again under the other valid signature', async () => {
     const keys = await signer('ES256', `k-${crypto.randomUUID()}`)
     const base = uniquePath('es256-idp')
-    const issuer = `${serverOrigin()}${base}`
-    await script(
-      json(`${base}/.well-known/openid-configuration`, {
-        issuer,
-        authorization_endpoint: `${issuer}/authorize`,
-        token_endpoint: `${issuer}/token`,
-        jwks_uri: `${issuer}/jwks`,
-      }),
-    )
-    await script(json(`${base}/jwks`, { keys: [keys.jwk] }))
+    const issuer = await scriptProvider(base, [keys.jwk])
     const scripted = {
       AUTH_PROVIDERS: JSON.stringify({
         es: { type: 'oidc', name: 'ES', issuer, clientId: 'app' },

@@ -31,3 +31,26 @@ export const json = (path: string, body: unknown, status = 200): Script => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 })
+
+/**
+ * Scripts an OpenID provider at `base` on the scripted server: its discovery document (the
+ * endpoints under the issuer, plus `extra`) and its key set. Returns the issuer.
+ */
+export async function scriptProvider(
+  base: string,
+  keys: JsonWebKey[],
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const issuer = `${serverOrigin()}${base}`
+  await script(
+    json(`${base}/.well-known/openid-configuration`, {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      ...extra,
+    }),
+  )
+  await script(json(`${base}/jwks`, { keys }))
+  return issuer
+}
