@@ -112,7 +112,17 @@ export function credentialsForm(
     </form>
     ${
       signup
-        ? ''
+        ? html`<div
+            class="passkey"
+            data-passkey-signup
+            data-username-field="username"
+            data-return-to="${state.returnTo}"
+            hidden
+          >
+            <p>Or, with no password: choose a username above and use a passkey on this device.</p>
+            <button type="button">Create an account with a passkey</button>
+            <p class="hint" data-passkey-status aria-live="polite"></p>
+          </div>`
         : html`<div class="passkey" data-passkey-signin data-return-to="${state.returnTo}" hidden>
             <p>Or, with no username or password:</p>
             <button type="button">Sign in with a passkey</button>
