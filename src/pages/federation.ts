@@ -3,12 +3,12 @@
 // account page connects and disconnects providers. Thin: services/federation.ts does the work.
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import * as z from 'zod'
 import { type AppEnv, type AuthUser, publicBase, requestConfig } from '../env'
 import { ApiError } from '../errors'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
-import * as z from 'zod'
-import { ConfirmingPassword } from '../schemas'
 import { cookieTokens, endReplacedSession } from '../http/refresh-cookie'
+import { ConfirmingPassword } from '../schemas'
 import { authService, clientOf, federationService } from '../routes/services'
 import { PROVIDER_ID } from '../federation/providers'
 import {
