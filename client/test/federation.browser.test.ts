@@ -7,6 +7,7 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningOpenIdProvider, startOpenIdProvider } from '../../test/global/openid-provider'
 import { CHROMIUM, chromiumAvailable, startWorker } from './servers'
+import { type Problems, problemsOf, uniqueName } from './page-problems'
 
 const available = chromiumAvailable()
 const PASSWORD = 'correct horse battery staple'
@@ -37,19 +38,7 @@ afterAll(async () => {
   await Promise.all([worker?.stop(), idp?.close()])
 })
 
-const unique = () => `f${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-
-type Problems = string[]
-
-/** Page errors and console errors (a CSP violation is one): a page that works shows none. */
-function problemsOf(page: Page): Problems {
-  const problems: Problems = []
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`${page.url()}: ${msg.text()}`)
-  })
-  page.on('pageerror', (err) => problems.push(`${page.url()}: ${err.message}`))
-  return problems
-}
+const unique = () => uniqueName('f')
 
 type Account = { sub: string; email: string; name: string; preferredUsername: string }
 

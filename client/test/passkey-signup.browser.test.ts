@@ -12,6 +12,7 @@ import {
 } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, chromiumAvailable, startSite, startWorker } from './servers'
+import { problemsOf, uniqueName } from './page-problems'
 
 const available = chromiumAvailable()
 const PASSWORD = 'correct horse battery staple'
@@ -60,17 +61,7 @@ async function withAuthenticator(context: BrowserContext, page: Page, verified =
   }
 }
 
-const unique = () => `s_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-
-/** Page errors and console errors: a page that works shows none. */
-function problemsOf(page: Page) {
-  const problems: string[] = []
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(msg.text())
-  })
-  page.on('pageerror', (err) => problems.push(err.message))
-  return problems
-}
+const unique = () => uniqueName('s_')
 
 /** The API paths (not pages or files) the page posted to, in order. */
 function postsOf(page: Page) {

@@ -14,6 +14,7 @@ import {
   startSite,
   startWorker,
 } from './servers'
+import { problemsOf, uniqueName } from './page-problems'
 
 const available = chromiumAvailable()
 const PASSWORD = 'correct horse battery staple'
@@ -68,17 +69,7 @@ async function withAuthenticator(context: BrowserContext, page: Page) {
   }
 }
 
-const unique = () => `p_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-
-/** Page errors and console errors: a page that works shows none. */
-function problemsOf(page: Page) {
-  const problems: string[] = []
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(msg.text())
-  })
-  page.on('pageerror', (err) => problems.push(err.message))
-  return problems
-}
+const unique = () => uniqueName('p_')
 
 // Real ceremonies, PBKDF2 and a browser: seconds each, more on a loaded machine.
 describe.runIf(available)('passkeys in Chromium', { timeout: 30_000 }, () => {
