@@ -118,3 +118,20 @@ export async function sessionOf(env: Partial<Bindings>, refresh: string) {
   // The cookie rotated: the next call must bring the new one.
   return { accessToken: body.accessToken!, claims, refresh: setCookie(res, REFRESH_COOKIE)! }
 }
+
+/** An account-page form post from this origin, as the browser signed in by `refresh` sends it. */
+export const accountPost = (
+  env: Partial<Bindings>,
+  path: string,
+  refresh: string,
+  fields: Record<string, string> = {},
+) =>
+  browse(env, path, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Origin: ORIGIN,
+      Cookie: cookies({ [REFRESH_COOKIE]: refresh }),
+    },
+    body: new URLSearchParams(fields).toString(),
+  })

@@ -8,16 +8,16 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { totpStep } from '../../src/auth/totp'
 import { REAUTHENTICATION_WINDOW_MS } from '../../src/services/account'
 import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
-import { ORIGIN, PASSWORD, REFRESH_COOKIE, bearer, freezeTime, jsonInit } from '../helpers'
+import { PASSWORD, REFRESH_COOKIE, bearer, freezeTime, jsonInit } from '../helpers'
 import {
   STATE_COOKIE,
   browse,
   callback,
-  cookies,
   federatedSignIn,
   providerEnv,
   sessionOf,
   setCookie,
+  accountPost as postForm,
 } from '../federation/flow'
 import { signInAtProvider } from '../federation/openid-provider'
 
@@ -61,17 +61,9 @@ async function passwordless() {
   return refresh!
 }
 
-/** The account page's form post, from this origin, with the refresh cookie. */
+/** The account page's form post, with this file's bindings. */
 const accountPost = (path: string, refresh: string, fields: Record<string, string> = {}) =>
-  browse(env, path, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      Cookie: cookies({ [REFRESH_COOKIE]: refresh }),
-    },
-    body: new URLSearchParams(fields).toString(),
-  })
+  postForm(env, path, refresh, fields)
 
 describe('email codes: found by the red team, and fixed', () => {
   it('found: a locked account does not tell its address from an unknown one at verify', async () => {

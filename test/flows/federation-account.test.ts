@@ -17,6 +17,7 @@ import {
   providerEnv,
   sessionOf,
   setCookie,
+  accountPost as postForm,
 } from '../federation/flow'
 import { signInAtProvider } from '../federation/openid-provider'
 
@@ -29,17 +30,9 @@ const person = (email = `p-${crypto.randomUUID().slice(0, 8)}@example.org`, veri
   preferred_username: `p${crypto.randomUUID().slice(0, 6)}`,
 })
 
-/** The account page's form post, from this origin, with the refresh cookie. */
+/** The account page's form post, with this file's bindings. */
 const accountPost = (path: string, refresh: string, fields: Record<string, string> = {}) =>
-  browse(env, path, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      Cookie: cookies({ [REFRESH_COOKIE]: refresh }),
-    },
-    body: new URLSearchParams(fields).toString(),
-  })
+  postForm(env, path, refresh, fields)
 
 /** Connecting adds a way in: these accounts have a password, which confirms it. */
 const CONFIRM = { connectPassword: PASSWORD }

@@ -19,6 +19,7 @@ import {
   providerEnv,
   sessionOf,
   setCookie,
+  accountPost as postForm,
 } from '../federation/flow'
 import {
   authorizeRequest,
@@ -54,17 +55,9 @@ async function upToCallback(who: ReturnType<typeof person>, id = 'local', return
   return { back: await signInAtProvider(authorizeUrl, who), state }
 }
 
-/** The account page's form post, from this origin, with the refresh cookie. */
-const accountPost = (path: string, refresh: string) =>
-  browse(env, path, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      Cookie: cookies({ [REFRESH_COOKIE]: refresh }),
-    },
-    body: '',
-  })
+/** The account page's form post, with this file's bindings. */
+const accountPost = (path: string, refresh: string, fields: Record<string, string> = {}) =>
+  postForm(env, path, refresh, fields)
 
 describe('found by the red team, and fixed', () => {
   // settle() once passed the provider's `email` claim to users.findForRecovery, which looks a
