@@ -90,6 +90,10 @@ export class ProviderSettingError extends Error {
 /** Every configured provider id, each with its settings or the error that disables it. */
 export type ProviderTable = ReadonlyMap<string, Provider | ProviderSettingError>
 
+/** The providers with usable settings, in configuration order: those people may sign in with. */
+export const usableProviders = (table: ProviderTable): Provider[] =>
+  [...table.values()].filter((p): p is Provider => !(p instanceof ProviderSettingError))
+
 /** The result of reading AUTH_PROVIDERS: the table, or why the variable as a whole is unusable. */
 export type ProvidersRead = { providers: ProviderTable } | { invalid: string }
 

@@ -9,7 +9,7 @@ import { verificationLink } from '../http/mail-links'
 import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
-import { accountService, authService, clientOf } from '../routes/services'
+import { accountService, authService, clientOf, federationService } from '../routes/services'
 import {
   ChangePasswordBody,
   DeleteAccountBody,
@@ -21,8 +21,6 @@ import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
 import { federationPages } from './federation'
 import { emailCodePages } from './email-code'
-import { authorizationOrigins } from '../federation/discovery'
-import { ProviderSettingError } from '../federation/providers'
 import { securityPages } from './security'
 import {
   type PageStatus,
@@ -44,21 +42,6 @@ import { type FieldErrors, type Notice, credentialsForm, layout, mfaForm } from 
 export const pageRoutes = new Hono<AppEnv>()
 
 /**
- * The providers' sign-in origins: connecting one from /account is a form whose answer redirects
- * there, which `form-action` must allow.
- */
-const providerOrigins = (c: Context<AppEnv>): string[] => [
-  ...new Set(
-    [...settings(c.env).providers.values()].flatMap((p) => {
-      if (p instanceof ProviderSettingError) return []
-      return p.protocol === 'oidc'
-        ? authorizationOrigins(p)
-        : [new URL(p.authorizationEndpoint).origin]
-    }),
-  ),
-]
-
-/**
  * Script only from this origin's own files (the passkey ceremonies need it; every form works
  * without), calls only to it; forms may go (and redirect) only to it, the allowed origins and
  * the providers' sign-in pages.
@@ -70,7 +53,7 @@ const policy = (c: Context<AppEnv>) =>
     "connect-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
-    `form-action 'self' ${[...settings(c.env).allowedOrigins, ...providerOrigins(c)].join(' ')}`.trim(),
+    `form-action 'self' ${[...settings(c.env).allowedOrigins, ...federationService(c).signInOrigins()].join(' ')}`.trim(),
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ')

@@ -13,7 +13,6 @@ import { checkCookieOrigin } from '../http/csrf'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
 import { accountService, authService, emailService, federationService } from '../routes/services'
-import { ProviderSettingError } from '../federation/providers'
 import type { ProviderChoice } from './identities-views'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
@@ -46,9 +45,9 @@ export const noticeOf = (c: Context<AppEnv>) => NOTICES[c.req.query('done') ?? '
 
 /** The providers people may sign in with here: configured, and with usable settings. */
 export const signInProviders = (c: Context<AppEnv>): ProviderChoice[] =>
-  [...settings(c.env).providers.values()].flatMap((p) =>
-    p instanceof ProviderSettingError ? [] : [{ id: p.id, name: p.name }],
-  )
+  federationService(c)
+    .available()
+    .map((p) => ({ id: p.id, name: p.name }))
 
 /** Zod's reasons, by field, for the form to show beside each one. */
 export const fieldErrors = (error: z.ZodError): FieldErrors =>

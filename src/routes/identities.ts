@@ -3,8 +3,6 @@
 // it may disconnect. The browser's sign-in and connecting are pages/federation.ts's.
 import * as z from 'zod'
 import { requireAuth } from '../auth/require-auth'
-import { settings } from '../env'
-import { ProviderSettingError } from '../federation/providers'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
 import {
@@ -95,10 +93,11 @@ const remove = createRoute({
 
 export const identityRoutes = documentedRoutes()
   .openapi(providers, (c) => {
-    const usable = [...settings(c.env).providers.values()].flatMap((p) =>
-      p instanceof ProviderSettingError ? [] : [{ id: p.id, name: p.name, type: p.type }],
+    const usable = federationService(c).available()
+    return c.json(
+      usable.map((p) => ({ id: p.id, name: p.name, type: p.type })),
+      200,
     )
-    return c.json(usable, 200)
   })
   .openapi(idTokenSignIn, async (c) => {
     const { mode, ...token } = c.req.valid('json')

@@ -4,7 +4,7 @@
 // password sign-in does (AuthService). Knows nothing of Hono or bindings.
 import type { AuthUser } from '../env'
 import { now } from '../clock'
-import { toBase64Url, utf8 } from '../auth/encoding'
+import { sha256Base64Url } from '../auth/encoding'
 import { ApiError } from '../errors'
 import { log } from '../log'
 import {
@@ -23,8 +23,13 @@ import {
   redeemCode,
   SignInRefused,
 } from '../federation/client'
-import { ProviderError } from '../federation/discovery'
-import { type Provider, ProviderSettingError, type ProviderTable } from '../federation/providers'
+import { authorizationOrigins, ProviderError } from '../federation/discovery'
+import {
+  type Provider,
+  ProviderSettingError,
+  type ProviderTable,
+  usableProviders,
+} from '../federation/providers'
 import { OutboundError } from '../outbound/fetch'
 import type { TokenPair } from '../schemas'
 import type { IdentityRecord, IdentityStore } from '../store/identities'
@@ -57,10 +62,6 @@ export const FEDERATION_STATE_TTL_MS = 10 * 60 * 1000
  * and Microsoft's an hour, Apple's ten minutes), so one cannot be replayed while it is valid.
  */
 const ID_TOKEN_USE_RECORD_MS = 24 * 60 * 60 * 1000
-
-/** SHA-256, base64url: the key a used ID token is remembered by (never the token itself). */
-const digest = async (value: string): Promise<string> =>
-  toBase64Url(await crypto.subtle.digest('SHA-256', utf8(value)))
 
 /** Username guesses before a new account gives up (each a random suffix after the first). */
 const USERNAME_ATTEMPTS = 6
@@ -196,7 +197,7 @@ export class FederationService {
     // After it verified (a forged token must cost no write): a copied token signs in nobody else.
     // Keyed by the signed part alone, not the signature: an ECDSA signature has a second valid
     // spelling (s and n - s), which must not make the same token new.
-    const key = `id-token:${await digest(idToken.slice(0, idToken.lastIndexOf('.')))}`
+    const key = `id-token:${await sha256Base64Url(idToken.slice(0, idToken.lastIndexOf('.')))}`
     if (!(await this.deps.ceremonies.useOnce(key, now() + ID_TOKEN_USE_RECORD_MS, now()))) {
       this.refused(provider, 'id_token_used')
       throw failed('This ID token was used already; get a new one from the provider')
@@ -213,16 +214,27 @@ export class FederationService {
     return done.tokens
   }
 
+  /** The providers people may sign in with here (their buttons, `GET /providers`). */
+  available(): Provider[] {
+    return usableProviders(this.deps.providers())
+  }
+
+  /**
+   * The origins of the providers' sign-in pages: a form that connects one redirects there, which
+   * the hosted pages' `form-action` must allow. Known without a fetch (discovery.ts).
+   */
+  signInOrigins(): string[] {
+    const origins = this.available().flatMap((p) =>
+      p.protocol === 'oidc' ? authorizationOrigins(p) : [new URL(p.authorizationEndpoint).origin],
+    )
+    return [...new Set(origins)]
+  }
+
   async list(caller: AuthUser): Promise<IdentityView[]> {
-    const providers = this.deps.providers()
     return (await this.deps.identities.list(caller.id)).map((identity) => {
-      const provider = providers.get(identity.provider)
       return {
         provider: identity.provider,
-        name:
-          provider && !(provider instanceof ProviderSettingError)
-            ? provider.name
-            : identity.provider,
+        name: this.nameOf(identity.provider),
         email: identity.email,
         linkedAt: new Date(identity.createdAt).toISOString(),
         lastUsedAt:
@@ -464,9 +476,9 @@ export class FederationService {
     }
   }
 
+  /** The provider's display name, or its id when it is no longer configured (or broken). */
   private nameOf(id: string): string {
-    const found = this.deps.providers().get(id)
-    return found && !(found instanceof ProviderSettingError) ? found.name : id
+    return this.available().find((p) => p.id === id)?.name ?? id
   }
 
   private refused(provider: Provider, reason: string, detail?: string): void {
