@@ -44,3 +44,7 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false
   return crypto.subtle.timingSafeEqual(a, b)
 }
+
+/** base64url(SHA-256(text as UTF-8)): PKCE's code challenge, and digests kept instead of values. */
+export const sha256Base64Url = async (text: string): Promise<string> =>
+  toBase64Url(await crypto.subtle.digest('SHA-256', utf8(text)))

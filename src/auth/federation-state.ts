@@ -3,7 +3,7 @@
 // short-lived cookie of this browser, so the callback needs no storage read to find it, a
 // callback from another browser (login CSRF) has nothing to match, and a state sealed for one
 // provider cannot open at another's callback (mix-up).
-import { randomBytes, toBase64Url, utf8 } from './encoding'
+import { randomBytes, sha256Base64Url, toBase64Url, utf8 } from './encoding'
 import { type MfaKeys, seal, unseal } from './mfa-keys'
 
 export type FederationState = {
@@ -76,6 +76,4 @@ export async function openFederationState(
 }
 
 /** RFC 7636 §4.2: base64url(SHA-256(verifier)). */
-export async function codeChallenge(verifier: string): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(verifier))))
-}
+export const codeChallenge = (verifier: string): Promise<string> => sha256Base64Url(verifier)

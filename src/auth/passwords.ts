@@ -1,5 +1,12 @@
 // Password hashing: PBKDF2-SHA256 over Web Crypto, stored as a self-describing string.
-import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url, utf8 } from './encoding'
+import {
+  fromBase64Url,
+  randomBytes,
+  sha256Base64Url,
+  timingSafeEqual,
+  toBase64Url,
+  utf8,
+} from './encoding'
 
 /**
  * Production Workers refuse PBKDF2 above 100,000 iterations ("iteration counts above 100000
@@ -93,4 +100,4 @@ export function needsRehash(stored: string): boolean {
  * itself, which is never copied out of the users table.
  */
 export const passwordBinding = async (passwordHash: string): Promise<string> =>
-  toBase64Url(await crypto.subtle.digest('SHA-256', utf8(passwordHash))).slice(0, 22)
+  (await sha256Base64Url(passwordHash)).slice(0, 22)
