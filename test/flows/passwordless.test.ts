@@ -74,6 +74,7 @@ describe('an account with no password', () => {
         ['PUT', '/users/me/email', { email: 'pl@example.org' }],
         ['POST', '/users/me/passkeys/options', {}],
         ['POST', '/users/me/totp', {}],
+        ['DELETE', '/users/me/totp', {}],
         ['DELETE', '/users/me', {}],
       ] as const) {
         const res = await as(accessToken, method, path, body)
@@ -104,6 +105,12 @@ describe('an account with no password', () => {
   it('is deleted with a recent sign-in alone', async () => {
     const account = await passwordless()
     expect((await as(account.accessToken, 'DELETE', '/users/me', {})).status).toBe(204)
+    // Gone: its session refreshes no more, and its identity is free (a sign-in makes a new one).
+    const resume = await browse(env, '/session/resume', {
+      method: 'POST',
+      headers: { Cookie: cookies({ [REFRESH_COOKIE]: account.refresh }), Origin: ORIGIN },
+    })
+    expect(await resume.json()).toEqual({ signedIn: false })
   })
 
   it('has an account page that offers to set a password and asks for none', async () => {
