@@ -39,6 +39,7 @@ const EXPECTED = [
   ['Passkey sign-in, first step', 200],
   ['Sign up with a passkey and no password', 200],
   ['Other providers', 200],
+  ["A native app's sign-in with the ID token", 404],
   ["The account's identities at other providers", 200],
   ['Two-factor: a secret', 200],
   ['Email: ask to use an address', 202],
