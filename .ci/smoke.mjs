@@ -41,6 +41,8 @@ const EXPECTED = [
   ['Other providers', 200],
   ["A native app's sign-in with the ID token", 404],
   ["The account's identities at other providers", 200],
+  ['A third-party app or MCP client registers itself', 201],
+  ['The apps the account has allowed', 200],
   ['Two-factor: a secret', 200],
   ['Email: ask to use an address', 202],
   ['Forgotten password', 202],

@@ -14,6 +14,8 @@ import { emailRoutes } from './routes/email'
 import { recoveryRoutes } from './routes/recovery'
 import { sessionRoutes } from './routes/session'
 import { oauthRoutes } from './routes/oauth'
+import { oauthRegisterRoutes } from './routes/oauth-register'
+import { grantRoutes } from './routes/grants'
 import { passkeyRoutes } from './routes/passkeys'
 import { identityRoutes } from './routes/identities'
 import { emailCodeRoutes } from './routes/email-code'
@@ -71,7 +73,9 @@ app
   .include(emailCodeRoutes)
   .include(emailRoutes)
   .include(recoveryRoutes)
+  .include(grantRoutes)
   .include(oauthRoutes)
+  .include(oauthRegisterRoutes)
   .include(wellKnownRoutes)
   // The hosted pages are HTML for people, not API operations: not in /openapi.json.
   .route('/', pageRoutes)

@@ -64,6 +64,11 @@ export type AppEnv = {
     user?: AuthUser
     /** Set on the OAuth routes, whose errors are RFC 6749 §5.2 JSON rather than problem JSON. */
     errorFormat?: 'oauth'
+    /**
+     * Where this page's forms may also go (CSP form-action): the consent page's decision
+     * redirects to the client's redirect URI, which Chromium checks against form-action.
+     */
+    formActions?: string[]
   }
 }
 
@@ -237,6 +242,87 @@ function providers(env: Bindings): ProviderTable {
   return read.providers
 }
 
+/** A resource server this service issues access tokens for (PROTECTED_RESOURCES). */
+export type ProtectedResource = {
+  /** Its identifier (RFC 8707): an https URL without a fragment, the tokens' exact `aud`. */
+  resource: string
+  /** What the consent page calls it. */
+  name: string
+  /** The scopes it defines; a request may ask for any of them. */
+  scopes: string[]
+  /** Seconds its access tokens live. */
+  accessTokenTtl: number
+}
+
+/** Five minutes: a resource checks tokens offline, so a revoked grant's last one runs this long. */
+const RESOURCE_TOKEN_TTL_DEFAULT = 300
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/
+const MAX_RESOURCES = 50
+
+const isLoopbackUrl = (url: URL) =>
+  url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+
+/**
+ * PROTECTED_RESOURCES: a JSON array of `{resource, name, scopes, accessTokenTtl?}`. Each
+ * `resource` is an https URL (http only on a loopback host, for local development) with no
+ * fragment, query or userinfo, listed once; scopes are RFC 6749 scope tokens.
+ */
+function protectedResources(env: Bindings): ProtectedResource[] {
+  const raw = (env as Record<string, unknown>).PROTECTED_RESOURCES
+  if (raw === undefined || raw === '' || (typeof raw === 'string' && raw.trim() === '')) return []
+  const fail = (reason: string) => new ConfigError('PROTECTED_RESOURCES', reason)
+  let list: unknown
+  try {
+    list = typeof raw === 'string' ? JSON.parse(raw) : raw
+  } catch {
+    throw fail('is not valid JSON')
+  }
+  if (!Array.isArray(list) || list.length > MAX_RESOURCES) {
+    throw fail(`must be a JSON array of at most ${MAX_RESOURCES} resources`)
+  }
+  const seen = new Set<string>()
+  return list.map((entry: unknown, i) => {
+    const at = `entry ${i}`
+    const { resource, name, scopes, accessTokenTtl } = (entry ?? {}) as Record<string, unknown>
+    if (typeof resource !== 'string' || !URL.canParse(resource)) {
+      throw fail(`${at}: resource must be a URL`)
+    }
+    const url = new URL(resource)
+    if (
+      (url.protocol !== 'https:' && !isLoopbackUrl(url)) ||
+      url.hash !== '' ||
+      resource.includes('#') ||
+      url.search !== '' ||
+      url.username !== '' ||
+      url.password !== ''
+    ) {
+      throw fail(`${at}: resource must be an https URL without query, fragment or userinfo`)
+    }
+    if (seen.has(resource)) throw fail(`${at}: resource is listed twice`)
+    seen.add(resource)
+    if (name !== undefined && (typeof name !== 'string' || name.length > 100)) {
+      throw fail(`${at}: name must be text of at most 100 characters`)
+    }
+    if (
+      !Array.isArray(scopes) ||
+      scopes.length > 50 ||
+      !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))
+    ) {
+      throw fail(`${at}: scopes must be an array of scope tokens`)
+    }
+    const ttl = accessTokenTtl ?? RESOURCE_TOKEN_TTL_DEFAULT
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 3600) {
+      throw fail(`${at}: accessTokenTtl must be a whole number of seconds from 60 to 3600`)
+    }
+    return {
+      resource,
+      name: typeof name === 'string' && name !== '' ? name : url.host,
+      scopes: [...new Set(scopes as string[])],
+      accessTokenTtl: ttl,
+    }
+  })
+}
+
 /** Token settings before the request is known: the issuer may still be "the request's origin". */
 type TokenSettings = Omit<Config, 'issuer' | 'issuerFromHost'> & { issuer: string | null }
 
@@ -332,6 +418,11 @@ export class Settings {
     return this.valid(this.part('providers', providers))
   }
 
+  /** The resources access tokens may be issued for; throws ConfigError when the list is malformed. */
+  get protectedResources(): ProtectedResource[] {
+    return this.valid(this.part('protectedResources', protectedResources))
+  }
+
   /** RP_ID, or null for the request's host; throws ConfigError when it is malformed. */
   get rpId(): string | null {
     return this.valid(this.part('rpId', rpId))
@@ -400,3 +491,27 @@ export function publicBase(c: { env: Bindings; req: { url: string } }): {
 /** An origin browsers may act from: this service's own, or one in ALLOWED_ORIGINS. */
 export const isTrustedOrigin = (c: { env: Bindings; req: { url: string } }, origin: string) =>
   origin === requestOrigin(c) || settings(c.env).allowedOrigins.includes(origin)
+
+/**
+ * The authorization server's issuer: JWT_ISSUER when it is an https URL (http on a loopback host),
+ * or, with JWT_ISSUER unset, a loopback origin (`npm run dev`). Null otherwise: an issuer taken
+ * from the Host would change with it, and with it what clients registered and tokens name, so the
+ * authorization server is off until JWT_ISSUER names it.
+ */
+export function authorizationServerIssuer(c: {
+  env: Bindings
+  req: { url: string }
+}): string | null {
+  const cfg = requestConfig(c)
+  if (!URL.canParse(cfg.issuer)) return null
+  const url = new URL(cfg.issuer)
+  const usable =
+    (url.protocol === 'https:' || isLoopbackUrl(url)) &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.username === '' &&
+    url.password === '' &&
+    !cfg.issuer.endsWith('/')
+  if (!usable) return null
+  return cfg.issuerFromHost && !isLoopbackUrl(url) ? null : cfg.issuer
+}

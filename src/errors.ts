@@ -8,6 +8,11 @@ export type OAuthErrorCode =
   | 'invalid_grant'
   | 'unsupported_grant_type'
   | 'invalid_client'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'unauthorized_client'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
   | 'temporarily_unavailable'
   | 'server_error'
 
@@ -21,6 +26,9 @@ type ErrorEntry = {
 
 const invalidRequest = { status: 400, error: 'invalid_request' } as const
 const serverError = { status: 500, error: 'server_error' } as const
+
+/** Seconds a client should wait when the authorization server is off: an operator has to act. */
+export const AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS = 3600
 
 /** Every code, its HTTP status, what the OAuth routes answer instead, and what it means. */
 export const ERRORS = {
@@ -125,7 +133,52 @@ export const ERRORS = {
   invalid_client: {
     status: 401,
     oauth: { status: 401, error: 'invalid_client' },
-    meaning: 'OAuth routes: client authentication was sent; clients are public',
+    meaning:
+      'OAuth routes: the client is unknown (never registered, or lapsed: register again), its authentication failed, or it authenticated other than as registered',
+  },
+  invalid_grant: {
+    status: 400,
+    oauth: { status: 400, error: 'invalid_grant' },
+    meaning:
+      "the authorization code is unknown, expired, used, another client's, or its redirect_uri, code_verifier or resource does not match",
+  },
+  invalid_scope: {
+    status: 400,
+    oauth: { status: 400, error: 'invalid_scope' },
+    meaning: 'a scope is not one the resource defines, or wider than the grant',
+  },
+  invalid_target: {
+    status: 400,
+    oauth: { status: 400, error: 'invalid_target' },
+    meaning:
+      'the `resource` is not one this service issues tokens for (PROTECTED_RESOURCES), or several were asked',
+  },
+  unauthorized_client: {
+    status: 400,
+    oauth: { status: 400, error: 'unauthorized_client' },
+    meaning: 'the client did not register this grant type',
+  },
+  invalid_redirect_uri: {
+    status: 400,
+    oauth: { status: 400, error: 'invalid_redirect_uri' },
+    meaning:
+      'client registration: a redirect URI is not https, a loopback http URI or a private-use scheme, or has a fragment or userinfo',
+  },
+  invalid_client_metadata: {
+    status: 400,
+    oauth: { status: 400, error: 'invalid_client_metadata' },
+    meaning: 'client registration: a metadata value is invalid or unsupported',
+  },
+  grant_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'the user has no such connected app (grant)',
+  },
+  authorization_server_unavailable: {
+    status: 503,
+    oauth: { status: 503, error: 'temporarily_unavailable' },
+    meaning:
+      'the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting)',
   },
   not_found: {
     status: 404,

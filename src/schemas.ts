@@ -457,10 +457,24 @@ export const EmailSchema = z
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z
   .object({
-    grant_type: z.string().optional().meta({ example: 'refresh_token' }),
+    grant_type: z
+      .string()
+      .optional()
+      .meta({ description: '`authorization_code` or `refresh_token`', example: 'refresh_token' }),
     refresh_token: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
+    code: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
+    code_verifier: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional().meta({
+      description:
+        'PKCE (RFC 7636): the verifier whose S256 challenge the authorization request sent',
+    }),
+    redirect_uri: z.string().max(2048).optional(),
+    resource: z.string().max(2048).optional().meta({
+      description: "RFC 8707: the resource the tokens are for; must be the grant's",
+    }),
     client_id: z.string().max(256).optional(),
-    client_secret: z.string().optional().meta({ description: 'Refused: public clients only' }),
+    client_secret: z.string().max(256).optional().meta({
+      description: 'Only for a client registered with client_secret_post',
+    }),
     scope: z.string().max(1024).optional(),
   })
   .meta({ id: 'OAuthTokenRequest' })
@@ -471,7 +485,7 @@ export const OAuthRevokeForm = z
     token: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
     token_type_hint: z.string().max(64).optional(),
     client_id: z.string().max(256).optional(),
-    client_secret: z.string().optional(),
+    client_secret: z.string().max(256).optional(),
   })
   .meta({ id: 'OAuthRevokeRequest' })
 
@@ -481,8 +495,63 @@ export const OAuthTokenResponse = z
     token_type: z.literal('Bearer'),
     expires_in: z.number().int(),
     refresh_token: z.string(),
+    scope: z
+      .string()
+      .optional()
+      .meta({ description: 'For a third-party grant: what the token allows' }),
   })
   .meta({ id: 'OAuthTokenResponse' })
+
+/** RFC 7591 §2: the client metadata this service reads; other members are ignored. */
+export const ClientRegistrationRequest = z
+  .object({
+    redirect_uris: z.array(z.string().max(2000)).min(1).max(10),
+    token_endpoint_auth_method: z.string().max(64).optional().meta({
+      description: '`none` (public), `client_secret_basic` (the default) or `client_secret_post`',
+    }),
+    grant_types: z.array(z.string().max(64)).max(5).optional(),
+    response_types: z.array(z.string().max(64)).max(5).optional(),
+    client_name: z.string().max(100).optional(),
+    client_uri: z.string().max(2000).optional(),
+  })
+  .meta({ id: 'ClientRegistrationRequest' })
+
+/** RFC 7591 §3.2.1. */
+export const ClientRegistrationResponse = z
+  .object({
+    client_id: z.string(),
+    client_secret: z.string().optional().meta({ description: 'Shown once; stored only hashed' }),
+    client_id_issued_at: z.number().int(),
+    client_secret_expires_at: z.literal(0).optional(),
+    redirect_uris: z.array(z.string()),
+    token_endpoint_auth_method: z.enum(['none', 'client_secret_basic', 'client_secret_post']),
+    grant_types: z.array(z.string()),
+    response_types: z.array(z.string()),
+    client_name: z.string().optional(),
+    client_uri: z.string().optional(),
+  })
+  .meta({ id: 'ClientRegistrationResponse' })
+
+export const GrantIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64, 'is too long')
+    .meta({ param: { name: 'id', in: 'path' }, example: '5c1e9a7b-2f4d-4b8e-a1c3-7d9e0f2b4a6c' }),
+})
+
+/** A third-party app the user has allowed (a grant). */
+export const ConnectedAppSchema = z
+  .object({
+    id: z.string(),
+    clientId: z.string(),
+    clientName: z.string().nullable(),
+    resource: z.string(),
+    scopes: z.array(z.string()),
+    createdAt: z.string().datetime(),
+    lastUsedAt: z.string().datetime(),
+  })
+  .meta({ id: 'ConnectedApp' })
 
 export const SessionSchema = z
   .object({

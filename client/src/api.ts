@@ -223,6 +223,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OAuth 2.0 dynamic client registration (RFC 7591): a third-party app or MCP client */
+        post: operations["registerClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth/revoke": {
         parameters: {
             query?: never;
@@ -249,7 +266,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OAuth 2.0 token endpoint: the refresh_token grant only */
+        /** OAuth 2.1 token endpoint: authorization_code (PKCE) for third-party apps, refresh_token for theirs and the user's own */
         post: operations["oauthToken"];
         delete?: never;
         options?: never;
@@ -514,6 +531,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The third-party apps the caller has allowed, most recently used first */
+        get: operations["listGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/grants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a connected app: its refresh tokens stop now; its access tokens run out */
+        delete: operations["deleteGrant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/identities": {
         parameters: {
             query?: never;
@@ -666,14 +717,21 @@ export interface components {
             tokenType: "Bearer";
         };
         AuthorizationServerMetadata: {
+            /** Format: uri */
+            authorization_endpoint?: string;
+            authorization_response_iss_parameter_supported?: boolean;
+            code_challenge_methods_supported?: "S256"[];
             grant_types_supported: string[];
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
+            /** Format: uri */
+            registration_endpoint?: string;
             response_types_supported: string[];
             /** Format: uri */
             revocation_endpoint: string;
             revocation_endpoint_auth_methods_supported: string[];
+            scopes_supported?: string[];
             /** Format: uri */
             service_documentation: string;
             /** Format: uri */
@@ -691,6 +749,41 @@ export interface components {
              * @example correct horse battery staple
              */
             newPassword: string;
+        };
+        ClientRegistrationRequest: {
+            client_name?: string;
+            client_uri?: string;
+            grant_types?: string[];
+            redirect_uris: string[];
+            response_types?: string[];
+            /** @description `none` (public), `client_secret_basic` (the default) or `client_secret_post` */
+            token_endpoint_auth_method?: string;
+        };
+        ClientRegistrationResponse: {
+            client_id: string;
+            client_id_issued_at: number;
+            client_name?: string;
+            /** @description Shown once; stored only hashed */
+            client_secret?: string;
+            /** @enum {number} */
+            client_secret_expires_at?: 0;
+            client_uri?: string;
+            grant_types: string[];
+            redirect_uris: string[];
+            response_types: string[];
+            /** @enum {string} */
+            token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post";
+        };
+        ConnectedApp: {
+            clientId: string;
+            clientName: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            /** Format: date-time */
+            lastUsedAt: string;
+            resource: string;
+            scopes: string[];
         };
         /** @description PublicKeyCredentialCreationOptionsJSON: pass to PublicKeyCredential.parseCreationOptionsFromJSON() or startRegistration() */
         CredentialCreationOptions: {
@@ -870,17 +963,28 @@ export interface components {
         };
         OAuthTokenRequest: {
             client_id?: string;
-            /** @description Refused: public clients only */
+            /** @description Only for a client registered with client_secret_post */
             client_secret?: string;
-            /** @example refresh_token */
+            code?: string;
+            /** @description PKCE (RFC 7636): the verifier whose S256 challenge the authorization request sent */
+            code_verifier?: string;
+            /**
+             * @description `authorization_code` or `refresh_token`
+             * @example refresh_token
+             */
             grant_type?: string;
+            redirect_uri?: string;
             refresh_token?: string;
+            /** @description RFC 8707: the resource the tokens are for; must be the grant's */
+            resource?: string;
             scope?: string;
         };
         OAuthTokenResponse: {
             access_token: string;
             expires_in: number;
             refresh_token: string;
+            /** @description For a third-party grant: what the token allows */
+            scope?: string;
             /** @enum {string} */
             token_type: "Bearer";
         };
@@ -2586,6 +2690,94 @@ export interface operations {
             };
         };
     };
+    registerClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientRegistrationRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered: the client_id, and a secret shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientRegistrationResponse"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`); `invalid_redirect_uri`: client registration: a redirect URI is not https, a loopback http URI or a private-use scheme, or has a fragment or userinfo; `invalid_client_metadata`: client registration: a metadata value is invalid or unsupported */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"] & {
+                        /** @enum {string} */
+                        error: "invalid_request" | "invalid_redirect_uri" | "invalid_client_metadata";
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"] & {
+                        /** @enum {string} */
+                        error: "invalid_request";
+                    };
+                };
+            };
+            /** @description `rate_limited`: too many requests from this client, or failed logins for this username */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"] & {
+                        /** @enum {string} */
+                        error: "temporarily_unavailable";
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"] & {
+                        /** @enum {string} */
+                        error: "server_error";
+                    };
+                };
+            };
+            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting); `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"] & {
+                        /** @enum {string} */
+                        error: "temporarily_unavailable";
+                    };
+                };
+            };
+        };
+    };
     oauthRevoke: {
         parameters: {
             query?: never;
@@ -2618,7 +2810,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_client`: OAuth routes: client authentication was sent; clients are public */
+            /** @description `invalid_client`: OAuth routes: the client is unknown (never registered, or lapsed: register again), its authentication failed, or it authenticated other than as registered */
             401: {
                 headers: {
                     /** @description Basic realm="edge-auth" (RFC 6749 §5.2) */
@@ -2670,7 +2862,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting); `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2708,7 +2900,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthTokenResponse"];
                 };
             };
-            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_request`: OAuth routes: a required parameter is missing or empty; `unsupported_grant_type`: OAuth routes: any grant but `refresh_token` (there is no password grant); `invalid_refresh_token`: refresh token unknown, expired or revoked, or its session has ended; `refresh_token_reused`: used after its session had moved on, so the session was ended, for safety */
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_request`: OAuth routes: a required parameter is missing or empty; `unsupported_grant_type`: OAuth routes: any grant but `refresh_token` (there is no password grant); `invalid_refresh_token`: refresh token unknown, expired or revoked, or its session has ended; `refresh_token_reused`: used after its session had moved on, so the session was ended, for safety; `invalid_grant`: the authorization code is unknown, expired, used, another client's, or its redirect_uri, code_verifier or resource does not match; `invalid_scope`: a scope is not one the resource defines, or wider than the grant; `invalid_target`: the `resource` is not one this service issues tokens for (PROTECTED_RESOURCES), or several were asked; `unauthorized_client`: the client did not register this grant type */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2716,11 +2908,11 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["OAuthError"] & {
                         /** @enum {string} */
-                        error: "invalid_request" | "unsupported_grant_type" | "invalid_grant";
+                        error: "invalid_request" | "unsupported_grant_type" | "invalid_grant" | "invalid_scope" | "invalid_target" | "unauthorized_client";
                     };
                 };
             };
-            /** @description `invalid_client`: OAuth routes: client authentication was sent; clients are public */
+            /** @description `invalid_client`: OAuth routes: the client is unknown (never registered, or lapsed: register again), its authentication failed, or it authenticated other than as registered */
             401: {
                 headers: {
                     /** @description Basic realm="edge-auth" (RFC 6749 §5.2) */
@@ -2772,7 +2964,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting); `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4477,6 +4669,180 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "temporarily_unavailable" | "email_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    listGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Connected apps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectedApp"][];
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    deleteGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `grant_not_found`: the user has no such connected app (grant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "grant_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
                         /** @constant */
                         status: 503;
                     };

@@ -7,6 +7,11 @@
 // found only under the HMAC of all 86 characters, and its record must name the same session and
 // user. Tokens issued before this format (43 characters, the secret alone) keep working, and
 // their successors keep their shape until those sessions end.
+//
+// A token of a third-party app's grant (the authorization server's) starts with `app.`, which
+// no earlier version of this code accepts: during a gradual deployment, a version that does not
+// know grants refuses their tokens instead of treating one as a first-party session. The prefix
+// is part of the token (its id and successor cover it) and successors keep it.
 import { fromBase64Url, randomBytes, toBase64Url } from './encoding'
 import { hmacBase64Url as hmac } from './hmac-keys'
 
@@ -40,15 +45,30 @@ function ownerPart(owner: TokenOwner): string | null {
   return toBase64Url(bytes)
 }
 
-/** A new token for the session: its owner's names, then 32 random bytes. 86 characters. */
-export function generateRefreshToken(owner: TokenOwner): string {
+/** What marks a grant's token; never a base64url character, so never part of the others. */
+export const GRANT_TOKEN_PREFIX = 'app.'
+
+/** Whether the token is one of a third-party grant (by its prefix alone, not yet checked). */
+export const isGrantToken = (token: string): boolean => token.startsWith(GRANT_TOKEN_PREFIX)
+
+/** The token without its grant prefix: the part whose shape and owner are read. */
+const body = (token: string): string =>
+  isGrantToken(token) ? token.slice(GRANT_TOKEN_PREFIX.length) : token
+
+/**
+ * A new token for the session: its owner's names, then 32 random bytes. 86 characters, after
+ * `app.` for a grant's session.
+ */
+export function generateRefreshToken(owner: TokenOwner, grant = false): string {
   const secret = toBase64Url(randomBytes(TOKEN_BYTES))
   const part = ownerPart(owner)
-  return part === null ? secret : part + secret
+  const token = part === null ? secret : part + secret
+  return grant ? GRANT_TOKEN_PREFIX + token : token
 }
 
 /** Only the exact shapes we issue; anything else is refused before it reaches KV. */
-export function isWellFormedRefreshToken(token: string): boolean {
+export function isWellFormedRefreshToken(raw: string): boolean {
+  const token = body(raw)
   const parts =
     token.length === PART_LENGTH
       ? [token]
@@ -59,7 +79,8 @@ export function isWellFormedRefreshToken(token: string): boolean {
 }
 
 /** The session and user a well-formed token names; null for the older, unnamed shape. */
-export function refreshTokenOwner(token: string): TokenOwner | null {
+export function refreshTokenOwner(raw: string): TokenOwner | null {
+  const token = body(raw)
   if (token.length !== 2 * PART_LENGTH) return null
   const bytes = fromBase64Url(token.slice(0, PART_LENGTH))
   if (bytes?.byteLength !== TOKEN_BYTES) return null
@@ -78,5 +99,7 @@ export const refreshTokenId = (token: string, secret: string): Promise<string> =
  */
 export async function successorOf(token: string, secret: string): Promise<string> {
   const next = await hmac(secret, SUCCESSOR_PREFIX + token)
-  return token.length === 2 * PART_LENGTH ? token.slice(0, PART_LENGTH) + next : next
+  const prefix = isGrantToken(token) ? GRANT_TOKEN_PREFIX : ''
+  const rest = body(token)
+  return prefix + (rest.length === 2 * PART_LENGTH ? rest.slice(0, PART_LENGTH) + next : next)
 }

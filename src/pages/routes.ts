@@ -19,6 +19,7 @@ import {
 } from '../schemas'
 import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
+import { authorizePages } from './authorize'
 import { federationPages } from './federation'
 import { emailCodePages } from './email-code'
 import { securityPages } from './security'
@@ -53,7 +54,11 @@ const policy = (c: Context<AppEnv>) =>
     "connect-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
-    `form-action 'self' ${[...settings(c.env).allowedOrigins, ...federationService(c).signInOrigins()].join(' ')}`.trim(),
+    `form-action 'self' ${[
+      ...settings(c.env).allowedOrigins,
+      ...federationService(c).signInOrigins(),
+      ...(c.get('formActions') ?? []),
+    ].join(' ')}`.trim(),
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ')
@@ -74,6 +79,8 @@ const PAGE_PATHS = [
   '/reset-password',
   '/email-code',
   '/email-code/*',
+  '/authorize',
+  '/authorize/*',
 ]
 
 for (const path of PAGE_PATHS) {
@@ -258,6 +265,7 @@ accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { 
   return toSignIn(c, 'deleted')
 })
 
+pageRoutes.route('/', authorizePages)
 pageRoutes.route('/', federationPages)
 pageRoutes.route('/', emailCodePages)
 pageRoutes.route('/', securityPages)

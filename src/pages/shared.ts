@@ -12,7 +12,13 @@ import { MailSetupError } from '../mail/mailer'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
-import { accountService, authService, emailService, federationService } from '../routes/services'
+import {
+  accountService,
+  authService,
+  emailService,
+  federationService,
+  grantService,
+} from '../routes/services'
 import type { ProviderChoice } from './identities-views'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
@@ -39,6 +45,10 @@ const NOTICES: Record<string, Notice> = {
   reset: { kind: 'notice', text: 'Your password is changed, and every session ended. Sign in.' },
   connected: { kind: 'notice', text: 'The account is connected: it now signs you in here.' },
   disconnected: { kind: 'notice', text: 'The account is disconnected.' },
+  appremoved: {
+    kind: 'notice',
+    text: 'The app is removed: it can no longer refresh its access, which ends within minutes.',
+  },
 }
 
 export const noticeOf = (c: Context<AppEnv>) => NOTICES[c.req.query('done') ?? '']
@@ -155,7 +165,7 @@ export const readableForms: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** The visitor, by the refresh cookie; null when it stands for no live session. */
 export async function visitor(
   c: Context<AppEnv>,
-): Promise<{ user: AuthUser; token: string } | null> {
+): Promise<{ user: AuthUser & { authTime: number }; token: string } | null> {
   const token = refreshCookieOf(c)
   // Judging a cookie costs KV reads, whoever made it up: a budget per address, as /logout has.
   if (token) await checkRateLimit(c, 'TOKEN_LIMITER', `${clientIp(c)}:page`)
@@ -188,11 +198,12 @@ export async function renderAccount(
   extra: { errors?: FieldErrors; notice?: Notice } = {},
 ) {
   const account = accountService(c)
-  const [sessions, security, { email }, identities] = await Promise.all([
+  const [sessions, security, { email }, identities, apps] = await Promise.all([
     account.listSessions(user),
     account.security(user),
     emailService(c).current(user),
     federationService(c).list(user),
+    grantService(c).list(user.id),
   ])
   const body = accountPage({
     username: user.username,
@@ -202,6 +213,13 @@ export async function renderAccount(
     security,
     identities,
     providers: signInProviders(c),
+    apps: apps.map((app) => ({
+      id: app.id,
+      name: app.clientName,
+      resource: app.resource,
+      scopes: app.scopes,
+      lastUsedAt: new Date(app.lastUsedAt).toISOString().slice(0, 16).replace('T', ' '),
+    })),
     errors: extra.errors ?? {},
   })
   return c.html(layout('Your account', body, extra.notice ?? noticeOf(c)), status)

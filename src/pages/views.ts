@@ -1,5 +1,6 @@
 // The hosted pages' HTML: plain forms that work without JavaScript, escaped by hono/html, with
 // every field labelled and every error tied to its field (aria-describedby) and announced.
+import { type AppView, connectedAppsSection } from './authorize-views'
 import { html } from 'hono/html'
 import type { SessionView } from '../schemas'
 import { type FieldErrors, type Html, type Notice, confirmPassword, field } from './fields'
@@ -179,6 +180,8 @@ export function accountPage(state: {
   /** Connected identities, and the providers that could be connected. */
   identities: IdentityChoice[]
   providers: ProviderChoice[]
+  /** Third-party apps the user has allowed. */
+  apps: AppView[]
   errors: FieldErrors
 }): Html {
   const { hasPassword } = state.security
@@ -214,6 +217,7 @@ export function accountPage(state: {
     ${emailSection(state.email, state.mail, state.security.hasPassword, state.errors)}
     ${securitySections(state.security, state.errors)}
     ${identitiesSection(state.identities, state.providers, hasPassword, state.errors)}
+    ${connectedAppsSection(state.apps)}
     <section aria-labelledby="password-title">
       <h2 id="password-title">${hasPassword ? 'Change password' : 'Set a password'}</h2>
       <p>

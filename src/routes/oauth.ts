@@ -1,7 +1,11 @@
-// OAuth 2.0 wire formats over the same flows as /token and /logout: the refresh_token grant
-// (RFC 6749 §6) and token revocation (RFC 7009). Login stays at POST /login: RFC 9700 §2.4 rules
-// out the password grant.
+// The token and revocation endpoints. For the user's own apps: the refresh_token grant (RFC 6749
+// §6) and revocation (RFC 7009) over the same flows as /token and /logout; login stays at POST
+// /login (RFC 9700 §2.4 rules out the password grant). For third-party apps (the authorization
+// server): the authorization_code grant with PKCE, and refresh and revocation of their grant
+// tokens (`app.`-prefixed), each after the client authenticates as it registered.
+import { isGrantToken } from '../auth/refresh-tokens'
 import { type ErrorCode, ApiError } from '../errors'
+import { clientCredentials } from '../http/client-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { OAUTH_NO_STORE } from '../http/headers'
 import {
@@ -13,7 +17,7 @@ import {
 } from '../http/openapi'
 import { clientIp, rateLimit } from '../http/rate-limit'
 import { OAuthRevokeForm, OAuthTokenForm, OAuthTokenResponse } from '../schemas'
-import { authService } from './services'
+import { authService, authorizationServer, clientOf, clientService, tokenService } from './services'
 
 // RFC 6749 §3.2: a parameter sent without a value is treated as omitted.
 function required(value: string | undefined, name: string): string {
@@ -21,7 +25,7 @@ function required(value: string | undefined, name: string): string {
   return value
 }
 
-/** Public clients only (`token_endpoint_auth_methods_supported: ["none"]`). */
+/** The user's own apps are public clients: they send client_id alone or nothing. */
 function refuseClientSecrets(clientSecret: string | undefined, authorization: string | undefined) {
   if (clientSecret || authorization) {
     throw new ApiError(
@@ -39,6 +43,7 @@ const FORM_ERRORS: ErrorCode[] = [
   'invalid_request',
   'invalid_client',
   'rate_limited',
+  'authorization_server_unavailable',
   ...CONFIG_ERRORS,
   ...STORAGE_ERRORS,
 ]
@@ -47,7 +52,8 @@ const token = createRoute({
   method: 'post',
   path: '/oauth/token',
   operationId: 'oauthToken',
-  summary: 'OAuth 2.0 token endpoint: the refresh_token grant only',
+  summary:
+    "OAuth 2.1 token endpoint: authorization_code (PKCE) for third-party apps, refresh_token for theirs and the user's own",
   tags: ['oauth'],
   middleware: [rateLimit('TOKEN_LIMITER', clientIp)] as const,
   request: { body: formRequest(OAuthTokenForm) },
@@ -57,6 +63,10 @@ const token = createRoute({
       'unsupported_grant_type',
       'invalid_refresh_token',
       'refresh_token_reused',
+      'invalid_grant',
+      'invalid_scope',
+      'invalid_target',
+      'unauthorized_client',
     ]),
   },
 })
@@ -75,18 +85,39 @@ const revoke = createRoute({
   },
 })
 
+/** A third-party client, authenticated as it registered (the authorization server must be on). */
+async function authenticatedClient(
+  c: Parameters<typeof clientCredentials>[0],
+  form: { client_id?: string; client_secret?: string },
+) {
+  authorizationServer(c)
+  return clientService(c).authenticate(clientCredentials(c, form))
+}
+
 export const oauthRoutes = documentedRoutes()
   .openapi(token, async (c) => {
     const params = c.req.valid('form')
-    refuseClientSecrets(params.client_secret, c.req.header('authorization'))
     const grantType = required(params.grant_type, 'grant_type')
+    if (grantType === 'authorization_code') {
+      const client = await authenticatedClient(c, params)
+      const tokens = await tokenService(c).exchangeCode(client, params, clientOf(c))
+      clientService(c).used(client)
+      return c.json(tokens, 200, OAUTH_NO_STORE)
+    }
     if (grantType !== 'refresh_token') {
       throw new ApiError(
         'unsupported_grant_type',
-        'Only the refresh_token grant is supported; sign in with POST /login',
+        'Only the authorization_code and refresh_token grants are supported; there is no password grant',
       )
     }
-    const tokens = await authService(c).refresh(required(params.refresh_token, 'refresh_token'))
+    const refreshToken = required(params.refresh_token, 'refresh_token')
+    if (isGrantToken(refreshToken)) {
+      const client = await authenticatedClient(c, params)
+      const tokens = await tokenService(c).refresh(client, refreshToken, params)
+      return c.json(tokens, 200, OAUTH_NO_STORE)
+    }
+    refuseClientSecrets(params.client_secret, c.req.header('authorization'))
+    const tokens = await authService(c).refresh(refreshToken)
     const body = {
       access_token: tokens.accessToken,
       token_type: tokens.tokenType,
@@ -97,8 +128,16 @@ export const oauthRoutes = documentedRoutes()
   })
   .openapi(revoke, async (c) => {
     const params = c.req.valid('form')
-    refuseClientSecrets(params.client_secret, c.req.header('authorization'))
+    const token = required(params.token, 'token')
     // token_type_hint may be anything (RFC 7009 §2.1); the token's shape says what it is.
-    await authService(c).revoke(required(params.token, 'token'))
+    const authenticates = Boolean(params.client_secret || c.req.header('authorization'))
+    if (isGrantToken(token) || authenticates) {
+      const client = await authenticatedClient(c, params)
+      // An app's access token is not revoked: it lives minutes, and resources check it offline.
+      if (isGrantToken(token)) await tokenService(c).revoke(client, token)
+      return c.body(null, 200, OAUTH_NO_STORE)
+    }
+    refuseClientSecrets(params.client_secret, c.req.header('authorization'))
+    await authService(c).revoke(token)
     return c.body(null, 200, OAUTH_NO_STORE)
   })

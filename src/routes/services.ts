@@ -2,7 +2,21 @@
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
 import { mfaKeys } from '../auth/mfa-keys'
-import { type AppEnv, requestConfig, requestOrigin, settings } from '../env'
+import {
+  type AppEnv,
+  authorizationServerIssuer,
+  requestConfig,
+  requestOrigin,
+  settings,
+} from '../env'
+import { AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS, ApiError } from '../errors'
+import { authorizationCodeStore } from '../store/authorization-codes'
+import { oauthClientStore } from '../store/oauth-clients'
+import { grantStore } from '../store/oauth-grants'
+import { AuthorizeService } from '../services/oauth-server/authorize'
+import { ClientService } from '../services/oauth-server/clients'
+import { GrantService } from '../services/oauth-server/grants'
+import { TokenService } from '../services/oauth-server/tokens'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
@@ -10,8 +24,8 @@ import { PasskeyService } from '../services/passkeys'
 import { bindingMailer } from '../mail/mailer'
 import { EmailService } from '../services/email'
 import { FederationService } from '../services/federation'
-import { type IdentityStore, identityStore } from '../store/identities'
-import { type EmailCodeStore, emailCodeStore } from '../store/email-codes'
+import { identityStore } from '../store/identities'
+import { emailCodeStore } from '../store/email-codes'
 import { EmailCodeService } from '../services/email-codes'
 import { ceremonyUses } from '../store/ceremony-uses'
 import { emailQuota } from '../store/email-quota'
@@ -44,6 +58,9 @@ const buildStores = (env: AppEnv['Bindings']) => ({
   emailQuota: emailQuota(env.DB),
   identities: identityStore(env.DB),
   emailCodes: emailCodeStore(env.DB),
+  clients: oauthClientStore(env.DB),
+  grants: grantStore(env.DB),
+  codes: authorizationCodeStore(env.DB),
 })
 
 const storesByEnv = new WeakMap<object, ReturnType<typeof buildStores>>()
@@ -57,9 +74,7 @@ function stores(env: AppEnv['Bindings']) {
   return found
 }
 
-function deps(
-  c: Context<AppEnv>,
-): AuthDeps & { identities: IdentityStore; emailCodes: EmailCodeStore } {
+function deps(c: Context<AppEnv>): AuthDeps & ReturnType<typeof buildStores> {
   const requestId = c.get('requestId')
   return {
     ...stores(c.env),
@@ -99,6 +114,36 @@ export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(deps(
 export const emailCodeService = (c: Context<AppEnv>) => new EmailCodeService(deps(c))
 export const federationService = (c: Context<AppEnv>) =>
   new FederationService({ ...deps(c), providers: () => settings(c.env).providers })
+
+/**
+ * The authorization server's issuer, or the 503 naming the setting it lacks: JWT_ISSUER must be
+ * its URL (a loopback origin will do for `npm run dev`).
+ */
+export function authorizationServer(c: Context<AppEnv>): string {
+  const issuer = authorizationServerIssuer(c)
+  if (issuer === null) {
+    throw new ApiError(
+      'authorization_server_unavailable',
+      "The authorization server needs JWT_ISSUER set to this service's https URL",
+      { retryAfter: AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS },
+    )
+  }
+  return issuer
+}
+
+const resources = (c: Context<AppEnv>) => () => settings(c.env).protectedResources
+
+export const clientService = (c: Context<AppEnv>) => new ClientService(deps(c))
+export const authorizeService = (c: Context<AppEnv>) =>
+  new AuthorizeService({
+    ...deps(c),
+    clientService: clientService(c),
+    resources: resources(c),
+    issuer: authorizationServer(c),
+  })
+export const tokenService = (c: Context<AppEnv>) =>
+  new TokenService({ ...deps(c), resources: resources(c) })
+export const grantService = (c: Context<AppEnv>) => new GrantService(deps(c))
 
 /** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
 export function clientOf(c: Context<AppEnv>): Client {

@@ -3,7 +3,7 @@
 import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
-import { publicBase, requestConfig } from '../env'
+import { authorizationServerIssuer, publicBase, requestConfig, settings } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { CONFIG_ERRORS, jsonContent, problems } from '../http/openapi'
 
@@ -34,13 +34,18 @@ const JwksSchema = z
 const MetadataSchema = z
   .object({
     issuer: z.string(),
+    authorization_endpoint: z.string().url().optional(),
     token_endpoint: z.string().url(),
+    registration_endpoint: z.string().url().optional(),
     revocation_endpoint: z.string().url(),
     jwks_uri: z.string().url(),
     response_types_supported: z.array(z.string()),
     grant_types_supported: z.array(z.string()),
     token_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
+    code_challenge_methods_supported: z.array(z.literal('S256')).optional(),
+    scopes_supported: z.array(z.string()).optional(),
+    authorization_response_iss_parameter_supported: z.boolean().optional(),
     service_documentation: z.string().url(),
   })
   .meta({ id: 'AuthorizationServerMetadata' })
@@ -82,19 +87,44 @@ export const wellKnownRoutes = documentedRoutes()
     const { base, fromHost } = publicBase(c)
     const url = (path: string) => base + path
     if (fromHost) c.header('Vary', 'Host', { append: true })
+    const common = {
+      // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.
+      issuer: cfg.issuer,
+      token_endpoint: url('/oauth/token'),
+      revocation_endpoint: url('/oauth/revoke'),
+      jwks_uri: url('/.well-known/jwks.json'),
+      service_documentation: url('/docs'),
+    }
+    // The authorization server needs a fixed issuer (JWT_ISSUER) and keys a resource can verify
+    // with the JWKS; without them only the user's own apps' endpoints are listed.
+    if (authorizationServerIssuer(c) === null || cfg.signing.alg === 'HS256') {
+      return c.json(
+        {
+          ...common,
+          // No authorization endpoint: first-party login is POST /login (RFC 9700 §2.4).
+          response_types_supported: [],
+          grant_types_supported: ['refresh_token'],
+          token_endpoint_auth_methods_supported: ['none'],
+          revocation_endpoint_auth_methods_supported: ['none'],
+        },
+        200,
+        cacheable,
+      )
+    }
+    const scopes = settings(c.env).protectedResources.flatMap((r) => r.scopes)
+    const methods = ['none', 'client_secret_basic', 'client_secret_post']
     return c.json(
       {
-        // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.
-        issuer: cfg.issuer,
-        token_endpoint: url('/oauth/token'),
-        revocation_endpoint: url('/oauth/revoke'),
-        jwks_uri: url('/.well-known/jwks.json'),
-        // No authorization endpoint: first-party login is POST /login (RFC 9700 §2.4).
-        response_types_supported: [],
-        grant_types_supported: ['refresh_token'],
-        token_endpoint_auth_methods_supported: ['none'],
-        revocation_endpoint_auth_methods_supported: ['none'],
-        service_documentation: url('/docs'),
+        ...common,
+        authorization_endpoint: url('/authorize'),
+        registration_endpoint: url('/oauth/register'),
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_methods_supported: methods,
+        revocation_endpoint_auth_methods_supported: methods,
+        code_challenge_methods_supported: ['S256' as const],
+        scopes_supported: [...new Set(scopes)],
+        authorization_response_iss_parameter_supported: true,
       },
       200,
       cacheable,

@@ -28,7 +28,13 @@ import type {
 } from '../schemas'
 import { EmailService } from './email'
 import { loginBackoff } from './login-backoff'
-import { type Client, type SessionDeps, SessionService, type Standing } from './sessions'
+import {
+  type Client,
+  type SessionDeps,
+  SessionService,
+  type Standing,
+  invalidRefreshToken,
+} from './sessions'
 import type { RecoveryDeps } from './recovery'
 import { Notices } from './notices'
 import { type PasskeyDeps, PasskeyService } from './passkeys'
@@ -59,8 +65,6 @@ export type FirstFactor = { method: 'fed'; idp: string } | { method: 'email' }
 
 const invalidCredentials = () =>
   new ApiError('invalid_credentials', 'The username or password is incorrect')
-const invalidRefreshToken = () =>
-  new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
 const invalidMfaToken = () =>
   new ApiError(
     'invalid_mfa_token',
@@ -329,7 +333,7 @@ export class AuthService {
    */
   async refresh(token: string): Promise<TokenPair> {
     const cfg = await this.deps.config()
-    const standing = await this.sessions.standing(token, cfg)
+    const standing = await this.sessions.standing(token, cfg, 'first-party')
     switch (standing.kind) {
       case 'unknown':
         throw invalidRefreshToken()
@@ -361,15 +365,15 @@ export class AuthService {
    * visitor by the refresh cookie. A token the chain has moved past ends its session, as on
    * refresh; an ended or unknown one stands for nobody.
    */
-  async holder(token: string): Promise<AuthUser | null> {
+  async holder(token: string): Promise<(AuthUser & { authTime: number }) | null> {
     const cfg = await this.deps.config()
-    const standing = await this.sessions.standing(token, cfg)
+    const standing = await this.sessions.standing(token, cfg, 'first-party')
     if (standing.kind === 'reused') await this.endForReuse(standing, cfg, 'page')
     if (standing.kind !== 'current' && standing.kind !== 'repeat' && standing.kind !== 'replay') {
       return null
     }
-    const { userId, username, sessionId, amr, idp } = standing.token
-    return { id: userId, username, sessionId, amr, ...(idp === undefined ? {} : { idp }) }
+    const { userId, username, sessionId, amr, idp, authTime } = standing.token
+    return { id: userId, username, sessionId, amr, authTime, ...(idp === undefined ? {} : { idp }) }
   }
 
   /**
@@ -380,7 +384,7 @@ export class AuthService {
    */
   async logout(token: string, scope: LogoutScope = 'local'): Promise<void> {
     const cfg = await this.deps.config()
-    const standing = await this.sessions.standing(token, cfg)
+    const standing = await this.sessions.standing(token, cfg, 'first-party')
     if (standing.kind === 'reused') return this.endForReuse(standing, cfg, 'logout')
     if (standing.kind === 'unknown' || standing.kind === 'ended') return
     const { userId, sessionId } = standing.token

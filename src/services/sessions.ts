@@ -13,6 +13,7 @@ import { now } from '../clock'
 import { ApiError } from '../errors'
 import {
   generateRefreshToken,
+  isGrantToken,
   isWellFormedRefreshToken,
   refreshTokenId,
   refreshTokenOwner,
@@ -22,6 +23,7 @@ import { StorageError } from '../store/errors'
 import type { Revocation, SessionEntry, SessionIndex } from '../store/session-index'
 import {
   type EndReason,
+  type GrantBinding,
   type LiveSession,
   type RefreshRecord,
   type RevocationMark,
@@ -50,6 +52,10 @@ export type LiveToken = {
   /** How the session was signed in. */
   amr: AuthMethod[]
   idp?: string
+  /** When the session signed in (epoch ms): OpenID's `auth_time`, `prompt=login`'s test. */
+  authTime: number
+  /** The grant a third-party app's session holds; absent for the user's own. */
+  grant?: GrantBinding
   record: RefreshRecord
   session: LiveSession
   /** Derived from the token, so every exchange of it, anywhere, returns this same one. */
@@ -76,6 +82,18 @@ export type Standing =
   | { kind: 'unknown' }
 
 const UNKNOWN: Standing = { kind: 'unknown' }
+
+/** What a refresh answers for a token that is `unknown` or `ended` (not by reuse). */
+export const invalidRefreshToken = () =>
+  new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
+
+/**
+ * Who presents a refresh token: the user's own client (the first-party routes and pages), or a
+ * third-party app, authenticated as `clientId` by the token endpoint. A token of the other kind
+ * stands for nothing here: an app's grant never mints a first-party token, nor the user's session
+ * a resource token.
+ */
+export type Presenter = 'first-party' | { clientId: string }
 
 /** Longer than any sign-in takes, so one that read the user just before its deletion is covered. */
 const IN_FLIGHT_GRACE_MS = 3600 * 1000
@@ -106,10 +124,12 @@ export class SessionService {
     amr: AuthMethod[],
     cfg: Config,
     idp?: string,
+    /** A third-party app's session: its grant, and the id its authorization code reserved. */
+    app?: { grant: GrantBinding; sessionId: string },
   ): Promise<{ sessionId: string; refreshToken: string }> {
     const createdAt = now()
-    const sessionId = crypto.randomUUID()
-    const refreshToken = generateRefreshToken({ sessionId, userId: user.id })
+    const sessionId = app?.sessionId ?? crypto.randomUUID()
+    const refreshToken = generateRefreshToken({ sessionId, userId: user.id }, app !== undefined)
     const tokenId = await refreshTokenId(refreshToken, cfg.refreshTokenSecret)
     const session = {
       userId: user.id,
@@ -118,6 +138,7 @@ export class SessionService {
       expiresAt: createdAt + cfg.sessionMaxAge * SECOND,
       amr,
       ...(idp === undefined ? {} : { idp }),
+      ...(app === undefined ? {} : { grant: app.grant }),
     }
     const record = {
       userId: user.id,
@@ -133,6 +154,7 @@ export class SessionService {
         lastUsedAt: createdAt,
         expiresAt: record.expiresAt,
         endsAt: session.expiresAt,
+        grantId: app?.grant.id ?? null,
         ...client,
       }),
       this.deps.sessions.putSession(sessionId, session),
@@ -148,8 +170,9 @@ export class SessionService {
    * read needed: the successor's successor, whether the chain has moved on. A token of the older
    * shape names nobody, so its session and mark are read after its record.
    */
-  async standing(token: string, cfg: Config): Promise<Standing> {
+  async standing(token: string, cfg: Config, presenter: Presenter): Promise<Standing> {
     if (!isWellFormedRefreshToken(token)) return UNKNOWN
+    if (isGrantToken(token) !== (presenter !== 'first-party')) return UNKNOWN
     const secret = cfg.refreshTokenSecret
     const successor = await successorOf(token, secret)
     const [tokenId, successorId] = await Promise.all([
@@ -177,6 +200,11 @@ export class SessionService {
     const at = now()
     if (!session) return { kind: 'ended', byReuse: false }
     if (isEnded(session)) return { kind: 'ended', byReuse: session.reason === 'reuse' }
+    // The prefix only said which kind to expect; the session record decides whose it is.
+    const holder = session.grant?.clientId
+    if (presenter === 'first-party' ? holder !== undefined : holder !== presenter.clientId) {
+      return UNKNOWN
+    }
     // SESSION_MAX_AGE is applied as configured now too, so lowering it shortens running
     // sessions (and every revocation mark, kept that long, still outlives what it ends).
     const pastMaxAge = session.createdAt + cfg.sessionMaxAge * SECOND <= at
@@ -189,6 +217,8 @@ export class SessionService {
       sessionId,
       amr: session.amr ?? ['pwd'],
       ...(session.idp === undefined ? {} : { idp: session.idp }),
+      authTime: session.createdAt,
+      ...(session.grant === undefined ? {} : { grant: session.grant }),
       record,
       session,
       successor,

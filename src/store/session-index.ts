@@ -15,6 +15,8 @@ export type SessionEntry = {
   endsAt: number
   userAgent: string | null
   country: string | null
+  /** The third-party grant the session was started under; null for the user's own. */
+  grantId: string | null
 }
 
 type Row = {
@@ -26,6 +28,7 @@ type Row = {
   ends_at: number
   user_agent: string | null
   country: string | null
+  grant_id: string | null
 }
 
 const toEntry = (row: Row): SessionEntry => ({
@@ -37,6 +40,7 @@ const toEntry = (row: Row): SessionEntry => ({
   endsAt: row.ends_at,
   userAgent: row.user_agent,
   country: row.country,
+  grantId: row.grant_id,
 })
 
 /** "Every session of the user created at or before `at` has ended, except `keep`." */
@@ -53,8 +57,8 @@ export function sessionIndex(db: D1Database) {
       guarded('d1', 'insert session', () =>
         db
           .prepare(
-            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country, grant_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             entry.id,
@@ -65,6 +69,7 @@ export function sessionIndex(db: D1Database) {
             entry.endsAt,
             entry.userAgent,
             entry.country,
+            entry.grantId,
           )
           .run(),
       ),
@@ -84,12 +89,23 @@ export function sessionIndex(db: D1Database) {
           .run(),
       ),
 
-    /** The user's unexpired sessions, most recently used first. */
+    /** The sessions started under a grant (a third-party app's token families), by id. */
+    async grantSessions(userId: string, grantId: string): Promise<string[]> {
+      const { results } = await guarded('d1', 'list grant sessions', () =>
+        db
+          .prepare('SELECT id FROM sessions WHERE user_id = ? AND grant_id = ?')
+          .bind(userId, grantId)
+          .all<{ id: string }>(),
+      )
+      return results.map((row) => row.id)
+    },
+
+    /** The user's own unexpired sessions (not third-party apps'), most recently used first. */
     async list(userId: string, now: number): Promise<SessionEntry[]> {
       const { results } = await guarded('d1', 'list sessions', () =>
         db
           .prepare(
-            'SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY last_used_at DESC',
+            'SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? AND grant_id IS NULL ORDER BY last_used_at DESC',
           )
           .bind(userId, now)
           .all<Row>(),

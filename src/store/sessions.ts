@@ -36,11 +36,20 @@ export type LiveSession = {
   /** The provider of a federated sign-in. */
   idp?: string
   /**
+   * A session a third-party app holds through the user's grant (the authorization server's), and
+   * what it may mint: only resource tokens for this client, resource and scope. Absent: the
+   * user's own session, which mints first-party tokens. Fixed at sign-in, like the rest.
+   */
+  grant?: GrantBinding
+  /**
    * Only on records written before revocation marks named the session they keep: when it
    * survived an "end all others", which then counts instead of `createdAt`. Read, never written.
    */
   validFrom?: number
 }
+
+/** Whose a grant's session is: the grant (oauth_grants row), its client, resource and scope. */
+export type GrantBinding = { id: string; clientId: string; resource: string; scope: string }
 
 /** Why a session was ended. `reuse` lets every later refresh say "signed out for your safety". */
 export type EndReason = 'logout' | 'reuse'

@@ -74,9 +74,13 @@ export function memoryD1(): {
       }
       return ran
     },
+    grantSessions: async (userId, grantId) =>
+      [...rows.values()]
+        .filter((r) => r.userId === userId && r.grantId === grantId)
+        .map((r) => r.id),
     list: async (userId, now) =>
       [...rows.values()]
-        .filter((r) => r.userId === userId && r.expiresAt > now)
+        .filter((r) => r.userId === userId && r.expiresAt > now && !r.grantId)
         .sort((a, b) => b.lastUsedAt - a.lastUsedAt),
     has: async (userId, id) => rows.get(id)?.userId === userId,
     signedInAt: async (userId, id) => {

@@ -114,7 +114,8 @@ async function expectDeclared(op: Operation, res: Response): Promise<unknown> {
   return body
 }
 
-const isOAuth = (op: Operation) => mediaType(op) === 'application/x-www-form-urlencoded'
+/** OAuth's error format, chosen by path (/oauth/*): what its 400 declares. */
+const isOAuth = (op: Operation) => JSON.stringify(op.responses['400'] ?? {}).includes('OAuthError')
 
 type ErrorBody = { code?: string; error?: string; error_description?: string }
 
@@ -253,12 +254,14 @@ describe('the OpenAPI document, replayed against the app', () => {
           isOAuth(op) ? 'invalid_request' : 'payload_too_large',
         )
         if (type === 'application/json') {
-          const plain = await post('text/plain', '{}')
-          expect(((await expectDeclared(op, plain)) as { code: string }).code).toBe(
-            'unsupported_media_type',
+          const plain = (await expectDeclared(op, await post('text/plain', '{}'))) as ErrorBody
+          expect(isOAuth(op) ? plain.error : plain.code).toBe(
+            isOAuth(op) ? 'invalid_request' : 'unsupported_media_type',
           )
-          const broken = await post(type, '{"unterminated')
-          expect(((await expectDeclared(op, broken)) as { code: string }).code).toBe('invalid_json')
+          const broken = (await expectDeclared(op, await post(type, '{"unterminated'))) as ErrorBody
+          expect(isOAuth(op) ? broken.error : broken.code).toBe(
+            isOAuth(op) ? 'invalid_request' : 'invalid_json',
+          )
         }
       })
     }

@@ -94,8 +94,8 @@ describe('POST /oauth/token (refresh_token grant)', () => {
       'unsupported_grant_type',
     ],
     [
-      'the authorization_code grant',
-      { grant_type: 'authorization_code', code: 'c' },
+      'the client_credentials grant',
+      { grant_type: 'client_credentials', client_id: 'c' },
       'unsupported_grant_type',
     ],
     [
@@ -109,6 +109,13 @@ describe('POST /oauth/token (refresh_token grant)', () => {
     const body = await expectOAuthError(res, error === 'invalid_client' ? 401 : 400, error)
     expect(JSON.stringify(body)).not.toMatch(/access_token|refresh_token"/)
     expect(lines.join('\n')).not.toContain('x'.repeat(43))
+  })
+
+  it('answers the authorization_code grant with 503 while the authorization server is off (no JWT_ISSUER)', async () => {
+    const res = await call('/oauth/token', form({ grant_type: 'authorization_code', code: 'c' }))
+    const body = await expectOAuthError(res, 503, 'temporarily_unavailable')
+    expect(JSON.stringify(body)).toContain('JWT_ISSUER')
+    expect(res.headers.get('retry-after')).toBe('3600')
   })
 
   it('refuses a parameter sent twice, and a JSON body', async () => {

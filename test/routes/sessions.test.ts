@@ -237,6 +237,7 @@ describe('DELETE /logout?scope=', () => {
         endsAt: at + 3_600_000,
         userAgent: null,
         country: null,
+        grantId: null,
       })
     }
     expect(await sessionsOf(tokens.accessToken)).toHaveLength(200)

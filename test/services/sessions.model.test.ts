@@ -135,7 +135,7 @@ async function checkAll(m: Model, r: Real) {
     if (at < s.endsAt) expect(primaryEnded(r, s), `session ${s.id} ended`).toBe(s.ended)
     expect(await r.d1.index.has(s.userId, s.id), `session ${s.id} listed`).toBe(s.listed)
     for (let i = 0; i < s.chain.length; i++) {
-      const standing = await r.sessions.standing(s.chain[i]!.value, CFG)
+      const standing = await r.sessions.standing(s.chain[i]!.value, CFG, 'first-party')
       const kind =
         standing.kind === 'ended' ? (standing.byReuse ? 'ended-by-reuse' : 'ended') : standing.kind
       expect(kind, `token ${i} of session ${s.id}`).toBe(judge(s, i, at))

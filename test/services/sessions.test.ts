@@ -272,7 +272,7 @@ describe('ends that race each other', () => {
     tokens: TokenPair[],
   ) {
     for (const t of tokens) {
-      const standing = await s.sessions.standing(t.refreshToken, s.cfg)
+      const standing = await s.sessions.standing(t.refreshToken, s.cfg, 'first-party')
       const alive = standing.kind === 'current' || standing.kind === 'repeat'
       expect(await s.d1.index.has(userId, sidOf(t)), `session ${sidOf(t)}`).toBe(alive)
     }

@@ -16,6 +16,7 @@ const entry = (userId: string, overrides: Partial<SessionEntry> = {}): SessionEn
     endsAt: at + 120_000,
     userAgent: 'test',
     country: null,
+    grantId: null,
     ...overrides,
   }
 }

@@ -1,0 +1,96 @@
+// The consent page of the authorization endpoint, and its refusals. No script: a plain form whose
+// two buttons post decision=allow or decision=deny.
+import { html } from 'hono/html'
+import type { RedirectKind } from '../auth/redirect-uris'
+import type { Html } from './fields'
+
+export type ConsentView = {
+  clientName: string | null
+  clientId: string
+  /** Where the browser goes afterwards, as shown: a host, or a native app's scheme. */
+  target: { kind: RedirectKind; shown: string }
+  resourceName: string
+  resource: string
+  scopes: string[]
+  username: string
+  /** The sealed request, bound to this user. */
+  request: string
+}
+
+const whereTo = (target: ConsentView['target']) => {
+  switch (target.kind) {
+    case 'loopback':
+      return html`<p class="warning" role="alert">
+        It sends you back to a program on <strong>this computer</strong>
+        (<code>${target.shown}</code>). Allow only if you just started this sign-in from an app you
+        trust.
+      </p>`
+    case 'native':
+      return html`<p class="warning" role="alert">
+        It sends you back to an app on this device that opens <code>${target.shown}</code> links.
+        Allow only if you just started this sign-in from an app you trust.
+      </p>`
+    default:
+      return html`<p>Afterwards you go back to <strong>${target.shown}</strong>.</p>`
+  }
+}
+
+export function consentPage(view: ConsentView): Html {
+  const name = view.clientName ?? 'An unnamed app'
+  return html`<p>
+      <strong>${name}</strong> wants to use <strong>${view.resourceName}</strong> as
+      <strong>${view.username}</strong>.
+    </p>
+    <p class="hint">
+      The app chose its own name; this service has not checked it. Its id is
+      <code>${view.clientId}</code>.
+    </p>
+    <p>It asks to:</p>
+    <ul class="scopes">
+      ${view.scopes.map((scope) => html`<li><code>${scope}</code></li>`)}
+    </ul>
+    <p class="hint">On <code>${view.resource}</code>.</p>
+    ${whereTo(view.target)}
+    <form method="post" action="/authorize/consent">
+      <input type="hidden" name="request" value="${view.request}" />
+      <button type="submit" name="decision" value="allow">Allow</button>
+      <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+    </form>
+    <p class="hint">You can remove this app's access later from your account.</p>`
+}
+
+export const refusedRequest = (message: string): Html =>
+  html`<p>${message}</p>
+    <p>Go back to the app and try again, or <a href="/account">go to your account</a>.</p>`
+
+/** A connected app, as the account page lists it. */
+export type AppView = {
+  id: string
+  name: string | null
+  resource: string
+  scopes: string[]
+  lastUsedAt: string
+}
+
+/** The account page's "Apps you allowed" section: each with a Remove button. Empty: nothing. */
+export function connectedAppsSection(apps: AppView[]): Html | string {
+  if (apps.length === 0) return ''
+  return html`<section aria-labelledby="apps-title">
+    <h2 id="apps-title">Apps you allowed</h2>
+    <ul class="apps">
+      ${apps.map(
+        (app) =>
+          html`<li>
+            <span id="app-${app.id}"
+              ><strong>${app.name ?? 'An unnamed app'}</strong> on
+              <code>${app.resource}</code></span
+            >
+            <span class="when">${app.scopes.join(', ')}; last used ${app.lastUsedAt}</span>
+            <form method="post" action="/account/apps/${app.id}/remove">
+              <button type="submit" aria-describedby="app-${app.id}">Remove</button>
+            </form>
+          </li>`,
+      )}
+    </ul>
+  </section>`
+}

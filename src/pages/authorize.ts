@@ -1,0 +1,205 @@
+// The authorization endpoint (GET and POST /authorize), for third-party apps and MCP clients:
+// the request is checked (services/oauth-server/authorize.ts), the browser signs in through the
+// hosted /signin if it must (the checked request waits, sealed, in a cookie of its own), the user
+// consents on a page whose form posts decision=allow or decision=deny, and the browser goes back
+// to the app with its code, state and iss. Nothing reaches an unregistered redirect.
+import { type Context, Hono } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import {
+  type AuthorizeRequest,
+  openAuthorizeRequest,
+  sealAuthorizeRequest,
+} from '../auth/authorize-request'
+import { mfaKeys } from '../auth/mfa-keys'
+import { randomBytes, toBase64Url } from '../auth/encoding'
+import { redirectTarget } from '../auth/redirect-uris'
+import { type AppEnv, settings } from '../env'
+import { ApiError } from '../errors'
+import { checkCookieOrigin } from '../http/csrf'
+import { now } from '../clock'
+import { log } from '../log'
+import {
+  type AuthorizeParams,
+  AuthorizeService,
+  type Signer,
+} from '../services/oauth-server/authorize'
+import { authorizeService, clientService, grantService } from '../routes/services'
+import { consentPage, refusedRequest } from './authorize-views'
+import { type PageStatus, asVisitor, form, visitor } from './shared'
+import { layout } from './views'
+
+export const authorizePages = new Hono<AppEnv>()
+
+/** The pending request's cookie: one per request, so two apps authorizing at once do not collide. */
+const pendingCookie = (id: string) => `authorize-${id}`
+const COOKIE = { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' } as const
+const PENDING_ID = /^[A-Za-z0-9_-]{16}$/
+
+const keys = (c: Context<AppEnv>) => mfaKeys(settings(c.env).mfaKey)
+
+const refusePage = (c: Context<AppEnv>, status: PageStatus, message: string) =>
+  c.html(layout('This sign-in cannot continue', refusedRequest(message)), status)
+
+/** The service, or the page saying the authorization server is off (and which setting). */
+function service(c: Context<AppEnv>): AuthorizeService | Response | Promise<Response> {
+  try {
+    return authorizeService(c)
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'authorization_server_unavailable') {
+      log.error('authorization_server_unavailable', { requestId: c.get('requestId') })
+      return refusePage(c, 503, 'This service is not set up to let other apps sign you in yet.')
+    }
+    throw err
+  }
+}
+
+const signerOf = (user: {
+  id: string
+  sessionId: string
+  amr: Signer['amr']
+  idp?: string
+  authTime: number
+}): Signer => ({
+  id: user.id,
+  sessionId: user.sessionId,
+  amr: user.amr,
+  authTime: user.authTime,
+  ...(user.idp === undefined ? {} : { idp: user.idp }),
+})
+
+/** The request's parameters, every value of each: a query, or a form (OAuth 2.1 allows POST). */
+async function paramsOf(c: Context<AppEnv>): Promise<AuthorizeParams | null> {
+  if (c.req.method === 'GET') return c.req.queries() as AuthorizeParams
+  const body = await form(c)
+  void body
+  const all = await c.req.parseBody({ all: true })
+  const params: AuthorizeParams = {}
+  for (const [name, value] of Object.entries(all)) {
+    const values = Array.isArray(value) ? value : [value]
+    if (!values.every((v) => typeof v === 'string')) return null
+    params[name] = values as string[]
+  }
+  return params
+}
+
+/**
+ * Takes a checked request as far as it can go now: to the app with its code (or an error it
+ * asked for with prompt=none), to /signin, or to the consent page.
+ */
+async function proceed(
+  c: Context<AppEnv>,
+  svc: AuthorizeService,
+  request: AuthorizeRequest,
+  pendingId: string | null,
+): Promise<Response> {
+  const signedIn = await visitor(c)
+  const signer = signedIn ? signerOf(signedIn.user) : null
+  const next = await svc.next(request, signer)
+  if ('redirect' in next) {
+    if (pendingId) deleteCookie(c, pendingCookie(pendingId), COOKIE)
+    return c.redirect(next.redirect, 303)
+  }
+  if ('signIn' in next) {
+    const id = pendingId ?? toBase64Url(randomBytes(12))
+    const sealed = await sealAuthorizeRequest(await keys(c), request)
+    const maxAge = Math.max(1, Math.floor((request.expiresAt - now()) / 1000))
+    setCookie(c, pendingCookie(id), sealed, { ...COOKIE, maxAge })
+    const back = `/authorize/resume?id=${id}`
+    return c.redirect(`/signin?return_to=${encodeURIComponent(back)}`, 303)
+  }
+  const client = await clientService(c).find(request.clientId)
+  if (!client) return refusePage(c, 400, 'The app is no longer registered with this service.')
+  const resource = settings(c.env).protectedResources.find((r) => r.resource === request.resource)
+  if (!resource) return refusePage(c, 400, 'That resource is no longer served here.')
+  const user = signedIn!.user
+  const sealed = await sealAuthorizeRequest(await keys(c), {
+    ...request,
+    shownTo: { userId: user.id, sessionId: user.sessionId },
+  })
+  const target = redirectTarget(request.redirectUri)
+  // The decision's 303 goes to the app: this page's form-action must allow it.
+  c.set('formActions', [target.origin])
+  if (pendingId) deleteCookie(c, pendingCookie(pendingId), COOKIE)
+  return c.html(
+    layout(
+      'Allow access?',
+      consentPage({
+        clientName: client.name,
+        clientId: client.id,
+        target,
+        resourceName: resource.name,
+        resource: resource.resource,
+        scopes: request.scopes,
+        username: user.username,
+        request: sealed,
+      }),
+    ),
+    200,
+  )
+}
+
+const authorize = async (c: Context<AppEnv>) => {
+  const svc = service(c)
+  if (!(svc instanceof AuthorizeService)) return svc
+  const params = await paramsOf(c)
+  if (!params) return refusePage(c, 400, 'The request could not be read.')
+  const checked = await svc.check(params)
+  if ('refuse' in checked) return refusePage(c, checked.refuse.status, checked.refuse.message)
+  if ('redirect' in checked) return c.redirect(checked.redirect, 303)
+  return proceed(c, svc, checked.request, null)
+}
+
+authorizePages.get('/authorize', authorize)
+authorizePages.post('/authorize', authorize)
+
+/** Back from /signin: the request this browser left in its cookie, taken on from where it was. */
+authorizePages.get('/authorize/resume', async (c) => {
+  const svc = service(c)
+  if (!(svc instanceof AuthorizeService)) return svc
+  const id = c.req.query('id') ?? ''
+  const sealed = PENDING_ID.test(id) ? getCookie(c, pendingCookie(id), 'host') : undefined
+  const request = sealed ? await openAuthorizeRequest(await keys(c), sealed, now()) : null
+  if (!request) {
+    return refusePage(c, 400, 'This sign-in took too long or was started in another browser.')
+  }
+  return proceed(c, svc, request, id)
+})
+
+/** The consent form: from this origin, by the user it was shown to. */
+authorizePages.post('/authorize/consent', async (c) => {
+  checkCookieOrigin(c)
+  const svc = service(c)
+  if (!(svc instanceof AuthorizeService)) return svc
+  const body = await form(c)
+  const signedIn = await visitor(c)
+  const sealed = typeof body.request === 'string' ? body.request : ''
+  const request = sealed ? await openAuthorizeRequest(await keys(c), sealed, now()) : null
+  if (!request || !signedIn || request.shownTo?.userId !== signedIn.user.id) {
+    return refusePage(
+      c,
+      400,
+      'This request has expired or was shown to someone else. Start again from the app.',
+    )
+  }
+  // Still registered, with that redirect: the app may have lapsed while the page was open.
+  if (!(await clientService(c).find(request.clientId))) {
+    return refusePage(c, 400, 'The app is no longer registered with this service.')
+  }
+  if (body.decision === 'allow') {
+    return c.redirect(await svc.allow(request, signerOf(signedIn.user)), 303)
+  }
+  if (body.decision === 'deny') return c.redirect(svc.deny(request), 303)
+  return refusePage(c, 400, 'Choose Allow or Deny.')
+})
+
+/** The account page's Remove button for a connected app. Already gone: the list shows what is left. */
+authorizePages.post('/account/apps/:id/remove', (c) =>
+  asVisitor(c, async (user) => {
+    try {
+      await grantService(c).remove(user.id, c.req.param('id').slice(0, 64))
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'grant_not_found')) throw err
+    }
+    return c.redirect('/account?done=appremoved', 303)
+  }),
+)

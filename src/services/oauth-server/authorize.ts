@@ -1,0 +1,259 @@
+// The authorization endpoint's decisions (RFC 6749 §4.1, OAuth 2.1): check a request in a fixed
+// order (client, then redirect, and only then may an error go to the redirect), then decide what
+// the browser needs (sign in, consent, or its code), and issue the code. Knows nothing of Hono;
+// the pages render and redirect (pages/authorize.ts).
+import type { AuthMethod, ProtectedResource } from '../../env'
+import { now } from '../../clock'
+import type { AuthorizeRequest } from '../../auth/authorize-request'
+import { randomBytes, sha256Base64Url, toBase64Url } from '../../auth/encoding'
+import { matchRedirectUri } from '../../auth/redirect-uris'
+import type { AuthorizationCodeStore } from '../../store/authorization-codes'
+import type { GrantStore } from '../../store/oauth-grants'
+import type { OAuthClient } from '../../store/oauth-clients'
+import type { ClientService } from './clients'
+
+/** RFC 9700 §4.2.1 suggests codes live no more than a minute or so. */
+export const CODE_TTL_MS = 60 * 1000
+
+/** How long a request may wait for its user to sign in and decide. */
+export const AUTHORIZE_REQUEST_TTL_MS = 15 * 60 * 1000
+
+/** A client's state comes back verbatim; this much is plenty for any real one. */
+const STATE_MAX_LENGTH = 1024
+
+/** RFC 7636 §4.2: base64url of a SHA-256, 43 characters. */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/
+
+/** The parameters as they came (query or form), every value of each. */
+export type AuthorizeParams = Record<string, string[]>
+
+/** Who is signed in in this browser, as the authorization endpoint needs to know. */
+export type Signer = {
+  id: string
+  sessionId: string
+  amr: AuthMethod[]
+  idp?: string
+  /** When the session signed in, epoch ms. */
+  authTime: number
+}
+
+/**
+ * What a checked request leads to: a page that says what is wrong (the client or its redirect
+ * cannot be trusted, so nothing goes to the redirect), an error sent to the client's redirect,
+ * or a valid request.
+ */
+export type Checked =
+  | { refuse: { status: 400 | 503; message: string } }
+  | { redirect: string }
+  | { request: AuthorizeRequest; client: OAuthClient }
+
+/** What the browser needs next. */
+export type Next = { signIn: true } | { consent: true } | { redirect: string }
+
+export type AuthorizeDeps = {
+  clientService: ClientService
+  grants: GrantStore
+  codes: AuthorizationCodeStore
+  resources: () => ProtectedResource[]
+  issuer: string
+}
+
+/** The client's redirect with `params` added to its query, and `iss` (RFC 9207) always. */
+export function redirectWith(
+  redirectUri: string,
+  issuer: string,
+  params: Record<string, string | null>,
+): string {
+  const url = new URL(redirectUri)
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null) url.searchParams.append(name, value)
+  }
+  url.searchParams.append('iss', issuer)
+  return url.href
+}
+
+export class AuthorizeService {
+  constructor(private readonly deps: AuthorizeDeps) {}
+
+  async check(params: AuthorizeParams): Promise<Checked> {
+    const one = (name: string) => params[name]?.[0]
+    const refuse = (message: string): Checked => ({ refuse: { status: 400, message } })
+    // RFC 6749 §3.1: no parameter twice. Until the client and its redirect are known, say so here.
+    for (const name of ['client_id', 'redirect_uri']) {
+      if ((params[name]?.length ?? 0) > 1) return refuse(`The request names ${name} twice.`)
+    }
+    const clientId = one('client_id')
+    if (!clientId) return refuse('The request does not name its app (client_id).')
+    const client = await this.deps.clientService.find(clientId)
+    if (!client) {
+      return refuse(
+        'The app that sent you here is not registered with this service, or has lapsed.',
+      )
+    }
+    const sent = one('redirect_uri')
+    let redirectUri: string
+    if (sent !== undefined) {
+      if (!matchRedirectUri(sent, client.redirectUris)) {
+        return refuse('The app asked to send you to an address it has not registered.')
+      }
+      redirectUri = sent
+    } else if (client.redirectUris.length === 1) {
+      redirectUri = client.redirectUris[0]!
+    } else {
+      return refuse('The request does not say where to send you back (redirect_uri).')
+    }
+    // From here on the redirect is the client's own: errors go to it.
+    const stateValue = one('state')
+    const state =
+      stateValue !== undefined && stateValue.length <= STATE_MAX_LENGTH ? stateValue : null
+    const fail = (error: string, description: string): Checked => ({
+      redirect: redirectWith(redirectUri, this.deps.issuer, {
+        error,
+        error_description: description,
+        state,
+      }),
+    })
+    const repeated = Object.entries(params).find(([name, v]) => name !== 'resource' && v.length > 1)
+    if (repeated) return fail('invalid_request', `${repeated[0]} is sent more than once`)
+    if (stateValue !== undefined && state === null) {
+      return fail('invalid_request', `state is longer than ${STATE_MAX_LENGTH} characters`)
+    }
+    if (one('response_type') !== 'code') {
+      return fail('unsupported_response_type', 'Only response_type=code is supported')
+    }
+    const challenge = one('code_challenge')
+    if (one('code_challenge_method') !== 'S256' || !challenge || !S256_CHALLENGE.test(challenge)) {
+      return fail(
+        'invalid_request',
+        'PKCE is required: code_challenge with code_challenge_method=S256',
+      )
+    }
+    const resources = this.deps.resources()
+    const asked = params.resource ?? []
+    if (asked.length > 1) return fail('invalid_target', 'Ask for one resource per authorization')
+    const resource =
+      asked.length === 1
+        ? resources.find((r) => r.resource === asked[0])
+        : resources.length === 1
+          ? resources[0]
+          : undefined
+    if (!resource) {
+      return fail(
+        'invalid_target',
+        asked.length === 1
+          ? 'The resource is not one this service issues tokens for'
+          : 'Name the resource',
+      )
+    }
+    const scopeText = one('scope')
+    const scopes =
+      scopeText === undefined || scopeText.trim() === ''
+        ? resource.scopes
+        : [...new Set(scopeText.split(' ').filter(Boolean))]
+    const unknown = scopes.find((s) => !resource.scopes.includes(s))
+    if (unknown !== undefined)
+      return fail('invalid_scope', 'A scope is not one the resource defines')
+    const prompts = new Set((one('prompt') ?? '').split(' ').filter(Boolean))
+    if (prompts.has('none') && prompts.size > 1) {
+      return fail('invalid_request', 'prompt=none cannot be combined with other values')
+    }
+    const at = now()
+    return {
+      client,
+      request: {
+        clientId: client.id,
+        redirectUri,
+        redirectUriSent: sent !== undefined,
+        state,
+        codeChallenge: challenge,
+        resource: resource.resource,
+        scopes,
+        forceLogin: prompts.has('login'),
+        forceConsent: prompts.has('consent'),
+        silent: prompts.has('none'),
+        at,
+        expiresAt: at + AUTHORIZE_REQUEST_TTL_MS,
+      },
+    }
+  }
+
+  /**
+   * What the browser needs now: to sign in (none, or prompt=login and no sign-in since the
+   * request), to consent (nothing remembered covers it, or prompt=consent), or nothing more:
+   * its code. prompt=none answers at the redirect instead of asking.
+   */
+  async next(request: AuthorizeRequest, signer: Signer | null): Promise<Next> {
+    const silentError = (error: string, description: string): Next => ({
+      redirect: this.errorRedirect(request, error, description),
+    })
+    if (!signer || (request.forceLogin && signer.authTime < request.at)) {
+      return request.silent
+        ? silentError('login_required', 'The user is not signed in')
+        : { signIn: true }
+    }
+    const grant = await this.deps.grants.find(signer.id, request.clientId, request.resource)
+    const covered =
+      grant !== null && request.scopes.every((s) => grant.scope.split(' ').includes(s))
+    if (!covered || request.forceConsent) {
+      return request.silent
+        ? silentError('consent_required', 'The user has not allowed this')
+        : { consent: true }
+    }
+    return { redirect: await this.issueCode(request, signer, grant.id) }
+  }
+
+  /** The user allowed it: the consent is remembered (widening any earlier one), and the code issued. */
+  async allow(request: AuthorizeRequest, signer: Signer): Promise<string> {
+    const grant = await this.deps.grants.consent(
+      signer.id,
+      request.clientId,
+      request.resource,
+      request.scopes,
+      now(),
+    )
+    return this.issueCode(request, signer, grant.id)
+  }
+
+  /** The user said no: the client hears access_denied at its redirect. */
+  deny(request: AuthorizeRequest): string {
+    return this.errorRedirect(request, 'access_denied', 'The user did not allow access')
+  }
+
+  errorRedirect(request: AuthorizeRequest, error: string, description: string): string {
+    return redirectWith(request.redirectUri, this.deps.issuer, {
+      error,
+      error_description: description,
+      state: request.state,
+    })
+  }
+
+  /** A single-use code for the request, stored under its hash, and the redirect carrying it. */
+  private async issueCode(
+    request: AuthorizeRequest,
+    signer: Signer,
+    grantId: string,
+  ): Promise<string> {
+    const code = toBase64Url(randomBytes(32))
+    const at = now()
+    await this.deps.codes.issue(
+      await sha256Base64Url(code),
+      {
+        clientId: request.clientId,
+        userId: signer.id,
+        grantId,
+        sessionId: crypto.randomUUID(),
+        redirectUri: request.redirectUri,
+        redirectUriSent: request.redirectUriSent,
+        codeChallenge: request.codeChallenge,
+        resource: request.resource,
+        scope: request.scopes.join(' '),
+        authTime: signer.authTime,
+        amr: signer.amr,
+        idp: signer.idp ?? null,
+        expiresAt: at + CODE_TTL_MS,
+      },
+      at,
+    )
+    return redirectWith(request.redirectUri, this.deps.issuer, { code, state: request.state })
+  }
+}

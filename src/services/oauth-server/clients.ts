@@ -1,0 +1,188 @@
+// OAuth clients: dynamic registration (RFC 7591), finding a client for an authorization request,
+// and authenticating one at the token endpoint. Knows nothing of Hono or bindings.
+import { now } from '../../clock'
+import { ApiError } from '../../errors'
+import {
+  randomBytes,
+  sha256Base64Url,
+  timingSafeEqual,
+  toBase64Url,
+  utf8,
+} from '../../auth/encoding'
+import { checkRedirectUri } from '../../auth/redirect-uris'
+import type { ClientAuthMethod, OAuthClient, OAuthClientStore } from '../../store/oauth-clients'
+
+/** A registered client no one has granted anything, unused this long, is gone: it registers again. */
+export const CLIENT_IDLE_LIMIT_MS = 30 * 24 * 3600 * 1000
+
+/** How often a client's last use is written: once a day is enough to keep it from lapsing. */
+const LAST_USE_GRANULARITY_MS = 24 * 3600 * 1000
+
+export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = [
+  'none',
+  'client_secret_basic',
+  'client_secret_post',
+]
+const GRANT_TYPES = ['authorization_code', 'refresh_token']
+
+/** RFC 7591 §2 metadata this service reads; anything else a client sends is ignored. */
+export type ClientMetadata = {
+  redirect_uris: string[]
+  token_endpoint_auth_method?: string
+  grant_types?: string[]
+  response_types?: string[]
+  client_name?: string
+  client_uri?: string
+}
+
+/** RFC 7591 §3.2.1: the client's id, its secret (shown once), and its metadata as registered. */
+export type RegisteredClient = {
+  client_id: string
+  client_secret?: string
+  client_id_issued_at: number
+  client_secret_expires_at?: 0
+  redirect_uris: string[]
+  token_endpoint_auth_method: ClientAuthMethod
+  grant_types: string[]
+  response_types: string[]
+  client_name?: string
+  client_uri?: string
+}
+
+/** How a token request authenticated: what it sent, read from the form and the header. */
+export type ClientCredentials = {
+  /** client_id in the form. */
+  clientId?: string
+  /** client_secret in the form (client_secret_post). */
+  clientSecret?: string
+  /** The Authorization header's Basic credentials (client_secret_basic), decoded. */
+  basic?: { id: string; secret: string }
+}
+
+const unknownClient = () =>
+  new ApiError(
+    'invalid_client',
+    'The client is unknown or its authentication failed; a registered client that lapsed registers again',
+  )
+
+const metadataError = (detail: string) => new ApiError('invalid_client_metadata', detail)
+
+/** Printable text without control characters: it is shown on the consent page. */
+const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]{1,100}$/
+
+export type ClientDeps = { clients: OAuthClientStore; defer: (task: Promise<unknown>) => void }
+
+export class ClientService {
+  constructor(private readonly deps: ClientDeps) {}
+
+  async register(metadata: ClientMetadata): Promise<RegisteredClient> {
+    const method = (metadata.token_endpoint_auth_method ??
+      'client_secret_basic') as ClientAuthMethod
+    if (!SUPPORTED_AUTH_METHODS.includes(method)) {
+      throw metadataError(
+        `token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`,
+      )
+    }
+    const grantTypes = metadata.grant_types ?? ['authorization_code']
+    if (
+      !grantTypes.includes('authorization_code') ||
+      !grantTypes.every((g) => GRANT_TYPES.includes(g))
+    ) {
+      throw metadataError('grant_types must include authorization_code and may add refresh_token')
+    }
+    const responseTypes = metadata.response_types ?? ['code']
+    if (!responseTypes.every((r) => r === 'code')) {
+      throw metadataError('response_types may only be ["code"]')
+    }
+    for (const uri of metadata.redirect_uris) {
+      const checked = checkRedirectUri(uri)
+      if ('refused' in checked) {
+        throw new ApiError('invalid_redirect_uri', `A redirect URI ${checked.refused}`)
+      }
+    }
+    if (metadata.client_name !== undefined && !PLAIN_TEXT.test(metadata.client_name)) {
+      throw metadataError('client_name must be 1 to 100 printable characters')
+    }
+    const clientUri = metadata.client_uri
+    if (
+      clientUri !== undefined &&
+      (!URL.canParse(clientUri) || new URL(clientUri).protocol !== 'https:')
+    ) {
+      throw metadataError('client_uri must be an https URL')
+    }
+    const at = now()
+    const secret = method === 'none' ? undefined : toBase64Url(randomBytes(32))
+    const client: OAuthClient = {
+      id: toBase64Url(randomBytes(16)),
+      secretHash: secret === undefined ? null : await sha256Base64Url(secret),
+      authMethod: method,
+      name: metadata.client_name ?? null,
+      clientUri: clientUri ?? null,
+      redirectUris: [...new Set(metadata.redirect_uris)],
+      createdAt: at,
+      lastUsedAt: at,
+    }
+    await this.deps.clients.create(client)
+    return {
+      client_id: client.id,
+      ...(secret === undefined
+        ? {}
+        : { client_secret: secret, client_secret_expires_at: 0 as const }),
+      client_id_issued_at: Math.floor(at / 1000),
+      redirect_uris: client.redirectUris,
+      token_endpoint_auth_method: method,
+      grant_types: [...new Set(grantTypes)],
+      response_types: ['code'],
+      ...(client.name === null ? {} : { client_name: client.name }),
+      ...(client.clientUri === null ? {} : { client_uri: client.clientUri }),
+    }
+  }
+
+  /** A client that may act now: registered, and not lapsed. Null otherwise. */
+  async find(clientId: string): Promise<OAuthClient | null> {
+    if (clientId.length === 0 || clientId.length > 256) return null
+    const client = await this.deps.clients.find(clientId)
+    if (!client) return null
+    if (!client.granted && client.lastUsedAt < now() - CLIENT_IDLE_LIMIT_MS) return null
+    return client
+  }
+
+  /**
+   * The client a token request authenticated as, by the method it registered: a public client
+   * names itself and sends no secret; a confidential one proves its secret the registered way.
+   * Anything else is invalid_client, the same answer whatever failed.
+   */
+  async authenticate(credentials: ClientCredentials): Promise<OAuthClient> {
+    const { clientId, clientSecret, basic } = credentials
+    if (basic && clientId !== undefined && clientId !== basic.id) throw unknownClient()
+    const id = basic?.id ?? clientId
+    if (id === undefined) throw new ApiError('invalid_client', 'client_id is required')
+    const client = await this.find(id)
+    if (!client) throw unknownClient()
+    const presented =
+      client.authMethod === 'client_secret_basic'
+        ? basic?.secret
+        : client.authMethod === 'client_secret_post'
+          ? clientSecret
+          : undefined
+    // A secret sent another way than registered (or by a public client) is refused, not ignored.
+    const strays =
+      (client.authMethod !== 'client_secret_basic' && basic !== undefined) ||
+      (client.authMethod !== 'client_secret_post' && clientSecret !== undefined)
+    if (strays) throw unknownClient()
+    if (client.authMethod !== 'none') {
+      if (presented === undefined || client.secretHash === null) throw unknownClient()
+      const digest = await sha256Base64Url(presented)
+      if (!timingSafeEqual(utf8(digest), utf8(client.secretHash))) throw unknownClient()
+    }
+    return client
+  }
+
+  /** Records that the client was used (at most once a day), after the response. */
+  used(client: OAuthClient): void {
+    const at = now()
+    if (at - client.lastUsedAt >= LAST_USE_GRANULARITY_MS) {
+      this.deps.defer(this.deps.clients.touch(client.id, at))
+    }
+  }
+}

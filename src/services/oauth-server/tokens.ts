@@ -1,0 +1,254 @@
+// The token endpoint for third-party apps: the authorization_code grant (PKCE S256) and the
+// refresh_token grant of their sessions, and revocation of those. A grant's session is one of
+// SessionService's (rotation, the retry window, reuse detection, revocation marks), bound to its
+// client, resource and scope: it mints resource tokens only, never a first-party one.
+import type { Config, ProtectedResource } from '../../env'
+import { now } from '../../clock'
+import { ApiError } from '../../errors'
+import { log } from '../../log'
+import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
+import { mintResourceToken } from '../../auth/resource-tokens'
+import type { AuthorizationCodeStore } from '../../store/authorization-codes'
+import type { UserStore } from '../../store/users'
+import type { OAuthClient } from '../../store/oauth-clients'
+import {
+  type Client,
+  type LiveToken,
+  type SessionDeps,
+  SessionService,
+  invalidRefreshToken,
+} from '../sessions'
+
+/** RFC 7636 §4.1: 43 to 128 unreserved characters. */
+const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/
+
+/** RFC 6749 §5.1, with the scope granted. */
+export type GrantTokens = {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  refresh_token: string
+  scope: string
+}
+
+export type TokenDeps = SessionDeps & {
+  codes: AuthorizationCodeStore
+  users: UserStore
+  config: () => Promise<Config>
+  resources: () => ProtectedResource[]
+  requestId?: string
+}
+
+const invalidGrant = (detail = 'The authorization code is invalid, expired or used') =>
+  new ApiError('invalid_grant', detail)
+const refreshTokenReused = () =>
+  new ApiError(
+    'refresh_token_reused',
+    'The refresh token was used after it had been replaced, so this grant session ended; authorize again',
+  )
+
+export class TokenService {
+  private readonly sessions: SessionService
+
+  constructor(private readonly deps: TokenDeps) {
+    this.sessions = new SessionService(deps)
+  }
+
+  /**
+   * RFC 6749 §4.1.3 with PKCE: the code is spent first (D1 decides between racing exchanges), then
+   * every binding is checked. A code spent before is a replay: it fails, and the session the
+   * first exchange started ends (RFC 9700 §4.2.4), whoever presents it.
+   */
+  async exchangeCode(
+    client: OAuthClient,
+    params: { code?: string; code_verifier?: string; redirect_uri?: string; resource?: string },
+    from: Client,
+  ): Promise<GrantTokens> {
+    const { code, code_verifier: verifier } = params
+    if (!code) throw new ApiError('invalid_request', 'code is required')
+    if (!verifier || !CODE_VERIFIER.test(verifier)) {
+      throw new ApiError('invalid_request', 'code_verifier is required (PKCE)')
+    }
+    if (code.length > 128) throw invalidGrant()
+    const cfg = await this.deps.config()
+    const codeId = await sha256Base64Url(code)
+    const at = now()
+    const spend = await this.deps.codes.spend(codeId, at)
+    if ('unknown' in spend) throw invalidGrant()
+    if ('replayed' in spend) {
+      const { userId, sessionId, clientId } = spend.replayed
+      await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
+      this.event('authorization_code_replayed', { userId, sessionId, clientId, by: client.id })
+      throw invalidGrant()
+    }
+    const grant = spend.spent
+    const expected = await sha256Base64Url(verifier)
+    const bound =
+      grant.clientId === client.id &&
+      grant.expiresAt > at &&
+      // RFC 6749 §4.1.3: required, and equal, when the authorization request named it.
+      (grant.redirectUriSent ? params.redirect_uri === grant.redirectUri : true) &&
+      (params.redirect_uri === undefined || params.redirect_uri === grant.redirectUri) &&
+      (params.resource === undefined || params.resource === grant.resource) &&
+      timingSafeEqual(utf8(expected), utf8(grant.codeChallenge))
+    if (!bound) {
+      this.event('authorization_code_refused', { clientId: client.id })
+      throw invalidGrant()
+    }
+    const resource = this.resource(grant.resource)
+    const user = await this.deps.users.findUserById(grant.userId)
+    if (!user) throw invalidGrant()
+    const binding = {
+      id: grant.grantId,
+      clientId: client.id,
+      resource: grant.resource,
+      scope: grant.scope,
+    }
+    const { refreshToken } = await this.sessions.start(
+      user,
+      from,
+      grant.amr,
+      cfg,
+      grant.idp ?? undefined,
+      { grant: binding, sessionId: grant.sessionId },
+    )
+    // A replay of the code, or the grant's removal, may have written its end before the session
+    // existed; D1 says whether either happened, and if so the session ends now.
+    if (!(await this.deps.codes.stillStands(codeId, grant.grantId, now()))) {
+      await this.sessions.endOne(user.id, grant.sessionId, 'logout', cfg)
+      throw invalidGrant()
+    }
+    this.event('grant_session_started', {
+      userId: user.id,
+      sessionId: grant.sessionId,
+      clientId: client.id,
+      grantId: grant.grantId,
+    })
+    return this.tokens(
+      {
+        userId: user.id,
+        clientId: client.id,
+        resource,
+        scope: grant.scope,
+        authTime: grant.authTime,
+        amr: grant.amr,
+      },
+      refreshToken,
+      cfg,
+    )
+  }
+
+  /**
+   * The refresh_token grant for an app's session: the same chain rules as a first-party refresh
+   * (a retry or a racing twin gets the same successor; reuse outside the window ends this grant
+   * session only). `scope` may narrow the access token; `resource` must be the grant's.
+   */
+  async refresh(
+    client: OAuthClient,
+    token: string,
+    params: { scope?: string; resource?: string },
+  ): Promise<GrantTokens> {
+    const cfg = await this.deps.config()
+    const standing = await this.sessions.standing(token, cfg, { clientId: client.id })
+    switch (standing.kind) {
+      case 'unknown':
+        throw invalidRefreshToken()
+      case 'ended':
+        throw standing.byReuse ? refreshTokenReused() : invalidRefreshToken()
+      case 'reused':
+        await this.sessions.endOne(standing.userId, standing.sessionId, 'reuse', cfg)
+        this.event('refresh_reuse_detected', {
+          userId: standing.userId,
+          sessionId: standing.sessionId,
+          clientId: client.id,
+        })
+        throw refreshTokenReused()
+    }
+    const live = standing.token
+    const grant = live.grant!
+    if (params.resource !== undefined && params.resource !== grant.resource) {
+      throw new ApiError('invalid_target', "The resource is not this grant's")
+    }
+    const granted = grant.scope.split(' ')
+    const scopes = params.scope === undefined ? granted : params.scope.split(' ').filter(Boolean)
+    if (scopes.length === 0 || !scopes.every((s) => granted.includes(s))) {
+      throw new ApiError('invalid_scope', 'The scope is wider than the grant')
+    }
+    const resource = this.resource(grant.resource)
+    if (standing.kind === 'current') await this.sessions.extend(live, cfg)
+    this.event('grant_token_refreshed', {
+      userId: live.userId,
+      sessionId: live.sessionId,
+      clientId: client.id,
+      repeat: standing.kind === 'current' ? undefined : standing.kind,
+    })
+    return this.tokens(
+      {
+        userId: live.userId,
+        clientId: client.id,
+        resource,
+        scope: scopes.join(' '),
+        authTime: live.authTime,
+        amr: live.amr,
+      },
+      live.successor,
+      cfg,
+    )
+  }
+
+  /**
+   * RFC 7009 for an app's refresh token: ends its session if the token is the client's; says
+   * nothing either way. A token the chain has moved past is reuse, as on refresh.
+   */
+  async revoke(client: OAuthClient, token: string): Promise<void> {
+    const cfg = await this.deps.config()
+    const standing = await this.sessions.standing(token, cfg, { clientId: client.id })
+    if (standing.kind === 'reused') {
+      await this.sessions.endOne(standing.userId, standing.sessionId, 'reuse', cfg)
+      return
+    }
+    if (standing.kind === 'unknown' || standing.kind === 'ended') return
+    await this.sessions.endOne(standing.token.userId, standing.token.sessionId, 'logout', cfg)
+    this.event('grant_session_revoked', {
+      userId: standing.token.userId,
+      sessionId: standing.token.sessionId,
+      clientId: client.id,
+    })
+  }
+
+  /** The resource as configured now: one removed from PROTECTED_RESOURCES gets no more tokens. */
+  private resource(id: string): ProtectedResource {
+    const resource = this.deps.resources().find((r) => r.resource === id)
+    if (!resource) throw new ApiError('invalid_target', 'The resource is no longer served')
+    return resource
+  }
+
+  private async tokens(
+    subject: {
+      userId: string
+      clientId: string
+      resource: ProtectedResource
+      scope: string
+      authTime: number
+      amr: LiveToken['amr']
+    },
+    refreshToken: string,
+    cfg: Config,
+  ): Promise<GrantTokens> {
+    const { token, expiresIn } = await mintResourceToken(
+      { ...subject, resource: subject.resource.resource, ttl: subject.resource.accessTokenTtl },
+      cfg,
+    )
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      refresh_token: refreshToken,
+      scope: subject.scope,
+    }
+  }
+
+  private event(name: string, fields: Record<string, unknown>): void {
+    log.info(name, { requestId: this.deps.requestId, ...fields })
+  }
+}

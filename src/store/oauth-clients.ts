@@ -1,0 +1,91 @@
+// Registered OAuth clients (RFC 7591) in D1: the only code that reads or writes oauth_clients.
+import { guarded } from './errors'
+
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post'
+
+/** A registered client. Times are epoch ms. */
+export type OAuthClient = {
+  id: string
+  /** SHA-256 (base64url) of the secret; null for a public client. */
+  secretHash: string | null
+  authMethod: ClientAuthMethod
+  name: string | null
+  clientUri: string | null
+  redirectUris: string[]
+  createdAt: number
+  lastUsedAt: number
+}
+
+type Row = {
+  id: string
+  secret_hash: string | null
+  auth_method: ClientAuthMethod
+  name: string | null
+  client_uri: string | null
+  redirect_uris: string
+  created_at: number
+  last_used_at: number
+  /** Whether any user's grant names the client (a client in use never lapses). */
+  granted: number
+}
+
+const toClient = (row: Row): OAuthClient & { granted: boolean } => ({
+  id: row.id,
+  secretHash: row.secret_hash,
+  authMethod: row.auth_method,
+  name: row.name,
+  clientUri: row.client_uri,
+  redirectUris: JSON.parse(row.redirect_uris) as string[],
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  granted: row.granted === 1,
+})
+
+export type OAuthClientStore = ReturnType<typeof oauthClientStore>
+
+export function oauthClientStore(db: D1Database) {
+  return {
+    create: (client: OAuthClient) =>
+      guarded('d1', 'insert client', () =>
+        db
+          .prepare(
+            `INSERT INTO oauth_clients (id, secret_hash, auth_method, name, client_uri, redirect_uris, created_at, last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .bind(
+            client.id,
+            client.secretHash,
+            client.authMethod,
+            client.name,
+            client.clientUri,
+            JSON.stringify(client.redirectUris),
+            client.createdAt,
+            client.lastUsedAt,
+          )
+          .run(),
+      ),
+
+    /** The client, and whether a grant names it; null when it was never registered or is purged. */
+    async find(id: string): Promise<(OAuthClient & { granted: boolean }) | null> {
+      const row = await guarded('d1', 'find client', () =>
+        db
+          .prepare(
+            `SELECT c.*, EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.id) AS granted
+             FROM oauth_clients c WHERE c.id = ?`,
+          )
+          .bind(id)
+          .first<Row>(),
+      )
+      return row ? toClient(row) : null
+    },
+
+    /** Moves the last use forward only (a late write cannot move it back). */
+    touch: (id: string, at: number) =>
+      guarded('d1', 'touch client', () =>
+        db
+          .prepare('UPDATE oauth_clients SET last_used_at = MAX(last_used_at, ?) WHERE id = ?')
+          .bind(at, id)
+          .run(),
+      ),
+  }
+}

@@ -1,0 +1,108 @@
+// Users' grants to third-party apps in D1: the only code that reads or writes oauth_grants. A
+// grant is the remembered consent (client, resource, scopes) and the "connected app" its user
+// can remove; the sessions it started carry its id (session-index.ts).
+import { guarded } from './errors'
+
+/** Times are epoch ms; `scope` is space-separated. */
+export type Grant = {
+  id: string
+  userId: string
+  clientId: string
+  resource: string
+  scope: string
+  createdAt: number
+  lastUsedAt: number
+}
+
+type Row = {
+  id: string
+  user_id: string
+  client_id: string
+  resource: string
+  scope: string
+  created_at: number
+  last_used_at: number
+  client_name?: string | null
+}
+
+const toGrant = (row: Row): Grant => ({
+  id: row.id,
+  userId: row.user_id,
+  clientId: row.client_id,
+  resource: row.resource,
+  scope: row.scope,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+})
+
+export type GrantStore = ReturnType<typeof grantStore>
+
+export function grantStore(db: D1Database) {
+  return {
+    /** The user's grant to the client for the resource, if there is one. */
+    async find(userId: string, clientId: string, resource: string): Promise<Grant | null> {
+      const row = await guarded('d1', 'find grant', () =>
+        db
+          .prepare(
+            'SELECT * FROM oauth_grants WHERE user_id = ? AND client_id = ? AND resource = ?',
+          )
+          .bind(userId, clientId, resource)
+          .first<Row>(),
+      )
+      return row ? toGrant(row) : null
+    },
+
+    /**
+     * Records consent to `scope` (space-separated): a new grant, or the existing one widened to
+     * the union of both (its id kept). Two consents at once may leave the narrower one: never
+     * more than someone allowed, at worst a question asked again.
+     */
+    async consent(
+      userId: string,
+      clientId: string,
+      resource: string,
+      scopes: string[],
+      at: number,
+    ): Promise<Grant> {
+      const existing = await this.find(userId, clientId, resource)
+      const scope = [...new Set([...(existing?.scope.split(' ') ?? []), ...scopes])]
+        .filter(Boolean)
+        .join(' ')
+      const row = await guarded('d1', 'record consent', () =>
+        db
+          .prepare(
+            `INSERT INTO oauth_grants (id, user_id, client_id, resource, scope, created_at, last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = excluded.scope
+             RETURNING *`,
+          )
+          .bind(crypto.randomUUID(), userId, clientId, resource, scope, at, at)
+          .first<Row>(),
+      )
+      return toGrant(row!)
+    },
+
+    /** The user's grants, each with its client's name, most recently used first. */
+    async list(userId: string): Promise<(Grant & { clientName: string | null })[]> {
+      const { results } = await guarded('d1', 'list grants', () =>
+        db
+          .prepare(
+            `SELECT g.*, c.name AS client_name FROM oauth_grants g
+             LEFT JOIN oauth_clients c ON c.id = g.client_id
+             WHERE g.user_id = ? ORDER BY g.last_used_at DESC`,
+          )
+          .bind(userId)
+          .all<Row>(),
+      )
+      return results.map((row) => ({ ...toGrant(row), clientName: row.client_name ?? null }))
+    },
+
+    /** Removes the grant if it is the user's; false when it is not (or is gone). */
+    async remove(userId: string, id: string): Promise<boolean> {
+      const result = await guarded('d1', 'delete grant', () =>
+        db.prepare('DELETE FROM oauth_grants WHERE id = ? AND user_id = ?').bind(id, userId).run(),
+      )
+      return result.meta.changes > 0
+    },
+  }
+}
