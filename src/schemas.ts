@@ -471,7 +471,7 @@ export const OAuthTokenForm = z
     resource: z.string().max(2048).optional().meta({
       description: "RFC 8707: the resource the tokens are for; must be the grant's",
     }),
-    client_id: z.string().max(256).optional(),
+    client_id: z.string().max(1024).optional(),
     client_secret: z.string().max(256).optional().meta({
       description: 'Only for a client registered with client_secret_post',
     }),
@@ -484,7 +484,7 @@ export const OAuthRevokeForm = z
   .object({
     token: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
     token_type_hint: z.string().max(64).optional(),
-    client_id: z.string().max(256).optional(),
+    client_id: z.string().max(1024).optional(),
     client_secret: z.string().max(256).optional(),
   })
   .meta({ id: 'OAuthRevokeRequest' })

@@ -7,6 +7,8 @@ import type { Html } from './fields'
 export type ConsentView = {
   clientName: string | null
   clientId: string
+  /** For a client identified by its metadata document's URL: that URL's host. */
+  documentHost: string | null
   /** Where the browser goes afterwards, as shown: a host, or a native app's scheme. */
   target: { kind: RedirectKind; shown: string }
   resourceName: string
@@ -41,10 +43,19 @@ export function consentPage(view: ConsentView): Html {
       <strong>${name}</strong> wants to use <strong>${view.resourceName}</strong> as
       <strong>${view.username}</strong>.
     </p>
-    <p class="hint">
-      The app chose its own name; this service has not checked it. Its id is
-      <code>${view.clientId}</code>.
-    </p>
+    ${
+      view.documentHost === null
+        ? html`<p class="hint">
+            The app chose its own name; this service has not checked it. Its id is
+            <code>${view.clientId}</code>.
+          </p>`
+        : html`<p class="warning">
+            This app is identified by a document at
+            <strong>${view.documentHost}</strong> (<code>${view.clientId}</code>): its name and
+            where it sends you come from there. Allow only if you trust
+            <strong>${view.documentHost}</strong>.
+          </p>`
+    }
     <p>It asks to:</p>
     <ul class="scopes">
       ${view.scopes.map((scope) => html`<li><code>${scope}</code></li>`)}

@@ -23,6 +23,7 @@ import {
   AuthorizeService,
   type Signer,
 } from '../services/oauth-server/authorize'
+import { isDocumentClientId } from '../services/oauth-server/client-documents'
 import { authorizeService, clientService, grantService } from '../routes/services'
 import { consentPage, refusedRequest } from './authorize-views'
 import { type PageStatus, asVisitor, form, visitor } from './shared'
@@ -126,6 +127,7 @@ async function proceed(
       consentPage({
         clientName: client.name,
         clientId: client.id,
+        documentHost: isDocumentClientId(client.id) ? new URL(client.id).host : null,
         target,
         resourceName: resource.name,
         resource: resource.resource,

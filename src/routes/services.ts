@@ -11,6 +11,7 @@ import {
 } from '../env'
 import { AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS, ApiError } from '../errors'
 import { authorizationCodeStore } from '../store/authorization-codes'
+import { clientDocumentStore } from '../store/client-documents'
 import { oauthClientStore } from '../store/oauth-clients'
 import { grantStore } from '../store/oauth-grants'
 import { AuthorizeService } from '../services/oauth-server/authorize'
@@ -59,6 +60,7 @@ const buildStores = (env: AppEnv['Bindings']) => ({
   identities: identityStore(env.DB),
   emailCodes: emailCodeStore(env.DB),
   clients: oauthClientStore(env.DB),
+  documents: clientDocumentStore(env.REFRESH_TOKENS),
   grants: grantStore(env.DB),
   codes: authorizationCodeStore(env.DB),
 })

@@ -46,6 +46,7 @@ const MetadataSchema = z
     code_challenge_methods_supported: z.array(z.literal('S256')).optional(),
     scopes_supported: z.array(z.string()).optional(),
     authorization_response_iss_parameter_supported: z.boolean().optional(),
+    client_id_metadata_document_supported: z.boolean().optional(),
     service_documentation: z.string().url(),
   })
   .meta({ id: 'AuthorizationServerMetadata' })
@@ -125,6 +126,7 @@ export const wellKnownRoutes = documentedRoutes()
         code_challenge_methods_supported: ['S256' as const],
         scopes_supported: [...new Set(scopes)],
         authorization_response_iss_parameter_supported: true,
+        client_id_metadata_document_supported: true,
       },
       200,
       cacheable,

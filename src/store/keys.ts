@@ -18,4 +18,9 @@ export const kvKeys = {
    */
   networkLoginFailures: (username: string, network: string) =>
     `login-failures:${username.toLowerCase()}:${network}`,
+  /**
+   * A client's metadata document (a client_id that is an https URL), cached as its headers allow,
+   * under the SHA-256 of the URL: a URL can be longer than a KV key may be.
+   */
+  clientDocument: (urlDigest: string) => `client-document:${urlDigest}`,
 }

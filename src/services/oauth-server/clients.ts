@@ -11,6 +11,7 @@ import {
 } from '../../auth/encoding'
 import { checkRedirectUri } from '../../auth/redirect-uris'
 import type { ClientAuthMethod, OAuthClient, OAuthClientStore } from '../../store/oauth-clients'
+import { type ClientDocumentDeps, ClientDocuments, isDocumentClientId } from './client-documents'
 
 /** A registered client no one has granted anything, unused this long, is gone: it registers again. */
 export const CLIENT_IDLE_LIMIT_MS = 30 * 24 * 3600 * 1000
@@ -70,7 +71,10 @@ const metadataError = (detail: string) => new ApiError('invalid_client_metadata'
 /** Printable text without control characters: it is shown on the consent page. */
 const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]{1,100}$/
 
-export type ClientDeps = { clients: OAuthClientStore; defer: (task: Promise<unknown>) => void }
+export type ClientDeps = ClientDocumentDeps & {
+  clients: OAuthClientStore
+  defer: (task: Promise<unknown>) => void
+}
 
 export class ClientService {
   constructor(private readonly deps: ClientDeps) {}
@@ -138,8 +142,12 @@ export class ClientService {
     }
   }
 
-  /** A client that may act now: registered, and not lapsed. Null otherwise. */
+  /**
+   * A client that may act now: registered and not lapsed, or described by the metadata document
+   * its https client_id names. Null otherwise.
+   */
   async find(clientId: string): Promise<OAuthClient | null> {
+    if (isDocumentClientId(clientId)) return new ClientDocuments(this.deps).resolve(clientId)
     if (clientId.length === 0 || clientId.length > 256) return null
     const client = await this.deps.clients.find(clientId)
     if (!client) return null
@@ -180,6 +188,7 @@ export class ClientService {
 
   /** Records that the client was used (at most once a day), after the response. */
   used(client: OAuthClient): void {
+    if (isDocumentClientId(client.id)) return
     const at = now()
     if (at - client.lastUsedAt >= LAST_USE_GRANULARITY_MS) {
       this.deps.defer(this.deps.clients.touch(client.id, at))
