@@ -305,10 +305,11 @@ function protectedResources(env: Bindings): ProtectedResource[] {
     }
     if (
       !Array.isArray(scopes) ||
+      scopes.length === 0 ||
       scopes.length > 50 ||
       !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))
     ) {
-      throw fail(`${at}: scopes must be an array of scope tokens`)
+      throw fail(`${at}: scopes must be an array of 1 to 50 scope tokens`)
     }
     const ttl = accessTokenTtl ?? RESOURCE_TOKEN_TTL_DEFAULT
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 3600) {

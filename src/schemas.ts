@@ -475,6 +475,10 @@ export const OAuthTokenForm = z
     client_secret: z.string().max(256).optional().meta({
       description: 'Only for a client registered with client_secret_post',
     }),
+    client_assertion_type: z.string().max(128).optional(),
+    client_assertion: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional().meta({
+      description: 'private_key_jwt (RFC 7523): a JWT the client signs with its registered key',
+    }),
     scope: z.string().max(1024).optional(),
   })
   .meta({ id: 'OAuthTokenRequest' })
@@ -486,6 +490,8 @@ export const OAuthRevokeForm = z
     token_type_hint: z.string().max(64).optional(),
     client_id: z.string().max(1024).optional(),
     client_secret: z.string().max(256).optional(),
+    client_assertion_type: z.string().max(128).optional(),
+    client_assertion: z.string().max(TOKEN_PARAM_MAX_LENGTH).optional(),
   })
   .meta({ id: 'OAuthRevokeRequest' })
 
@@ -513,6 +519,11 @@ export const ClientRegistrationRequest = z
     response_types: z.array(z.string().max(64)).max(5).optional(),
     client_name: z.string().max(100).optional(),
     client_uri: z.string().max(2000).optional(),
+    jwks: z
+      .object({ keys: z.array(z.record(z.string(), z.unknown())).max(10) })
+      .optional()
+      .meta({ description: 'private_key_jwt: the public keys (or jwks_uri)' }),
+    jwks_uri: z.string().max(2000).optional(),
   })
   .meta({ id: 'ClientRegistrationRequest' })
 
@@ -524,11 +535,18 @@ export const ClientRegistrationResponse = z
     client_id_issued_at: z.number().int(),
     client_secret_expires_at: z.literal(0).optional(),
     redirect_uris: z.array(z.string()),
-    token_endpoint_auth_method: z.enum(['none', 'client_secret_basic', 'client_secret_post']),
+    token_endpoint_auth_method: z.enum([
+      'none',
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+    ]),
     grant_types: z.array(z.string()),
     response_types: z.array(z.string()),
     client_name: z.string().optional(),
     client_uri: z.string().optional(),
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+    jwks_uri: z.string().optional(),
   })
   .meta({ id: 'ClientRegistrationResponse' })
 

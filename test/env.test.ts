@@ -158,3 +158,148 @@ describe('settings', () => {
     expect(off.rateLimitsOff).toBe(true)
   })
 })
+
+describe('PROTECTED_RESOURCES', () => {
+  const read = (value: unknown) =>
+    new Settings(withEnv({ PROTECTED_RESOURCES: value } as Partial<Bindings>)).protectedResources
+
+  function refused(value: unknown): ConfigError {
+    try {
+      read(value)
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).variable).toBe('PROTECTED_RESOURCES')
+      return err as ConfigError
+    }
+    throw new Error('expected a ConfigError')
+  }
+
+  it('is empty when unset, empty or blank', () => {
+    expect(read(undefined)).toEqual([])
+    expect(read('')).toEqual([])
+    expect(read('   ')).toEqual([])
+    expect(read('[]')).toEqual([])
+  })
+
+  it('reads resources, their scopes (deduplicated), a default name and token lifetime', () => {
+    const list = read(
+      JSON.stringify([
+        {
+          resource: 'https://notes.example.com/mcp',
+          name: 'Notes',
+          scopes: ['notes:read', 'notes:read'],
+        },
+        {
+          resource: 'https://calendar.example.com/mcp',
+          scopes: ['calendar:read'],
+          accessTokenTtl: 600,
+        },
+        { resource: 'http://localhost:8788/mcp', scopes: ['mcp'] },
+      ]),
+    )
+    expect(list).toEqual([
+      {
+        resource: 'https://notes.example.com/mcp',
+        name: 'Notes',
+        scopes: ['notes:read'],
+        accessTokenTtl: 300,
+      },
+      {
+        resource: 'https://calendar.example.com/mcp',
+        name: 'calendar.example.com',
+        scopes: ['calendar:read'],
+        accessTokenTtl: 600,
+      },
+      {
+        resource: 'http://localhost:8788/mcp',
+        name: 'localhost:8788',
+        scopes: ['mcp'],
+        accessTokenTtl: 300,
+      },
+    ])
+  })
+
+  it('accepts an already-parsed array (a JSON var in wrangler.toml)', () => {
+    expect(read([{ resource: 'https://notes.example.com/mcp', scopes: ['a'] }])).toHaveLength(1)
+  })
+
+  it.each([
+    ['not JSON', '[{'],
+    ['an object, not an array', '{"resource":"https://notes.example.com"}'],
+    ['a string', '"https://notes.example.com"'],
+    [
+      'more than 50 resources',
+      JSON.stringify(
+        Array.from({ length: 51 }, (_, i) => ({
+          resource: `https://r${i}.example.com`,
+          scopes: [],
+        })),
+      ),
+    ],
+    ['a null entry', '[null]'],
+    [
+      'no scopes (every refresh would ask for none)',
+      '[{"resource":"https://notes.example.com/mcp","scopes":[]}]',
+    ],
+    ['no resource', '[{"scopes":[]}]'],
+    ['a resource that is no URL', '[{"resource":"notes","scopes":[]}]'],
+    ['http on a public host', '[{"resource":"http://notes.example.com/mcp","scopes":[]}]'],
+    ['a fragment', '[{"resource":"https://notes.example.com/mcp#x","scopes":[]}]'],
+    ['an empty fragment', '[{"resource":"https://notes.example.com/mcp#","scopes":[]}]'],
+    ['a query', '[{"resource":"https://notes.example.com/mcp?x=1","scopes":[]}]'],
+    ['userinfo', '[{"resource":"https://u:p@notes.example.com/mcp","scopes":[]}]'],
+    ['javascript:', '[{"resource":"javascript:alert(1)","scopes":[]}]'],
+    [
+      'the same resource twice',
+      '[{"resource":"https://a.example.com","scopes":[]},{"resource":"https://a.example.com","scopes":[]}]',
+    ],
+    ['a name that is not text', '[{"resource":"https://a.example.com","name":5,"scopes":[]}]'],
+    [
+      'a name over 100 characters',
+      JSON.stringify([{ resource: 'https://a.example.com', name: 'n'.repeat(101), scopes: [] }]),
+    ],
+    ['no scopes', '[{"resource":"https://a.example.com"}]'],
+    ['a scope with a space', '[{"resource":"https://a.example.com","scopes":["a b"]}]'],
+    ['a scope with a quote', '[{"resource":"https://a.example.com","scopes":["a\\"b"]}]'],
+    ['a scope with a backslash', '[{"resource":"https://a.example.com","scopes":["a\\\\b"]}]'],
+    ['an empty scope', '[{"resource":"https://a.example.com","scopes":[""]}]'],
+    ['a scope that is a number', '[{"resource":"https://a.example.com","scopes":[1]}]'],
+    [
+      'a scope over 64 characters',
+      JSON.stringify([{ resource: 'https://a.example.com', scopes: ['s'.repeat(65)] }]),
+    ],
+    [
+      'more than 50 scopes',
+      JSON.stringify([
+        {
+          resource: 'https://a.example.com',
+          scopes: Array.from({ length: 51 }, (_, i) => `s${i}`),
+        },
+      ]),
+    ],
+    [
+      'a token lifetime under 60 s',
+      '[{"resource":"https://a.example.com","scopes":[],"accessTokenTtl":59}]',
+    ],
+    [
+      'a token lifetime over an hour',
+      '[{"resource":"https://a.example.com","scopes":[],"accessTokenTtl":3601}]',
+    ],
+    [
+      'a fractional token lifetime',
+      '[{"resource":"https://a.example.com","scopes":[],"accessTokenTtl":90.5}]',
+    ],
+    [
+      'a token lifetime as text',
+      '[{"resource":"https://a.example.com","scopes":[],"accessTokenTtl":"300"}]',
+    ],
+  ])('fails closed on %s', (_, value) => {
+    refused(value)
+  })
+
+  it('fails only its own part: the token settings still load', () => {
+    const broken = new Settings(withEnv({ PROTECTED_RESOURCES: '[{' } as Partial<Bindings>))
+    expect(() => broken.protectedResources).toThrow(ConfigError)
+    expect(broken.tokens(ORIGIN).signing.alg).toBe('ES256')
+  })
+})

@@ -720,6 +720,7 @@ export interface components {
             /** Format: uri */
             authorization_endpoint?: string;
             authorization_response_iss_parameter_supported?: boolean;
+            client_id_metadata_document_supported?: boolean;
             code_challenge_methods_supported?: "S256"[];
             grant_types_supported: string[];
             issuer: string;
@@ -737,6 +738,7 @@ export interface components {
             /** Format: uri */
             token_endpoint: string;
             token_endpoint_auth_methods_supported: string[];
+            token_endpoint_auth_signing_alg_values_supported?: string[];
         };
         ChangePasswordRequest: {
             /**
@@ -754,6 +756,13 @@ export interface components {
             client_name?: string;
             client_uri?: string;
             grant_types?: string[];
+            /** @description private_key_jwt: the public keys (or jwks_uri) */
+            jwks?: {
+                keys: {
+                    [key: string]: unknown;
+                }[];
+            };
+            jwks_uri?: string;
             redirect_uris: string[];
             response_types?: string[];
             /** @description `none` (public), `client_secret_basic` (the default) or `client_secret_post` */
@@ -769,10 +778,16 @@ export interface components {
             client_secret_expires_at?: 0;
             client_uri?: string;
             grant_types: string[];
+            jwks?: {
+                keys: {
+                    [key: string]: unknown;
+                }[];
+            };
+            jwks_uri?: string;
             redirect_uris: string[];
             response_types: string[];
             /** @enum {string} */
-            token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post";
+            token_endpoint_auth_method: "none" | "client_secret_basic" | "client_secret_post" | "private_key_jwt";
         };
         ConnectedApp: {
             clientId: string;
@@ -956,12 +971,17 @@ export interface components {
             error_description: string;
         };
         OAuthRevokeRequest: {
+            client_assertion?: string;
+            client_assertion_type?: string;
             client_id?: string;
             client_secret?: string;
             token?: string;
             token_type_hint?: string;
         };
         OAuthTokenRequest: {
+            /** @description private_key_jwt (RFC 7523): a JWT the client signs with its registered key */
+            client_assertion?: string;
+            client_assertion_type?: string;
             client_id?: string;
             /** @description Only for a client registered with client_secret_post */
             client_secret?: string;

@@ -319,6 +319,22 @@ function checkTimes(claims: Record<string, unknown>): void {
 }
 
 /**
+ * Verifies a compact JWS's signature (RS256, ES256 or EdDSA, by a key `keys` finds) and returns
+ * its payload as a JSON object, unchecked otherwise: the claims are the caller's to judge. Also
+ * the check of a client's signed assertion (private_key_jwt). Throws IdTokenError.
+ */
+export async function verifySignedJwt(
+  token: string,
+  keys: KeyLookup,
+): Promise<Record<string, unknown>> {
+  const parsed = parse(token)
+  const key = await importFor(parsed.alg, await lookUp(keys, parsed))
+  if (!(await verifySignature(parsed, key))) fail('bad_signature')
+  // Only now is the payload trusted enough to read.
+  return decodeJsonObject(parsed.payload) ?? fail('malformed')
+}
+
+/**
  * Verifies `token` as an ID token from the provider `expected` describes, its key found through
  * `keys`, and returns its claims. Throws IdTokenError with a stable reason; a failure of the
  * lookup other than an unknown key (the provider unreachable) is rethrown as it came.
@@ -328,12 +344,7 @@ export async function verifyIdToken(
   expected: IdTokenExpectation,
   keys: KeyLookup,
 ): Promise<IdTokenClaims> {
-  const parsed = parse(token)
-  const key = await importFor(parsed.alg, await lookUp(keys, parsed))
-  if (!(await verifySignature(parsed, key))) fail('bad_signature')
-
-  // Only now is the payload trusted enough to read.
-  const claims = decodeJsonObject(parsed.payload) ?? fail('malformed')
+  const claims = await verifySignedJwt(token, keys)
   const iss = checkIssuer(claims, expected)
   checkAudience(claims, expected)
   checkTimes(claims)

@@ -32,12 +32,19 @@ function basicCredentials(header: string): { id: string; secret: string } {
 
 export function clientCredentials(
   c: Context<AppEnv>,
-  form: { client_id?: string; client_secret?: string },
+  form: {
+    client_id?: string
+    client_secret?: string
+    client_assertion_type?: string
+    client_assertion?: string
+  },
 ): ClientCredentials {
   const header = c.req.header('authorization')
+  const { client_assertion_type: type, client_assertion: value } = form
   return {
     ...(form.client_id ? { clientId: form.client_id } : {}),
     ...(form.client_secret ? { clientSecret: form.client_secret } : {}),
+    ...(type || value ? { assertion: { type: type ?? '', value: value ?? '' } } : {}),
     ...(header === undefined ? {} : { basic: basicCredentials(header) }),
   }
 }

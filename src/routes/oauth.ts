@@ -88,7 +88,7 @@ const revoke = createRoute({
 /** A third-party client, authenticated as it registered (the authorization server must be on). */
 async function authenticatedClient(
   c: Parameters<typeof clientCredentials>[0],
-  form: { client_id?: string; client_secret?: string },
+  form: Parameters<typeof clientCredentials>[1],
 ) {
   authorizationServer(c)
   return clientService(c).authenticate(clientCredentials(c, form))
@@ -130,7 +130,9 @@ export const oauthRoutes = documentedRoutes()
     const params = c.req.valid('form')
     const token = required(params.token, 'token')
     // token_type_hint may be anything (RFC 7009 §2.1); the token's shape says what it is.
-    const authenticates = Boolean(params.client_secret || c.req.header('authorization'))
+    const authenticates = Boolean(
+      params.client_secret || params.client_assertion || c.req.header('authorization'),
+    )
     if (isGrantToken(token) || authenticates) {
       const client = await authenticatedClient(c, params)
       // An app's access token is not revoked: it lives minutes, and resources check it offline.

@@ -130,12 +130,27 @@ export function authorizationServer(c: Context<AppEnv>): string {
       { retryAfter: AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS },
     )
   }
+  // A resource verifies its tokens with the JWKS: a shared secret cannot be published.
+  if (requestConfig(c).signing.alg === 'HS256') {
+    throw new ApiError(
+      'authorization_server_unavailable',
+      'The authorization server needs asymmetric signing keys: set JWT_ALG=ES256 and JWT_PRIVATE_KEYS',
+      { retryAfter: AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS },
+    )
+  }
   return issuer
 }
 
 const resources = (c: Context<AppEnv>) => () => settings(c.env).protectedResources
 
-export const clientService = (c: Context<AppEnv>) => new ClientService(deps(c))
+export const clientService = (c: Context<AppEnv>) =>
+  new ClientService({
+    ...deps(c),
+    assertionAudiences: () => {
+      const issuer = authorizationServer(c)
+      return [issuer, `${issuer}/oauth/token`]
+    },
+  })
 export const authorizeService = (c: Context<AppEnv>) =>
   new AuthorizeService({
     ...deps(c),

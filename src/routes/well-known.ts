@@ -3,9 +3,12 @@
 import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
-import { authorizationServerIssuer, publicBase, requestConfig, settings } from '../env'
+import { publicBase, requestConfig, settings } from '../env'
+import { ApiError } from '../errors'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { CONFIG_ERRORS, jsonContent, problems } from '../http/openapi'
+import { ASSERTION_ALGS } from '../services/oauth-server/client-assertions'
+import { authorizationServer } from './services'
 
 /** Verifiers cache the key set this long; a new key is published at least this long before it signs. */
 export const JWKS_MAX_AGE_SECONDS = 300
@@ -44,6 +47,7 @@ const MetadataSchema = z
     token_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint_auth_methods_supported: z.array(z.string()),
     code_challenge_methods_supported: z.array(z.literal('S256')).optional(),
+    token_endpoint_auth_signing_alg_values_supported: z.array(z.string()).optional(),
     scopes_supported: z.array(z.string()).optional(),
     authorization_response_iss_parameter_supported: z.boolean().optional(),
     client_id_metadata_document_supported: z.boolean().optional(),
@@ -77,6 +81,17 @@ const metadata = createRoute({
   },
 })
 
+/** Whether the authorization server is on: its endpoints are then listed. */
+function authorizationServerOn(c: Parameters<typeof authorizationServer>[0]): boolean {
+  try {
+    authorizationServer(c)
+    return true
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'authorization_server_unavailable') return false
+    throw err
+  }
+}
+
 export const wellKnownRoutes = documentedRoutes()
   .openapi(jwks, async (c) => {
     return c.json({ keys: await publicSigningKeys(requestConfig(c)) }, 200, cacheable)
@@ -98,7 +113,7 @@ export const wellKnownRoutes = documentedRoutes()
     }
     // The authorization server needs a fixed issuer (JWT_ISSUER) and keys a resource can verify
     // with the JWKS; without them only the user's own apps' endpoints are listed.
-    if (authorizationServerIssuer(c) === null || cfg.signing.alg === 'HS256') {
+    if (!authorizationServerOn(c)) {
       return c.json(
         {
           ...common,
@@ -113,7 +128,7 @@ export const wellKnownRoutes = documentedRoutes()
       )
     }
     const scopes = settings(c.env).protectedResources.flatMap((r) => r.scopes)
-    const methods = ['none', 'client_secret_basic', 'client_secret_post']
+    const methods = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']
     return c.json(
       {
         ...common,
@@ -123,6 +138,7 @@ export const wellKnownRoutes = documentedRoutes()
         grant_types_supported: ['authorization_code', 'refresh_token'],
         token_endpoint_auth_methods_supported: methods,
         revocation_endpoint_auth_methods_supported: methods,
+        token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
         code_challenge_methods_supported: ['S256' as const],
         scopes_supported: [...new Set(scopes)],
         authorization_response_iss_parameter_supported: true,

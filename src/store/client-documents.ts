@@ -11,6 +11,10 @@ export type ClientDocument = {
   clientId: string
   name: string | null
   redirectUris: string[]
+  /** `private_key_jwt` (with keys, inline or by URL), or `none`. */
+  authMethod: 'none' | 'private_key_jwt'
+  jwks: JsonWebKey[] | null
+  jwksUri: string | null
   /** Epoch ms it was fetched. */
   fetchedAt: number
 }

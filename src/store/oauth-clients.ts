@@ -1,7 +1,8 @@
 // Registered OAuth clients (RFC 7591) in D1: the only code that reads or writes oauth_clients.
 import { guarded } from './errors'
 
-export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post'
+export type ClientAuthMethod =
+  'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
 
 /** A registered client. Times are epoch ms. */
 export type OAuthClient = {
@@ -12,6 +13,9 @@ export type OAuthClient = {
   name: string | null
   clientUri: string | null
   redirectUris: string[]
+  /** private_key_jwt: the client's public keys, inline or by URL (one of the two). */
+  jwks: JsonWebKey[] | null
+  jwksUri: string | null
   createdAt: number
   lastUsedAt: number
 }
@@ -23,6 +27,8 @@ type Row = {
   name: string | null
   client_uri: string | null
   redirect_uris: string
+  jwks: string | null
+  jwks_uri: string | null
   created_at: number
   last_used_at: number
   /** Whether any user's grant names the client (a client in use never lapses). */
@@ -36,6 +42,8 @@ const toClient = (row: Row): OAuthClient & { granted: boolean } => ({
   name: row.name,
   clientUri: row.client_uri,
   redirectUris: JSON.parse(row.redirect_uris) as string[],
+  jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JsonWebKey[]),
+  jwksUri: row.jwks_uri,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   granted: row.granted === 1,
@@ -49,8 +57,9 @@ export function oauthClientStore(db: D1Database) {
       guarded('d1', 'insert client', () =>
         db
           .prepare(
-            `INSERT INTO oauth_clients (id, secret_hash, auth_method, name, client_uri, redirect_uris, created_at, last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO oauth_clients (id, secret_hash, auth_method, name, client_uri, redirect_uris,
+               jwks, jwks_uri, created_at, last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             client.id,
@@ -59,6 +68,8 @@ export function oauthClientStore(db: D1Database) {
             client.name,
             client.clientUri,
             JSON.stringify(client.redirectUris),
+            client.jwks === null ? null : JSON.stringify(client.jwks),
+            client.jwksUri,
             client.createdAt,
             client.lastUsedAt,
           )

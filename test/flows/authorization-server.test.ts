@@ -63,7 +63,9 @@ describe('the authorization server, as oauth4webapi sees it', () => {
       'none',
       'client_secret_basic',
       'client_secret_post',
+      'private_key_jwt',
     ])
+    expect(metadata.client_id_metadata_document_supported).toBe(true)
   })
 
   it('runs registration, consent, the code and its exchange, and mints an at+jwt for the resource', async () => {

@@ -9,6 +9,7 @@ import { checkRedirectUri } from '../../auth/redirect-uris'
 import { OutboundError, checkOutboundUrl, fetchJson } from '../../outbound/fetch'
 import type { ClientDocument, ClientDocumentStore } from '../../store/client-documents'
 import type { OAuthClient } from '../../store/oauth-clients'
+import { checkClientKeys } from './client-assertions'
 
 /** Far more than a real document; a metadata document is a few hundred bytes. */
 const DOCUMENT_MAX_BYTES = 16 * 1024
@@ -73,10 +74,15 @@ export function checkDocument(
   if ('client_secret' in doc || 'client_secret_expires_at' in doc) {
     return { refused: 'a document cannot carry a secret' }
   }
-  const method = doc.token_endpoint_auth_method
-  if (method !== undefined && method !== 'none') {
-    return { refused: 'token_endpoint_auth_method must be none' }
+  const method = doc.token_endpoint_auth_method ?? 'none'
+  if (method !== 'none' && method !== 'private_key_jwt') {
+    return { refused: 'token_endpoint_auth_method must be none or private_key_jwt' }
   }
+  const keys =
+    method === 'private_key_jwt'
+      ? checkClientKeys(doc.jwks, doc.jwks_uri)
+      : { jwks: null, jwksUri: null }
+  if ('refused' in keys) return keys
   const uris = doc.redirect_uris
   if (
     !Array.isArray(uris) ||
@@ -106,7 +112,13 @@ export function checkDocument(
   if (name !== undefined && (typeof name !== 'string' || !PLAIN_TEXT.test(name))) {
     return { refused: 'client_name must be 1 to 100 printable characters' }
   }
-  return { clientId, name: (name as string | undefined) ?? null, redirectUris: uris as string[] }
+  return {
+    clientId,
+    name: (name as string | undefined) ?? null,
+    redirectUris: uris as string[],
+    authMethod: method,
+    ...keys,
+  }
 }
 
 export type ClientDocumentDeps = { documents: ClientDocumentStore; requestId?: string }
@@ -127,10 +139,13 @@ export class ClientDocuments {
     return {
       id: document.clientId,
       secretHash: null,
-      authMethod: 'none',
+      // A document cached before it could name a method is a public client's.
+      authMethod: document.authMethod ?? 'none',
       name: document.name,
       clientUri: null,
       redirectUris: document.redirectUris,
+      jwks: document.jwks ?? null,
+      jwksUri: document.jwksUri ?? null,
       createdAt: document.fetchedAt,
       lastUsedAt: now(),
     }

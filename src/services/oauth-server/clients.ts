@@ -11,6 +11,13 @@ import {
 } from '../../auth/encoding'
 import { checkRedirectUri } from '../../auth/redirect-uris'
 import type { ClientAuthMethod, OAuthClient, OAuthClientStore } from '../../store/oauth-clients'
+import type { CeremonyUses } from '../../store/ceremony-uses'
+import {
+  ASSERTION_TYPE,
+  assertedClientId,
+  checkClientKeys,
+  verifyClientAssertion,
+} from './client-assertions'
 import { type ClientDocumentDeps, ClientDocuments, isDocumentClientId } from './client-documents'
 
 /** A registered client no one has granted anything, unused this long, is gone: it registers again. */
@@ -23,6 +30,7 @@ export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = [
   'none',
   'client_secret_basic',
   'client_secret_post',
+  'private_key_jwt',
 ]
 const GRANT_TYPES = ['authorization_code', 'refresh_token']
 
@@ -34,6 +42,9 @@ export type ClientMetadata = {
   response_types?: string[]
   client_name?: string
   client_uri?: string
+  /** private_key_jwt: the public keys, inline (a JWK set) or by URL. */
+  jwks?: unknown
+  jwks_uri?: string
 }
 
 /** RFC 7591 §3.2.1: the client's id, its secret (shown once), and its metadata as registered. */
@@ -48,6 +59,8 @@ export type RegisteredClient = {
   response_types: string[]
   client_name?: string
   client_uri?: string
+  jwks?: { keys: JsonWebKey[] }
+  jwks_uri?: string
 }
 
 /** How a token request authenticated: what it sent, read from the form and the header. */
@@ -58,6 +71,8 @@ export type ClientCredentials = {
   clientSecret?: string
   /** The Authorization header's Basic credentials (client_secret_basic), decoded. */
   basic?: { id: string; secret: string }
+  /** client_assertion_type and client_assertion (private_key_jwt). */
+  assertion?: { type: string; value: string }
 }
 
 const unknownClient = () =>
@@ -73,7 +88,10 @@ const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]{1,100}$/
 
 export type ClientDeps = ClientDocumentDeps & {
   clients: OAuthClientStore
+  ceremonies: CeremonyUses
   defer: (task: Promise<unknown>) => void
+  /** What a client assertion's `aud` may name: the issuer and the token endpoint. */
+  assertionAudiences: () => string[]
 }
 
 export class ClientService {
@@ -114,8 +132,14 @@ export class ClientService {
     ) {
       throw metadataError('client_uri must be an https URL')
     }
+    const keys =
+      method === 'private_key_jwt'
+        ? checkClientKeys(metadata.jwks, metadata.jwks_uri)
+        : { jwks: null, jwksUri: null }
+    if ('refused' in keys) throw metadataError(keys.refused)
     const at = now()
-    const secret = method === 'none' ? undefined : toBase64Url(randomBytes(32))
+    const hasSecret = method === 'client_secret_basic' || method === 'client_secret_post'
+    const secret = hasSecret ? toBase64Url(randomBytes(32)) : undefined
     const client: OAuthClient = {
       id: toBase64Url(randomBytes(16)),
       secretHash: secret === undefined ? null : await sha256Base64Url(secret),
@@ -123,6 +147,7 @@ export class ClientService {
       name: metadata.client_name ?? null,
       clientUri: clientUri ?? null,
       redirectUris: [...new Set(metadata.redirect_uris)],
+      ...keys,
       createdAt: at,
       lastUsedAt: at,
     }
@@ -139,6 +164,8 @@ export class ClientService {
       response_types: ['code'],
       ...(client.name === null ? {} : { client_name: client.name }),
       ...(client.clientUri === null ? {} : { client_uri: client.clientUri }),
+      ...(keys.jwks === null ? {} : { jwks: { keys: keys.jwks } }),
+      ...(keys.jwksUri === null ? {} : { jwks_uri: keys.jwksUri }),
     }
   }
 
@@ -161,25 +188,40 @@ export class ClientService {
    * Anything else is invalid_client, the same answer whatever failed.
    */
   async authenticate(credentials: ClientCredentials): Promise<OAuthClient> {
-    const { clientId, clientSecret, basic } = credentials
-    if (basic && clientId !== undefined && clientId !== basic.id) throw unknownClient()
-    const id = basic?.id ?? clientId
+    const { clientId, clientSecret, basic, assertion } = credentials
+    // RFC 6749 §2.3: one method per request; two are refused, never one of them chosen.
+    const methods = [assertion, basic, clientSecret].filter((m) => m !== undefined).length
+    if (methods > 1) throw unknownClient()
+    if (assertion && assertion.type !== ASSERTION_TYPE) {
+      throw new ApiError('invalid_client', `client_assertion_type must be ${ASSERTION_TYPE}`)
+    }
+    const named = assertion ? assertedClientId(assertion.value) : undefined
+    const ids = [clientId, basic?.id, named].filter((id) => id !== undefined)
+    // Every place that names the client must name the same one.
+    if (ids.some((id) => id !== ids[0])) throw unknownClient()
+    const id = ids[0]
     if (id === undefined) throw new ApiError('invalid_client', 'client_id is required')
     const client = await this.find(id)
     if (!client) throw unknownClient()
-    const presented =
-      client.authMethod === 'client_secret_basic'
-        ? basic?.secret
-        : client.authMethod === 'client_secret_post'
-          ? clientSecret
-          : undefined
-    // A secret sent another way than registered (or by a public client) is refused, not ignored.
-    const strays =
-      (client.authMethod !== 'client_secret_basic' && basic !== undefined) ||
-      (client.authMethod !== 'client_secret_post' && clientSecret !== undefined)
-    if (strays) throw unknownClient()
-    if (client.authMethod !== 'none') {
-      if (presented === undefined || client.secretHash === null) throw unknownClient()
+    // A credential sent another way than registered (or by a public client) is refused, not ignored.
+    const sent = assertion
+      ? 'private_key_jwt'
+      : basic
+        ? 'client_secret_basic'
+        : clientSecret !== undefined
+          ? 'client_secret_post'
+          : 'none'
+    if (sent !== client.authMethod) throw unknownClient()
+    if (sent === 'private_key_jwt') {
+      await verifyClientAssertion(
+        client,
+        assertion!.value,
+        this.deps.assertionAudiences(),
+        this.deps.ceremonies,
+      )
+    } else if (sent !== 'none') {
+      const presented = sent === 'client_secret_basic' ? basic!.secret : clientSecret!
+      if (client.secretHash === null) throw unknownClient()
       const digest = await sha256Base64Url(presented)
       if (!timingSafeEqual(utf8(digest), utf8(client.secretHash))) throw unknownClient()
     }
