@@ -53,6 +53,14 @@ export default defineConfig({
       {
         test: { name: 'client', include: ['client/test/**/*.test.ts'], environment: 'node' },
       },
+      // edge-auth/resource and the example MCP server (run under Miniflare by its own test).
+      {
+        test: {
+          name: 'resource',
+          include: ['resource/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
     ],
   },
 })
