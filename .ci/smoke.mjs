@@ -5,9 +5,9 @@
 // Each request in requests.http must answer the status listed here, in order.
 import { spawn, execFileSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, root, startDev, stopGroup, waitFor } from './dev-server.mjs'
 import { checkDocsPage } from './docs-page.mjs'
 
 const EXPECTED = [
@@ -55,15 +55,6 @@ const EXPECTED = [
   ['Log out everywhere', 204],
 ]
 
-const root = new URL('..', import.meta.url).pathname
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-
 const port = await freePort()
 // Prism's port is chosen first: requests.http sends `Origin: {{baseUrl}}` (Prism's, here) for
 // its cookie sign-in, which the server must therefore allow.
@@ -71,33 +62,12 @@ const prismPort = await freePort()
 const direct = `http://127.0.0.1:${port}`
 const devArgs = ['--port', String(port), '--ip', '127.0.0.1']
 devArgs.push('--var', `ALLOWED_ORIGINS:http://127.0.0.1:${prismPort}`)
-const server = spawn('npm', ['run', 'dev', '--', ...devArgs], {
-  cwd: root,
-  detached: true, // its own process group, so wrangler and workerd stop with it
-  stdio: ['ignore', 'pipe', 'pipe'],
-})
-let serverLog = ''
-server.stdout.on('data', (chunk) => (serverLog += chunk))
-server.stderr.on('data', (chunk) => (serverLog += chunk))
+const dev = startDev(devArgs)
 let prism
 let prismLog = ''
 const stop = () => {
-  for (const child of [server, prism]) {
-    try {
-      if (child) process.kill(-child.pid, 'SIGTERM')
-    } catch {}
-  }
-}
-
-const waitFor = async (url, what, log) => {
-  const deadline = Date.now() + 90_000
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`${what} did not answer on ${url}\n${log()}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
+  dev.stop()
+  stopGroup(prism)
 }
 
 /**
@@ -143,7 +113,7 @@ async function checkEmailLink(base) {
   const linkAfter = async (from, page) => {
     const deadline = Date.now() + 10_000
     let textFile
-    while (!(textFile = /^Text: (.+\.txt)$/m.exec(serverLog.slice(from))?.[1])) {
+    while (!(textFile = /^Text: (.+\.txt)$/m.exec(dev.log().slice(from))?.[1])) {
       if (Date.now() > deadline)
         throw new Error(`wrangler dev printed no simulated email for ${page}`)
       await new Promise((r) => setTimeout(r, 200))
@@ -158,7 +128,7 @@ async function checkEmailLink(base) {
   const { accessToken } = await (await fetch(`${base}/login`, json('POST', credentials))).json()
 
   // Confirm an address with the link from the simulated email.
-  let from = serverLog.length
+  let from = dev.log().length
   const email = `smoke.${Date.now()}@example.org`
   const set = await fetch(
     `${base}/users/me/email`,
@@ -172,7 +142,7 @@ async function checkEmailLink(base) {
   if (verified.status !== 200) throw new Error(`POST /email/verify answered ${verified.status}`)
 
   // Forget the password, and reset it with the link mailed to that address.
-  from = serverLog.length
+  from = dev.log().length
   const forgot = await fetch(
     `${base}/password/forgot`,
     json('POST', { login: credentials.username }),
@@ -193,7 +163,7 @@ async function checkEmailLink(base) {
 
 let failures = 0
 try {
-  await waitFor(`${direct}/health`, 'npm run dev', () => serverLog)
+  await waitFor(`${direct}/health`, 'npm run dev', dev.log)
   const base = await startPrism()
 
   // httpyac wants the file under its cwd, and a variable in the file wins over --var.
