@@ -239,6 +239,53 @@ describe('the authorization server, as oauth4webapi sees it', () => {
     expect(again.status).toBe(404)
   })
 
+  it('shows the app on /account, where Remove ends its grant', async () => {
+    const { as, client, session } = await appAndUser()
+    const tokens = await tokensFor(as, client, session.cookie)
+    const account = await browse('/account', { headers: { cookie: cookieHeader(session.cookie) } })
+    const page = await account.text()
+    expect(page).toContain('Apps you allowed')
+    expect(page).toContain('Notes app')
+    const id = /action="\/account\/apps\/([^/]+)\/remove"/.exec(page)![1]!
+    const post = (origin: string) =>
+      browse(`/account/apps/${id}/remove`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          origin,
+          cookie: cookieHeader(session.cookie),
+        },
+        body: '',
+      })
+    // From another site: refused, the app keeps its access.
+    expect((await post('https://evil.example')).status).toBe(403)
+    const still = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      tokens.refresh_token!,
+      options(),
+    )
+    const next = await oauth.processRefreshTokenResponse(as, client, still)
+    const removed = await post(ORIGIN)
+    expect(removed.status).toBe(303)
+    expect(removed.headers.get('location')).toBe('/account?done=appremoved')
+    const after = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      next.refresh_token!,
+      options(),
+    )
+    await expect(oauth.processRefreshTokenResponse(as, client, after)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+    const gone = await (
+      await browse('/account', { headers: { cookie: cookieHeader(session.cookie) } })
+    ).text()
+    expect(gone).not.toContain('Apps you allowed')
+  })
+
   it('sends a visitor with no session through /signin and back, the request waiting in its cookie', async () => {
     const as = await discover()
     const client = await registerApp(as)
