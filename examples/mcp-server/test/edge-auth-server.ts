@@ -4,26 +4,12 @@
 // (a client's metadata document) in place of the network.
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
 import { generateKeySet } from '../../../scripts/signing-keys.mjs'
+import { bundleWorker } from './harness'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url).href)
-
-let bundled: Promise<string> | undefined
-const bundle = () =>
-  (bundled ??= build({
-    entryPoints: [`${root}src/index.ts`],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    conditions: ['workerd', 'worker', 'browser'],
-    target: 'es2022',
-    external: ['node:*', 'cloudflare:*'],
-    logLevel: 'error',
-  }).then((result) => result.outputFiles[0]!.text))
 
 /** Each migration's statements, in order (comment lines dropped, split at semicolons). */
 function migrations(): string[] {
@@ -60,7 +46,7 @@ export async function startEdgeAuth({
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
-      script: await bundle(),
+      script: await bundleWorker(`${root}src/index.ts`),
       compatibilityDate: config.compatibility_date,
       compatibilityFlags: config.compatibility_flags,
       bindings: {

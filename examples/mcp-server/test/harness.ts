@@ -10,12 +10,17 @@ import { unstable_readConfig } from 'wrangler'
 const here = fileURLToPath(new URL('..', import.meta.url).href)
 const root = fileURLToPath(new URL('../../..', import.meta.url).href)
 
-let bundled: Promise<string> | undefined
+const bundles = new Map<string, Promise<string>>()
 
-/** The Worker as one ES module; `edge-auth/resource` resolves to its source (tsconfig paths). */
-function bundleWorker(): Promise<string> {
-  bundled ??= build({
-    entryPoints: [`${here}src/index.ts`],
+/**
+ * A Worker as one ES module, as wrangler bundles it (once per entry point); `edge-auth/resource`
+ * resolves to its source through the root tsconfig's paths.
+ */
+export function bundleWorker(entry = `${here}src/index.ts`): Promise<string> {
+  let bundled = bundles.get(entry)
+  if (bundled) return bundled
+  bundled = build({
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'esm',
@@ -26,10 +31,12 @@ function bundleWorker(): Promise<string> {
     external: ['node:*', 'cloudflare:*'],
     logLevel: 'error',
   }).then((result) => result.outputFiles[0]!.text)
+  bundles.set(entry, bundled)
   return bundled
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on. */
+export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }

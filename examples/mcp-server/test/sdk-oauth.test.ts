@@ -4,7 +4,6 @@
 // Client ID Metadata Document this test serves), sign-in and consent on the hosted pages (a
 // scripted browser: the pages are plain forms), the code exchange, a tool call, and refreshes,
 // parallel ones included.
-import { createServer } from 'node:net'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js'
@@ -16,19 +15,11 @@ import type {
 } from '@modelcontextprotocol/sdk/shared/auth.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type EdgeAuth, startEdgeAuth } from './edge-auth-server'
-import { type ExampleMcpServer, startExampleMcpServer } from './harness'
+import { type ExampleMcpServer, freePort, startExampleMcpServer } from './harness'
 
 const REDIRECT_URL = 'http://127.0.0.1:33418/callback'
 const DOCUMENT_URL = 'https://mcp-client.example/oauth/client.json'
 const PASSWORD = 'correct horse battery staple'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 let auth: EdgeAuth
 let mcp: ExampleMcpServer
