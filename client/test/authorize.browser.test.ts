@@ -75,13 +75,18 @@ async function authorizationUrl(state: string): Promise<string> {
   return url.href
 }
 
-/** To the consent page: /authorize, then the hosted sign-in, then back. */
-async function toConsent(page: Page, problems: Problems, state: string) {
+/** /authorize, then the hosted sign-in form as `username`. */
+async function signInFromAuthorize(page: Page, state: string, username: string) {
   await page.goto(await authorizationUrl(state))
   await page.waitForURL((url) => url.pathname === '/signin')
-  await page.getByLabel('Username or email address').fill(await newUser())
+  await page.getByLabel('Username or email address').fill(username)
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+}
+
+/** To the consent page: /authorize, then the hosted sign-in, then back. */
+async function toConsent(page: Page, problems: Problems, state: string, username?: string) {
+  await signInFromAuthorize(page, state, username ?? (await newUser()))
   await page.waitForURL((url) => url.pathname === '/authorize/resume', { timeout: 10_000 })
   await page.getByRole('heading', { name: 'Allow access?' }).waitFor()
   expect(await page.textContent('main')).toContain('Notes for desktop')
@@ -106,6 +111,31 @@ describe.skipIf(!available)('authorizing a third-party app in Chromium', () => {
     expect(back.searchParams.get('iss')).toBe(worker.origin)
     expect(problems).toEqual([])
     await page.close()
+  }, 30_000)
+
+  it('takes a returning user (consent remembered) from the sign-in form straight back to the app', async () => {
+    const username = await newUser()
+    const first = await browser.newContext()
+    const once = await first.newPage()
+    await toConsent(once, problemsOf(once), 'st-once', username)
+    await once.getByRole('button', { name: 'Allow' }).click()
+    await once.waitForURL((url) => url.origin === app.origin, { timeout: 10_000 })
+    await first.close()
+    // Another browser, so no session: sign in, and no consent page this time.
+    const second = await browser.newContext()
+    const page = await second.newPage()
+    const problems = problemsOf(page)
+    await signInFromAuthorize(page, 'st-again', username)
+    await page
+      .waitForURL((url) => url.origin === app.origin, { timeout: 10_000 })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; at ${page.url()}; ${problems.join('\n')}`)
+      })
+    const back = new URL(page.url())
+    expect(back.searchParams.get('code')).toBeTruthy()
+    expect(back.searchParams.get('state')).toBe('st-again')
+    expect(problems).toEqual([])
+    await second.close()
   }, 30_000)
 
   it('Deny lands on the app with access_denied and no code', async () => {

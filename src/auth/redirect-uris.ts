@@ -41,7 +41,13 @@ export function checkRedirectUri(raw: string): { kind: RedirectKind } | { refuse
   const url = new URL(raw)
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return { refused: `must not use ${url.protocol}` }
   if (url.username !== '' || url.password !== '') return { refused: 'must not hold userinfo' }
-  if (url.protocol === 'https:') return { kind: 'web' }
+  // A host shown on the consent page and named in its CSP: letters, digits, dots and hyphens
+  // (an IDN arrives as punycode), nothing a header could read as a separator.
+  if (url.protocol === 'https:') {
+    return /^[a-z0-9.-]+$/.test(url.hostname)
+      ? { kind: 'web' }
+      : { refused: 'must name its host with letters, digits, dots and hyphens' }
+  }
   if (url.protocol === 'http:') {
     return LOOPBACK_HOSTS.has(url.hostname)
       ? { kind: 'loopback' }

@@ -105,3 +105,29 @@ export function connectedAppsSection(apps: AppView[]): Html | string {
     </ul>
   </section>`
 }
+
+/**
+ * An invalid request from a known app: what is wrong, and a link (never an automatic redirect)
+ * that takes the error back to the app.
+ */
+export const invalidRequestPage = (invalid: {
+  error: string
+  description: string
+  redirect: string
+  host: string
+}): Html =>
+  html`<p>
+      The app sent a request this service cannot complete: ${invalid.description}
+      (<code>${invalid.error}</code>).
+    </p>
+    <p><a href="${invalid.redirect}">Return to ${invalid.host}</a></p>`
+
+/**
+ * The way back to the app after a sign-in by form: a page that moves on by itself. A 303 would
+ * be the tail of the sign-in form's submission, which the sign-in page's CSP form-action (this
+ * origin only) forbids in Chromium; a refresh is a navigation of its own.
+ */
+export const returnPage = (redirect: string, host: string): Html =>
+  html`<meta http-equiv="refresh" content="0;url=${redirect}" />
+    <p>Returning you to <strong>${host}</strong>…</p>
+    <p><a href="${redirect}">Continue to ${host}</a></p>`

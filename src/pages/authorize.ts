@@ -16,6 +16,7 @@ import { redirectTarget } from '../auth/redirect-uris'
 import { type AppEnv, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
+import { checkRateLimit, clientIp } from '../http/rate-limit'
 import { now } from '../clock'
 import { log } from '../log'
 import {
@@ -24,9 +25,9 @@ import {
   type Signer,
 } from '../services/oauth-server/authorize'
 import { isDocumentClientId } from '../services/oauth-server/client-documents'
-import { authorizeService, clientService, grantService } from '../routes/services'
-import { consentPage, refusedRequest } from './authorize-views'
-import { type PageStatus, asVisitor, form, visitor } from './shared'
+import { authorizeService, grantService } from '../routes/services'
+import { consentPage, invalidRequestPage, refusedRequest, returnPage } from './authorize-views'
+import { type PageStatus, asVisitor, form, refusal, visitor } from './shared'
 import { layout } from './views'
 
 export const authorizePages = new Hono<AppEnv>()
@@ -71,8 +72,7 @@ const signerOf = (user: {
 /** The request's parameters, every value of each: a query, or a form (OAuth 2.1 allows POST). */
 async function paramsOf(c: Context<AppEnv>): Promise<AuthorizeParams | null> {
   if (c.req.method === 'GET') return c.req.queries() as AuthorizeParams
-  const body = await form(c)
-  void body
+  await form(c) // refuses a body that is not a form
   const all = await c.req.parseBody({ all: true })
   const params: AuthorizeParams = {}
   for (const [name, value] of Object.entries(all)) {
@@ -97,8 +97,11 @@ async function proceed(
   const signer = signedIn ? signerOf(signedIn.user) : null
   const next = await svc.next(request, signer)
   if ('redirect' in next) {
-    if (pendingId) deleteCookie(c, pendingCookie(pendingId), COOKIE)
-    return c.redirect(next.redirect, 303)
+    if (!pendingId) return c.redirect(next.redirect, 303)
+    // Back from a sign-in, most often a form's: move on by a page, not a 303 (returnPage).
+    deleteCookie(c, pendingCookie(pendingId), COOKIE)
+    const target = redirectTarget(request.redirectUri)
+    return c.html(layout('Signed in', returnPage(next.redirect, target.shown)), 200)
   }
   if ('signIn' in next) {
     const id = pendingId ?? toBase64Url(randomBytes(12))
@@ -108,7 +111,7 @@ async function proceed(
     const back = `/authorize/resume?id=${id}`
     return c.redirect(`/signin?return_to=${encodeURIComponent(back)}`, 303)
   }
-  const client = await clientService(c).find(request.clientId)
+  const client = await svc.stillValid(request)
   if (!client) return refusePage(c, 400, 'The app is no longer registered with this service.')
   const resource = settings(c.env).protectedResources.find((r) => r.resource === request.resource)
   if (!resource) return refusePage(c, 400, 'That resource is no longer served here.')
@@ -145,9 +148,23 @@ const authorize = async (c: Context<AppEnv>) => {
   if (!(svc instanceof AuthorizeService)) return svc
   const params = await paramsOf(c)
   if (!params) return refusePage(c, 400, 'The request could not be read.')
+  // A client id that is a URL may make this service fetch it: a budget per address.
+  if (params.client_id?.some(isDocumentClientId)) {
+    try {
+      await checkRateLimit(c, 'TOKEN_LIMITER', `${clientIp(c)}:authorize`)
+    } catch (err) {
+      const { status, notice } = refusal(err)
+      return c.html(layout('This sign-in cannot continue', refusedRequest(notice.text)), status)
+    }
+  }
   const checked = await svc.check(params)
   if ('refuse' in checked) return refusePage(c, checked.refuse.status, checked.refuse.message)
-  if ('redirect' in checked) return c.redirect(checked.redirect, 303)
+  if ('invalid' in checked) {
+    return c.html(
+      layout('This request cannot be completed', invalidRequestPage(checked.invalid)),
+      400,
+    )
+  }
   return proceed(c, svc, checked.request, null)
 }
 
@@ -184,7 +201,7 @@ authorizePages.post('/authorize/consent', async (c) => {
     )
   }
   // Still registered, with that redirect: the app may have lapsed while the page was open.
-  if (!(await clientService(c).find(request.clientId))) {
+  if (!(await svc.stillValid(request))) {
     return refusePage(c, 400, 'The app is no longer registered with this service.')
   }
   if (body.decision === 'allow') {

@@ -278,14 +278,21 @@ export class SessionService {
     const at = now()
     // Kept longer than anything of the session could still work.
     const keepUntil = at + cfg.sessionMaxAge * SECOND
+    const write = () =>
+      this.deps.sessions.endSession(sessionId, { userId, endedAt: at, reason }, keepUntil)
     try {
-      await this.deps.sessions.endSession(sessionId, { userId, endedAt: at, reason }, keepUntil)
+      await write()
     } catch (err) {
       // Two ends of one session at once (a double-clicked logout) write its key within KV's
-      // one write a second; if the other's tombstone is there, the session has ended.
+      // one write a second; if the other's tombstone is there, the session has ended. A
+      // session written a moment ago (an app's code replayed, or its grant removed, right
+      // after the exchange) is still live: the end is tried once more after a second.
       if (!(err instanceof StorageError)) throw err
       const record = await this.deps.sessions.getSession(sessionId)
-      if (!record || !isEnded(record)) throw err
+      if (!record || !isEnded(record)) {
+        await this.deps.wait(KV_SAME_KEY_INTERVAL_MS)
+        await write()
+      }
     }
     await this.deps.index.remove(userId, sessionId)
   }

@@ -53,9 +53,9 @@ export function grantStore(db: D1Database) {
     },
 
     /**
-     * Records consent to `scope` (space-separated): a new grant, or the existing one widened to
-     * the union of both (its id kept). Two consents at once may leave the narrower one: never
-     * more than someone allowed, at worst a question asked again.
+     * Records consent to `scopes`: the existing grant widened to the union (its id kept), or a
+     * new grant with only these. The widening is conditional on the grant read still being
+     * there: one removed in between is not brought back with its old scopes.
      */
     async consent(
       userId: string,
@@ -65,9 +65,19 @@ export function grantStore(db: D1Database) {
       at: number,
     ): Promise<Grant> {
       const existing = await this.find(userId, clientId, resource)
-      const scope = [...new Set([...(existing?.scope.split(' ') ?? []), ...scopes])]
-        .filter(Boolean)
-        .join(' ')
+      if (existing) {
+        const scope = [...new Set([...existing.scope.split(' '), ...scopes])]
+          .filter(Boolean)
+          .join(' ')
+        const row = await guarded('d1', 'widen consent', () =>
+          db
+            .prepare('UPDATE oauth_grants SET scope = ? WHERE id = ? RETURNING *')
+            .bind(scope, existing.id)
+            .first<Row>(),
+        )
+        if (row) return toGrant(row)
+      }
+      // Two first consents at once: the later keeps its own scopes (never more than allowed).
       const row = await guarded('d1', 'record consent', () =>
         db
           .prepare(
@@ -76,20 +86,36 @@ export function grantStore(db: D1Database) {
              ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = excluded.scope
              RETURNING *`,
           )
-          .bind(crypto.randomUUID(), userId, clientId, resource, scope, at, at)
+          .bind(
+            crypto.randomUUID(),
+            userId,
+            clientId,
+            resource,
+            [...new Set(scopes)].join(' '),
+            at,
+            at,
+          )
           .first<Row>(),
       )
       return toGrant(row!)
     },
 
-    /** The user's grants, each with its client's name, most recently used first. */
+    /**
+     * The user's grants, each with its client's name, most recently used first: by its sessions'
+     * refreshes too (written to D1 at most once in five minutes).
+     */
     async list(userId: string): Promise<(Grant & { clientName: string | null })[]> {
       const { results } = await guarded('d1', 'list grants', () =>
         db
           .prepare(
-            `SELECT g.*, c.name AS client_name FROM oauth_grants g
+            `SELECT g.id, g.user_id, g.client_id, g.resource, g.scope, g.created_at,
+               MAX(g.last_used_at, COALESCE(
+                 (SELECT MAX(s.last_used_at) FROM sessions s WHERE s.grant_id = g.id), 0)
+               ) AS last_used_at,
+               c.name AS client_name
+             FROM oauth_grants g
              LEFT JOIN oauth_clients c ON c.id = g.client_id
-             WHERE g.user_id = ? ORDER BY g.last_used_at DESC`,
+             WHERE g.user_id = ? ORDER BY last_used_at DESC`,
           )
           .bind(userId)
           .all<Row>(),

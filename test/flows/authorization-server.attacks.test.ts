@@ -122,6 +122,23 @@ function expectErrorRedirect(res: Response, error: string, registered = REDIRECT
   return location
 }
 
+/**
+ * An invalid request from a known client: a 400 page, no redirect (anyone can register a
+ * redirect), whose one link takes `error` (with iss, no code) back to the registered URI.
+ */
+async function expectErrorOffered(res: Response, error: string, registered = REDIRECT_URI) {
+  expect(res.status).toBe(400)
+  expect(res.headers.get('location')).toBeNull()
+  const href = /<a href="([^"]+)">Return to/.exec(await res.text())?.[1]
+  expect(href, 'a link back to the app').toBeTruthy()
+  const location = new URL(href!.replaceAll('&amp;', '&'))
+  expect(location.origin + location.pathname).toBe(registered)
+  expect(location.searchParams.get('error')).toBe(error)
+  expect(location.searchParams.get('code')).toBeNull()
+  expect(location.searchParams.get('iss')).toBe(ORIGIN)
+  return location
+}
+
 /** The token endpoint answered an OAuth error, and no token. */
 async function expectTokenError(res: Response, status: number, error: string) {
   expect(res.status).toBe(status)
@@ -156,7 +173,7 @@ describe('PKCE cannot be downgraded or skipped', () => {
       { code_challenge: challenge, state, ...params },
       session.cookie,
     )
-    const location = expectErrorRedirect(res, 'invalid_request')
+    const location = await expectErrorOffered(res, 'invalid_request')
     expect(location.searchParams.get('state')).toBe(state)
   })
 
@@ -413,7 +430,7 @@ describe('authorization codes', () => {
       code_challenge: challenge,
       code_challenge_method: 'S256',
     })
-    expectErrorRedirect(
+    await expectErrorOffered(
       await authorizeQuery(`${query}&${resources}`, session.cookie),
       'invalid_target',
     )
@@ -427,7 +444,7 @@ describe('authorization codes', () => {
       { code_challenge: challenge, scope: 'notes:read calendar:read' },
       session.cookie,
     )
-    expectErrorRedirect(res, 'invalid_scope')
+    await expectErrorOffered(res, 'invalid_scope')
   })
 
   it('expires after 60 s: a code redeemed later mints nothing', async () => {
@@ -489,7 +506,7 @@ describe('mix-up (RFC 9207) and what the redirect carries', () => {
     expect(location.searchParams.getAll('iss')).toHaveLength(1)
     const error = await authorizeGet(client.client_id, { response_type: 'token' }, session.cookie)
     expect(
-      expectErrorRedirect(error, 'unsupported_response_type').searchParams.getAll('iss'),
+      (await expectErrorOffered(error, 'unsupported_response_type')).searchParams.getAll('iss'),
     ).toEqual([ORIGIN])
   })
 })
@@ -629,7 +646,7 @@ describe('consent', () => {
       { code_challenge: challenge, prompt: 'none consent' },
       session.cookie,
     )
-    expectErrorRedirect(both, 'invalid_request')
+    await expectErrorOffered(both, 'invalid_request')
   })
 
   it('prompt=login sends a signed-in browser to sign in again', async () => {
@@ -710,7 +727,10 @@ describe('clients at /authorize', () => {
         prompt: 'consent',
       })
       query.append(name, name === 'code_challenge' ? 'b'.repeat(43) : 'notes:read')
-      expectErrorRedirect(await authorizeQuery(query.toString(), session.cookie), 'invalid_request')
+      await expectErrorOffered(
+        await authorizeQuery(query.toString(), session.cookie),
+        'invalid_request',
+      )
     },
   )
 
@@ -723,7 +743,7 @@ describe('clients at /authorize', () => {
       { code_challenge: challenge, state },
       session.cookie,
     )
-    const location = expectErrorRedirect(res, 'invalid_request')
+    const location = await expectErrorOffered(res, 'invalid_request')
     expect(location.searchParams.get('state')).toBeNull()
     // 1024 is fine.
     const ok = await authorizeGet(
@@ -751,7 +771,7 @@ describe('clients at /authorize', () => {
     await expectRefusedPage(await browse('/authorize', { method: 'POST', headers, body }))
     body.set('redirect_uri', REDIRECT_URI)
     body.set('code_challenge_method', 'plain')
-    expectErrorRedirect(
+    await expectErrorOffered(
       await browse('/authorize', { method: 'POST', headers, body }),
       'invalid_request',
     )
@@ -941,23 +961,33 @@ describe('confidential clients at the token endpoint', () => {
     await expectInvalidClient(await refreshGrant(client.client_id, refresh_token!))
   })
 
-  it('client_secret_post works by post, and the same secret by Basic is refused', async () => {
+  it('client_secret_post works by post, and by Basic too (RFC 6749 §2.3.1: Basic MUST work)', async () => {
     const { client, session } = await confidential('client_secret_post')
     const byBasic = await codeFor(session.cookie, client.client_id)
-    await expectInvalidClient(
-      await redeem(
-        client.client_id,
-        byBasic.code,
-        byBasic.verifier,
-        {},
-        { authorization: basic(client.client_id, client.client_secret) },
-      ),
+    const basicOk = await redeem(
+      client.client_id,
+      byBasic.code,
+      byBasic.verifier,
+      {},
+      { authorization: basic(client.client_id, client.client_secret) },
     )
+    expect(basicOk.status).toBe(200)
     const byPost = await codeFor(session.cookie, client.client_id)
     const ok = await redeem(client.client_id, byPost.code, byPost.verifier, {
       client_secret: client.client_secret,
     })
     expect(ok.status).toBe(200)
+    // A wrong secret by Basic is as wrong as by post.
+    const wrong = await codeFor(session.cookie, client.client_id)
+    await expectInvalidClient(
+      await redeem(
+        client.client_id,
+        wrong.code,
+        wrong.verifier,
+        {},
+        { authorization: basic(client.client_id, `${client.client_secret}x`) },
+      ),
+    )
   })
 
   it('refuses a wrong or missing secret: 401 invalid_client with WWW-Authenticate, no token', async () => {
@@ -1418,4 +1448,34 @@ describe('more attempts', () => {
     expect(posted.status).toBe(400)
     expect(posted.headers.get('location')).toBeNull()
   })
+})
+
+describe('what the review found', () => {
+  it('ends the first session on a replay by the code’s own client only, not by another client', async () => {
+    const { client, session } = await setup()
+    const { code, verifier } = await codeFor(session.cookie, client.client_id)
+    const first = await json(await redeem(client.client_id, code, verifier))
+    const stranger = await registerRaw({
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+    })
+    const strangerId = ((await json(stranger)) as { client_id: string }).client_id
+    await expectTokenError(await redeem(strangerId, code, verifier), 400, 'invalid_grant')
+    // The leaked, spent code in another client's hands ends nothing.
+    const still = await refreshGrant(client.client_id, first.refresh_token!)
+    expect(still.status).toBe(200)
+  })
+
+  it.each([
+    ['a semicolon', 'https://app;x.example/cb'],
+    ['a comma', 'https://app,x.example/cb'],
+    ['an asterisk', 'https://*.example/cb'],
+  ])(
+    'refuses a redirect host with %s, which would land in the consent page’s CSP',
+    async (_, uri) => {
+      const res = await registerRaw({ redirect_uris: [uri], token_endpoint_auth_method: 'none' })
+      expect(res.status).toBe(400)
+      expect(await json(res)).toMatchObject({ error: 'invalid_redirect_uri' })
+    },
+  )
 })

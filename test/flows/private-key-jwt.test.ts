@@ -1,7 +1,7 @@
 // private_key_jwt: a client registered with its public keys authenticates at the token endpoint
 // with a JWT it signs (oauth4webapi's PrivateKeyJwt); every way to bend the assertion is refused
 // with 401 invalid_client and issues nothing.
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
 import { SignJWT, exportJWK, generateKeyPair } from 'jose'
 import { ORIGIN, cookieSession } from '../helpers'
@@ -41,6 +41,18 @@ const assertion = (
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(privateKey)
+
+const send = (fields: Record<string, string>) =>
+  browse('/oauth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: 'app.x',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      ...fields,
+    }),
+  })
 
 describe('private_key_jwt', () => {
   it('is advertised, and a keyed client gets tokens with its signed assertion', async () => {
@@ -87,18 +99,6 @@ describe('private_key_jwt', () => {
     expect(res.status).toBe(400)
     expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' })
   })
-
-  const send = (fields: Record<string, string>) =>
-    browse('/oauth/token', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: 'app.x',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        ...fields,
-      }),
-    })
 
   it.each([
     ['another audience', { aud: 'https://elsewhere.example' }, '2m'],
@@ -154,5 +154,29 @@ describe('private_key_jwt', () => {
     const { cookie } = await cookieSession()
     const tokens = await tokensFor(as, pub, cookie)
     expect(tokens.access_token).toBeTruthy()
+  })
+})
+
+describe('private_key_jwt with a jwks_uri', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('refuses (401, never 500) when the client serves junk as its key set', async () => {
+    const { privateKey } = await generateKeyPair('ES256')
+    const jwksUri = `https://keys-${crypto.randomUUID()}.example/jwks.json`
+    const real = globalThis.fetch
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input)
+      return url === jwksUri ? Response.json({ keys: [null] }) : real(input, init)
+    })
+    const as = await discover()
+    const client = await registerApp(as, {
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: jwksUri,
+    } as Partial<oauth.Client>)
+    const junk = await send({ client_assertion: await assertion(privateKey, client.client_id) })
+    expect(junk.status).toBe(401)
+    expect(await junk.json()).toMatchObject({ error: 'invalid_client' })
   })
 })

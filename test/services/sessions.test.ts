@@ -322,6 +322,17 @@ describe('ends that race each other', () => {
     await expectListingAgrees(s, user.id, [tokens])
   })
 
+  it('ends a session written a moment ago (within KV\'s second per key) by trying again', async () => {
+    freezeTime()
+    const { s } = pausableServices()
+    const { user, tokens } = await s.signedIn()
+    // No time passes: the tombstone's write meets the sign-in's own write of the session key.
+    await s.auth.logout(tokens.refreshToken)
+    expect(s.waited).toEqual([1100])
+    expect(await outcome(s.auth, tokens.refreshToken)).toBe('invalid_refresh_token')
+    await expectListingAgrees(s, user.id, [tokens])
+  })
+
   it('a sign-in that read the user just before the account was deleted cannot outlive it', async () => {
     const clock = freezeTime()
     const { s, users } = pausableServices()

@@ -153,6 +153,14 @@ async function signInAndAllow(start: URL, username: string): Promise<URL> {
     }
     expect(res.status).toBe(200)
     const page = await res.text()
+    // Back from a sign-in form, the way on to the app is a page that refreshes to it.
+    const refresh = /http-equiv="refresh" content="0;url=([^"]+)"/.exec(page)?.[1]
+    if (refresh) {
+      url = new URL(refresh.replaceAll('&amp;', '&'))
+      if (url.href.startsWith(REDIRECT_URL)) return url
+      res = await go(url)
+      continue
+    }
     if (url.pathname === '/signin') {
       const returnTo = /name="return_to" value="([^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&')
       res = await form(new URL('/signin', auth.issuer), {
@@ -228,6 +236,17 @@ describe('the MCP SDK client with edge-auth as its authorization server', () => 
     await whoami(client)
     expect(provider.saved!.refresh_token).not.toBe(before.refresh_token)
     await client.close()
+  }, 30_000)
+
+  it('brings a returning user straight back: signed in again, consent remembered', async () => {
+    const provider = new MemoryProvider()
+    const username = await newUser()
+    await (await connect(provider, username)).close()
+    // The host lost its tokens (a new machine, a cleared store): the same client authorizes again.
+    provider.invalidateCredentials('tokens')
+    const again = await connect(provider, username)
+    expect(await whoami(again)).toMatchObject({ client_id: provider.client!.client_id })
+    await again.close()
   }, 30_000)
 
   it('keeps every parallel caller signed in when they race one refresh token', async () => {

@@ -6,7 +6,7 @@ import type { AuthMethod, ProtectedResource } from '../../env'
 import { now } from '../../clock'
 import type { AuthorizeRequest } from '../../auth/authorize-request'
 import { randomBytes, sha256Base64Url, toBase64Url } from '../../auth/encoding'
-import { matchRedirectUri } from '../../auth/redirect-uris'
+import { matchRedirectUri, redirectTarget } from '../../auth/redirect-uris'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
 import type { GrantStore } from '../../store/oauth-grants'
 import type { OAuthClient } from '../../store/oauth-clients'
@@ -39,12 +39,14 @@ export type Signer = {
 
 /**
  * What a checked request leads to: a page that says what is wrong (the client or its redirect
- * cannot be trusted, so nothing goes to the redirect), an error sent to the client's redirect,
- * or a valid request.
+ * cannot be trusted, so nothing goes to the redirect); an invalid request from a known client,
+ * whose error the page offers to take back to the client's redirect but does not send there by
+ * itself (anyone can register a client, so a registered redirect is no reason to trust it:
+ * RFC 9700 §4.11.2); or a valid request.
  */
 export type Checked =
   | { refuse: { status: 400 | 503; message: string } }
-  | { redirect: string }
+  | { invalid: { error: string; description: string; redirect: string; host: string } }
   | { request: AuthorizeRequest; client: OAuthClient }
 
 /** What the browser needs next. */
@@ -102,16 +104,21 @@ export class AuthorizeService {
     } else {
       return refuse('The request does not say where to send you back (redirect_uri).')
     }
-    // From here on the redirect is the client's own: errors go to it.
+    // From here on the redirect is the client's own: errors may be offered back to it.
     const stateValue = one('state')
     const state =
       stateValue !== undefined && stateValue.length <= STATE_MAX_LENGTH ? stateValue : null
     const fail = (error: string, description: string): Checked => ({
-      redirect: redirectWith(redirectUri, this.deps.issuer, {
+      invalid: {
         error,
-        error_description: description,
-        state,
-      }),
+        description,
+        redirect: redirectWith(redirectUri, this.deps.issuer, {
+          error,
+          error_description: description,
+          state,
+        }),
+        host: redirectTarget(redirectUri).shown,
+      },
     })
     const repeated = Object.entries(params).find(([name, v]) => name !== 'resource' && v.length > 1)
     if (repeated) return fail('invalid_request', `${repeated[0]} is sent more than once`)
@@ -200,6 +207,15 @@ export class AuthorizeService {
         : { consent: true }
     }
     return { redirect: await this.issueCode(request, signer, grant.id) }
+  }
+
+  /**
+   * Whether the request's client still exists and still lists its redirect: a client may lapse,
+   * and a metadata document drop a redirect, while a page is open.
+   */
+  async stillValid(request: AuthorizeRequest): Promise<OAuthClient | null> {
+    const client = await this.deps.clientService.find(request.clientId)
+    return client && matchRedirectUri(request.redirectUri, client.redirectUris) ? client : null
   }
 
   /** The user allowed it: the consent is remembered (widening any earlier one), and the code issued. */

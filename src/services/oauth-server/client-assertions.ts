@@ -69,7 +69,10 @@ async function keysAt(uri: string): Promise<JsonWebKey[]> {
   if (hit && hit.until > now()) return hit.keys
   const { json } = await fetchJson(uri, { maxBytes: 64 * 1024 })
   const keys = (json as { keys?: unknown } | null)?.keys
-  const valid = Array.isArray(keys) ? (keys as JsonWebKey[]).slice(0, MAX_KEYS) : []
+  // Whatever the client serves: only objects are keys (a null would throw further on).
+  const valid = Array.isArray(keys)
+    ? (keys.filter((k) => typeof k === 'object' && k !== null) as JsonWebKey[]).slice(0, MAX_KEYS)
+    : []
   if (fetched.size > 100) fetched.clear()
   fetched.set(uri, { keys: valid, until: now() + KEY_SET_CACHE_MS })
   return valid

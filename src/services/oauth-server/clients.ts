@@ -211,7 +211,11 @@ export class ClientService {
         : clientSecret !== undefined
           ? 'client_secret_post'
           : 'none'
-    if (sent !== client.authMethod) throw unknownClient()
+    // RFC 6749 §2.3.1: Basic MUST work for every client given a secret, whichever it registered.
+    const allowed =
+      sent === client.authMethod ||
+      (sent === 'client_secret_basic' && client.authMethod === 'client_secret_post')
+    if (!allowed) throw unknownClient()
     if (sent === 'private_key_jwt') {
       await verifyClientAssertion(
         client,

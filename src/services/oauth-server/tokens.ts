@@ -56,8 +56,8 @@ export class TokenService {
 
   /**
    * RFC 6749 §4.1.3 with PKCE: the code is spent first (D1 decides between racing exchanges), then
-   * every binding is checked. A code spent before is a replay: it fails, and the session the
-   * first exchange started ends (RFC 9700 §4.2.4), whoever presents it.
+   * every binding is checked. A code spent before is a replay: it fails, and, presented by its
+   * own client, the session the first exchange started ends (RFC 9700 §4.2.4).
    */
   async exchangeCode(
     client: OAuthClient,
@@ -77,7 +77,10 @@ export class TokenService {
     if ('unknown' in spend) throw invalidGrant()
     if ('replayed' in spend) {
       const { userId, sessionId, clientId } = spend.replayed
-      await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
+      // The code's own client presenting it again means it leaked (RFC 9700 §4.2.4): what the
+      // first exchange started ends. Another client never got anything for it, and must not be
+      // able to end the user's session with the app by presenting a leaked, spent code.
+      if (clientId === client.id) await this.sessions.endOne(userId, sessionId, 'reuse', cfg)
       this.event('authorization_code_replayed', { userId, sessionId, clientId, by: client.id })
       throw invalidGrant()
     }
