@@ -500,7 +500,9 @@ export const OAuthTokenResponse = z
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int(),
-    refresh_token: z.string(),
+    refresh_token: z.string().optional().meta({
+      description: 'Absent only for a third-party client that did not register refresh_token',
+    }),
     scope: z
       .string()
       .optional()

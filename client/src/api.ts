@@ -1002,7 +1002,8 @@ export interface components {
         OAuthTokenResponse: {
             access_token: string;
             expires_in: number;
-            refresh_token: string;
+            /** @description Absent only for a third-party client that did not register refresh_token */
+            refresh_token?: string;
             /** @description For a third-party grant: what the token allows */
             scope?: string;
             /** @enum {string} */

@@ -32,19 +32,28 @@ export type AuthorizeRequest = {
 
 /** A sealed request is a few hundred characters to a few KiB; anything longer is refused unread. */
 const SEALED_MAX_LENGTH = 8192
-const PURPOSE = 'authorize-request'
+/**
+ * Where a sealed request travels: the sign-in detour's cookie, or the consent form. Each is
+ * sealed for its own use, so neither opens as the other.
+ */
+export type RequestUse = 'pending' | 'consent'
+const purpose = (use: RequestUse) => `authorize-request:${use}`
 
-export const sealAuthorizeRequest = (keys: MfaKeys, request: AuthorizeRequest): Promise<string> =>
-  seal(keys, PURPOSE, utf8(JSON.stringify(request)))
+export const sealAuthorizeRequest = (
+  keys: MfaKeys,
+  use: RequestUse,
+  request: AuthorizeRequest,
+): Promise<string> => seal(keys, purpose(use), utf8(JSON.stringify(request)))
 
 /** The request if this service sealed it and it has not expired at `at`; null for anything else. */
 export async function openAuthorizeRequest(
   keys: MfaKeys,
+  use: RequestUse,
   sealed: string,
   at: number,
 ): Promise<AuthorizeRequest | null> {
   if (sealed.length > SEALED_MAX_LENGTH) return null
-  const plain = await unseal(keys, PURPOSE, sealed)
+  const plain = await unseal(keys, purpose(use), sealed)
   if (!plain) return null
   const request = JSON.parse(new TextDecoder().decode(plain)) as AuthorizeRequest
   return request.expiresAt > at ? request : null

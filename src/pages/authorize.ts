@@ -105,7 +105,7 @@ async function proceed(
   }
   if ('signIn' in next) {
     const id = pendingId ?? toBase64Url(randomBytes(12))
-    const sealed = await sealAuthorizeRequest(await keys(c), request)
+    const sealed = await sealAuthorizeRequest(await keys(c), 'pending', request)
     const maxAge = Math.max(1, Math.floor((request.expiresAt - now()) / 1000))
     setCookie(c, pendingCookie(id), sealed, { ...COOKIE, maxAge })
     const back = `/authorize/resume?id=${id}`
@@ -116,7 +116,7 @@ async function proceed(
   const resource = settings(c.env).protectedResources.find((r) => r.resource === request.resource)
   if (!resource) return refusePage(c, 400, 'That resource is no longer served here.')
   const user = signedIn!.user
-  const sealed = await sealAuthorizeRequest(await keys(c), {
+  const sealed = await sealAuthorizeRequest(await keys(c), 'consent', {
     ...request,
     shownTo: { userId: user.id, sessionId: user.sessionId },
   })
@@ -177,7 +177,9 @@ authorizePages.get('/authorize/resume', async (c) => {
   if (!(svc instanceof AuthorizeService)) return svc
   const id = c.req.query('id') ?? ''
   const sealed = PENDING_ID.test(id) ? getCookie(c, pendingCookie(id), 'host') : undefined
-  const request = sealed ? await openAuthorizeRequest(await keys(c), sealed, now()) : null
+  const request = sealed
+    ? await openAuthorizeRequest(await keys(c), 'pending', sealed, now())
+    : null
   if (!request) {
     return refusePage(c, 400, 'This sign-in took too long or was started in another browser.')
   }
@@ -192,7 +194,9 @@ authorizePages.post('/authorize/consent', async (c) => {
   const body = await form(c)
   const signedIn = await visitor(c)
   const sealed = typeof body.request === 'string' ? body.request : ''
-  const request = sealed ? await openAuthorizeRequest(await keys(c), sealed, now()) : null
+  const request = sealed
+    ? await openAuthorizeRequest(await keys(c), 'consent', sealed, now())
+    : null
   if (!request || !signedIn || request.shownTo?.userId !== signedIn.user.id) {
     return refusePage(
       c,
@@ -201,11 +205,10 @@ authorizePages.post('/authorize/consent', async (c) => {
     )
   }
   // Still registered, with that redirect: the app may have lapsed while the page was open.
-  if (!(await svc.stillValid(request))) {
-    return refusePage(c, 400, 'The app is no longer registered with this service.')
-  }
+  const client = await svc.stillValid(request)
+  if (!client) return refusePage(c, 400, 'The app is no longer registered with this service.')
   if (body.decision === 'allow') {
-    return c.redirect(await svc.allow(request, signerOf(signedIn.user)), 303)
+    return c.redirect(await svc.allow(request, client, signerOf(signedIn.user)), 303)
   }
   if (body.decision === 'deny') return c.redirect(svc.deny(request), 303)
   return refusePage(c, 400, 'Choose Allow or Deny.')

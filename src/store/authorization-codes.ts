@@ -123,24 +123,15 @@ export function authorizationCodeStore(db: D1Database) {
       return again ? { replayed: toCode(again) } : { unknown: true }
     },
 
-    /**
-     * After an exchange has started its session: whether it still stands. A replay of the code
-     * or the removal of its grant in between would otherwise leave that session running (their
-     * end may have been written before the session was). Also records the grant's last use.
-     */
-    async stillStands(id: string, grantId: string, at: number): Promise<boolean> {
-      const [grant, code] = await guarded('d1', 'confirm code exchange', () =>
-        db.batch([
-          db
-            .prepare(
-              'UPDATE oauth_grants SET last_used_at = MAX(last_used_at, ?) WHERE id = ? RETURNING id',
-            )
-            .bind(at, grantId),
-          db.prepare('SELECT replayed_at FROM authorization_codes WHERE id = ?').bind(id),
-        ]),
+    /** Whether the code has been presented again since it was spent (a replay). */
+    async replayed(id: string): Promise<boolean> {
+      const row = await guarded('d1', 'read authorization code', () =>
+        db
+          .prepare('SELECT replayed_at FROM authorization_codes WHERE id = ?')
+          .bind(id)
+          .first<{ replayed_at: number | null }>(),
       )
-      const replayed = (code!.results as { replayed_at: number | null }[])[0]?.replayed_at
-      return grant!.results.length === 1 && replayed === null
+      return row?.replayed_at != null
     },
   }
 }

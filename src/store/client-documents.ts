@@ -15,6 +15,8 @@ export type ClientDocument = {
   authMethod: 'none' | 'private_key_jwt'
   jwks: JsonWebKey[] | null
   jwksUri: string | null
+  /** Its grant_types name refresh_token (absent: authorization_code only, RFC 7591). */
+  refreshes: boolean
   /** Epoch ms it was fetched. */
   fetchedAt: number
 }

@@ -16,6 +16,8 @@ export type OAuthClient = {
   /** private_key_jwt: the client's public keys, inline or by URL (one of the two). */
   jwks: JsonWebKey[] | null
   jwksUri: string | null
+  /** It registered the refresh_token grant (RFC 7591 grant_types): it gets refresh tokens. */
+  refreshes: boolean
   createdAt: number
   lastUsedAt: number
 }
@@ -29,6 +31,7 @@ type Row = {
   redirect_uris: string
   jwks: string | null
   jwks_uri: string | null
+  refreshes: number
   created_at: number
   last_used_at: number
   /** Whether any user's grant names the client (a client in use never lapses). */
@@ -44,6 +47,7 @@ const toClient = (row: Row): OAuthClient & { granted: boolean } => ({
   redirectUris: JSON.parse(row.redirect_uris) as string[],
   jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JsonWebKey[]),
   jwksUri: row.jwks_uri,
+  refreshes: row.refreshes === 1,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   granted: row.granted === 1,
@@ -58,8 +62,8 @@ export function oauthClientStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO oauth_clients (id, secret_hash, auth_method, name, client_uri, redirect_uris,
-               jwks, jwks_uri, created_at, last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               jwks, jwks_uri, refreshes, created_at, last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             client.id,
@@ -70,6 +74,7 @@ export function oauthClientStore(db: D1Database) {
             JSON.stringify(client.redirectUris),
             client.jwks === null ? null : JSON.stringify(client.jwks),
             client.jwksUri,
+            client.refreshes ? 1 : 0,
             client.createdAt,
             client.lastUsedAt,
           )

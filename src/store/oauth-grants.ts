@@ -59,11 +59,12 @@ export function grantStore(db: D1Database) {
      */
     async consent(
       userId: string,
-      clientId: string,
+      client: { id: string; name: string | null },
       resource: string,
       scopes: string[],
       at: number,
     ): Promise<Grant> {
+      const clientId = client.id
       const existing = await this.find(userId, clientId, resource)
       if (existing) {
         const scope = [...new Set([...existing.scope.split(' '), ...scopes])]
@@ -71,8 +72,8 @@ export function grantStore(db: D1Database) {
           .join(' ')
         const row = await guarded('d1', 'widen consent', () =>
           db
-            .prepare('UPDATE oauth_grants SET scope = ? WHERE id = ? RETURNING *')
-            .bind(scope, existing.id)
+            .prepare('UPDATE oauth_grants SET scope = ?, client_name = ? WHERE id = ? RETURNING *')
+            .bind(scope, client.name, existing.id)
             .first<Row>(),
         )
         if (row) return toGrant(row)
@@ -81,8 +82,8 @@ export function grantStore(db: D1Database) {
       const row = await guarded('d1', 'record consent', () =>
         db
           .prepare(
-            `INSERT INTO oauth_grants (id, user_id, client_id, resource, scope, created_at, last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO oauth_grants (id, user_id, client_id, resource, scope, created_at, last_used_at, client_name)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (user_id, client_id, resource) DO UPDATE SET scope = excluded.scope
              RETURNING *`,
           )
@@ -94,6 +95,7 @@ export function grantStore(db: D1Database) {
             [...new Set(scopes)].join(' '),
             at,
             at,
+            client.name,
           )
           .first<Row>(),
       )
@@ -112,7 +114,7 @@ export function grantStore(db: D1Database) {
                MAX(g.last_used_at, COALESCE(
                  (SELECT MAX(s.last_used_at) FROM sessions s WHERE s.grant_id = g.id), 0)
                ) AS last_used_at,
-               c.name AS client_name
+               COALESCE(c.name, g.client_name) AS client_name
              FROM oauth_grants g
              LEFT JOIN oauth_clients c ON c.id = g.client_id
              WHERE g.user_id = ? ORDER BY last_used_at DESC`,
@@ -121,6 +123,19 @@ export function grantStore(db: D1Database) {
           .all<Row>(),
       )
       return results.map((row) => ({ ...toGrant(row), clientName: row.client_name ?? null }))
+    },
+
+    /** Records the grant's use; false when it is gone (removed by its user). */
+    async touch(id: string, at: number): Promise<boolean> {
+      const row = await guarded('d1', 'touch grant', () =>
+        db
+          .prepare(
+            'UPDATE oauth_grants SET last_used_at = MAX(last_used_at, ?) WHERE id = ? RETURNING id',
+          )
+          .bind(at, id)
+          .first(),
+      )
+      return row !== null
     },
 
     /** Removes the grant if it is the user's; false when it is not (or is gone). */

@@ -569,7 +569,9 @@ describe('consent', () => {
     const { session, page } = await consentPage()
     const request = await consentRequestOf(page)
     expectNoCode(await postConsent({ origin: ORIGIN }, request))
-    const flipped = request.slice(0, -2) + (request.endsWith('A') ? 'B' : 'A') + request.slice(-1)
+    // One character changed (to one it is not), so the seal cannot open.
+    const at = request.length - 2
+    const flipped = request.slice(0, at) + (request[at] === 'A' ? 'B' : 'A') + request.slice(at + 1)
     expectNoCode(await decide(session.cookie, flipped, 'allow'))
     expectNoCode(await decide(session.cookie, '', 'allow'))
     expectNoCode(await decide(session.cookie, 'x'.repeat(10_000), 'allow'))
@@ -916,6 +918,7 @@ describe('confidential clients at the token endpoint', () => {
     const res = await registerRaw({
       redirect_uris: [REDIRECT_URI],
       token_endpoint_auth_method: method,
+      grant_types: ['authorization_code', 'refresh_token'],
     })
     expect(res.status).toBe(201)
     const client = (await res.json()) as { client_id: string; client_secret: string }
@@ -1451,6 +1454,29 @@ describe('more attempts', () => {
 })
 
 describe('what the review found', () => {
+  it('gives no refresh token to a client that registered only authorization_code (RFC 7591)', async () => {
+    const res = await registerRaw({
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+    })
+    const { client_id, grant_types } = (await json(res)) as unknown as {
+      client_id: string
+      grant_types: string[]
+    }
+    expect(grant_types).toEqual(['authorization_code'])
+    const session = await cookieSession()
+    const { code, verifier } = await codeFor(session.cookie, client_id)
+    const tokens = await json(await redeem(client_id, code, verifier))
+    expect(tokens.access_token).toBeTruthy()
+    expect(tokens.refresh_token).toBeUndefined()
+    // And nothing refreshes for it, whatever it presents.
+    await expectTokenError(
+      await refreshGrant(client_id, `app.${'a'.repeat(86)}`),
+      400,
+      'unauthorized_client',
+    )
+  })
+
   it('ends the first session on a replay by the code’s own client only, not by another client', async () => {
     const { client, session } = await setup()
     const { code, verifier } = await codeFor(session.cookie, client.client_id)

@@ -3,7 +3,7 @@
 // or URL the rules refuse leads to a page here, never to a redirect or a token.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
-import { cookieSession } from '../helpers'
+import { bearer, cookieSession, refresh } from '../helpers'
 import {
   REDIRECT_URI,
   authorizePath,
@@ -74,6 +74,15 @@ describe('a client identified by its metadata document', () => {
       options(),
     )
     expect((await oauth.processRefreshTokenResponse(as, client, res)).access_token).toBeTruthy()
+    // The connected apps list names it as the consent page did: it has no registration row.
+    const access = ((await (await refresh(cookie)).json()) as { accessToken: string }).accessToken
+    const apps = (await (await browse('/users/me/grants', bearer(access))).json()) as {
+      clientId: string
+      clientName: string
+    }[]
+    expect(apps).toEqual([
+      expect.objectContaining({ clientId: CLIENT_ID, clientName: 'Notes (document)' }),
+    ])
   })
 
   it('names the host that vouches for the app on the consent page', async () => {

@@ -56,6 +56,7 @@ export async function registerApp(
       redirect_uris: [REDIRECT_URI],
       token_endpoint_auth_method: 'none',
       client_name: 'Notes app',
+      grant_types: ['authorization_code', 'refresh_token'],
       ...metadata,
     },
     options(env),

@@ -219,10 +219,10 @@ export class AuthorizeService {
   }
 
   /** The user allowed it: the consent is remembered (widening any earlier one), and the code issued. */
-  async allow(request: AuthorizeRequest, signer: Signer): Promise<string> {
+  async allow(request: AuthorizeRequest, client: OAuthClient, signer: Signer): Promise<string> {
     const grant = await this.deps.grants.consent(
       signer.id,
-      request.clientId,
+      client,
       request.resource,
       request.scopes,
       now(),

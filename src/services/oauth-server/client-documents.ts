@@ -118,6 +118,7 @@ export function checkDocument(
     redirectUris: uris as string[],
     authMethod: method,
     ...keys,
+    refreshes: Array.isArray(grants) && grants.includes('refresh_token'),
   }
 }
 
@@ -146,6 +147,7 @@ export class ClientDocuments {
       redirectUris: document.redirectUris,
       jwks: document.jwks ?? null,
       jwksUri: document.jwksUri ?? null,
+      refreshes: document.refreshes ?? false,
       createdAt: document.fetchedAt,
       lastUsedAt: now(),
     }

@@ -148,6 +148,7 @@ export class ClientService {
       clientUri: clientUri ?? null,
       redirectUris: [...new Set(metadata.redirect_uris)],
       ...keys,
+      refreshes: grantTypes.includes('refresh_token'),
       createdAt: at,
       lastUsedAt: at,
     }

@@ -9,6 +9,7 @@ import { log } from '../../log'
 import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
 import { mintResourceToken } from '../../auth/resource-tokens'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
+import type { GrantStore } from '../../store/oauth-grants'
 import type { UserStore } from '../../store/users'
 import type { OAuthClient } from '../../store/oauth-clients'
 import {
@@ -27,12 +28,14 @@ export type GrantTokens = {
   access_token: string
   token_type: 'Bearer'
   expires_in: number
-  refresh_token: string
+  /** Only for a client that registered the refresh_token grant. */
+  refresh_token?: string
   scope: string
 }
 
 export type TokenDeps = SessionDeps & {
   codes: AuthorizationCodeStore
+  grants: GrantStore
   users: UserStore
   config: () => Promise<Config>
   resources: () => ProtectedResource[]
@@ -101,6 +104,16 @@ export class TokenService {
     const resource = this.resource(grant.resource)
     const user = await this.deps.users.findUserById(grant.userId)
     if (!user) throw invalidGrant()
+    const subject = {
+      userId: user.id,
+      clientId: client.id,
+      resource,
+      scope: grant.scope,
+      authTime: grant.authTime,
+      amr: grant.amr,
+    }
+    // A client that registered only authorization_code gets its access token and no session.
+    if (!client.refreshes) return this.tokens(subject, null, cfg)
     const binding = {
       id: grant.grantId,
       clientId: client.id,
@@ -117,7 +130,11 @@ export class TokenService {
     )
     // A replay of the code, or the grant's removal, may have written its end before the session
     // existed; D1 says whether either happened, and if so the session ends now.
-    if (!(await this.deps.codes.stillStands(codeId, grant.grantId, now()))) {
+    const [grantLives, replayed] = await Promise.all([
+      this.deps.grants.touch(grant.grantId, now()),
+      this.deps.codes.replayed(codeId),
+    ])
+    if (!grantLives || replayed) {
       await this.sessions.endOne(user.id, grant.sessionId, 'logout', cfg)
       throw invalidGrant()
     }
@@ -127,18 +144,7 @@ export class TokenService {
       clientId: client.id,
       grantId: grant.grantId,
     })
-    return this.tokens(
-      {
-        userId: user.id,
-        clientId: client.id,
-        resource,
-        scope: grant.scope,
-        authTime: grant.authTime,
-        amr: grant.amr,
-      },
-      refreshToken,
-      cfg,
-    )
+    return this.tokens(subject, refreshToken, cfg)
   }
 
   /**
@@ -151,6 +157,12 @@ export class TokenService {
     token: string,
     params: { scope?: string; resource?: string },
   ): Promise<GrantTokens> {
+    if (!client.refreshes) {
+      throw new ApiError(
+        'unauthorized_client',
+        'The client did not register the refresh_token grant',
+      )
+    }
     const cfg = await this.deps.config()
     const standing = await this.sessions.standing(token, cfg, { clientId: client.id })
     switch (standing.kind) {
@@ -235,7 +247,7 @@ export class TokenService {
       authTime: number
       amr: LiveToken['amr']
     },
-    refreshToken: string,
+    refreshToken: string | null,
     cfg: Config,
   ): Promise<GrantTokens> {
     const { token, expiresIn } = await mintResourceToken(
@@ -246,7 +258,7 @@ export class TokenService {
       access_token: token,
       token_type: 'Bearer',
       expires_in: expiresIn,
-      refresh_token: refreshToken,
+      ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
       scope: subject.scope,
     }
   }
