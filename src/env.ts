@@ -3,6 +3,7 @@
 // isolate's life, each part checked once.
 import type { RequestIdVariables } from 'hono/request-id'
 import { type ProviderTable, readProviders } from './federation/providers'
+import { isLoopbackHost } from './outbound/fetch'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
 export type Bindings = Omit<
@@ -259,8 +260,7 @@ const RESOURCE_TOKEN_TTL_DEFAULT = 300
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/
 const MAX_RESOURCES = 50
 
-const isLoopbackUrl = (url: URL) =>
-  url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+const isLoopbackUrl = (url: URL) => url.protocol === 'http:' && isLoopbackHost(url.hostname)
 
 /**
  * PROTECTED_RESOURCES: a JSON array of `{resource, name, scopes, accessTokenTtl?}`. Each

@@ -1,6 +1,7 @@
 // Where a client may receive authorization codes: the rules for a redirect URI it registers, and
 // the one comparison a request's redirect_uri must pass (RFC 9700 §4.1.3: exact string match;
 // RFC 8252 §7.3: a loopback redirect on any port, since a native app's port is not fixed).
+import { isLoopbackHost } from '../outbound/fetch'
 
 /** Longer URIs are refused at registration; no real client needs more. */
 export const REDIRECT_URI_MAX_LENGTH = 2000
@@ -20,8 +21,6 @@ const FORBIDDEN_SCHEMES = new Set([
   'ftp:',
   'mailto:',
 ])
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
 /** Control characters, spaces and backslashes: spellings parsers and browsers read differently. */
 const SUSPECT = /[\s\\\u0000-\u001f\u007f]/
@@ -49,7 +48,7 @@ export function checkRedirectUri(raw: string): { kind: RedirectKind } | { refuse
       : { refused: 'must name its host with letters, digits, dots and hyphens' }
   }
   if (url.protocol === 'http:') {
-    return LOOPBACK_HOSTS.has(url.hostname)
+    return isLoopbackHost(url.hostname)
       ? { kind: 'loopback' }
       : { refused: 'must use https (http only on a loopback host)' }
   }

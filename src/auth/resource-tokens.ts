@@ -44,6 +44,14 @@ export type ResourceTokenSubject = {
   ttl: number
 }
 
+/** The 503 naming what the authorization server lacks when the keys are a shared secret. */
+export const asymmetricKeysRequired = () =>
+  new ApiError(
+    'authorization_server_unavailable',
+    'The authorization server needs asymmetric signing keys: set JWT_ALG=ES256 and JWT_PRIVATE_KEYS',
+    { retryAfter: AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS },
+  )
+
 /**
  * Mints one resource token. Needs asymmetric keys: a resource must verify it without a shared
  * secret (with HS256 the authorization server is unavailable, and says which setting).
@@ -53,13 +61,7 @@ export async function mintResourceToken(
   cfg: Config,
 ): Promise<{ token: string; expiresIn: number }> {
   const ring = await keyRing(cfg.signing)
-  if (ring.alg === 'HS256') {
-    throw new ApiError(
-      'authorization_server_unavailable',
-      'The authorization server needs asymmetric signing keys: set JWT_ALG=ES256 and JWT_PRIVATE_KEYS',
-      { retryAfter: AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS },
-    )
-  }
+  if (ring.alg === 'HS256') throw asymmetricKeysRequired()
   const iat = nowSeconds()
   const claims: ResourceTokenClaims = {
     iss: cfg.issuer,

@@ -111,10 +111,11 @@ async function proceed(
     const back = `/authorize/resume?id=${id}`
     return c.redirect(`/signin?return_to=${encodeURIComponent(back)}`, 303)
   }
-  const client = await svc.stillValid(request)
-  if (!client) return refusePage(c, 400, 'The app is no longer registered with this service.')
-  const resource = settings(c.env).protectedResources.find((r) => r.resource === request.resource)
-  if (!resource) return refusePage(c, 400, 'That resource is no longer served here.')
+  const subject = await svc.consentSubject(request)
+  if (!subject) {
+    return refusePage(c, 400, 'The app or what it asks for is no longer available here.')
+  }
+  const { client, resource } = subject
   const user = signedIn!.user
   const sealed = await sealAuthorizeRequest(await keys(c), 'consent', {
     ...request,

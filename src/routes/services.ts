@@ -1,6 +1,7 @@
 // Builds the services a request needs from the worker's bindings: the one place routes get them.
 import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
+import { asymmetricKeysRequired } from '../auth/resource-tokens'
 import { mfaKeys } from '../auth/mfa-keys'
 import {
   type AppEnv,
@@ -131,13 +132,7 @@ export function authorizationServer(c: Context<AppEnv>): string {
     )
   }
   // A resource verifies its tokens with the JWKS: a shared secret cannot be published.
-  if (requestConfig(c).signing.alg === 'HS256') {
-    throw new ApiError(
-      'authorization_server_unavailable',
-      'The authorization server needs asymmetric signing keys: set JWT_ALG=ES256 and JWT_PRIVATE_KEYS',
-      { retryAfter: AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS },
-    )
-  }
+  if (requestConfig(c).signing.alg === 'HS256') throw asymmetricKeysRequired()
   return issuer
 }
 

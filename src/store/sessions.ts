@@ -4,7 +4,9 @@
 // so that a late or repeated write can only say what was already true: refresh-token records
 // are written once (a re-derivation writes the same user and session again), a session record
 // is written once at sign-in and then only replaced by its tombstone, and nothing is ever
-// deleted.
+// deleted. One exception: an app's code exchange writes its session under the id the code
+// reserved, over any tombstone a replay of the code wrote first; the exchange then asks D1
+// whether that happened and writes the tombstone again (services/oauth-server/tokens.ts).
 import { type AuthMethod, KV_MIN_EXPIRATION_TTL_SECONDS } from '../env'
 import { now } from '../clock'
 import { guarded } from './errors'

@@ -218,6 +218,15 @@ export class AuthorizeService {
     return client && matchRedirectUri(request.redirectUri, client.redirectUris) ? client : null
   }
 
+  /** What the consent page shows: the client and the resource, both still there; else null. */
+  async consentSubject(
+    request: AuthorizeRequest,
+  ): Promise<{ client: OAuthClient; resource: ProtectedResource } | null> {
+    const client = await this.stillValid(request)
+    const resource = this.deps.resources().find((r) => r.resource === request.resource)
+    return client && resource ? { client, resource } : null
+  }
+
   /** The user allowed it: the consent is remembered (widening any earlier one), and the code issued. */
   async allow(request: AuthorizeRequest, client: OAuthClient, signer: Signer): Promise<string> {
     const grant = await this.deps.grants.consent(

@@ -5,11 +5,11 @@
 import { now } from '../../clock'
 import { log } from '../../log'
 import { sha256Base64Url } from '../../auth/encoding'
-import { checkRedirectUri } from '../../auth/redirect-uris'
 import { OutboundError, checkOutboundUrl, fetchJson } from '../../outbound/fetch'
 import type { ClientDocument, ClientDocumentStore } from '../../store/client-documents'
 import type { OAuthClient } from '../../store/oauth-clients'
 import { checkClientKeys } from './client-assertions'
+import { checkClientName, checkGrants, checkRedirectUris } from './client-metadata'
 
 /** Far more than a real document; a metadata document is a few hundred bytes. */
 const DOCUMENT_MAX_BYTES = 16 * 1024
@@ -18,8 +18,6 @@ const CLIENT_ID_MAX_LENGTH = 1024
 /** Without caching headers, a document is kept five minutes; never more than a day. */
 const DEFAULT_CACHE_SECONDS = 300
 const MAX_CACHE_SECONDS = 24 * 3600
-const MAX_REDIRECT_URIS = 10
-const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]{1,100}$/
 
 /** Whether a client_id names a metadata document (rather than a registered client). */
 export const isDocumentClientId = (clientId: string): boolean => clientId.startsWith('https://')
@@ -83,42 +81,19 @@ export function checkDocument(
       ? checkClientKeys(doc.jwks, doc.jwks_uri)
       : { jwks: null, jwksUri: null }
   if ('refused' in keys) return keys
-  const uris = doc.redirect_uris
-  if (
-    !Array.isArray(uris) ||
-    uris.length === 0 ||
-    uris.length > MAX_REDIRECT_URIS ||
-    !uris.every((uri) => typeof uri === 'string' && 'kind' in checkRedirectUri(uri))
-  ) {
-    return { refused: 'redirect_uris must list 1 to 10 valid redirect URIs' }
-  }
-  const grants = doc.grant_types
-  if (
-    grants !== undefined &&
-    (!Array.isArray(grants) ||
-      !grants.includes('authorization_code') ||
-      !grants.every((g) => g === 'authorization_code' || g === 'refresh_token'))
-  ) {
-    return { refused: 'grant_types must be authorization_code and refresh_token' }
-  }
-  const responses = doc.response_types
-  if (
-    responses !== undefined &&
-    (!Array.isArray(responses) || !responses.every((r) => r === 'code'))
-  ) {
-    return { refused: 'response_types must be ["code"]' }
-  }
-  const name = doc.client_name
-  if (name !== undefined && (typeof name !== 'string' || !PLAIN_TEXT.test(name))) {
-    return { refused: 'client_name must be 1 to 100 printable characters' }
-  }
+  const uris = checkRedirectUris(doc.redirect_uris)
+  if ('refused' in uris) return uris
+  const grants = checkGrants(doc.grant_types, doc.response_types)
+  if ('refused' in grants) return grants
+  const named = checkClientName(doc.client_name)
+  if ('refused' in named) return named
   return {
     clientId,
-    name: (name as string | undefined) ?? null,
-    redirectUris: uris as string[],
+    name: named.name,
+    redirectUris: uris.redirectUris,
     authMethod: method,
     ...keys,
-    refreshes: Array.isArray(grants) && grants.includes('refresh_token'),
+    refreshes: grants.refreshes,
   }
 }
 

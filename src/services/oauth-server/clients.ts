@@ -9,7 +9,6 @@ import {
   toBase64Url,
   utf8,
 } from '../../auth/encoding'
-import { checkRedirectUri } from '../../auth/redirect-uris'
 import type { ClientAuthMethod, OAuthClient, OAuthClientStore } from '../../store/oauth-clients'
 import type { CeremonyUses } from '../../store/ceremony-uses'
 import {
@@ -19,6 +18,7 @@ import {
   verifyClientAssertion,
 } from './client-assertions'
 import { type ClientDocumentDeps, ClientDocuments, isDocumentClientId } from './client-documents'
+import { checkClientName, checkGrants, checkRedirectUris } from './client-metadata'
 
 /** A registered client no one has granted anything, unused this long, is gone: it registers again. */
 export const CLIENT_IDLE_LIMIT_MS = 30 * 24 * 3600 * 1000
@@ -32,7 +32,6 @@ export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = [
   'client_secret_post',
   'private_key_jwt',
 ]
-const GRANT_TYPES = ['authorization_code', 'refresh_token']
 
 /** RFC 7591 §2 metadata this service reads; anything else a client sends is ignored. */
 export type ClientMetadata = {
@@ -83,9 +82,6 @@ const unknownClient = () =>
 
 const metadataError = (detail: string) => new ApiError('invalid_client_metadata', detail)
 
-/** Printable text without control characters: it is shown on the consent page. */
-const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]{1,100}$/
-
 export type ClientDeps = ClientDocumentDeps & {
   clients: OAuthClientStore
   ceremonies: CeremonyUses
@@ -105,26 +101,16 @@ export class ClientService {
         `token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`,
       )
     }
-    const grantTypes = metadata.grant_types ?? ['authorization_code']
-    if (
-      !grantTypes.includes('authorization_code') ||
-      !grantTypes.every((g) => GRANT_TYPES.includes(g))
-    ) {
-      throw metadataError('grant_types must include authorization_code and may add refresh_token')
+    const grants = checkGrants(metadata.grant_types, metadata.response_types)
+    if ('refused' in grants) throw metadataError(grants.refused)
+    const uris = checkRedirectUris(metadata.redirect_uris)
+    if ('refused' in uris) {
+      throw uris.redirect
+        ? new ApiError('invalid_redirect_uri', uris.refused)
+        : metadataError(uris.refused)
     }
-    const responseTypes = metadata.response_types ?? ['code']
-    if (!responseTypes.every((r) => r === 'code')) {
-      throw metadataError('response_types may only be ["code"]')
-    }
-    for (const uri of metadata.redirect_uris) {
-      const checked = checkRedirectUri(uri)
-      if ('refused' in checked) {
-        throw new ApiError('invalid_redirect_uri', `A redirect URI ${checked.refused}`)
-      }
-    }
-    if (metadata.client_name !== undefined && !PLAIN_TEXT.test(metadata.client_name)) {
-      throw metadataError('client_name must be 1 to 100 printable characters')
-    }
+    const named = checkClientName(metadata.client_name)
+    if ('refused' in named) throw metadataError(named.refused)
     const clientUri = metadata.client_uri
     if (
       clientUri !== undefined &&
@@ -144,11 +130,11 @@ export class ClientService {
       id: toBase64Url(randomBytes(16)),
       secretHash: secret === undefined ? null : await sha256Base64Url(secret),
       authMethod: method,
-      name: metadata.client_name ?? null,
+      name: named.name,
       clientUri: clientUri ?? null,
-      redirectUris: [...new Set(metadata.redirect_uris)],
+      redirectUris: uris.redirectUris,
       ...keys,
-      refreshes: grantTypes.includes('refresh_token'),
+      refreshes: grants.refreshes,
       createdAt: at,
       lastUsedAt: at,
     }
@@ -161,7 +147,7 @@ export class ClientService {
       client_id_issued_at: Math.floor(at / 1000),
       redirect_uris: client.redirectUris,
       token_endpoint_auth_method: method,
-      grant_types: [...new Set(grantTypes)],
+      grant_types: grants.grantTypes,
       response_types: ['code'],
       ...(client.name === null ? {} : { client_name: client.name }),
       ...(client.clientUri === null ? {} : { client_uri: client.clientUri }),
