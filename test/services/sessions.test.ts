@@ -322,7 +322,7 @@ describe('ends that race each other', () => {
     await expectListingAgrees(s, user.id, [tokens])
   })
 
-  it('ends a session written a moment ago (within KV\'s second per key) by trying again', async () => {
+  it("ends a session written a moment ago (within KV's second per key) by trying again", async () => {
     freezeTime()
     const { s } = pausableServices()
     const { user, tokens } = await s.signedIn()
