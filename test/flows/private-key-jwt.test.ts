@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
 import { SignJWT, exportJWK, generateKeyPair } from 'jose'
-import { ORIGIN, cookieSession } from '../helpers'
+import { ORIGIN, cookieSession, freezeTime } from '../helpers'
 import {
   REDIRECT_URI,
   authorizeAs,
@@ -160,6 +160,7 @@ describe('private_key_jwt', () => {
 describe('private_key_jwt with a jwks_uri', () => {
   afterEach(() => {
     vi.unstubAllGlobals()
+    vi.useRealTimers()
   })
 
   it('refuses (401, never 500) when the client serves junk as its key set', async () => {
@@ -178,5 +179,45 @@ describe('private_key_jwt with a jwks_uri', () => {
     const junk = await send({ client_assertion: await assertion(privateKey, client.client_id) })
     expect(junk.status).toBe(401)
     expect(await junk.json()).toMatchObject({ error: 'invalid_client' })
+  })
+
+  it('fetches the set again for a key it lacks (a rotation), at most once a minute', async () => {
+    const clock = freezeTime()
+    const a = await generateKeyPair('ES256', { extractable: true })
+    const b = await generateKeyPair('ES256', { extractable: true })
+    const jwksUri = `https://keys-${crypto.randomUUID()}.example/jwks.json`
+    let served = [{ ...(await exportJWK(a.publicKey)), kid: 'k1' }]
+    let fetches = 0
+    const real = globalThis.fetch
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input)
+      if (url !== jwksUri) return real(input, init)
+      fetches++
+      return Response.json({ keys: served })
+    })
+    const as = await discover()
+    const client = await registerApp(as, {
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: jwksUri,
+    } as Partial<oauth.Client>)
+    const signed = (key: CryptoKey, kid: string) =>
+      new SignJWT({ jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setIssuer(client.client_id)
+        .setSubject(client.client_id)
+        .setAudience(ORIGIN)
+        .setIssuedAt()
+        .setExpirationTime('2m')
+        .sign(key)
+    // Authenticated (the refresh token is then unknown: 400, not 401).
+    expect((await send({ client_assertion: await signed(a.privateKey, 'k1') })).status).toBe(400)
+    expect(fetches).toBe(1)
+    // The client rotates to k2. Within the minute the set is not fetched again.
+    served = [{ ...(await exportJWK(b.publicKey)), kid: 'k2' }]
+    expect((await send({ client_assertion: await signed(b.privateKey, 'k2') })).status).toBe(401)
+    expect(fetches).toBe(1)
+    clock.advance(61_000)
+    expect((await send({ client_assertion: await signed(b.privateKey, 'k2') })).status).toBe(400)
+    expect(fetches).toBe(2)
   })
 })

@@ -62,11 +62,15 @@ export function checkClientKeys(
 
 /** Fetched key sets, per isolate, for a few minutes: an assertion per token request would refetch. */
 const KEY_SET_CACHE_MS = 5 * 60 * 1000
-const fetched = new Map<string, { keys: JsonWebKey[]; until: number }>()
+/** A key the set lacks is looked for again, but not more than once a minute per set. */
+const REFETCH_COOLDOWN_MS = 60 * 1000
+const fetched = new Map<string, { keys: JsonWebKey[]; until: number; at: number }>()
 
-async function keysAt(uri: string): Promise<JsonWebKey[]> {
+async function keysAt(uri: string, fresh = false): Promise<JsonWebKey[]> {
   const hit = fetched.get(uri)
-  if (hit && hit.until > now()) return hit.keys
+  if (hit && hit.until > now() && !(fresh && now() - hit.at >= REFETCH_COOLDOWN_MS)) {
+    return hit.keys
+  }
   const { json } = await fetchJson(uri, { maxBytes: 64 * 1024 })
   const keys = (json as { keys?: unknown } | null)?.keys
   // Whatever the client serves: only objects are keys (a null would throw further on).
@@ -74,22 +78,30 @@ async function keysAt(uri: string): Promise<JsonWebKey[]> {
     ? (keys.filter((k) => typeof k === 'object' && k !== null) as JsonWebKey[]).slice(0, MAX_KEYS)
     : []
   if (fetched.size > 100) fetched.clear()
-  fetched.set(uri, { keys: valid, until: now() + KEY_SET_CACHE_MS })
+  fetched.set(uri, { keys: valid, until: now() + KEY_SET_CACHE_MS, at: now() })
   return valid
 }
 
-/** The client's key for an assertion's header: by `kid`, or the one key of the right type. */
+/**
+ * The client's key for an assertion's header: by `kid`, or the one key of the right type. A
+ * `kid` a fetched set lacks may be a key the client just rotated to: the set is fetched again,
+ * at most once a minute.
+ */
 function lookup(client: OAuthClient): KeyLookup {
   return async ({ kid, alg }) => {
-    const keys = client.jwks ?? (client.jwksUri ? await keysAt(client.jwksUri) : [])
     const typeOf = { RS256: 'RSA', ES256: 'EC', EdDSA: 'OKP' }[alg]
-    const candidates = keys.filter(
-      (k) =>
-        k.kty === typeOf &&
-        (kid === undefined || (k as { kid?: string }).kid === kid) &&
-        (k.use === undefined || k.use === 'sig'),
-    )
-    return candidates.length === 1 ? candidates[0]! : null
+    const pick = (keys: JsonWebKey[]) => {
+      const candidates = keys.filter(
+        (k) =>
+          k.kty === typeOf &&
+          (kid === undefined || (k as { kid?: string }).kid === kid) &&
+          (k.use === undefined || k.use === 'sig'),
+      )
+      return candidates.length === 1 ? candidates[0]! : null
+    }
+    if (client.jwks) return pick(client.jwks)
+    if (!client.jwksUri) return null
+    return pick(await keysAt(client.jwksUri)) ?? pick(await keysAt(client.jwksUri, true))
   }
 }
 
