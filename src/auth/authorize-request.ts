@@ -26,8 +26,11 @@ export type AuthorizeRequest = {
   at: number
   /** Epoch ms after which it is refused. */
   expiresAt: number
-  /** On a consent form: the user (and session) it was shown to. */
-  shownTo?: { userId: string; sessionId: string }
+  /**
+   * On a consent form: the user and session it was shown to, and the nonce its one decision
+   * spends (a form decides once: no Allow after Deny, no second code from one page).
+   */
+  shownTo?: { userId: string; sessionId: string; nonce: string }
 }
 
 /** A sealed request is a few hundred characters to a few KiB; anything longer is refused unread. */

@@ -20,6 +20,13 @@ const FORBIDDEN_SCHEMES = new Set([
   'wss:',
   'ftp:',
   'mailto:',
+  // Browser-internal: an Android intent or an extension page is no app's redirect.
+  'intent:',
+  'chrome-extension:',
+  'moz-extension:',
+  'safari-web-extension:',
+  'chrome:',
+  'edge:',
 ])
 
 /** Control characters, spaces and backslashes: spellings parsers and browsers read differently. */

@@ -40,7 +40,7 @@ const whereTo = (target: ConsentView['target']) => {
 export function consentPage(view: ConsentView): Html {
   const name = view.clientName ?? 'An unnamed app'
   return html`<p>
-      <strong>${name}</strong> wants to use <strong>${view.resourceName}</strong> as
+      <strong><bdi>${name}</bdi></strong> wants to use <strong>${view.resourceName}</strong> as
       <strong>${view.username}</strong>.
     </p>
     ${
@@ -93,7 +93,7 @@ export function connectedAppsSection(apps: AppView[]): Html | string {
         (app) =>
           html`<li>
             <span id="app-${app.id}"
-              ><strong>${app.name ?? 'An unnamed app'}</strong> on
+              ><strong><bdi>${app.name ?? 'An unnamed app'}</bdi></strong> on
               <code>${app.resource}</code></span
             >
             <span class="when">${app.scopes.join(', ')}; last used ${app.lastUsedAt}</span>

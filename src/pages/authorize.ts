@@ -36,6 +36,11 @@ export const authorizePages = new Hono<AppEnv>()
 const pendingCookie = (id: string) => `authorize-${id}`
 const COOKIE = { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' } as const
 const PENDING_ID = /^[A-Za-z0-9_-]{16}$/
+const PENDING_PREFIX = '__Host-authorize-'
+/** Pending requests one browser keeps at once; more clears them all (the newest is set after). */
+const MAX_PENDING = 3
+/** A cookie's name and value must fit 4,096 bytes. */
+const PENDING_MAX_LENGTH = 4000
 
 const keys = (c: Context<AppEnv>) => mfaKeys(settings(c.env).mfaKey)
 
@@ -106,6 +111,16 @@ async function proceed(
   if ('signIn' in next) {
     const id = pendingId ?? toBase64Url(randomBytes(12))
     const sealed = await sealAuthorizeRequest(await keys(c), 'pending', request)
+    // Browsers drop a cookie over 4 KiB: a request that long could never come back from /signin.
+    if (sealed.length > PENDING_MAX_LENGTH) {
+      return refusePage(c, 400, 'The app sent a request too long to carry through sign-in.')
+    }
+    // Each detour adds a cookie for 15 minutes: past a few, the oldest are of abandoned tries,
+    // and a pile of them would make every request of this browser too large to serve.
+    const pending = Object.keys(getCookie(c)).filter((name) => name.startsWith(PENDING_PREFIX))
+    if (pending.length >= MAX_PENDING) {
+      for (const name of pending) deleteCookie(c, name.slice('__Host-'.length), COOKIE)
+    }
     const maxAge = Math.max(1, Math.floor((request.expiresAt - now()) / 1000))
     setCookie(c, pendingCookie(id), sealed, { ...COOKIE, maxAge })
     const back = `/authorize/resume?id=${id}`
@@ -119,7 +134,7 @@ async function proceed(
   const user = signedIn!.user
   const sealed = await sealAuthorizeRequest(await keys(c), 'consent', {
     ...request,
-    shownTo: { userId: user.id, sessionId: user.sessionId },
+    shownTo: { userId: user.id, sessionId: user.sessionId, nonce: toBase64Url(randomBytes(16)) },
   })
   const target = redirectTarget(request.redirectUri)
   // The decision's 303 goes to the app: this page's form-action must allow it.
@@ -198,7 +213,12 @@ authorizePages.post('/authorize/consent', async (c) => {
   const request = sealed
     ? await openAuthorizeRequest(await keys(c), 'consent', sealed, now())
     : null
-  if (!request || !signedIn || request.shownTo?.userId !== signedIn.user.id) {
+  const shownTo = request?.shownTo
+  const sameVisitor =
+    signedIn !== null &&
+    shownTo?.userId === signedIn.user.id &&
+    shownTo.sessionId === signedIn.user.sessionId
+  if (!request || !sameVisitor) {
     return refusePage(
       c,
       400,
@@ -208,11 +228,14 @@ authorizePages.post('/authorize/consent', async (c) => {
   // Still registered, with that redirect: the app may have lapsed while the page was open.
   const client = await svc.stillValid(request)
   if (!client) return refusePage(c, 400, 'The app is no longer registered with this service.')
-  if (body.decision === 'allow') {
-    return c.redirect(await svc.allow(request, client, signerOf(signedIn.user)), 303)
+  if (body.decision !== 'allow' && body.decision !== 'deny') {
+    return refusePage(c, 400, 'Choose Allow or Deny.')
+  }
+  if (!(await svc.decideOnce(request))) {
+    return refusePage(c, 400, 'This request was already answered. Start again from the app.')
   }
   if (body.decision === 'deny') return c.redirect(svc.deny(request), 303)
-  return refusePage(c, 400, 'Choose Allow or Deny.')
+  return c.redirect(await svc.allow(request, client, signerOf(signedIn!.user)), 303)
 })
 
 /** The account page's Remove button for a connected app. Already gone: the list shows what is left. */

@@ -11,6 +11,8 @@ export type CodeGrant = {
   grantId: string
   /** The session the exchange starts, reserved now so a replay can end it whenever it comes. */
   sessionId: string
+  /** The user's own session that authorized it: it must still be live at the exchange. */
+  signerSessionId: string | null
   redirectUri: string
   redirectUriSent: boolean
   codeChallenge: string
@@ -27,6 +29,7 @@ type Row = {
   user_id: string
   grant_id: string
   session_id: string
+  signer_session_id: string | null
   redirect_uri: string
   redirect_uri_sent: number
   code_challenge: string
@@ -43,6 +46,7 @@ const toCode = (row: Row): CodeGrant => ({
   userId: row.user_id,
   grantId: row.grant_id,
   sessionId: row.session_id,
+  signerSessionId: row.signer_session_id,
   redirectUri: row.redirect_uri,
   redirectUriSent: row.redirect_uri_sent === 1,
   codeChallenge: row.code_challenge,
@@ -73,9 +77,10 @@ export function authorizationCodeStore(db: D1Database) {
             .bind(at - SWEEP_MARGIN_MS),
           db
             .prepare(
-              `INSERT INTO authorization_codes (id, client_id, user_id, grant_id, session_id, redirect_uri,
-                 redirect_uri_sent, code_challenge, resource, scope, auth_time, amr, idp, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO authorization_codes (id, client_id, user_id, grant_id, session_id,
+                 signer_session_id, redirect_uri, redirect_uri_sent, code_challenge, resource, scope,
+                 auth_time, amr, idp, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .bind(
               id,
@@ -83,6 +88,7 @@ export function authorizationCodeStore(db: D1Database) {
               code.userId,
               code.grantId,
               code.sessionId,
+              code.signerSessionId,
               code.redirectUri,
               code.redirectUriSent ? 1 : 0,
               code.codeChallenge,

@@ -8,6 +8,7 @@ import type { AuthorizeRequest } from '../../auth/authorize-request'
 import { randomBytes, sha256Base64Url, toBase64Url } from '../../auth/encoding'
 import { matchRedirectUri, redirectTarget } from '../../auth/redirect-uris'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
+import type { CeremonyUses } from '../../store/ceremony-uses'
 import type { GrantStore } from '../../store/oauth-grants'
 import type { OAuthClient } from '../../store/oauth-clients'
 import type { ClientService } from './clients'
@@ -54,6 +55,7 @@ export type Next = { signIn: true } | { consent: true } | { redirect: string }
 
 export type AuthorizeDeps = {
   clientService: ClientService
+  ceremonies: CeremonyUses
   grants: GrantStore
   codes: AuthorizationCodeStore
   resources: () => ProtectedResource[]
@@ -239,6 +241,16 @@ export class AuthorizeService {
     return this.issueCode(request, signer, grant.id)
   }
 
+  /**
+   * Spends the consent form's one decision: true the first time only (D1 decides between two
+   * racing posts of one form). A form without a nonce decides nothing.
+   */
+  async decideOnce(request: AuthorizeRequest): Promise<boolean> {
+    const nonce = request.shownTo?.nonce
+    if (!nonce) return false
+    return this.deps.ceremonies.useOnce(`consent:${nonce}`, request.expiresAt, now())
+  }
+
   /** The user said no: the client hears access_denied at its redirect. */
   deny(request: AuthorizeRequest): string {
     return this.errorRedirect(request, 'access_denied', 'The user did not allow access')
@@ -267,6 +279,7 @@ export class AuthorizeService {
         userId: signer.id,
         grantId,
         sessionId: crypto.randomUUID(),
+        signerSessionId: signer.sessionId,
         redirectUri: request.redirectUri,
         redirectUriSent: request.redirectUriSent,
         codeChallenge: request.codeChallenge,

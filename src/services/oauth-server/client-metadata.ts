@@ -5,8 +5,12 @@ import { checkRedirectUri } from '../../auth/redirect-uris'
 /** A registration's redirect URIs: at most this many. */
 export const MAX_REDIRECT_URIS = 10
 
-/** Printable text without control characters: a client's name is shown on the consent page. */
-const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]{1,100}$/
+/**
+ * Printable text: a client's name is shown on the consent page, so no control characters (C0,
+ * C1), no bidirectional controls that could reorder the sentence around it, no line separators.
+ */
+const PLAIN_TEXT =
+  /^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]{1,100}$/
 
 const GRANT_TYPES = ['authorization_code', 'refresh_token']
 
@@ -14,7 +18,7 @@ type Refused = { refused: string; redirect?: true }
 
 export function checkClientName(name: unknown): { name: string | null } | Refused {
   if (name === undefined) return { name: null }
-  return typeof name === 'string' && PLAIN_TEXT.test(name)
+  return typeof name === 'string' && PLAIN_TEXT.test(name) && name.isWellFormed()
     ? { name }
     : { refused: 'client_name must be 1 to 100 printable characters' }
 }

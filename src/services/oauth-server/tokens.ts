@@ -102,8 +102,17 @@ export class TokenService {
       throw invalidGrant()
     }
     const resource = this.resource(grant.resource)
-    const user = await this.deps.users.findUserById(grant.userId)
-    if (!user) throw invalidGrant()
+    // The user's own session that allowed it must still be live: a code held past a sign-out
+    // everywhere, a password change or a reset (which end that session) starts nothing.
+    const signerLive = () =>
+      grant.signerSessionId === null
+        ? Promise.resolve(false)
+        : this.sessions.isListed(grant.userId, grant.signerSessionId)
+    const [user, signed] = await Promise.all([
+      this.deps.users.findUserById(grant.userId),
+      signerLive(),
+    ])
+    if (!user || !signed) throw invalidGrant()
     const subject = {
       userId: user.id,
       clientId: client.id,
@@ -112,8 +121,12 @@ export class TokenService {
       authTime: grant.authTime,
       amr: grant.amr,
     }
-    // A client that registered only authorization_code gets its access token and no session.
-    if (!client.refreshes) return this.tokens(subject, null, cfg)
+    // A client that registered only authorization_code gets its access token and no session,
+    // once its grant is known to stand.
+    if (!client.refreshes) {
+      if (!(await this.deps.grants.touch(grant.grantId, now()))) throw invalidGrant()
+      return this.tokens(subject, null, cfg)
+    }
     const binding = {
       id: grant.grantId,
       clientId: client.id,
@@ -128,13 +141,15 @@ export class TokenService {
       grant.idp ?? undefined,
       { grant: binding, sessionId: grant.sessionId },
     )
-    // A replay of the code, or the grant's removal, may have written its end before the session
-    // existed; D1 says whether either happened, and if so the session ends now.
-    const [grantLives, replayed] = await Promise.all([
+    // A replay of the code, the grant's removal or the end of the session that allowed it may
+    // have landed before this session existed (their ends could not reach it); D1 says whether
+    // any did, and if so the session ends now.
+    const [grantLives, replayed, stillSigned] = await Promise.all([
       this.deps.grants.touch(grant.grantId, now()),
       this.deps.codes.replayed(codeId),
+      signerLive(),
     ])
-    if (!grantLives || replayed) {
+    if (!grantLives || replayed || !stillSigned) {
       await this.sessions.endOne(user.id, grant.sessionId, 'logout', cfg)
       throw invalidGrant()
     }
