@@ -35,6 +35,42 @@ const SIGN_INS = [
   ['federated: callback (`GET /signin/{id}/callback`)', (r) => r.ours.federatedCallback],
 ]
 
+/**
+ * The authorization server for third-party apps beside workers-oauth-provider's
+ * (bench/authorization-server.mjs): each row's run, by who. The peer's refresh and token check
+ * are its rows of the side-by-side tables (the same requests); the floor's check is one bare
+ * hono/jwt verification, for scale.
+ */
+const AUTHORIZATION_SERVER = [
+  [
+    'authorization code exchange: `POST /oauth/token`, `grant_type=authorization_code` with PKCE (the peer: `POST /token`)',
+    (r) => r.codeExchange,
+    { request: true },
+  ],
+  [
+    'grant refresh: `POST /oauth/token`, `grant_type=refresh_token` with an `app.` token, rotating (the peer: `POST /token`)',
+    (r) => ({
+      ...r.grantRefresh,
+      ...Object.fromEntries(
+        Object.entries(r.refresh).filter(([who]) => isPeer(who) && r.codeExchange[who]),
+      ),
+    }),
+    { request: true },
+  ],
+  [
+    'resource token check: a Worker calling edge-auth/resource’s `authenticate()` on a warm key cache (the peer: its `apiHandler` call, a KV read)',
+    (r) => ({
+      ...r.resourceCheck,
+      ...Object.fromEntries(
+        Object.entries(r.tokenCheck).filter(
+          ([who]) => (isPeer(who) && r.codeExchange[who]) || who === FLOOR,
+        ),
+      ),
+    }),
+    { request: false },
+  ],
+]
+
 /** Calls to the provider per request: the token endpoint's, then discovery's and the keys' (cached). */
 function outboundCell(x) {
   if (!x.outbound) return 'none'
@@ -251,6 +287,7 @@ export function renderMarkdown(report) {
       ])
     }),
     '',
+    ...authorizationServerSection(r, services),
     '## Sign-in, each way (this service)',
     '',
     'Every way in, measured alike on one connection. The federated sign-in is two requests a ' +
@@ -346,6 +383,59 @@ export function renderMarkdown(report) {
     '',
   )
   return lines.join('\n')
+}
+
+/** The authorization server's tables, when the run has them. */
+function authorizationServerSection(r, services) {
+  if (!r.codeExchange || Object.keys(r.codeExchange).length === 0) return []
+  const name = (who, label) =>
+    who === OURS_ID
+      ? `**${label.startsWith('resource') ? 'edge-auth/resource (offline at+jwt check)' : services[who]}**`
+      : services[who]
+  const lines = [
+    '## Authorization server for third-party apps, beside workers-oauth-provider',
+    '',
+    'edge-auth with `JWT_ISSUER` its own loopback origin and one `PROTECTED_RESOURCES` entry; a ' +
+      'public client registered by `POST /oauth/register`, a user who allowed it once. Codes are ' +
+      'minted through each side’s own authorization step before the run (edge-auth: `GET ' +
+      '/authorize` with the refresh cookie, consent remembered; the peer: its app’s `/authorize` ' +
+      'calling `completeAuthorization()`) and each redeemed once. The resource check runs in a ' +
+      'Worker of its own (bench/resource/worker.mjs) and needs no storage: the issuer’s keys are ' +
+      'fetched once per isolate. The peer’s refresh and check are its rows above. Same columns ' +
+      'as above.',
+    '',
+  ]
+  for (const [label, pick, { request }] of AUTHORIZATION_SERVER) {
+    lines.push(
+      `### ${label}`,
+      '',
+      row([
+        'service',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        'storage steps',
+        'storage per request',
+        '$ / million',
+      ]),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---', '---:']),
+      ...Object.entries(pick(r)).map(([who, x]) =>
+        row([
+          name(who, label),
+          fmt(x.rps),
+          fmt(x.p50, 1),
+          fmt(x.p99, 1),
+          fmt(x.cpuUsPerRequest),
+          fmt(x.steps, 1),
+          opsCell(x.ops),
+          money(dollarsPerMillion(x, { request }).total),
+        ]),
+      ),
+      '',
+    )
+  }
+  return lines
 }
 
 /** Two panels of horizontal bars on log scales: req/s (higher is better) and CPU µs per request (lower is better). */

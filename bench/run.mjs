@@ -11,6 +11,12 @@ import { gzipSync } from 'node:zlib'
 import { sign } from 'hono/jwt'
 import { generateKeySet } from '../scripts/signing-keys.mjs'
 import { bundleAreas } from './bundle-areas.mjs'
+import {
+  authorizationServerBindings,
+  authorizationServerRuns,
+  freePort,
+  startResource,
+} from './authorization-server.mjs'
 import { federatedSignInRuns, startStandInProvider } from './federation.mjs'
 import { json, measure, post, refreshChains, storageSteps } from './harness/load.mjs'
 import { LAST_USE } from './pricing.mjs'
@@ -58,8 +64,13 @@ const migrations = () =>
     .sort()
     .map((file) => readFileSync(join(root, 'migrations', file), 'utf8'))
 
-/** `providers`: AUTH_PROVIDERS and their secrets (the stand-in OpenID provider's). */
+/**
+ * `providers`: AUTH_PROVIDERS and their secrets (the stand-in OpenID provider's). The
+ * authorization server is on (bench/authorization-server.mjs): JWT_ISSUER is the worker's own
+ * loopback origin, as a deployment's is its public URL, so the port is chosen before it starts.
+ */
 async function startOurs(bundle, providers) {
+  const port = await freePort()
   return startWorker({
     name: 'edge-auth',
     scriptPath: await bundleInstrumented('edge-auth', bundle.path),
@@ -69,11 +80,13 @@ async function startOurs(bundle, providers) {
       REFRESH_TOKEN_SECRET: randomHex(),
       JWT_PRIVATE_KEYS: generateKeySet('ES256'),
       MFA_ENCRYPTION_KEY: randomHex(),
+      ...authorizationServerBindings(`http://127.0.0.1:${port}`),
       ...providers,
     },
     kvNamespaces: ['REFRESH_TOKENS'],
     d1Databases: ['DB'],
     sql: migrations(),
+    port,
   })
 }
 
@@ -258,6 +271,7 @@ const started = Date.now()
 const bundle = buildBundle()
 const idp = await startStandInProvider()
 const ours = await startOurs(bundle, idp.bindings)
+const resource = await startResource(ours.url)
 const floor = await startFloor()
 const peers = await loadPeers()
 const seed = await startSeed()
@@ -274,7 +288,17 @@ async function run(target, options, connections = C, { steps = true, status } = 
   }
 }
 
-const results = { health: {}, tokenCheck: {}, refresh: {}, signIn: {}, ours: {} }
+const results = {
+  health: {},
+  tokenCheck: {},
+  refresh: {},
+  signIn: {},
+  ours: {},
+  // The authorization server for third-party apps (bench/authorization-server.mjs).
+  codeExchange: {},
+  grantRefresh: {},
+  resourceCheck: {},
+}
 try {
   const username = `bench_${Date.now().toString(36)}`
   await post(ours.url, '/register', { username, password: PASSWORD })
@@ -369,6 +393,24 @@ try {
     }),
   )
 
+  // The authorization server for third-party apps, beside workers-oauth-provider's: the code
+  // exchange, the refresh of a grant, and the resource's check of an access token (that peer's
+  // refresh and token check are its rows above: the same requests).
+  Object.assign(
+    results,
+    await authorizationServerRuns({
+      ours,
+      resource,
+      peers,
+      run,
+      seconds: SETTINGS.warmup + SETTINGS.duration,
+      stepCount: SETTINGS.stepCount,
+      steps: !quick,
+      chains: 3 * C,
+      user: { username: `app_${Date.now().toString(36)}`, password: PASSWORD },
+    }),
+  )
+
   // The browser side: refresh in cookie mode, and a hosted page.
   const cookieChains = []
   for (let i = 0; i < 3 * C; i++) {
@@ -407,7 +449,7 @@ try {
   }
 } finally {
   seed.stop()
-  await Promise.all([ours, floor, ...peers.map((p) => p.worker)].map((w) => w.stop()))
+  await Promise.all([ours, resource, floor, ...peers.map((p) => p.worker)].map((w) => w.stop()))
   await idp.stop()
 }
 

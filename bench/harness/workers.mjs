@@ -88,13 +88,14 @@ export function startWorker({
   kvNamespaces = [],
   d1Databases = [],
   sql = [],
+  port = 0, // a fixed port, for a worker that must know its own origin (JWT_ISSUER)
 }) {
   const started = starting.then(async () => {
     const before = workerdPids()
     const mf = new Miniflare(
       convertV4MiniflareOptions({
         host: '127.0.0.1',
-        port: 0,
+        port,
         logRequests: false, // Miniflare's own line per request would be part of the measurement
         handleStructuredLogs: () => {}, // log lines are produced as in production, not printed
         workers: [

@@ -6,6 +6,7 @@
 import { isGrantToken } from '../auth/refresh-tokens'
 import { type ErrorCode, ApiError } from '../errors'
 import { clientCredentials } from '../http/client-auth'
+import { claimedClientId } from '../services/oauth-server/clients'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { OAUTH_NO_STORE } from '../http/headers'
 import {
@@ -112,8 +113,14 @@ export const oauthRoutes = documentedRoutes()
     }
     const refreshToken = required(params.refresh_token, 'refresh_token')
     if (isGrantToken(refreshToken)) {
-      const client = await authenticatedClient(c, params)
-      const tokens = await tokenService(c).refresh(client, refreshToken, params)
+      authorizationServer(c)
+      const credentials = clientCredentials(c, params)
+      const tokens = await tokenService(c).refresh(
+        () => clientService(c).authenticate(credentials),
+        claimedClientId(credentials),
+        refreshToken,
+        params,
+      )
       return c.json(tokens, 200, OAUTH_NO_STORE)
     }
     refuseClientSecrets(params.client_secret, c.req.header('authorization'))

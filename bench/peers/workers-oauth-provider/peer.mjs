@@ -37,11 +37,11 @@ function expect(res, status, what) {
 const base64url = (buffer) => buffer.toString('base64url')
 
 /**
- * One authorization of the bench user through the real flow: /authorize with PKCE (S256), which
- * the app approves and redirects with a code, then the code exchange at /token. Each call makes
- * its own grant, so the refresh tokens of two calls are independent.
+ * The app's /authorize for the bench user with PKCE (S256): the provider's parseAuthRequest() and
+ * completeAuthorization(), which records a grant and redirects with its code (worker.mjs). Each
+ * call makes its own grant, so the refresh tokens of two codes are independent.
  */
-async function authorize(worker, clientId) {
+async function mintCode(worker, clientId) {
   const verifier = base64url(randomBytes(32))
   const state = base64url(randomBytes(16))
   const query = new URLSearchParams({
@@ -57,21 +57,34 @@ async function authorize(worker, clientId) {
   const redirect = expect(await send(worker, { path: `/authorize?${query}` }), 302, '/authorize')
   const back = new URL(redirect.headers.location)
   if (back.searchParams.get('state') !== state) throw new Error('/authorize: state mismatch')
+  return { code: back.searchParams.get('code'), verifier }
+}
+
+/** The code exchange's form, as a public client sends it. */
+const exchangeForm = (clientId, { code, verifier }) =>
+  new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT_URI,
+    code_verifier: verifier,
+    client_id: clientId, // a public client authenticates by client_id alone (method "none")
+    resource: RESOURCE,
+  }).toString()
+
+/** POST /token with a code from mintCode(): the grant's first tokens. */
+async function exchange(worker, clientId, pair) {
   const exchanged = await send(worker, {
     method: 'POST',
     path: '/token',
     headers: { 'content-type': FORM },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: back.searchParams.get('code'),
-      redirect_uri: REDIRECT_URI,
-      code_verifier: verifier,
-      client_id: clientId, // a public client authenticates by client_id alone (method "none")
-      resource: RESOURCE,
-    }).toString(),
+    body: exchangeForm(clientId, pair),
   })
   return JSON.parse(expect(exchanged, 200, '/token (authorization_code)').text)
 }
+
+/** One authorization of the bench user through the real flow: a code, then its exchange. */
+const authorize = async (worker, clientId) =>
+  exchange(worker, clientId, await mintCode(worker, clientId))
 
 export const peer = {
   name: 'workers-oauth-provider',
@@ -136,6 +149,29 @@ export const peer = {
       path: '/api/users',
       method: 'GET',
       headers: { host: HOST, authorization: `Bearer ${ctx.accessToken}` },
+    }),
+  },
+
+  /**
+   * The code exchange, for bench/authorization-server.mjs: codes minted through the app's
+   * /authorize (completeAuthorization()) before the run, each redeemed once at POST /token.
+   */
+  authorizationServer: {
+    mintCode: (worker, ctx) => mintCode(worker, ctx.clientId),
+    exchange: (worker, ctx, pair) => exchange(worker, ctx.clientId, pair),
+    /** POST /token, grant_type=authorization_code, a code from `pool` (pool.take()) each time. */
+    codeExchange: (ctx, pool) => () => ({
+      requests: [
+        {
+          method: 'POST',
+          path: '/token',
+          setupRequest: (req) => ({
+            ...req,
+            headers: { host: HOST, 'content-type': FORM },
+            body: exchangeForm(ctx.clientId, pool.take()),
+          }),
+        },
+      ],
     }),
   },
 }

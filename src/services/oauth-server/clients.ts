@@ -90,6 +90,19 @@ export type ClientDeps = ClientDocumentDeps & {
   assertionAudiences: () => string[]
 }
 
+/** The client ids a request names: the form's, the Basic header's, the assertion's `sub`. */
+const namedIds = ({ clientId, basic, assertion }: ClientCredentials): string[] =>
+  [clientId, basic?.id, assertion ? assertedClientId(assertion.value) : undefined].filter(
+    (id): id is string => id !== undefined,
+  )
+
+/**
+ * The client a request claims to be, before it is authenticated: only to read ahead (the
+ * refresh token's records) while authenticate() runs; authenticate() decides.
+ */
+export const claimedClientId = (credentials: ClientCredentials): string =>
+  namedIds(credentials)[0] ?? ''
+
 export class ClientService {
   constructor(private readonly deps: ClientDeps) {}
 
@@ -182,8 +195,7 @@ export class ClientService {
     if (assertion && assertion.type !== ASSERTION_TYPE) {
       throw new ApiError('invalid_client', `client_assertion_type must be ${ASSERTION_TYPE}`)
     }
-    const named = assertion ? assertedClientId(assertion.value) : undefined
-    const ids = [clientId, basic?.id, named].filter((id) => id !== undefined)
+    const ids = namedIds(credentials)
     // Every place that names the client must name the same one.
     if (ids.some((id) => id !== ids[0])) throw unknownClient()
     const id = ids[0]

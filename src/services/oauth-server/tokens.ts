@@ -17,6 +17,7 @@ import {
   type LiveToken,
   type SessionDeps,
   SessionService,
+  type Standing,
   invalidRefreshToken,
 } from '../sessions'
 
@@ -168,18 +169,25 @@ export class TokenService {
    * session only). `scope` may narrow the access token; `resource` must be the grant's.
    */
   async refresh(
-    client: OAuthClient,
+    authenticate: () => Promise<OAuthClient>,
+    claimedClientId: string,
     token: string,
     params: { scope?: string; resource?: string },
   ): Promise<GrantTokens> {
+    const cfg = await this.deps.config()
+    // The client is authenticated while the token's records are read (both only read), so a
+    // refresh waits on one storage round less; the token stands only for the client proven.
+    const [client, read] = await Promise.all([
+      authenticate(),
+      this.sessions.standing(token, cfg, { clientId: claimedClientId }),
+    ])
     if (!client.refreshes) {
       throw new ApiError(
         'unauthorized_client',
         'The client did not register the refresh_token grant',
       )
     }
-    const cfg = await this.deps.config()
-    const standing = await this.sessions.standing(token, cfg, { clientId: client.id })
+    const standing: Standing = client.id === claimedClientId ? read : { kind: 'unknown' }
     switch (standing.kind) {
       case 'unknown':
         throw invalidRefreshToken()
