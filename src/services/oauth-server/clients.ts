@@ -188,7 +188,7 @@ export class ClientService {
    * Anything else is invalid_client, the same answer whatever failed.
    */
   async authenticate(credentials: ClientCredentials): Promise<OAuthClient> {
-    const { clientId, clientSecret, basic, assertion } = credentials
+    const { clientSecret, basic, assertion } = credentials
     // RFC 6749 §2.3: one method per request; two are refused, never one of them chosen.
     const methods = [assertion, basic, clientSecret].filter((m) => m !== undefined).length
     if (methods > 1) throw unknownClient()
