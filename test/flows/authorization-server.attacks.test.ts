@@ -3,8 +3,7 @@
 // authentication, and a stolen refresh token racing its client. Each `it` says what must NOT
 // happen; every response of the worker in this file is also checked to be under 500.
 import { env } from 'cloudflare:workers'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import worker from '../../src/index'
+import { afterEach, describe, expect, it } from 'vitest'
 import { CODE_TTL_MS } from '../../src/services/oauth-server/authorize'
 import { CLIENT_IDLE_LIMIT_MS } from '../../src/services/oauth-server/clients'
 import {
@@ -36,41 +35,24 @@ import {
   refreshGrant,
   registerApp,
   registerRaw,
+  tokenJson,
   tokenRequest,
+  expectNoServerErrors,
 } from '../oauth-server/flow'
 
 // ---- Every answer of the worker is under 500, whatever was sent; the one exception is the
 // documented 503 of an authorization server that is switched off (authorization_server_unavailable).
-const statuses: { url: string; status: number }[] = []
+expectNoServerErrors([503])
 let clock: ReturnType<typeof freezeTime> | undefined
-
-beforeEach(() => {
-  statuses.length = 0
-  const original = worker.fetch
-  vi.spyOn(worker, 'fetch').mockImplementation(async (req, bindings, ctx) => {
-    const res = await original(req, bindings, ctx)
-    statuses.push({ url: req.url, status: res.status })
-    return res
-  })
-})
 
 afterEach(() => {
   clock?.restore()
   clock = undefined
-  vi.restoreAllMocks()
-  expect(statuses.filter((s) => s.status >= 500 && s.status !== 503)).toEqual([])
 })
 
 // ---- Small helpers of this file.
 
-type TokenBody = {
-  access_token?: string
-  refresh_token?: string
-  error?: string
-  error_description?: string
-}
-
-const json = async (res: Response) => (await res.json()) as TokenBody
+const json = tokenJson
 
 /** A registered public client and a signed-in user. */
 async function setup(metadata: Parameters<typeof registerApp>[1] = {}) {

@@ -2,8 +2,7 @@
 // malformed requests against a running `wrangler dev`), kept as in-process tests. The first block
 // holds what it found (each fixed since, each test failing before its fix); the rest are attempts
 // that held, kept so they keep holding. Every answer of the worker here is under 500.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import worker from '../../src/index'
+import { describe, expect, it } from 'vitest'
 import {
   ORIGIN,
   PASSWORD,
@@ -29,28 +28,13 @@ import {
   refreshGrant,
   registerApp,
   registerRaw,
+  tokenJson,
   tokenRequest,
+  expectNoServerErrors,
 } from '../oauth-server/flow'
 
-const statuses: { url: string; status: number }[] = []
-
-beforeEach(() => {
-  statuses.length = 0
-  const original = worker.fetch
-  vi.spyOn(worker, 'fetch').mockImplementation(async (req, bindings, ctx) => {
-    const res = await original(req, bindings, ctx)
-    statuses.push({ url: req.url, status: res.status })
-    return res
-  })
-})
-
-afterEach(() => {
-  vi.restoreAllMocks()
-  expect(statuses.filter((s) => s.status >= 500)).toEqual([])
-})
-
-type TokenBody = { access_token?: string; refresh_token?: string; error?: string }
-const json = async (res: Response) => (await res.json()) as TokenBody
+expectNoServerErrors()
+const json = tokenJson
 
 async function setup(metadata: Parameters<typeof registerApp>[1] = {}) {
   const as = await discover()

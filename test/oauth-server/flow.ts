@@ -1,8 +1,9 @@
 // A third-party app authorizing through the worker as its authorization server: the settings
 // that turn it on, the app's registration, and the browser's way through /authorize (sign-in
 // cookie, consent form) to the code. Redirects are not followed, so each hop can be checked.
-import { expect } from 'vitest'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
+import worker from '../../src/index'
 import type { Bindings } from '../../src/env'
 import { ORIGIN, REFRESH_COOKIE, callSettling, cookieSession } from '../helpers'
 
@@ -261,3 +262,34 @@ export const refreshGrant = (clientId: string, refreshToken: string, env = AS_EN
     {},
     env,
   )
+
+/**
+ * Watches every answer of the worker in the file's tests; after each, none may be a 5xx but the
+ * `allowed` ones (the 503 of an authorization server switched off, where a test sets that up).
+ */
+export function expectNoServerErrors(allowed: number[] = []) {
+  const statuses: { url: string; status: number }[] = []
+  beforeEach(() => {
+    statuses.length = 0
+    const original = worker.fetch
+    vi.spyOn(worker, 'fetch').mockImplementation(async (req, bindings, ctx) => {
+      const res = await original(req, bindings, ctx)
+      statuses.push({ url: req.url, status: res.status })
+      return res
+    })
+  })
+  afterEach(() => {
+    vi.restoreAllMocks()
+    expect(statuses.filter((s) => s.status >= 500 && !allowed.includes(s.status))).toEqual([])
+  })
+}
+
+export type TokenBody = {
+  access_token?: string
+  refresh_token?: string
+  error?: string
+  error_description?: string
+}
+
+/** A token endpoint's JSON answer. */
+export const tokenJson = async (res: Response) => (await res.json()) as TokenBody
