@@ -293,3 +293,16 @@ export type TokenBody = {
 
 /** A token endpoint's JSON answer. */
 export const tokenJson = async (res: Response) => (await res.json()) as TokenBody
+
+/** A refresh of `token` that must fail as oauth4webapi sees it: invalid_grant, nothing issued. */
+export async function expectRefreshRefused(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  token: string,
+  env = AS_ENV,
+) {
+  const res = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), token, options(env))
+  await expect(oauth.processRefreshTokenResponse(as, client, res)).rejects.toMatchObject({
+    error: 'invalid_grant',
+  })
+}
