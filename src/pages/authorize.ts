@@ -5,15 +5,9 @@
 // to the app with its code, state and iss. Nothing reaches an unregistered redirect.
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import {
-  type AuthorizeRequest,
-  openAuthorizeRequest,
-  sealAuthorizeRequest,
-} from '../auth/authorize-request'
-import { mfaKeys } from '../auth/mfa-keys'
-import { randomBytes, toBase64Url } from '../auth/encoding'
+import type { AuthorizeRequest } from '../auth/authorize-request'
 import { redirectTarget } from '../auth/redirect-uris'
-import { type AppEnv, settings } from '../env'
+import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkRateLimit, clientIp } from '../http/rate-limit'
@@ -41,8 +35,6 @@ const PENDING_PREFIX = '__Host-authorize-'
 const MAX_PENDING = 3
 /** A cookie's name and value must fit 4,096 bytes. */
 const PENDING_MAX_LENGTH = 4000
-
-const keys = (c: Context<AppEnv>) => mfaKeys(settings(c.env).mfaKey)
 
 const refusePage = (c: Context<AppEnv>, status: PageStatus, message: string) =>
   c.html(layout('This sign-in cannot continue', refusedRequest(message)), status)
@@ -109,8 +101,9 @@ async function proceed(
     return c.html(layout('Signed in', returnPage(next.redirect, target.shown)), 200)
   }
   if ('signIn' in next) {
-    const id = pendingId ?? toBase64Url(randomBytes(12))
-    const sealed = await sealAuthorizeRequest(await keys(c), 'pending', request)
+    const made = await svc.pending(request)
+    const id = pendingId ?? made.id
+    const sealed = made.sealed
     // Browsers drop a cookie over 4 KiB: a request that long could never come back from /signin.
     if (sealed.length > PENDING_MAX_LENGTH) {
       return refusePage(c, 400, 'The app sent a request too long to carry through sign-in.')
@@ -132,10 +125,7 @@ async function proceed(
   }
   const { client, resource } = subject
   const user = signedIn!.user
-  const sealed = await sealAuthorizeRequest(await keys(c), 'consent', {
-    ...request,
-    shownTo: { userId: user.id, sessionId: user.sessionId, nonce: toBase64Url(randomBytes(16)) },
-  })
+  const sealed = await svc.forConsent(request, signer!)
   const target = redirectTarget(request.redirectUri)
   // The decision's 303 goes to the app: this page's form-action must allow it.
   c.set('formActions', [target.origin])
@@ -193,9 +183,7 @@ authorizePages.get('/authorize/resume', async (c) => {
   if (!(svc instanceof AuthorizeService)) return svc
   const id = c.req.query('id') ?? ''
   const sealed = PENDING_ID.test(id) ? getCookie(c, pendingCookie(id), 'host') : undefined
-  const request = sealed
-    ? await openAuthorizeRequest(await keys(c), 'pending', sealed, now())
-    : null
+  const request = sealed ? await svc.open('pending', sealed) : null
   if (!request) {
     return refusePage(c, 400, 'This sign-in took too long or was started in another browser.')
   }
@@ -210,9 +198,7 @@ authorizePages.post('/authorize/consent', async (c) => {
   const body = await form(c)
   const signedIn = await visitor(c)
   const sealed = typeof body.request === 'string' ? body.request : ''
-  const request = sealed
-    ? await openAuthorizeRequest(await keys(c), 'consent', sealed, now())
-    : null
+  const request = sealed ? await svc.open('consent', sealed) : null
   const shownTo = request?.shownTo
   const sameVisitor =
     signedIn !== null &&

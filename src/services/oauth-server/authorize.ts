@@ -4,7 +4,13 @@
 // the pages render and redirect (pages/authorize.ts).
 import type { AuthMethod, ProtectedResource } from '../../env'
 import { now } from '../../clock'
-import type { AuthorizeRequest } from '../../auth/authorize-request'
+import {
+  type AuthorizeRequest,
+  type RequestUse,
+  openAuthorizeRequest,
+  sealAuthorizeRequest,
+} from '../../auth/authorize-request'
+import type { MfaKeys } from '../../auth/mfa-keys'
 import { randomBytes, sha256Base64Url, toBase64Url } from '../../auth/encoding'
 import { matchRedirectUri, redirectTarget } from '../../auth/redirect-uris'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
@@ -55,6 +61,8 @@ export type Next = { signIn: true } | { consent: true } | { redirect: string }
 
 export type AuthorizeDeps = {
   clientService: ClientService
+  /** Seal the request while it waits for the sign-in and for the consent decision. */
+  mfaKeys: () => Promise<MfaKeys>
   ceremonies: CeremonyUses
   grants: GrantStore
   codes: AuthorizationCodeStore
@@ -239,6 +247,27 @@ export class AuthorizeService {
       now(),
     )
     return this.issueCode(request, signer, grant.id)
+  }
+
+  /** A checked request sealed for the sign-in detour's cookie, and the id that cookie is named by. */
+  async pending(request: AuthorizeRequest): Promise<{ id: string; sealed: string }> {
+    const sealed = await sealAuthorizeRequest(await this.deps.mfaKeys(), 'pending', request)
+    return { id: toBase64Url(randomBytes(12)), sealed }
+  }
+
+  /** A request sealed for the consent form shown to `signer`, with the nonce its decision spends. */
+  async forConsent(request: AuthorizeRequest, signer: Signer): Promise<string> {
+    const shownTo = {
+      userId: signer.id,
+      sessionId: signer.sessionId,
+      nonce: toBase64Url(randomBytes(16)),
+    }
+    return sealAuthorizeRequest(await this.deps.mfaKeys(), 'consent', { ...request, shownTo })
+  }
+
+  /** A sealed request this service made for `use`, if it has not expired; else null. */
+  async open(use: RequestUse, sealed: string): Promise<AuthorizeRequest | null> {
+    return openAuthorizeRequest(await this.deps.mfaKeys(), use, sealed, now())
   }
 
   /**
