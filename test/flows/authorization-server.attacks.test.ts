@@ -121,6 +121,10 @@ async function expectErrorOffered(res: Response, error: string, registered = RED
   return location
 }
 
+/** A grant refresh token that must no longer work: invalid_grant, and no token. */
+const expectGrantDead = async (clientId: string, refreshToken: string) =>
+  expectTokenError(await refreshGrant(clientId, refreshToken), 400, 'invalid_grant')
+
 /** The token endpoint answered an OAuth error, and no token. */
 async function expectTokenError(res: Response, status: number, error: string) {
   expect(res.status).toBe(status)
@@ -353,11 +357,7 @@ describe('authorization codes', () => {
     expect(first.status).toBe(200)
     const tokens = await json(first)
     await expectTokenError(await redeem(client.client_id, code, verifier), 400, 'invalid_grant')
-    await expectTokenError(
-      await refreshGrant(client.client_id, tokens.refresh_token!),
-      400,
-      'invalid_grant',
-    )
+    await expectGrantDead(client.client_id, tokens.refresh_token!)
     // The user's own session is untouched by the app's replay.
     expect((await refresh(session.cookie)).status).toBe(200)
   })
@@ -1075,18 +1075,10 @@ describe('refresh tokens of grants', () => {
     expect(t2.refresh_token).toBeTruthy()
     clock.advance(PAST_WINDOW_MS)
     // The thief, outside the window: refused, and the grant session ends.
-    const stolen = await expectTokenError(
-      await refreshGrant(client.client_id, first.refresh_token!),
-      400,
-      'invalid_grant',
-    )
+    const stolen = await expectGrantDead(client.client_id, first.refresh_token!)
     expect(stolen.error_description).toMatch(/replaced/i)
     // The client's current token is dead too: that chain forked.
-    await expectTokenError(
-      await refreshGrant(client.client_id, t2.refresh_token!),
-      400,
-      'invalid_grant',
-    )
+    await expectGrantDead(client.client_id, t2.refresh_token!)
     // NOT the user's own session, nor the other grant's.
     expect((await refresh(session.cookie)).status).toBe(200)
     expect((await refreshGrant(client.client_id, other.refresh_token!)).status).toBe(200)
@@ -1111,16 +1103,8 @@ describe('refresh tokens of grants', () => {
     clock.advance(1_000)
     const last = await json(await refreshGrant(client.client_id, next.refresh_token!))
     clock.advance(PAST_WINDOW_MS)
-    await expectTokenError(
-      await refreshGrant(client.client_id, theirs.refresh_token!),
-      400,
-      'invalid_grant',
-    )
-    await expectTokenError(
-      await refreshGrant(client.client_id, last.refresh_token!),
-      400,
-      'invalid_grant',
-    )
+    await expectGrantDead(client.client_id, theirs.refresh_token!)
+    await expectGrantDead(client.client_id, last.refresh_token!)
     expect((await refresh(session.cookie)).status).toBe(200)
   })
 
@@ -1143,11 +1127,7 @@ describe('refresh tokens of grants', () => {
     const first = await json(
       await redeem(client.client_id, ...(await codeParts(session.cookie, client.client_id))),
     )
-    await expectTokenError(
-      await refreshGrant(thief.client_id, first.refresh_token!),
-      400,
-      'invalid_grant',
-    )
+    await expectGrantDead(thief.client_id, first.refresh_token!)
     expect((await refreshGrant(client.client_id, first.refresh_token!)).status).toBe(200)
   })
 
@@ -1195,11 +1175,7 @@ describe('refresh tokens of grants', () => {
 
   it('a first-party refresh token prefixed app. mints nothing at /oauth/token', async () => {
     const { client, session } = await setup()
-    await expectTokenError(
-      await refreshGrant(client.client_id, `app.${session.cookie}`),
-      400,
-      'invalid_grant',
-    )
+    await expectGrantDead(client.client_id, `app.${session.cookie}`)
     // Nor unprefixed, by an app that authenticates: a first-party token is nobody's grant.
     const confidentialRes = await registerRaw({
       redirect_uris: [REDIRECT_URI],
@@ -1237,7 +1213,7 @@ describe('refresh tokens of grants', () => {
     expect(removed.status).toBe(401)
     expect((await refreshGrant(client.client_id, first.refresh_token!)).status).toBe(200)
     // Nor a refresh token of anything.
-    await expectTokenError(await refreshGrant(client.client_id, access), 400, 'invalid_grant')
+    await expectGrantDead(client.client_id, access)
   })
 })
 
