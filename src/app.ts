@@ -22,6 +22,7 @@ import { emailCodeRoutes } from './routes/email-code'
 import { totpRoutes } from './routes/totp'
 import { userRoutes } from './routes/users'
 import { wellKnownRoutes } from './routes/well-known'
+import { userInfoRoutes } from './routes/userinfo'
 import { pageRoutes } from './pages/routes'
 
 /** Every body the API accepts is a small JSON object. */
@@ -77,6 +78,7 @@ app
   .include(oauthRoutes)
   .include(oauthRegisterRoutes)
   .include(wellKnownRoutes)
+  .include(userInfoRoutes)
   // The hosted pages are HTML for people, not API operations: not in /openapi.json.
   .route('/', pageRoutes)
 

@@ -120,6 +120,11 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: 'access token missing, malformed, expired, tampered, not an access token, user gone',
   },
+  insufficient_scope: {
+    status: 403,
+    oauth: invalidRequest,
+    meaning: 'the access token is valid but its scope does not allow this (UserInfo needs openid)',
+  },
   invalid_refresh_token: {
     status: 401,
     oauth: { status: 400, error: 'invalid_grant' },

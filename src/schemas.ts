@@ -501,14 +501,29 @@ export const OAuthTokenResponse = z
     token_type: z.literal('Bearer'),
     expires_in: z.number().int(),
     refresh_token: z.string().optional().meta({
-      description: 'Absent only for a third-party client that did not register refresh_token',
+      description:
+        'Absent for a third-party client that did not register refresh_token, and for an OpenID grant without offline_access',
     }),
     scope: z
       .string()
       .optional()
       .meta({ description: 'For a third-party grant: what the token allows' }),
+    id_token: z
+      .string()
+      .optional()
+      .meta({ description: 'For a grant with the openid scope: the OpenID Connect ID token' }),
   })
   .meta({ id: 'OAuthTokenResponse' })
+
+/** OpenID Connect Core §5.3.2: the claims the token's scopes release. */
+export const UserInfoSchema = z
+  .object({
+    sub: z.string().meta({ description: "The user's id: stable, never reused" }),
+    preferred_username: z.string().optional().meta({ description: 'With the profile scope' }),
+    email: z.string().optional().meta({ description: 'With the email scope, if verified' }),
+    email_verified: z.literal(true).optional(),
+  })
+  .meta({ id: 'UserInfo' })
 
 /** RFC 7591 §2: the client metadata this service reads; other members are ignored. */
 export const ClientRegistrationRequest = z
@@ -526,6 +541,38 @@ export const ClientRegistrationRequest = z
       .optional()
       .meta({ description: 'private_key_jwt: the public keys (or jwks_uri)' }),
     jwks_uri: z.string().max(2000).optional(),
+    post_logout_redirect_uris: z
+      .array(z.string().max(2000))
+      .max(10)
+      .optional()
+      .meta({ description: 'RP-initiated logout: where the browser may go after signing out' }),
+    application_type: z.string().max(16).optional().meta({ description: '`web` or `native`' }),
+    id_token_signed_response_alg: z
+      .string()
+      .max(16)
+      .optional()
+      .meta({ description: "Must be the service's signing algorithm (ES256 or EdDSA)" }),
+    subject_type: z.string().max(16).optional().meta({ description: 'Only `public`' }),
+    userinfo_signed_response_alg: z
+      .string()
+      .max(16)
+      .optional()
+      .meta({ description: 'Not supported: refused' }),
+    id_token_encrypted_response_alg: z
+      .string()
+      .max(32)
+      .optional()
+      .meta({ description: 'Not supported: refused' }),
+    userinfo_encrypted_response_alg: z
+      .string()
+      .max(32)
+      .optional()
+      .meta({ description: 'Not supported: refused' }),
+    request_object_signing_alg: z
+      .string()
+      .max(16)
+      .optional()
+      .meta({ description: 'Not supported: refused' }),
   })
   .meta({ id: 'ClientRegistrationRequest' })
 
@@ -549,6 +596,9 @@ export const ClientRegistrationResponse = z
     client_uri: z.string().optional(),
     jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
     jwks_uri: z.string().optional(),
+    post_logout_redirect_uris: z.array(z.string()).optional(),
+    application_type: z.enum(['web', 'native']).optional(),
+    id_token_signed_response_alg: z.enum(['ES256', 'EdDSA']),
   })
   .meta({ id: 'ClientRegistrationResponse' })
 

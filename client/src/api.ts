@@ -35,6 +35,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenID Connect Discovery 1.0: the same document as RFC 8414, for relying parties */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs": {
         parameters: {
             query?: never;
@@ -478,6 +495,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenID Connect UserInfo: the claims an OpenID access token releases */
+        get: operations["getUserInfo"];
+        put?: never;
+        /** OpenID Connect UserInfo by POST: the token in the header or the form (RFC 6750 §2.2) */
+        post: operations["postUserInfo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -720,14 +755,23 @@ export interface components {
             /** Format: uri */
             authorization_endpoint?: string;
             authorization_response_iss_parameter_supported?: boolean;
+            claims_parameter_supported?: boolean;
+            claims_supported?: string[];
             client_id_metadata_document_supported?: boolean;
             code_challenge_methods_supported?: "S256"[];
+            /** Format: uri */
+            end_session_endpoint?: string;
             grant_types_supported: string[];
+            id_token_signing_alg_values_supported?: ("ES256" | "EdDSA")[];
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
+            prompt_values_supported?: string[];
             /** Format: uri */
             registration_endpoint?: string;
+            request_parameter_supported?: boolean;
+            request_uri_parameter_supported?: boolean;
+            response_modes_supported?: string[];
             response_types_supported: string[];
             /** Format: uri */
             revocation_endpoint: string;
@@ -735,10 +779,13 @@ export interface components {
             scopes_supported?: string[];
             /** Format: uri */
             service_documentation: string;
+            subject_types_supported?: "public"[];
             /** Format: uri */
             token_endpoint: string;
             token_endpoint_auth_methods_supported: string[];
             token_endpoint_auth_signing_alg_values_supported?: string[];
+            /** Format: uri */
+            userinfo_endpoint?: string;
         };
         ChangePasswordRequest: {
             /**
@@ -753,9 +800,15 @@ export interface components {
             newPassword: string;
         };
         ClientRegistrationRequest: {
+            /** @description `web` or `native` */
+            application_type?: string;
             client_name?: string;
             client_uri?: string;
             grant_types?: string[];
+            /** @description Not supported: refused */
+            id_token_encrypted_response_alg?: string;
+            /** @description Must be the service's signing algorithm (ES256 or EdDSA) */
+            id_token_signed_response_alg?: string;
             /** @description private_key_jwt: the public keys (or jwks_uri) */
             jwks?: {
                 keys: {
@@ -763,12 +816,24 @@ export interface components {
                 }[];
             };
             jwks_uri?: string;
+            /** @description RP-initiated logout: where the browser may go after signing out */
+            post_logout_redirect_uris?: string[];
             redirect_uris: string[];
+            /** @description Not supported: refused */
+            request_object_signing_alg?: string;
             response_types?: string[];
+            /** @description Only `public` */
+            subject_type?: string;
             /** @description `none` (public), `client_secret_basic` (the default) or `client_secret_post` */
             token_endpoint_auth_method?: string;
+            /** @description Not supported: refused */
+            userinfo_encrypted_response_alg?: string;
+            /** @description Not supported: refused */
+            userinfo_signed_response_alg?: string;
         };
         ClientRegistrationResponse: {
+            /** @enum {string} */
+            application_type?: "web" | "native";
             client_id: string;
             client_id_issued_at: number;
             client_name?: string;
@@ -778,12 +843,15 @@ export interface components {
             client_secret_expires_at?: 0;
             client_uri?: string;
             grant_types: string[];
+            /** @enum {string} */
+            id_token_signed_response_alg: "ES256" | "EdDSA";
             jwks?: {
                 keys: {
                     [key: string]: unknown;
                 }[];
             };
             jwks_uri?: string;
+            post_logout_redirect_uris?: string[];
             redirect_uris: string[];
             response_types: string[];
             /** @enum {string} */
@@ -1002,7 +1070,9 @@ export interface components {
         OAuthTokenResponse: {
             access_token: string;
             expires_in: number;
-            /** @description Absent only for a third-party client that did not register refresh_token */
+            /** @description For a grant with the openid scope: the OpenID Connect ID token */
+            id_token?: string;
+            /** @description Absent for a third-party client that did not register refresh_token, and for an OpenID grant without offline_access */
             refresh_token?: string;
             /** @description For a third-party grant: what the token allows */
             scope?: string;
@@ -1271,6 +1341,16 @@ export interface components {
             id: string;
             username: string;
         };
+        UserInfo: {
+            /** @description With the email scope, if verified */
+            email?: string;
+            /** @enum {boolean} */
+            email_verified?: true;
+            /** @description With the profile scope */
+            preferred_username?: string;
+            /** @description The user's id: stable, never reused */
+            sub: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1343,6 +1423,56 @@ export interface operations {
                         code: "server_misconfigured" | "internal_error";
                         /** @constant */
                         status: 500;
+                    };
+                };
+            };
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where the endpoints and keys are */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "authorization_server_unavailable";
+                        /** @constant */
+                        status: 503;
                     };
                 };
             };
@@ -4238,6 +4368,228 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    getUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's claims, as the token's scopes release them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_request`: OAuth routes: a required parameter is missing or empty */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "bad_request" | "invalid_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token is valid but its scope does not allow this (UserInfo needs openid) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable" | "authorization_server_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    postUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    access_token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The user's claims, as the token's scopes release them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `invalid_request`: OAuth routes: a required parameter is missing or empty */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "bad_request" | "invalid_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token is valid but its scope does not allow this (UserInfo needs openid) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable" | "authorization_server_unavailable";
                         /** @constant */
                         status: 503;
                     };

@@ -13,8 +13,8 @@ export type AuthorizeRequest = {
   /** Whether the request named it (then the token request must name it too, RFC 6749 §4.1.3). */
   redirectUriSent: boolean
   state: string | null
-  /** PKCE S256. */
-  codeChallenge: string
+  /** PKCE S256; null only for a confidential OpenID client that sent a nonce instead. */
+  codeChallenge: string | null
   resource: string
   scopes: string[]
   /** prompt=login: a sign-in after `at` is needed; prompt=consent: ask even if remembered. */
@@ -22,6 +22,12 @@ export type AuthorizeRequest = {
   forceConsent: boolean
   /** prompt=none: never show a page; answer at the redirect instead. */
   silent: boolean
+  /** OpenID: the nonce the ID token repeats; null when none was sent or the request is not OpenID. */
+  nonce: string | null
+  /** max_age, in seconds: a sign-in older than this is done again (null: any age will do). */
+  maxAge: number | null
+  /** login_hint: the username the sign-in form starts with. */
+  loginHint: string | null
   /** Epoch ms the request arrived. */
   at: number
   /** Epoch ms after which it is refused. */

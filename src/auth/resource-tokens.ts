@@ -5,7 +5,7 @@
 import type { AuthMethod, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS, ApiError } from '../errors'
-import { toBase64Url, utf8 } from './encoding'
+import { type AsymmetricRing, signJws, verifyJws } from './jws'
 import { keyRing } from './signing-keys'
 
 /** RFC 9068 §2.1: the media type's short form, in the header's `typ`. */
@@ -27,11 +27,6 @@ export type ResourceTokenClaims = {
   auth_time: number
   amr: AuthMethod[]
 }
-
-const SIGN_PARAMS = {
-  ES256: { name: 'ECDSA', hash: 'SHA-256' },
-  EdDSA: { name: 'Ed25519' },
-} as const
 
 /** What the grant's token says about whom and what for. */
 export type ResourceTokenSubject = {
@@ -60,8 +55,7 @@ export async function mintResourceToken(
   subject: ResourceTokenSubject,
   cfg: Config,
 ): Promise<{ token: string; expiresIn: number }> {
-  const ring = await keyRing(cfg.signing)
-  if (ring.alg === 'HS256') throw asymmetricKeysRequired()
+  const ring = await asymmetricRing(cfg)
   const iat = nowSeconds()
   const claims: ResourceTokenClaims = {
     iss: cfg.issuer,
@@ -75,10 +69,36 @@ export async function mintResourceToken(
     auth_time: Math.floor(subject.authTime / 1000),
     amr: subject.amr,
   }
-  const header = { alg: ring.alg, typ: RESOURCE_TOKEN_TYPE, kid: ring.signer.kid }
-  const input = `${part(header)}.${part(claims)}`
-  const signature = await crypto.subtle.sign(SIGN_PARAMS[ring.alg], ring.signer, utf8(input))
-  return { token: `${input}.${toBase64Url(signature)}`, expiresIn: subject.ttl }
+  return { token: await signJws(ring, RESOURCE_TOKEN_TYPE, claims), expiresIn: subject.ttl }
 }
 
-const part = (value: unknown) => toBase64Url(utf8(JSON.stringify(value)))
+/** The configured keys, if a resource could verify what they sign; else the 503. */
+export async function asymmetricRing(cfg: Config): Promise<AsymmetricRing> {
+  const ring = await keyRing(cfg.signing)
+  if (ring.alg === 'HS256') throw asymmetricKeysRequired()
+  return ring as AsymmetricRing
+}
+
+/**
+ * The claims of a live resource token this service issued for `audience`, or null: the checks a
+ * resource makes (typ, alg, signature, iss, exact aud, exp), for the one resource that is this
+ * service itself, UserInfo.
+ */
+export async function readResourceToken(
+  token: string,
+  audience: string,
+  cfg: Config,
+): Promise<ResourceTokenClaims | null> {
+  const claims = await verifyJws(await asymmetricRing(cfg), RESOURCE_TOKEN_TYPE, token)
+  if (!claims) return null
+  const { iss, aud, exp, sub, scope, client_id: clientId } = claims
+  const live =
+    iss === cfg.issuer &&
+    aud === audience &&
+    typeof exp === 'number' &&
+    exp > nowSeconds() &&
+    typeof sub === 'string' &&
+    typeof scope === 'string' &&
+    typeof clientId === 'string'
+  return live ? (claims as ResourceTokenClaims) : null
+}

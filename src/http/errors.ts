@@ -43,6 +43,11 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
         ? `Bearer realm="${AUTH_REALM}"`
         : `Bearer realm="${AUTH_REALM}", error="invalid_token", error_description="${err.detail}"`
   }
+  // RFC 6750 §3.1: a token that is fine but too narrow says so in the challenge too.
+  if (err.code === 'insufficient_scope') {
+    headers['WWW-Authenticate'] =
+      `Bearer realm="${AUTH_REALM}", error="insufficient_scope", error_description="${err.detail}"`
+  }
   return c.body(JSON.stringify(body), err.status, headers)
 }
 

@@ -13,6 +13,8 @@ export type ConsentView = {
   target: { kind: RedirectKind; shown: string }
   resourceName: string
   resource: string
+  /** An OpenID request for nothing but the user's identity (UserInfo): no resource to name. */
+  signInOnly: boolean
   scopes: string[]
   username: string
   /** The sealed request, bound to this user. */
@@ -37,11 +39,29 @@ const whereTo = (target: ConsentView['target']) => {
   }
 }
 
+/** What the OpenID scopes let the app learn or do, in words. */
+const OPENID_SCOPE_TEXT: Record<string, string> = {
+  openid: 'Know that you are this account (its id, not your password)',
+  profile: 'See your username',
+  email: 'See your email address, if you have verified one',
+  offline_access: 'Stay connected while you are away, until you remove it',
+}
+
+const scopeItem = (scope: string) => {
+  const text = OPENID_SCOPE_TEXT[scope]
+  return text === undefined ? html`<li><code>${scope}</code></li>` : html`<li>${text}</li>`
+}
+
 export function consentPage(view: ConsentView): Html {
   const name = view.clientName ?? 'An unnamed app'
   return html`<p>
-      <strong><bdi>${name}</bdi></strong> wants to use <strong>${view.resourceName}</strong> as
-      <strong>${view.username}</strong>.
+      ${
+        view.signInOnly
+          ? html`<strong><bdi>${name}</bdi></strong> wants to sign you in as
+              <strong>${view.username}</strong>.`
+          : html`<strong><bdi>${name}</bdi></strong> wants to use
+              <strong>${view.resourceName}</strong> as <strong>${view.username}</strong>.`
+      }
     </p>
     ${
       view.documentHost === null
@@ -58,9 +78,9 @@ export function consentPage(view: ConsentView): Html {
     }
     <p>It asks to:</p>
     <ul class="scopes">
-      ${view.scopes.map((scope) => html`<li><code>${scope}</code></li>`)}
+      ${view.scopes.map(scopeItem)}
     </ul>
-    <p class="hint">On <code>${view.resource}</code>.</p>
+    ${view.signInOnly ? '' : html`<p class="hint">On <code>${view.resource}</code>.</p>`}
     ${whereTo(view.target)}
     <form method="post" action="/authorize/consent">
       <input type="hidden" name="request" value="${view.request}" />

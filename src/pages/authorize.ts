@@ -117,7 +117,10 @@ async function proceed(
     const maxAge = Math.max(1, Math.floor((request.expiresAt - now()) / 1000))
     setCookie(c, pendingCookie(id), sealed, { ...COOKIE, maxAge })
     const back = `/authorize/resume?id=${id}`
-    return c.redirect(`/signin?return_to=${encodeURIComponent(back)}`, 303)
+    // login_hint (OIDC Core §3.1.2.1): the form starts with the username the app suggests.
+    const hint =
+      request.loginHint === null ? '' : `&login_hint=${encodeURIComponent(request.loginHint)}`
+    return c.redirect(`/signin?return_to=${encodeURIComponent(back)}${hint}`, 303)
   }
   const subject = await svc.consentSubject(request)
   if (!subject) {
@@ -140,6 +143,7 @@ async function proceed(
         target,
         resourceName: resource.name,
         resource: resource.resource,
+        signInOnly: subject.signInOnly,
         scopes: request.scopes,
         username: user.username,
         request: sealed,

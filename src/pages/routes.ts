@@ -20,6 +20,7 @@ import {
 import { accountEmailPages } from './account-email'
 import { emailPages } from './email'
 import { authorizePages } from './authorize'
+import { endSessionPages } from './end-session'
 import { federationPages } from './federation'
 import { emailCodePages } from './email-code'
 import { securityPages } from './security'
@@ -81,6 +82,8 @@ const PAGE_PATHS = [
   '/email-code/*',
   '/authorize',
   '/authorize/*',
+  '/end-session',
+  '/end-session/*',
 ]
 
 for (const path of PAGE_PATHS) {
@@ -124,9 +127,15 @@ for (const kind of ['signin', 'signup'] as const) {
       status,
     )
 
-  pageRoutes.get(`/${kind}`, (c) =>
-    render(c, 200, { returnTo: returnTo(c, c.req.query('return_to')), notice: noticeOf(c) }),
-  )
+  pageRoutes.get(`/${kind}`, (c) => {
+    // An app's login_hint (passed on by /authorize) fills the username; the user may change it.
+    const hint = kind === 'signin' ? c.req.query('login_hint')?.slice(0, 254) : undefined
+    return render(c, 200, {
+      returnTo: returnTo(c, c.req.query('return_to')),
+      notice: noticeOf(c),
+      ...(hint === undefined ? {} : { username: hint }),
+    })
+  })
 
   pageRoutes.post(`/${kind}`, async (c) => {
     // Setting the cookie is as much a cookie request as spending it (login CSRF).
@@ -266,6 +275,7 @@ accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { 
 })
 
 pageRoutes.route('/', authorizePages)
+pageRoutes.route('/', endSessionPages)
 pageRoutes.route('/', federationPages)
 pageRoutes.route('/', emailCodePages)
 pageRoutes.route('/', securityPages)

@@ -19,6 +19,8 @@ import { AuthorizeService } from '../services/oauth-server/authorize'
 import { ClientService } from '../services/oauth-server/clients'
 import { GrantService } from '../services/oauth-server/grants'
 import { TokenService } from '../services/oauth-server/tokens'
+import { UserInfoService, userInfoResource } from '../services/oauth-server/openid'
+import { EndSessionService } from '../services/oauth-server/end-session'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
@@ -146,15 +148,28 @@ export const clientService = (c: Context<AppEnv>) =>
       return [issuer, `${issuer}/oauth/token`]
     },
   })
-export const authorizeService = (c: Context<AppEnv>) =>
-  new AuthorizeService({
+export const authorizeService = (c: Context<AppEnv>) => {
+  const issuer = authorizationServer(c)
+  return new AuthorizeService({
     ...deps(c),
     clientService: clientService(c),
     resources: resources(c),
-    issuer: authorizationServer(c),
+    userInfo: userInfoResource(issuer),
+    issuer,
   })
+}
+/** The token endpoint's grants: for the resources configured, and for UserInfo. */
 export const tokenService = (c: Context<AppEnv>) =>
-  new TokenService({ ...deps(c), resources: resources(c) })
+  new TokenService({
+    ...deps(c),
+    resources: () => [...resources(c)(), userInfoResource(authorizationServer(c))],
+  })
+export const endSessionService = (c: Context<AppEnv>) => {
+  authorizationServer(c)
+  return new EndSessionService({ ...deps(c), clientService: clientService(c) })
+}
+export const userInfoService = (c: Context<AppEnv>) =>
+  new UserInfoService({ ...deps(c), issuer: authorizationServer(c) })
 export const grantService = (c: Context<AppEnv>) => new GrantService(deps(c))
 
 /** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */

@@ -8,6 +8,7 @@ import { ApiError } from '../errors'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { CONFIG_ERRORS, jsonContent, problems } from '../http/openapi'
 import { ASSERTION_ALGS } from '../services/oauth-server/client-assertions'
+import { CLAIMS_SUPPORTED, OPENID_SCOPES, userInfoEndpoint } from '../services/oauth-server/openid'
 import { authorizationServer } from './services'
 
 /** Verifiers cache the key set this long; a new key is published at least this long before it signs. */
@@ -52,6 +53,17 @@ const MetadataSchema = z
     authorization_response_iss_parameter_supported: z.boolean().optional(),
     client_id_metadata_document_supported: z.boolean().optional(),
     service_documentation: z.string().url(),
+    // OpenID Connect Discovery 1.0 §3, published in both documents so they cannot disagree.
+    userinfo_endpoint: z.string().url().optional(),
+    end_session_endpoint: z.string().url().optional(),
+    id_token_signing_alg_values_supported: z.array(z.enum(['ES256', 'EdDSA'])).optional(),
+    subject_types_supported: z.array(z.literal('public')).optional(),
+    claims_supported: z.array(z.string()).optional(),
+    prompt_values_supported: z.array(z.string()).optional(),
+    response_modes_supported: z.array(z.string()).optional(),
+    claims_parameter_supported: z.boolean().optional(),
+    request_parameter_supported: z.boolean().optional(),
+    request_uri_parameter_supported: z.boolean().optional(),
   })
   .meta({ id: 'AuthorizationServerMetadata' })
 
@@ -81,6 +93,19 @@ const metadata = createRoute({
   },
 })
 
+const openIdConfiguration = createRoute({
+  method: 'get',
+  path: '/.well-known/openid-configuration',
+  operationId: 'getOpenIdConfiguration',
+  summary: 'OpenID Connect Discovery 1.0: the same document as RFC 8414, for relying parties',
+  tags: ['discovery'],
+  middleware: [anyOrigin] as const,
+  responses: {
+    200: jsonContent(MetadataSchema, 'Where the endpoints and keys are'),
+    ...problems(['authorization_server_unavailable', ...CONFIG_ERRORS]),
+  },
+})
+
 /** Whether the authorization server is on: its endpoints are then listed. */
 function authorizationServerOn(c: Parameters<typeof authorizationServer>[0]): boolean {
   try {
@@ -92,59 +117,81 @@ function authorizationServerOn(c: Parameters<typeof authorizationServer>[0]): bo
   }
 }
 
+/**
+ * The metadata: the first-party endpoints, and, when the authorization server is on, its own and
+ * the OpenID Provider's (null `server` then says it is off).
+ */
+function metadataOf(c: Parameters<typeof authorizationServer>[0]) {
+  const cfg = requestConfig(c)
+  // Under JWT_ISSUER when it is set to a URL; else under the origin asked, which then varies
+  // the answer (an issuer such as "edge-auth" names tokens but cannot hold endpoints).
+  const { base, fromHost } = publicBase(c)
+  const url = (path: string) => base + path
+  if (fromHost) c.header('Vary', 'Host', { append: true })
+  const common = {
+    // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.
+    issuer: cfg.issuer,
+    token_endpoint: url('/oauth/token'),
+    revocation_endpoint: url('/oauth/revoke'),
+    jwks_uri: url('/.well-known/jwks.json'),
+    service_documentation: url('/docs'),
+  }
+  // The authorization server needs a fixed issuer (JWT_ISSUER) and keys a resource can verify
+  // with the JWKS; without them only the user's own apps' endpoints are listed.
+  if (!authorizationServerOn(c)) {
+    return {
+      on: false as const,
+      document: {
+        ...common,
+        // No authorization endpoint: first-party login is POST /login (RFC 9700 §2.4).
+        response_types_supported: [],
+        grant_types_supported: ['refresh_token'],
+        token_endpoint_auth_methods_supported: ['none'],
+        revocation_endpoint_auth_methods_supported: ['none'],
+      },
+    }
+  }
+  const resourceScopes = settings(c.env).protectedResources.flatMap((r) => r.scopes)
+  const methods = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']
+  const alg = cfg.signing.alg === 'EdDSA' ? ('EdDSA' as const) : ('ES256' as const)
+  return {
+    on: true as const,
+    document: {
+      ...common,
+      authorization_endpoint: url('/authorize'),
+      registration_endpoint: url('/oauth/register'),
+      userinfo_endpoint: userInfoEndpoint(base),
+      end_session_endpoint: url('/end-session'),
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_methods_supported: methods,
+      revocation_endpoint_auth_methods_supported: methods,
+      token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
+      code_challenge_methods_supported: ['S256' as const],
+      scopes_supported: [...new Set([...OPENID_SCOPES, ...resourceScopes])],
+      claims_supported: CLAIMS_SUPPORTED,
+      id_token_signing_alg_values_supported: [alg],
+      subject_types_supported: ['public' as const],
+      prompt_values_supported: ['none', 'login', 'consent'],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      // Discovery's default is true: an OP without it must say so.
+      request_uri_parameter_supported: false,
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
+    },
+  }
+}
+
 export const wellKnownRoutes = documentedRoutes()
   .openapi(jwks, async (c) => {
     return c.json({ keys: await publicSigningKeys(requestConfig(c)) }, 200, cacheable)
   })
-  .openapi(metadata, (c) => {
-    const cfg = requestConfig(c)
-    // Under JWT_ISSUER when it is set to a URL; else under the origin asked, which then varies
-    // the answer (an issuer such as "edge-auth" names tokens but cannot hold endpoints).
-    const { base, fromHost } = publicBase(c)
-    const url = (path: string) => base + path
-    if (fromHost) c.header('Vary', 'Host', { append: true })
-    const common = {
-      // RFC 8414 §3.3: clients refuse metadata whose issuer is not the URL they asked.
-      issuer: cfg.issuer,
-      token_endpoint: url('/oauth/token'),
-      revocation_endpoint: url('/oauth/revoke'),
-      jwks_uri: url('/.well-known/jwks.json'),
-      service_documentation: url('/docs'),
-    }
-    // The authorization server needs a fixed issuer (JWT_ISSUER) and keys a resource can verify
-    // with the JWKS; without them only the user's own apps' endpoints are listed.
-    if (!authorizationServerOn(c)) {
-      return c.json(
-        {
-          ...common,
-          // No authorization endpoint: first-party login is POST /login (RFC 9700 §2.4).
-          response_types_supported: [],
-          grant_types_supported: ['refresh_token'],
-          token_endpoint_auth_methods_supported: ['none'],
-          revocation_endpoint_auth_methods_supported: ['none'],
-        },
-        200,
-        cacheable,
-      )
-    }
-    const scopes = settings(c.env).protectedResources.flatMap((r) => r.scopes)
-    const methods = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']
-    return c.json(
-      {
-        ...common,
-        authorization_endpoint: url('/authorize'),
-        registration_endpoint: url('/oauth/register'),
-        response_types_supported: ['code'],
-        grant_types_supported: ['authorization_code', 'refresh_token'],
-        token_endpoint_auth_methods_supported: methods,
-        revocation_endpoint_auth_methods_supported: methods,
-        token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
-        code_challenge_methods_supported: ['S256' as const],
-        scopes_supported: [...new Set(scopes)],
-        authorization_response_iss_parameter_supported: true,
-        client_id_metadata_document_supported: true,
-      },
-      200,
-      cacheable,
-    )
+  .openapi(metadata, (c) => c.json(metadataOf(c).document, 200, cacheable))
+  .openapi(openIdConfiguration, (c) => {
+    const { on, document } = metadataOf(c)
+    // An OpenID Provider needs the authorization server: the 503 names the setting it lacks.
+    if (!on) authorizationServer(c)
+    return c.json(document, 200, cacheable)
   })

@@ -15,12 +15,15 @@ export type CodeGrant = {
   signerSessionId: string | null
   redirectUri: string
   redirectUriSent: boolean
-  codeChallenge: string
+  /** PKCE S256; null when the request sent none (a confidential OpenID client's nonce instead). */
+  codeChallenge: string | null
   resource: string
   scope: string
   authTime: number
   amr: AuthMethod[]
   idp: string | null
+  /** An OpenID request's nonce: its ID token repeats it. */
+  nonce: string | null
   expiresAt: number
 }
 
@@ -38,6 +41,7 @@ type Row = {
   auth_time: number
   amr: string
   idp: string | null
+  nonce: string | null
   expires_at: number
 }
 
@@ -49,12 +53,14 @@ const toCode = (row: Row): CodeGrant => ({
   signerSessionId: row.signer_session_id,
   redirectUri: row.redirect_uri,
   redirectUriSent: row.redirect_uri_sent === 1,
-  codeChallenge: row.code_challenge,
+  // The column is NOT NULL: no challenge is stored as ''.
+  codeChallenge: row.code_challenge === '' ? null : row.code_challenge,
   resource: row.resource,
   scope: row.scope,
   authTime: row.auth_time,
   amr: JSON.parse(row.amr) as AuthMethod[],
   idp: row.idp,
+  nonce: row.nonce,
   expiresAt: row.expires_at,
 })
 
@@ -79,8 +85,8 @@ export function authorizationCodeStore(db: D1Database) {
             .prepare(
               `INSERT INTO authorization_codes (id, client_id, user_id, grant_id, session_id,
                  signer_session_id, redirect_uri, redirect_uri_sent, code_challenge, resource, scope,
-                 auth_time, amr, idp, expires_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                 auth_time, amr, idp, nonce, expires_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .bind(
               id,
@@ -91,12 +97,13 @@ export function authorizationCodeStore(db: D1Database) {
               code.signerSessionId,
               code.redirectUri,
               code.redirectUriSent ? 1 : 0,
-              code.codeChallenge,
+              code.codeChallenge ?? '',
               code.resource,
               code.scope,
               code.authTime,
               JSON.stringify(code.amr),
               code.idp,
+              code.nonce,
               code.expiresAt,
             ),
         ]),

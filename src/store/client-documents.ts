@@ -17,6 +17,8 @@ export type ClientDocument = {
   jwksUri: string | null
   /** Its grant_types name refresh_token (absent: authorization_code only, RFC 7591). */
   refreshes: boolean
+  /** RP-initiated logout's post_logout_redirect_uris (absent in documents cached before). */
+  postLogoutRedirectUris?: string[]
   /** Epoch ms it was fetched. */
   fetchedAt: number
 }

@@ -18,6 +18,10 @@ export type OAuthClient = {
   jwksUri: string | null
   /** It registered the refresh_token grant (RFC 7591 grant_types): it gets refresh tokens. */
   refreshes: boolean
+  /** RP-initiated logout: where the browser may go after signing out (exact match). */
+  postLogoutRedirectUris: string[]
+  /** OIDC Registration's application_type, when the client sent one. */
+  applicationType: 'web' | 'native' | null
   createdAt: number
   lastUsedAt: number
 }
@@ -32,6 +36,8 @@ type Row = {
   jwks: string | null
   jwks_uri: string | null
   refreshes: number
+  post_logout_redirect_uris: string | null
+  application_type: 'web' | 'native' | null
   created_at: number
   last_used_at: number
   /** Whether any user's grant names the client (a client in use never lapses). */
@@ -48,6 +54,11 @@ const toClient = (row: Row): OAuthClient & { granted: boolean } => ({
   jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as JsonWebKey[]),
   jwksUri: row.jwks_uri,
   refreshes: row.refreshes === 1,
+  postLogoutRedirectUris:
+    row.post_logout_redirect_uris === null
+      ? []
+      : (JSON.parse(row.post_logout_redirect_uris) as string[]),
+  applicationType: row.application_type,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   granted: row.granted === 1,
@@ -62,8 +73,9 @@ export function oauthClientStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO oauth_clients (id, secret_hash, auth_method, name, client_uri, redirect_uris,
-               jwks, jwks_uri, refreshes, created_at, last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               jwks, jwks_uri, refreshes, post_logout_redirect_uris, application_type, created_at,
+               last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             client.id,
@@ -75,6 +87,10 @@ export function oauthClientStore(db: D1Database) {
             client.jwks === null ? null : JSON.stringify(client.jwks),
             client.jwksUri,
             client.refreshes ? 1 : 0,
+            client.postLogoutRedirectUris.length === 0
+              ? null
+              : JSON.stringify(client.postLogoutRedirectUris),
+            client.applicationType,
             client.createdAt,
             client.lastUsedAt,
           )

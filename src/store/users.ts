@@ -77,11 +77,18 @@ export function userStore(db: D1Database) {
       return row ? { ...toUser(row), totpEnabled: row.totp_enabled === 1 } : null
     },
 
-    async findUserById(id: string): Promise<UserRecord | null> {
+    /** The user, with its address if verified (an ID token's and UserInfo's `email`). */
+    async findUserById(
+      id: string,
+    ): Promise<(UserRecord & { verifiedEmail: string | null }) | null> {
       const row = await guarded('d1', 'find user by id', () =>
-        db.prepare('SELECT * FROM users WHERE id = ?').bind(id).first<Row>(),
+        db
+          .prepare('SELECT * FROM users WHERE id = ?')
+          .bind(id)
+          .first<Row & { email: string | null; email_verified_at: string | null }>(),
       )
-      return row ? toUser(row) : null
+      if (!row) return null
+      return { ...toUser(row), verifiedEmail: row.email_verified_at === null ? null : row.email }
     },
 
     /**

@@ -39,7 +39,10 @@ export function memoryD1(): {
     // No double of addresses: a name with an `@` names no account here.
     verifiedOwner: async () => null,
     findForSignIn: async (login) => (login.includes('@') ? null : userStore.findUserByName(login)),
-    findUserById: async (id) => users.get(id) ?? null,
+    findUserById: async (id) => {
+      const user = users.get(id)
+      return user ? { ...user, verifiedEmail: null } : null
+    },
     // No double of email: service tests do not send any.
     verifiedEmail: async () => null,
     findForRecovery: async () => null,

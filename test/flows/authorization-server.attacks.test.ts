@@ -164,7 +164,6 @@ describe('PKCE cannot be downgraded or skipped', () => {
   })
 
   it.each([
-    ['no code_verifier', undefined],
     ['a verifier shorter than 43 characters', 'a'.repeat(42)],
     ['a verifier with characters outside RFC 7636', `${'a'.repeat(43)} `],
     ['a verifier over 128 characters', 'a'.repeat(129)],
@@ -172,6 +171,12 @@ describe('PKCE cannot be downgraded or skipped', () => {
     const { client, session } = await setup()
     const { code } = await codeFor(session.cookie, client.client_id)
     await expectTokenError(await redeem(client.client_id, code, verifier), 400, 'invalid_request')
+  })
+
+  it('mints nothing for no code_verifier when the code was issued with a challenge', async () => {
+    const { client, session } = await setup()
+    const { code } = await codeFor(session.cookie, client.client_id)
+    await expectTokenError(await redeem(client.client_id, code, undefined), 400, 'invalid_grant')
   })
 
   it('mints nothing for a wrong verifier, and the code is then spent', async () => {
@@ -592,7 +597,7 @@ describe('consent', () => {
     expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-authorize-'))).toBe(false)
   })
 
-  it('prompt=none without consent: consent_required, and no grant recorded', async () => {
+  it('prompt=none from an app never allowed: login_required (as with nobody signed in), and no grant recorded', async () => {
     const { client, session } = await setup()
     const { challenge, state } = await pkce()
     const res = await authorizeGet(
@@ -600,7 +605,7 @@ describe('consent', () => {
       { code_challenge: challenge, state, prompt: 'none' },
       session.cookie,
     )
-    expectErrorRedirect(res, 'consent_required')
+    expectErrorRedirect(res, 'login_required')
     const grants = (await (
       await browse('/users/me/grants', bearer(session.accessToken))
     ).json()) as []

@@ -321,13 +321,26 @@ describe('held: registration with odd bodies', () => {
 })
 
 describe('held: /authorize with parameters it does not support', () => {
-  it('ignores request, request_uri and response_mode: the code goes to the registered redirect by query', async () => {
+  it('refuses request and request_uri (OIDC Core §6) with a page, never by redirect; ignores response_mode', async () => {
     const { client, session } = await setup()
     // An unsigned request object naming another redirect: never read.
     const requestObject = `${btoa('{"alg":"none"}')}.${btoa('{"redirect_uri":"https://evil.example/cb"}')}.`
+    for (const [name, value, error] of [
+      ['request', requestObject, 'request_not_supported'],
+      ['request_uri', 'https://evil.example/request', 'request_uri_not_supported'],
+    ] as const) {
+      const { challenge } = await pkce()
+      const res = await browse(
+        authorizePath(client.client_id, { code_challenge: challenge, [name]: value }),
+        { headers: { cookie: cookieHeader(session.cookie) } },
+      )
+      expect(res.status).toBe(400)
+      expect(res.headers.get('location')).toBeNull()
+      const page = await res.text()
+      expect(page).toContain(`error=${error}`)
+      expect(page).not.toContain('evil.example')
+    }
     const { code, location } = await codeFor(session.cookie, client.client_id, {
-      request: requestObject,
-      request_uri: 'https://evil.example/request',
       response_mode: 'fragment',
     })
     expect(location.origin + location.pathname).toBe(REDIRECT_URI)

@@ -58,7 +58,15 @@ describe('the authorization server, as oauth4webapi sees it', () => {
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      scopes_supported: ['notes:read', 'notes:write', 'calendar:read'],
+      scopes_supported: [
+        'openid',
+        'profile',
+        'email',
+        'offline_access',
+        'notes:read',
+        'notes:write',
+        'calendar:read',
+      ],
     })
     expect(metadata.token_endpoint_auth_methods_supported).toEqual([
       'none',

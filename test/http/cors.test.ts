@@ -101,6 +101,8 @@ describe('CORS', () => {
   it('grants nothing to an unlisted origin, for any method', async () => {
     const allowed = { ALLOWED_ORIGINS: APP }
     for (const { method, path } of await documentedOperations()) {
+      // UserInfo takes a bearer token and no cookie: any origin may call it (checked below).
+      if (path === '/userinfo') continue
       for (const origin of ['https://evil.example', `${APP}.evil.example`, 'null']) {
         const res = await callWithEnv(allowed, path, preflight(origin, method))
         expect(grants(res, origin, method)).toBe(false)
@@ -109,6 +111,21 @@ describe('CORS', () => {
         expect(res.headers.get('access-control-allow-methods')).toBeNull()
         expect(res.headers.get('vary')).toMatch(/\bOrigin\b/)
       }
+    }
+  })
+
+  it('lets any origin call UserInfo with a bearer token, never with credentials', async () => {
+    for (const method of ['GET', 'POST']) {
+      const res = await callWithEnv(
+        { ALLOWED_ORIGINS: APP },
+        '/userinfo',
+        preflight('https://rp.example', method),
+      )
+      expect(res.headers.get('access-control-allow-origin')).toBe('*')
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull()
+      expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+        'authorization',
+      )
     }
   })
 

@@ -9,6 +9,7 @@ import {
   bearer,
   call,
   callWithEnv,
+  expectProblem,
   freezeTime,
   jsonInit,
   registerUser,
@@ -132,6 +133,14 @@ describe('GET /.well-known/oauth-authorization-server', () => {
       revocation_endpoint_auth_methods_supported: ['none'],
       service_documentation: `${ORIGIN}/docs`,
     })
+  })
+})
+
+describe('GET /.well-known/openid-configuration', () => {
+  it('answers 503 naming the setting while the authorization server is off (no fixed issuer)', async () => {
+    const res = await call('/.well-known/openid-configuration')
+    await expectProblem(res, 503, 'authorization_server_unavailable')
+    expect(res.headers.get('retry-after')).toBe('3600')
   })
 })
 

@@ -16,7 +16,7 @@ describe('user store (D1)', () => {
     const name = uniqueUsername('Mixed')
     const user = newUser(name)
     expect(await users.createUser(user)).toBe('created')
-    expect(await users.findUserById(user.id)).toEqual(user)
+    expect(await users.findUserById(user.id)).toEqual({ ...user, verifiedEmail: null })
     expect(await users.findUserByName(name.toUpperCase())).toEqual({ ...user, totpEnabled: false })
     expect(await users.findUserByName(name.toLowerCase())).toEqual({ ...user, totpEnabled: false })
   })

@@ -18,6 +18,7 @@ import type { CeremonyUses } from '../../store/ceremony-uses'
 import type { GrantStore } from '../../store/oauth-grants'
 import type { OAuthClient } from '../../store/oauth-clients'
 import type { ClientService } from './clients'
+import { isOpenIdScope } from './openid'
 
 /** RFC 9700 §4.2.1 suggests codes live no more than a minute or so. */
 export const CODE_TTL_MS = 60 * 1000
@@ -27,6 +28,15 @@ export const AUTHORIZE_REQUEST_TTL_MS = 15 * 60 * 1000
 
 /** A client's state comes back verbatim; this much is plenty for any real one. */
 const STATE_MAX_LENGTH = 1024
+
+/** A nonce is a relying party's random value; this much is plenty. */
+const NONCE_MAX_LENGTH = 512
+
+/** max_age: a whole number of seconds (ten digits: three centuries). */
+const MAX_AGE = /^\d{1,10}$/
+
+/** A username or an email address, as the sign-in form takes it. */
+const LOGIN_HINT_MAX_LENGTH = 254
 
 /** RFC 7636 §4.2: base64url of a SHA-256, 43 characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/
@@ -67,6 +77,8 @@ export type AuthorizeDeps = {
   grants: GrantStore
   codes: AuthorizationCodeStore
   resources: () => ProtectedResource[]
+  /** UserInfo as a resource: an OpenID request that names no other gets its token for it. */
+  userInfo: ProtectedResource
   issuer: string
 }
 
@@ -138,42 +150,46 @@ export class AuthorizeService {
     if (one('response_type') !== 'code') {
       return fail('unsupported_response_type', 'Only response_type=code is supported')
     }
+    const openId = (one('scope') ?? '').split(' ').includes('openid')
+    const nonce = one('nonce')
+    if (nonce !== undefined && (nonce.length === 0 || nonce.length > NONCE_MAX_LENGTH)) {
+      return fail('invalid_request', `nonce must be 1 to ${NONCE_MAX_LENGTH} characters`)
+    }
     const challenge = one('code_challenge')
-    if (one('code_challenge_method') !== 'S256' || !challenge || !S256_CHALLENGE.test(challenge)) {
+    const method = one('code_challenge_method')
+    // RFC 9700 §2.1.1: a confidential OpenID client may rely on its nonce instead of PKCE, as
+    // many relying parties do; everyone else must send S256. Sent at all, PKCE must be right.
+    const nonceInstead =
+      challenge === undefined &&
+      method === undefined &&
+      client.authMethod !== 'none' &&
+      openId &&
+      nonce !== undefined
+    if (!nonceInstead && (method !== 'S256' || !challenge || !S256_CHALLENGE.test(challenge))) {
       return fail(
         'invalid_request',
         'PKCE is required: code_challenge with code_challenge_method=S256',
       )
     }
-    const resources = this.deps.resources()
-    const asked = params.resource ?? []
-    if (asked.length > 1) return fail('invalid_target', 'Ask for one resource per authorization')
-    const resource =
-      asked.length === 1
-        ? resources.find((r) => r.resource === asked[0])
-        : resources.length === 1
-          ? resources[0]
-          : undefined
-    if (!resource) {
-      return fail(
-        'invalid_target',
-        asked.length === 1
-          ? 'The resource is not one this service issues tokens for'
-          : 'Name the resource',
-      )
+    // OIDC Core §6: request objects are not supported, and saying so beats ignoring them.
+    if (one('request') !== undefined) {
+      return fail('request_not_supported', 'Request objects are not supported')
     }
-    const scopeText = one('scope')
-    const scopes =
-      scopeText === undefined || scopeText.trim() === ''
-        ? resource.scopes
-        : [...new Set(scopeText.split(' ').filter(Boolean))]
-    const unknown = scopes.find((s) => !resource.scopes.includes(s))
-    if (unknown !== undefined)
-      return fail('invalid_scope', 'A scope is not one the resource defines')
+    if (one('request_uri') !== undefined) {
+      return fail('request_uri_not_supported', 'request_uri is not supported')
+    }
+    const target = this.target(params, one('scope'), client)
+    if ('error' in target) return fail(target.error, target.description)
+    const { resource, scopes } = target
     const prompts = new Set((one('prompt') ?? '').split(' ').filter(Boolean))
     if (prompts.has('none') && prompts.size > 1) {
       return fail('invalid_request', 'prompt=none cannot be combined with other values')
     }
+    const maxAgeText = one('max_age')
+    if (maxAgeText !== undefined && !MAX_AGE.test(maxAgeText)) {
+      return fail('invalid_request', 'max_age must be a number of seconds')
+    }
+    const hint = one('login_hint')
     const at = now()
     return {
       client,
@@ -182,12 +198,16 @@ export class AuthorizeService {
         redirectUri,
         redirectUriSent: sent !== undefined,
         state,
-        codeChallenge: challenge,
+        codeChallenge: nonceInstead ? null : challenge!,
         resource: resource.resource,
         scopes,
         forceLogin: prompts.has('login'),
         forceConsent: prompts.has('consent'),
         silent: prompts.has('none'),
+        nonce: openId ? (nonce ?? null) : null,
+        maxAge: maxAgeText === undefined ? null : Number(maxAgeText),
+        // Only a hint that could be a username or an address is passed on to the form.
+        loginHint: hint !== undefined && hint.length <= LOGIN_HINT_MAX_LENGTH ? hint : null,
         at,
         expiresAt: at + AUTHORIZE_REQUEST_TTL_MS,
       },
@@ -195,20 +215,75 @@ export class AuthorizeService {
   }
 
   /**
-   * What the browser needs now: to sign in (none, or prompt=login and no sign-in since the
-   * request), to consent (nothing remembered covers it, or prompt=consent), or nothing more:
-   * its code. prompt=none answers at the redirect instead of asking.
+   * The resource a request is for, and its scopes. OAuth: the resource named, or the only one
+   * configured, and its scopes (all of them when none are named). OpenID (`openid` in scope): the
+   * OpenID scopes may join a resource's; with no resource named and no scope but those, the access
+   * token is for UserInfo. offline_access stays only for a client that may refresh.
+   */
+  private target(
+    params: AuthorizeParams,
+    scopeText: string | undefined,
+    client: OAuthClient,
+  ): { resource: ProtectedResource; scopes: string[] } | { error: string; description: string } {
+    const resources = this.deps.resources()
+    const asked = params.resource ?? []
+    if (asked.length > 1) {
+      return { error: 'invalid_target', description: 'Ask for one resource per authorization' }
+    }
+    const requested =
+      scopeText === undefined || scopeText.trim() === ''
+        ? null
+        : [...new Set(scopeText.split(' ').filter(Boolean))]
+    const openId = requested?.includes('openid') ?? false
+    const ownScopes = requested?.filter((s) => !(openId && isOpenIdScope(s))) ?? []
+    const resource =
+      asked.length === 1
+        ? resources.find((r) => r.resource === asked[0])
+        : openId && ownScopes.length === 0
+          ? this.deps.userInfo
+          : resources.length === 1
+            ? resources[0]
+            : undefined
+    if (!resource) {
+      return {
+        error: 'invalid_target',
+        description:
+          asked.length === 1
+            ? 'The resource is not one this service issues tokens for'
+            : 'Name the resource',
+      }
+    }
+    const scopes = requested ?? resource.scopes
+    const unknown = scopes.find(
+      (s) => !resource.scopes.includes(s) && !(openId && isOpenIdScope(s)),
+    )
+    if (unknown !== undefined) {
+      return { error: 'invalid_scope', description: 'A scope is not one the resource defines' }
+    }
+    return {
+      resource,
+      scopes: client.refreshes ? scopes : scopes.filter((s) => s !== 'offline_access'),
+    }
+  }
+
+  /**
+   * What the browser needs now: to sign in (none; or prompt=login or max_age and no sign-in
+   * recent enough), to consent (nothing remembered covers it, or prompt=consent), or nothing
+   * more: its code. prompt=none answers at the redirect instead of asking.
    */
   async next(request: AuthorizeRequest, signer: Signer | null): Promise<Next> {
     const silentError = (error: string, description: string): Next => ({
       redirect: this.errorRedirect(request, error, description),
     })
-    if (!signer || (request.forceLogin && signer.authTime < request.at)) {
-      return request.silent
-        ? silentError('login_required', 'The user is not signed in')
-        : { signIn: true }
-    }
+    const notSignedIn = () =>
+      request.silent
+        ? silentError('login_required', 'The user must sign in')
+        : ({ signIn: true } as const)
+    if (!signer || !this.recentEnough(request, signer)) return notSignedIn()
     const grant = await this.deps.grants.find(signer.id, request.clientId, request.resource)
+    // prompt=none from an app this user never allowed hears what it would hear with nobody
+    // signed in: anyone can register an app, and must not learn who is signed in here.
+    if (request.silent && grant === null) return notSignedIn()
     const covered =
       grant !== null && request.scopes.every((s) => grant.scope.split(' ').includes(s))
     if (!covered || request.forceConsent) {
@@ -217,6 +292,16 @@ export class AuthorizeService {
         : { consent: true }
     }
     return { redirect: await this.issueCode(request, signer, grant.id) }
+  }
+
+  /**
+   * Whether the browser's sign-in will do: one made after the request arrived always does (the
+   * user just signed in for it); an earlier one only without prompt=login, and within max_age.
+   */
+  private recentEnough(request: AuthorizeRequest, signer: Signer): boolean {
+    if (signer.authTime >= request.at) return true
+    if (request.forceLogin) return false
+    return request.maxAge === null || now() - signer.authTime <= request.maxAge * 1000
   }
 
   /**
@@ -231,10 +316,13 @@ export class AuthorizeService {
   /** What the consent page shows: the client and the resource, both still there; else null. */
   async consentSubject(
     request: AuthorizeRequest,
-  ): Promise<{ client: OAuthClient; resource: ProtectedResource } | null> {
+  ): Promise<{ client: OAuthClient; resource: ProtectedResource; signInOnly: boolean } | null> {
     const client = await this.stillValid(request)
-    const resource = this.deps.resources().find((r) => r.resource === request.resource)
-    return client && resource ? { client, resource } : null
+    const signInOnly = request.resource === this.deps.userInfo.resource
+    const resource = signInOnly
+      ? this.deps.userInfo
+      : this.deps.resources().find((r) => r.resource === request.resource)
+    return client && resource ? { client, resource, signInOnly } : null
   }
 
   /** The user allowed it: the consent is remembered (widening any earlier one), and the code issued. */
@@ -317,6 +405,7 @@ export class AuthorizeService {
         authTime: signer.authTime,
         amr: signer.amr,
         idp: signer.idp ?? null,
+        nonce: request.nonce,
         expiresAt: at + CODE_TTL_MS,
       },
       at,

@@ -9,7 +9,12 @@ import { OutboundError, checkOutboundUrl, fetchJson } from '../../outbound/fetch
 import type { ClientDocument, ClientDocumentStore } from '../../store/client-documents'
 import type { OAuthClient } from '../../store/oauth-clients'
 import { checkClientKeys } from './client-assertions'
-import { checkClientName, checkGrants, checkRedirectUris } from './client-metadata'
+import {
+  checkClientName,
+  checkGrants,
+  checkPostLogoutRedirectUris,
+  checkRedirectUris,
+} from './client-metadata'
 
 /** Far more than a real document; a metadata document is a few hundred bytes. */
 const DOCUMENT_MAX_BYTES = 16 * 1024
@@ -87,6 +92,8 @@ export function checkDocument(
   if ('refused' in grants) return grants
   const named = checkClientName(doc.client_name)
   if ('refused' in named) return named
+  const logout = checkPostLogoutRedirectUris(doc.post_logout_redirect_uris)
+  if ('refused' in logout) return logout
   return {
     clientId,
     name: named.name,
@@ -94,6 +101,7 @@ export function checkDocument(
     authMethod: method,
     ...keys,
     refreshes: grants.refreshes,
+    ...logout,
   }
 }
 
@@ -123,6 +131,8 @@ export class ClientDocuments {
       jwks: document.jwks ?? null,
       jwksUri: document.jwksUri ?? null,
       refreshes: document.refreshes ?? false,
+      postLogoutRedirectUris: document.postLogoutRedirectUris ?? [],
+      applicationType: null,
       createdAt: document.fetchedAt,
       lastUsedAt: now(),
     }

@@ -59,3 +59,71 @@ export function checkRedirectUris(uris: unknown): { redirectUris: string[] } | R
   }
   return { redirectUris: [...new Set(uris as string[])] }
 }
+
+/** OIDC Registration metadata this service reads, beside RFC 7591's. */
+export type OpenIdMetadata = {
+  post_logout_redirect_uris?: unknown
+  application_type?: unknown
+  id_token_signed_response_alg?: unknown
+  subject_type?: unknown
+  /** Asked for and not offered: a client that needs one must hear so, not get plain JSON. */
+  userinfo_signed_response_alg?: unknown
+  id_token_encrypted_response_alg?: unknown
+  userinfo_encrypted_response_alg?: unknown
+  request_object_signing_alg?: unknown
+}
+
+const UNOFFERED = [
+  'userinfo_signed_response_alg',
+  'id_token_encrypted_response_alg',
+  'userinfo_encrypted_response_alg',
+  'request_object_signing_alg',
+] as const
+
+/**
+ * The OIDC Registration fields (§2): post_logout_redirect_uris (the redirect URI rules, matched
+ * exactly at logout), application_type (`web` then means https redirects only, §2), and
+ * id_token_signed_response_alg, which must be the algorithm this service signs with.
+ */
+export function checkOpenIdMetadata(
+  metadata: OpenIdMetadata,
+  redirectUris: string[],
+  signingAlg: string,
+): { postLogoutRedirectUris: string[]; applicationType: 'web' | 'native' | null } | Refused {
+  const type = metadata.application_type
+  if (type !== undefined && type !== 'web' && type !== 'native') {
+    return { refused: 'application_type must be web or native' }
+  }
+  // Only when the client says it is a web app: MCP clients and native apps that send no type
+  // register loopback redirects, which the default (web) would refuse.
+  if (type === 'web' && redirectUris.some((uri) => !uri.startsWith('https://'))) {
+    return { refused: 'A web application must use https redirect URIs', redirect: true }
+  }
+  const alg = metadata.id_token_signed_response_alg
+  if (alg !== undefined && alg !== signingAlg) {
+    return { refused: `id_token_signed_response_alg must be ${signingAlg}` }
+  }
+  if (metadata.subject_type !== undefined && metadata.subject_type !== 'public') {
+    return { refused: 'subject_type must be public' }
+  }
+  const unoffered = UNOFFERED.find((name) => metadata[name] !== undefined)
+  if (unoffered) return { refused: `${unoffered} is not supported` }
+  const logout = checkPostLogoutRedirectUris(metadata.post_logout_redirect_uris)
+  if ('refused' in logout) return logout
+  return { ...logout, applicationType: type ?? null }
+}
+
+/** post_logout_redirect_uris (RP-initiated logout §3.1): the redirect URI rules, at most ten. */
+export function checkPostLogoutRedirectUris(
+  uris: unknown,
+): { postLogoutRedirectUris: string[] } | Refused {
+  if (uris === undefined) return { postLogoutRedirectUris: [] }
+  if (!Array.isArray(uris) || uris.length > MAX_REDIRECT_URIS) {
+    return { refused: `post_logout_redirect_uris must list at most ${MAX_REDIRECT_URIS} URIs` }
+  }
+  for (const uri of uris) {
+    const checked = typeof uri === 'string' ? checkRedirectUri(uri) : { refused: 'is not text' }
+    if ('refused' in checked) return { refused: `A post-logout redirect URI ${checked.refused}` }
+  }
+  return { postLogoutRedirectUris: [...new Set(uris as string[])] }
+}

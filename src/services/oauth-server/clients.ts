@@ -18,7 +18,15 @@ import {
   verifyClientAssertion,
 } from './client-assertions'
 import { type ClientDocumentDeps, ClientDocuments, isDocumentClientId } from './client-documents'
-import { checkClientName, checkGrants, checkRedirectUris } from './client-metadata'
+import type { Config } from '../../env'
+import { asymmetricKeysRequired } from '../../auth/resource-tokens'
+import {
+  type OpenIdMetadata,
+  checkClientName,
+  checkGrants,
+  checkOpenIdMetadata,
+  checkRedirectUris,
+} from './client-metadata'
 
 /** A registered client no one has granted anything, unused this long, is gone: it registers again. */
 export const CLIENT_IDLE_LIMIT_MS = 30 * 24 * 3600 * 1000
@@ -33,8 +41,8 @@ export const SUPPORTED_AUTH_METHODS: ClientAuthMethod[] = [
   'private_key_jwt',
 ]
 
-/** RFC 7591 §2 metadata this service reads; anything else a client sends is ignored. */
-export type ClientMetadata = {
+/** RFC 7591 §2 (and OIDC Registration) metadata this service reads; the rest is ignored. */
+export type ClientMetadata = OpenIdMetadata & {
   redirect_uris: string[]
   token_endpoint_auth_method?: string
   grant_types?: string[]
@@ -60,6 +68,10 @@ export type RegisteredClient = {
   client_uri?: string
   jwks?: { keys: JsonWebKey[] }
   jwks_uri?: string
+  post_logout_redirect_uris?: string[]
+  application_type?: 'web' | 'native'
+  /** What ID tokens for it are signed with: the service's algorithm. */
+  id_token_signed_response_alg: 'ES256' | 'EdDSA'
 }
 
 /** How a token request authenticated: what it sent, read from the form and the header. */
@@ -88,6 +100,8 @@ export type ClientDeps = ClientDocumentDeps & {
   defer: (task: Promise<unknown>) => void
   /** What a client assertion's `aud` may name: the issuer and the token endpoint. */
   assertionAudiences: () => string[]
+  /** Its signing algorithm is what an ID token may be signed with. */
+  config: () => Promise<Config>
 }
 
 /** The client ids a request names: the form's, the Basic header's, the assertion's `sub`. */
@@ -136,6 +150,15 @@ export class ClientService {
         ? checkClientKeys(metadata.jwks, metadata.jwks_uri)
         : { jwks: null, jwksUri: null }
     if ('refused' in keys) throw metadataError(keys.refused)
+    const { alg: signingAlg } = (await this.deps.config()).signing
+    // The authorization server is off with HS256: nothing registers without an asymmetric key.
+    if (signingAlg === 'HS256') throw asymmetricKeysRequired()
+    const openId = checkOpenIdMetadata(metadata, uris.redirectUris, signingAlg)
+    if ('refused' in openId) {
+      throw openId.redirect
+        ? new ApiError('invalid_redirect_uri', openId.refused)
+        : metadataError(openId.refused)
+    }
     const at = now()
     const hasSecret = method === 'client_secret_basic' || method === 'client_secret_post'
     const secret = hasSecret ? toBase64Url(randomBytes(32)) : undefined
@@ -148,6 +171,7 @@ export class ClientService {
       redirectUris: uris.redirectUris,
       ...keys,
       refreshes: grants.refreshes,
+      ...openId,
       createdAt: at,
       lastUsedAt: at,
     }
@@ -166,6 +190,11 @@ export class ClientService {
       ...(client.clientUri === null ? {} : { client_uri: client.clientUri }),
       ...(keys.jwks === null ? {} : { jwks: { keys: keys.jwks } }),
       ...(keys.jwksUri === null ? {} : { jwks_uri: keys.jwksUri }),
+      ...(openId.postLogoutRedirectUris.length === 0
+        ? {}
+        : { post_logout_redirect_uris: openId.postLogoutRedirectUris }),
+      ...(openId.applicationType === null ? {} : { application_type: openId.applicationType }),
+      id_token_signed_response_alg: signingAlg,
     }
   }
 

@@ -7,11 +7,13 @@ import { now } from '../../clock'
 import { ApiError } from '../../errors'
 import { log } from '../../log'
 import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
+import { mintIdToken } from '../../auth/id-tokens'
 import { mintResourceToken } from '../../auth/resource-tokens'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
 import type { GrantStore } from '../../store/oauth-grants'
 import type { UserStore } from '../../store/users'
 import type { OAuthClient } from '../../store/oauth-clients'
+import { profileClaims } from './openid'
 import {
   type Client,
   type LiveToken,
@@ -32,6 +34,8 @@ export type GrantTokens = {
   /** Only for a client that registered the refresh_token grant. */
   refresh_token?: string
   scope: string
+  /** With the openid scope (OpenID Connect Core §3.1.3.3). */
+  id_token?: string
 }
 
 export type TokenDeps = SessionDeps & {
@@ -41,6 +45,20 @@ export type TokenDeps = SessionDeps & {
   config: () => Promise<Config>
   resources: () => ProtectedResource[]
   requestId?: string
+}
+
+/** Whom and what a grant's tokens are for; `openId` when an ID token may be issued beside them. */
+type Subject = {
+  userId: string
+  clientId: string
+  resource: ProtectedResource
+  scope: string
+  authTime: number
+  amr: LiveToken['amr']
+  openId: {
+    user: { id: string; username: string; verifiedEmail: string | null }
+    nonce: string | null
+  } | null
 }
 
 const invalidGrant = (detail = 'The authorization code is invalid, expired or used') =>
@@ -70,8 +88,8 @@ export class TokenService {
   ): Promise<GrantTokens> {
     const { code, code_verifier: verifier } = params
     if (!code) throw new ApiError('invalid_request', 'code is required')
-    if (!verifier || !CODE_VERIFIER.test(verifier)) {
-      throw new ApiError('invalid_request', 'code_verifier is required (PKCE)')
+    if (verifier !== undefined && !CODE_VERIFIER.test(verifier)) {
+      throw new ApiError('invalid_request', 'code_verifier must be 43 to 128 characters (PKCE)')
     }
     if (code.length > 128) throw invalidGrant()
     const cfg = await this.deps.config()
@@ -89,7 +107,12 @@ export class TokenService {
       throw invalidGrant()
     }
     const grant = spend.spent
-    const expected = await sha256Base64Url(verifier)
+    // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is refused (a downgrade).
+    const pkce =
+      grant.codeChallenge === null
+        ? verifier === undefined
+        : verifier !== undefined &&
+          timingSafeEqual(utf8(await sha256Base64Url(verifier)), utf8(grant.codeChallenge))
     const bound =
       grant.clientId === client.id &&
       grant.expiresAt > at &&
@@ -97,7 +120,7 @@ export class TokenService {
       (grant.redirectUriSent ? params.redirect_uri === grant.redirectUri : true) &&
       (params.redirect_uri === undefined || params.redirect_uri === grant.redirectUri) &&
       (params.resource === undefined || params.resource === grant.resource) &&
-      timingSafeEqual(utf8(expected), utf8(grant.codeChallenge))
+      pkce
     if (!bound) {
       this.event('authorization_code_refused', { clientId: client.id })
       throw invalidGrant()
@@ -114,17 +137,21 @@ export class TokenService {
       signerLive(),
     ])
     if (!user || !signed) throw invalidGrant()
-    const subject = {
+    const subject: Subject = {
       userId: user.id,
       clientId: client.id,
       resource,
       scope: grant.scope,
       authTime: grant.authTime,
       amr: grant.amr,
+      openId: { user, nonce: grant.nonce },
     }
     // A client that registered only authorization_code gets its access token and no session,
-    // once its grant is known to stand.
-    if (!client.refreshes) {
+    // once its grant is known to stand; so does a relying party that did not ask for
+    // offline_access (OIDC Core §11: an OpenID grant is offline only when asked).
+    const scopes = grant.scope.split(' ')
+    const offline = !scopes.includes('openid') || scopes.includes('offline_access')
+    if (!client.refreshes || !offline) {
       if (!(await this.deps.grants.touch(grant.grantId, now()))) throw invalidGrant()
       return this.tokens(subject, null, cfg)
     }
@@ -213,7 +240,12 @@ export class TokenService {
       throw new ApiError('invalid_scope', 'The scope is wider than the grant')
     }
     const resource = this.resource(grant.resource)
-    if (standing.kind === 'current') await this.sessions.extend(live, cfg)
+    // A new ID token for an OpenID grant (OIDC Core §12.2): the user's claims as they are now.
+    const [user] = await Promise.all([
+      scopes.includes('openid') ? this.deps.users.findUserById(live.userId) : null,
+      standing.kind === 'current' ? this.sessions.extend(live, cfg) : null,
+    ])
+    if (scopes.includes('openid') && !user) throw invalidRefreshToken()
     this.event('grant_token_refreshed', {
       userId: live.userId,
       sessionId: live.sessionId,
@@ -228,6 +260,7 @@ export class TokenService {
         scope: scopes.join(' '),
         authTime: live.authTime,
         amr: live.amr,
+        openId: user ? { user, nonce: null } : null,
       },
       live.successor,
       cfg,
@@ -262,14 +295,7 @@ export class TokenService {
   }
 
   private async tokens(
-    subject: {
-      userId: string
-      clientId: string
-      resource: ProtectedResource
-      scope: string
-      authTime: number
-      amr: LiveToken['amr']
-    },
+    subject: Subject,
     refreshToken: string | null,
     cfg: Config,
   ): Promise<GrantTokens> {
@@ -277,12 +303,29 @@ export class TokenService {
       { ...subject, resource: subject.resource.resource, ttl: subject.resource.accessTokenTtl },
       cfg,
     )
+    const scopes = subject.scope.split(' ')
+    const idToken =
+      subject.openId && scopes.includes('openid')
+        ? await mintIdToken(
+            {
+              userId: subject.userId,
+              clientId: subject.clientId,
+              authTime: subject.authTime,
+              amr: subject.amr,
+              nonce: subject.openId.nonce,
+              accessToken: token,
+              profile: profileClaims(subject.openId.user, scopes),
+            },
+            cfg,
+          )
+        : null
     return {
       access_token: token,
       token_type: 'Bearer',
       expires_in: expiresIn,
       ...(refreshToken === null ? {} : { refresh_token: refreshToken }),
       scope: subject.scope,
+      ...(idToken === null ? {} : { id_token: idToken }),
     }
   }
 
