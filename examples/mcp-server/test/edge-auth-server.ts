@@ -4,7 +4,7 @@
 // (a client's metadata document) in place of the network.
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import { convertV4MiniflareOptions, type Log, Miniflare } from 'miniflare'
 import { unstable_readConfig } from 'wrangler'
 import { generateKeySet } from '../../../scripts/signing-keys.mjs'
 import { bundleWorker } from './harness'
@@ -36,10 +36,13 @@ export async function startEdgeAuth({
   port,
   vars,
   outbound,
+  miniflare,
 }: {
   port: number
   vars: Record<string, string>
   outbound?: (request: Request) => Response | undefined
+  /** More Miniflare options: the simulated `send_email` binding, and a `log` to read its mail from. */
+  miniflare?: { email?: { send_email: { name: string }[] }; log?: Log }
 }): Promise<EdgeAuth> {
   const config = unstable_readConfig({ config: `${root}wrangler.toml` })
   const issuer = `http://127.0.0.1:${port}`
@@ -73,6 +76,7 @@ export async function startEdgeAuth({
       outboundService: async (request: Request) => outbound?.(request) ?? fetch(request),
       host: '127.0.0.1',
       port,
+      ...miniflare,
     }),
   )
   await mf.ready
