@@ -28,6 +28,8 @@ export type AuthorizeRequest = {
   maxAge: number | null
   /** login_hint: the username the sign-in form starts with. */
   loginHint: string | null
+  /** id_token_hint's `sub`: only that user's sign-in answers the request. */
+  hintSubject?: string | null
   /** Epoch ms the request arrived. */
   at: number
   /** Epoch ms after which it is refused. */

@@ -227,6 +227,44 @@ describe('prompt, max_age and login_hint', () => {
     expect(wider.location.searchParams.get('error')).toBe('consent_required')
   })
 
+  it('answers prompt=none with id_token_hint silently for the user it names, and login_required for anyone else', async () => {
+    const { client, session, tokens, claims } = await signedInRp({ scope: 'openid' })
+    const same = await authorizeAs(session.cookie, client.client_id, {
+      ...OPENID,
+      scope: 'openid',
+      prompt: 'none',
+      id_token_hint: tokens.id_token,
+    })
+    expect(same.location.searchParams.get('code')).toBeTruthy()
+    // Another user signed in in this browser: the app expected the first one.
+    const other = await signedInRp({ scope: 'openid' })
+    expect(other.claims.sub).not.toBe(claims.sub)
+    const res = await authorizeAs(other.session.cookie, client.client_id, {
+      ...OPENID,
+      scope: 'openid',
+      prompt: 'none',
+      id_token_hint: tokens.id_token,
+    })
+    expect(res.location.searchParams.get('error')).toBe('login_required')
+    expect(res.location.searchParams.has('code')).toBe(false)
+    // A hint this service did not sign is an error offered on a page, never a code.
+    const [header, payload] = tokens.id_token!.split('.')
+    const forged = await browse(
+      `/authorize?${new URLSearchParams({
+        client_id: client.client_id,
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: 'a'.repeat(43),
+        code_challenge_method: 'S256',
+        id_token_hint: `${header}.${payload}.${'A'.repeat(86)}`,
+      })}`,
+      { headers: { cookie: cookieHeader(session.cookie) } },
+    )
+    expect(forged.status).toBe(400)
+    expect(forged.headers.get('location')).toBeNull()
+  })
+
   it('sends a sign-in older than max_age to sign in again, with login_hint in the form', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
     const { client, session } = await signedInRp({ scope: 'openid' })

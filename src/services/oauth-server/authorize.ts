@@ -2,7 +2,8 @@
 // order (client, then redirect, and only then may an error go to the redirect), then decide what
 // the browser needs (sign in, consent, or its code), and issue the code. Knows nothing of Hono;
 // the pages render and redirect (pages/authorize.ts).
-import type { AuthMethod, ProtectedResource } from '../../env'
+import type { AuthMethod, Config, ProtectedResource } from '../../env'
+import { readIdTokenHint } from '../../auth/id-tokens'
 import { now } from '../../clock'
 import {
   type AuthorizeRequest,
@@ -77,6 +78,8 @@ export type AuthorizeDeps = {
   grants: GrantStore
   codes: AuthorizationCodeStore
   resources: () => ProtectedResource[]
+  /** The signing keys read an id_token_hint. */
+  config: () => Promise<Config>
   /** UserInfo as a resource: an OpenID request that names no other gets its token for it. */
   userInfo: ProtectedResource
   issuer: string
@@ -190,6 +193,13 @@ export class AuthorizeService {
       return fail('invalid_request', 'max_age must be a number of seconds')
     }
     const hint = one('login_hint')
+    // OIDC Core §3.1.2.1: id_token_hint names the user the app expects; a hint that is not one
+    // of this service's ID tokens is an error, never ignored.
+    const idTokenHint = one('id_token_hint')
+    const hinted = idTokenHint ? await readIdTokenHint(idTokenHint, await this.deps.config()) : null
+    if (idTokenHint !== undefined && !hinted) {
+      return fail('invalid_request', 'id_token_hint is not an ID token this service issued')
+    }
     const at = now()
     return {
       client,
@@ -208,6 +218,7 @@ export class AuthorizeService {
         maxAge: maxAgeText === undefined ? null : Number(maxAgeText),
         // Only a hint that could be a username or an address is passed on to the form.
         loginHint: hint !== undefined && hint.length <= LOGIN_HINT_MAX_LENGTH ? hint : null,
+        hintSubject: hinted?.sub ?? null,
         at,
         expiresAt: at + AUTHORIZE_REQUEST_TTL_MS,
       },
@@ -280,6 +291,13 @@ export class AuthorizeService {
         ? silentError('login_required', 'The user must sign in')
         : ({ signIn: true } as const)
     if (!signer || !this.recentEnough(request, signer)) return notSignedIn()
+    // Signed in as someone other than the id_token_hint names: a sign-in may fix that, unless
+    // it just happened (then the answer is an error, not a loop) or nothing may be shown.
+    if (request.hintSubject && signer.id !== request.hintSubject) {
+      return request.silent || signer.authTime >= request.at
+        ? silentError('login_required', 'The user the app expects is not signed in')
+        : { signIn: true }
+    }
     const grant = await this.deps.grants.find(signer.id, request.clientId, request.resource)
     // prompt=none from an app this user never allowed hears what it would hear with nobody
     // signed in: anyone can register an app, and must not learn who is signed in here.
