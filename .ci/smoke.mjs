@@ -43,6 +43,8 @@ const EXPECTED = [
   ["The account's identities at other providers", 200],
   ['A third-party app or MCP client registers itself', 201],
   ['The apps the account has allowed', 200],
+  ['OpenID Connect discovery', 200],
+  ['UserInfo takes the access token of an OpenID grant', 401],
   ['Two-factor: a secret', 200],
   ['Email: ask to use an address', 202],
   ['Forgotten password', 202],

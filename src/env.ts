@@ -259,6 +259,11 @@ export type ProtectedResource = {
 const RESOURCE_TOKEN_TTL_DEFAULT = 300
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/
 const MAX_RESOURCES = 50
+/**
+ * OpenID Connect's scopes (OIDC Core §5.4 and §11; services/oauth-server/openid.ts): what an
+ * OpenID request may add to a resource's own, so no resource may define them.
+ */
+export const OPENID_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const
 
 const isLoopbackUrl = (url: URL) => url.protocol === 'http:' && isLoopbackHost(url.hostname)
 
@@ -310,6 +315,16 @@ function protectedResources(env: Bindings): ProtectedResource[] {
       !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))
     ) {
       throw fail(`${at}: scopes must be an array of 1 to 50 scope tokens`)
+    }
+    // These name what OpenID Connect releases; a resource's own scope of the same name would
+    // be read as OpenID's, so neither would mean what it says.
+    const reserved = (scopes as string[]).find((s) =>
+      (OPENID_SCOPES as readonly string[]).includes(s),
+    )
+    if (reserved !== undefined) {
+      throw fail(
+        `${at}: scope ${reserved} is OpenID Connect's; name the resource's scope otherwise`,
+      )
     }
     const ttl = accessTokenTtl ?? RESOURCE_TOKEN_TTL_DEFAULT
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 3600) {

@@ -10,6 +10,7 @@ export type OAuthErrorCode =
   | 'invalid_client'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'insufficient_scope'
   | 'unauthorized_client'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
@@ -122,7 +123,7 @@ export const ERRORS = {
   },
   insufficient_scope: {
     status: 403,
-    oauth: invalidRequest,
+    oauth: { status: 403, error: 'insufficient_scope' },
     meaning: 'the access token is valid but its scope does not allow this (UserInfo needs openid)',
   },
   invalid_refresh_token: {

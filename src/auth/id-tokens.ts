@@ -64,20 +64,22 @@ export async function mintIdToken(subject: IdTokenSubject, cfg: Config): Promise
 
 /**
  * An `id_token_hint` (RP-initiated logout §2): an ID token this service signed, with a key it
- * still holds, for `sub` and one client. Expired is fine (a relying party's hint usually is), so
- * it proves which user and client asked, not that they asked recently.
+ * still holds, for `sub` and one client, and when it was issued (epoch ms). Expired is fine (a
+ * relying party's hint usually is): it proves which user and client asked, not that they asked
+ * recently; whoever acts on it compares `issuedAt` with the sign-in it would end.
  */
 export async function readIdTokenHint(
   token: string,
   cfg: Config,
-): Promise<{ sub: string; clientId: string } | null> {
+): Promise<{ sub: string; clientId: string; issuedAt: number } | null> {
   const claims = await verifyJws(await asymmetricRing(cfg), ID_TOKEN_TYPE, token)
   if (!claims) return null
-  const { iss, sub, aud, token_use: use } = claims
+  const { iss, sub, aud, iat, token_use: use } = claims
   // A first-party access token is typ JWT too, signed with the same keys: it names a use.
   if (iss !== cfg.issuer || use !== undefined) return null
   if (typeof sub !== 'string' || typeof aud !== 'string' || typeof claims.at_hash !== 'string') {
     return null
   }
-  return { sub, clientId: aud }
+  if (typeof iat !== 'number') return null
+  return { sub, clientId: aud, issuedAt: iat * 1000 }
 }

@@ -11,6 +11,8 @@ const SIGN_PARAMS = {
 
 export type AsymmetricRing = KeyRing & { alg: keyof typeof SIGN_PARAMS }
 
+const SIGNATURE_LENGTH = 64
+
 /** Far longer than any token this service signs: anything longer is refused unread. */
 const JWS_MAX_LENGTH = 8192
 
@@ -56,12 +58,14 @@ export async function verifyJws(
   if (!header || !signature || header.alg !== ring.alg || header.typ !== typ) return null
   if (typeof header.kid !== 'string' || 'crit' in header) return null
   const key = ring.verifiers.get(header.kid)
-  if (!key) return null
-  const valid = await crypto.subtle.verify(
-    SIGN_PARAMS[ring.alg],
-    key,
-    signature,
-    utf8(`${rawHeader}.${rawClaims}`),
-  )
-  return valid ? json(fromBase64Url(rawClaims)) : null
+  // Both algorithms sign in 64 bytes (P-256's r‖s, Ed25519's R‖S); workerd throws on another
+  // length for Ed25519, which must be a refusal, not a 500.
+  if (!key || signature.byteLength !== SIGNATURE_LENGTH) return null
+  try {
+    const input = utf8(`${rawHeader}.${rawClaims}`)
+    const valid = await crypto.subtle.verify(SIGN_PARAMS[ring.alg], key, signature, input)
+    return valid ? json(fromBase64Url(rawClaims)) : null
+  } catch {
+    return null
+  }
 }

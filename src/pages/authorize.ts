@@ -36,13 +36,23 @@ const MAX_PENDING = 3
 /** A cookie's name and value must fit 4,096 bytes. */
 const PENDING_MAX_LENGTH = 4000
 
-const refusePage = (c: Context<AppEnv>, status: PageStatus, message: string) =>
-  c.html(layout('This sign-in cannot continue', refusedRequest(message)), status)
+export const refusePage = (
+  c: Context<AppEnv>,
+  status: PageStatus,
+  message: string,
+  title = 'This sign-in cannot continue',
+) => c.html(layout(title, refusedRequest(message)), status)
 
-/** The service, or the page saying the authorization server is off (and which setting). */
-function service(c: Context<AppEnv>): AuthorizeService | Response | Promise<Response> {
+/**
+ * An authorization server page's service, or the page saying the server is off (its log line
+ * names the setting).
+ */
+export function serverPageService<T>(
+  c: Context<AppEnv>,
+  make: (c: Context<AppEnv>) => T,
+): T | Response | Promise<Response> {
   try {
-    return authorizeService(c)
+    return make(c)
   } catch (err) {
     if (err instanceof ApiError && err.code === 'authorization_server_unavailable') {
       log.error('authorization_server_unavailable', { requestId: c.get('requestId') })
@@ -51,6 +61,8 @@ function service(c: Context<AppEnv>): AuthorizeService | Response | Promise<Resp
     throw err
   }
 }
+
+const service = (c: Context<AppEnv>) => serverPageService(c, authorizeService)
 
 const signerOf = (user: {
   id: string
@@ -67,7 +79,7 @@ const signerOf = (user: {
 })
 
 /** The request's parameters, every value of each: a query, or a form (OAuth 2.1 allows POST). */
-async function paramsOf(c: Context<AppEnv>): Promise<AuthorizeParams | null> {
+export async function paramsOf(c: Context<AppEnv>): Promise<AuthorizeParams | null> {
   if (c.req.method === 'GET') return c.req.queries() as AuthorizeParams
   await form(c) // refuses a body that is not a form
   const all = await c.req.parseBody({ all: true })

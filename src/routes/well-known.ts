@@ -160,7 +160,8 @@ function metadataOf(c: Parameters<typeof authorizationServer>[0]) {
       ...common,
       authorization_endpoint: url('/authorize'),
       registration_endpoint: url('/oauth/register'),
-      userinfo_endpoint: userInfoEndpoint(base),
+      // The very URL UserInfo tokens name as their audience.
+      userinfo_endpoint: userInfoEndpoint(authorizationServer(c)),
       end_session_endpoint: url('/end-session'),
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

@@ -9,22 +9,7 @@ import { type PrivateJwk } from '../../src/auth/signing-keys'
 import type { Config } from '../../src/env'
 import { ApiError } from '../../src/errors'
 import { freezeTime, unitConfig } from '../helpers'
-
-const PARAMS = {
-  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
-  EdDSA: { name: 'Ed25519' },
-} as const
-
-async function generateKey(alg: 'ES256' | 'EdDSA'): Promise<PrivateJwk> {
-  const pair = (await crypto.subtle.generateKey(PARAMS[alg], true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair
-  return {
-    ...((await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey),
-    kid: crypto.randomUUID(),
-  }
-}
+import { generateKey } from './keys'
 
 const ISSUER = 'https://auth.example'
 const RESOURCE = 'https://notes.example/mcp'

@@ -8,22 +8,9 @@ import { ConfigError } from '../../src/env'
 import { env } from 'cloudflare:workers'
 import { ApiError } from '../../src/errors'
 import { unitConfig } from '../helpers'
+import { generateKey } from './keys'
 
 const user: AuthUser = { id: 'user-1', username: 'alice', sessionId: 'session-1', amr: ['pwd'] }
-
-const PARAMS = {
-  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
-  EdDSA: { name: 'Ed25519' },
-} as const
-
-async function generateKey(alg: 'ES256' | 'EdDSA'): Promise<PrivateJwk> {
-  const pair = (await crypto.subtle.generateKey(PARAMS[alg], true, [
-    'sign',
-    'verify',
-  ])) as CryptoKeyPair
-  const jwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey
-  return { ...jwk, kid: crypto.randomUUID() }
-}
 
 const config = (signing: Signing): Config => unitConfig(signing, { issuer: 'https://auth.example' })
 

@@ -4,7 +4,7 @@
 // logout. Attacks on it: test/flows/openid-provider.attacks.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
-import { ORIGIN } from '../helpers'
+import { ORIGIN, PASSWORD, call, refreshCookieOf } from '../helpers'
 import {
   AS_ENV,
   REDIRECT_URI,
@@ -355,6 +355,38 @@ describe('RP-initiated logout', () => {
     expect(confirm.status).toBe(303)
     expect(confirm.headers.get('location')).toBe(`${LOGOUT_URI}?state=bye`)
     expect(confirm.headers.get('set-cookie')).toMatch(/Max-Age=0/)
+  })
+
+  it("asks first when the hint was issued before this browser's sign-in (an old ID token ends nothing silently)", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    const { session, tokens } = await signedInRp()
+    // The same user signs in again in this browser, later: the RP's token predates it.
+    vi.setSystemTime(Date.now() + 5_000)
+    const login = await call('/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
+      body: JSON.stringify({ username: session.username, password: PASSWORD, mode: 'cookie' }),
+    })
+    const cookie = refreshCookieOf(login)!.value
+    const res = await endSession(cookie, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: LOGOUT_URI,
+    })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('action="/end-session/confirm"')
+    expect(res.headers.get('set-cookie')).toBeNull()
+  })
+
+  it('sends nobody anywhere by itself when no one is signed in here: a page with a link back', async () => {
+    const { tokens } = await signedInRp()
+    const res = await endSession(null, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: LOGOUT_URI,
+      state: 'bye',
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('location')).toBeNull()
+    expect(await res.text()).toContain(`href="${LOGOUT_URI}?state=bye"`)
   })
 
   it('never redirects to a URI the client did not register', async () => {

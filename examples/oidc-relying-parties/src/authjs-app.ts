@@ -29,10 +29,10 @@ export function authJsConfig({ issuer, clientId, clientSecret }: OidcClient, sec
         issuer,
         clientId,
         clientSecret,
-        // PKCE (S256), state and nonce: edge-auth requires PKCE of every client.
+        // PKCE (S256), state and nonce: edge-auth requires PKCE of public clients.
         checks: ['pkce', 'state', 'nonce'],
         authorization: { params: { scope: 'openid profile email' } },
-        // edge-auth signs ID tokens with ES256 only; anything else is refused.
+        // What edge-auth signs ID tokens with (ES256 by default); anything else is refused.
         client: { id_token_signed_response_alg: 'ES256' },
       },
     ],

@@ -30,6 +30,9 @@ export const AUTHORIZE_REQUEST_TTL_MS = 15 * 60 * 1000
 /** A client's state comes back verbatim; this much is plenty for any real one. */
 const STATE_MAX_LENGTH = 1024
 
+/** Every silent login_required says the same: its wording must not tell two cases apart. */
+const SIGN_IN_NEEDED = 'The user must sign in'
+
 /** A nonce is a relying party's random value; this much is plenty. */
 const NONCE_MAX_LENGTH = 512
 
@@ -197,8 +200,11 @@ export class AuthorizeService {
     // of this service's ID tokens is an error, never ignored.
     const idTokenHint = one('id_token_hint')
     const hinted = idTokenHint ? await readIdTokenHint(idTokenHint, await this.deps.config()) : null
-    if (idTokenHint !== undefined && !hinted) {
-      return fail('invalid_request', 'id_token_hint is not an ID token this service issued')
+    if (idTokenHint !== undefined && (!hinted || hinted.clientId !== client.id)) {
+      return fail(
+        'invalid_request',
+        'id_token_hint is not an ID token this service issued to the app',
+      )
     }
     const at = now()
     return {
@@ -287,15 +293,14 @@ export class AuthorizeService {
       redirect: this.errorRedirect(request, error, description),
     })
     const notSignedIn = () =>
-      request.silent
-        ? silentError('login_required', 'The user must sign in')
-        : ({ signIn: true } as const)
+      request.silent ? silentError('login_required', SIGN_IN_NEEDED) : ({ signIn: true } as const)
     if (!signer || !this.recentEnough(request, signer)) return notSignedIn()
     // Signed in as someone other than the id_token_hint names: a sign-in may fix that, unless
-    // it just happened (then the answer is an error, not a loop) or nothing may be shown.
+    // it just happened (then the answer is an error, not a loop) or nothing may be shown. The
+    // answer is word for word the signed-out one: the hint may be the app's own user's.
     if (request.hintSubject && signer.id !== request.hintSubject) {
       return request.silent || signer.authTime >= request.at
-        ? silentError('login_required', 'The user the app expects is not signed in')
+        ? silentError('login_required', SIGN_IN_NEEDED)
         : { signIn: true }
     }
     const grant = await this.deps.grants.find(signer.id, request.clientId, request.resource)

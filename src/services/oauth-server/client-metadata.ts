@@ -110,6 +110,9 @@ export function checkOpenIdMetadata(
   if (unoffered) return { refused: `${unoffered} is not supported` }
   const logout = checkPostLogoutRedirectUris(metadata.post_logout_redirect_uris)
   if ('refused' in logout) return logout
+  if (type === 'web' && logout.postLogoutRedirectUris.some((uri) => !uri.startsWith('https://'))) {
+    return { refused: 'A web application must use https post-logout redirect URIs' }
+  }
   return { ...logout, applicationType: type ?? null }
 }
 

@@ -1,7 +1,9 @@
 // RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): a relying party sends the browser
 // here to end its sign-in at this service, then back to one of its post-logout URIs. Nothing
-// goes anywhere the client did not register (exact match), and without an ID token naming the
-// signed-in user the user confirms first, so no page can sign anyone out unseen.
+// goes anywhere the client did not register (exact match); without an ID token issued to the
+// signed-in user during this very sign-in, the user confirms first, so no page can sign anyone
+// out unseen; and the browser is sent back by itself only after a session really ended here
+// (anyone can register a client: a registered URI alone is no reason to redirect a visitor).
 import type { Config } from '../../env'
 import { readIdTokenHint } from '../../auth/id-tokens'
 import { redirectTarget } from '../../auth/redirect-uris'
@@ -17,17 +19,27 @@ const STATE_MAX_LENGTH = 1024
  * What the request asks for, checked: a refusal (shown as a page; nothing is redirected), or the
  * user its hint names, if any, and where the browser may go afterwards.
  */
-export type EndSessionPlan =
-  | { refuse: string }
-  | {
-      /** The user the id_token_hint names: signed in as them, no confirmation is asked. */
-      hintUserId: string | null
-      clientName: string | null
-      /** The checked post-logout redirect, with the client's state; null: stay here. */
-      redirect: { url: string; origin: string; shown: string } | null
-      /** What a confirmation form carries over to repeat the check. */
-      carried: { client_id?: string; post_logout_redirect_uri?: string; state?: string }
-    }
+export type EndSessionPlan = { refuse: string } | CheckedLogout
+
+/** A logout request that passed every check. */
+export type CheckedLogout = {
+  /** What the id_token_hint says: whose it is, and when it was issued (epoch ms). */
+  hint: { sub: string; issuedAt: number } | null
+  clientName: string | null
+  /** The checked post-logout redirect, with the client's state; null: stay here. */
+  redirect: { url: string; origin: string; shown: string } | null
+  /** What a confirmation form carries over to repeat the check. */
+  carried: { client_id?: string; post_logout_redirect_uri?: string; state?: string }
+}
+
+/** Who is signed in in this browser: the user, and when that sign-in happened (epoch ms). */
+export type Visitor = { userId: string; authTime: number } | null
+
+/**
+ * What the browser gets: its session ended at once (then the app's URI, if any); a question
+ * first; or, with nobody signed in here, a page saying so (with a link back, never a redirect).
+ */
+export type EndSessionStep = { signOut: true } | { confirm: true } | { signedOut: true }
 
 export type EndSessionDeps = {
   clientService: ClientService
@@ -73,7 +85,7 @@ export class EndSessionService {
       redirect = { url: url.href, origin: target.origin, shown: target.shown }
     }
     return {
-      hintUserId: hint?.sub ?? null,
+      hint: hint && { sub: hint.sub, issuedAt: hint.issuedAt },
       clientName: client?.name ?? null,
       redirect,
       carried: {
@@ -82,5 +94,18 @@ export class EndSessionService {
         ...(state === undefined ? {} : { state }),
       },
     }
+  }
+
+  /**
+   * Silent only for a hint issued to the signed-in user during this sign-in (RP-Initiated Logout
+   * §2): an ID token from an earlier sign-in, or one leaked from a URL long ago, asks first.
+   */
+  decide(plan: CheckedLogout, visitor: Visitor): EndSessionStep {
+    if (visitor === null) return { signedOut: true }
+    const { hint } = plan
+    // `iat` is in whole seconds: a sign-in and the token it led to may share the second.
+    const signedInAt = Math.floor(visitor.authTime / 1000) * 1000
+    if (hint && hint.sub === visitor.userId && hint.issuedAt >= signedInAt) return { signOut: true }
+    return { confirm: true }
   }
 }

@@ -2,15 +2,14 @@
 // the claims they release, and UserInfo, which is served as a resource of its own: an access
 // token for it is a resource token whose audience is the UserInfo endpoint, so a token issued
 // for any other resource is refused there, and one for UserInfo is refused by every resource.
-import type { Config, ProtectedResource } from '../../env'
+import { type Config, OPENID_SCOPES, type ProtectedResource } from '../../env'
 import { ApiError } from '../../errors'
 import type { ProfileClaims } from '../../auth/id-tokens'
 import { readResourceToken } from '../../auth/resource-tokens'
 import type { GrantStore } from '../../store/oauth-grants'
 import type { UserStore } from '../../store/users'
 
-/** OIDC Core §5.4 and §11: the scopes an OpenID request may add to a resource's own. */
-export const OPENID_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const
+export { OPENID_SCOPES }
 
 export const isOpenIdScope = (scope: string): boolean =>
   (OPENID_SCOPES as readonly string[]).includes(scope)

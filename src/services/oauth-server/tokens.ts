@@ -7,7 +7,7 @@ import { now } from '../../clock'
 import { ApiError } from '../../errors'
 import { log } from '../../log'
 import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
-import { mintIdToken } from '../../auth/id-tokens'
+import { type ProfileClaims, mintIdToken } from '../../auth/id-tokens'
 import { mintResourceToken } from '../../auth/resource-tokens'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
 import type { GrantStore } from '../../store/oauth-grants'
@@ -55,10 +55,7 @@ type Subject = {
   scope: string
   authTime: number
   amr: LiveToken['amr']
-  openId: {
-    user: { id: string; username: string; verifiedEmail: string | null }
-    nonce: string | null
-  } | null
+  openId: { profile: ProfileClaims; nonce: string | null } | null
 }
 
 const invalidGrant = (detail = 'The authorization code is invalid, expired or used') =>
@@ -144,7 +141,7 @@ export class TokenService {
       scope: grant.scope,
       authTime: grant.authTime,
       amr: grant.amr,
-      openId: { user, nonce: grant.nonce },
+      openId: { profile: profileClaims(user, grant.scope.split(' ')), nonce: grant.nonce },
     }
     // A client that registered only authorization_code gets its access token and no session,
     // once its grant is known to stand; so does a relying party that did not ask for
@@ -240,12 +237,15 @@ export class TokenService {
       throw new ApiError('invalid_scope', 'The scope is wider than the grant')
     }
     const resource = this.resource(grant.resource)
-    // A new ID token for an OpenID grant (OIDC Core §12.2): the user's claims as they are now.
+    // A new ID token for an OpenID grant (OIDC Core §12.2), with the user's claims as they are
+    // now: read only when a scope releases any, beside the session's extension.
+    const openId = scopes.includes('openid')
+    const releases = openId && (scopes.includes('profile') || scopes.includes('email'))
     const [user] = await Promise.all([
-      scopes.includes('openid') ? this.deps.users.findUserById(live.userId) : null,
+      releases ? this.deps.users.findUserById(live.userId) : null,
       standing.kind === 'current' ? this.sessions.extend(live, cfg) : null,
     ])
-    if (scopes.includes('openid') && !user) throw invalidRefreshToken()
+    if (releases && !user) throw invalidRefreshToken()
     this.event('grant_token_refreshed', {
       userId: live.userId,
       sessionId: live.sessionId,
@@ -260,7 +260,7 @@ export class TokenService {
         scope: scopes.join(' '),
         authTime: live.authTime,
         amr: live.amr,
-        openId: user ? { user, nonce: null } : null,
+        openId: openId ? { profile: user ? profileClaims(user, scopes) : {}, nonce: null } : null,
       },
       live.successor,
       cfg,
@@ -314,7 +314,7 @@ export class TokenService {
               amr: subject.amr,
               nonce: subject.openId.nonce,
               accessToken: token,
-              profile: profileClaims(subject.openId.user, scopes),
+              profile: subject.openId.profile,
             },
             cfg,
           )
