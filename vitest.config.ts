@@ -6,12 +6,14 @@ import { defineConfig } from 'vitest/config'
 import { copyAssets } from './scripts/assets.mjs'
 import { generateKeySet } from './scripts/signing-keys.mjs'
 
-// Test secrets in the shapes `npm run dev` generates: 64 hex characters, and an ES256 key set.
+// Test secrets in the shapes `npm run dev` generates: 64 hex characters, an ES256 key set, and an
+// RSA one (RS256 ID tokens).
 const TEST_SECRETS = {
   ACCESS_TOKEN_SECRET: 'a'.repeat(16) + '0123456789abcdef'.repeat(3),
   REFRESH_TOKEN_SECRET: 'b'.repeat(16) + 'fedcba9876543210'.repeat(3),
   JWT_PRIVATE_KEYS: generateKeySet('ES256'),
   MFA_ENCRYPTION_KEY: 'c'.repeat(16) + '0123456789abcdef'.repeat(3),
+  OIDC_RSA_KEYS: generateKeySet('RS256'),
 }
 
 const migrations = await readD1Migrations('./migrations')

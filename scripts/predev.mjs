@@ -1,6 +1,7 @@
 // Runs before `npm run dev`: makes a fresh clone serve the API with no other step.
 // 1. Writes any missing dev secret to .dev.vars: 32 random bytes (256 bits) as hex for the HMAC
-//    secrets and the MFA key, and a fresh ES256 key pair (a JWK set) for signing access tokens.
+//    secrets and the MFA key, a fresh ES256 key pair (a JWK set) for signing access tokens, and an
+//    RSA-2048 one for RS256 ID tokens.
 //    And any missing dev-only var: MAIL_FROM, so account emails work (wrangler dev prints them).
 // 2. Applies the D1 migrations to the local database, quietly: one line when any was applied,
 //    wrangler's whole output only when it fails.
@@ -30,23 +31,31 @@ export const SECRETS = {
   REFRESH_TOKEN_SECRET: hex256,
   JWT_PRIVATE_KEYS: () => generateKeySet('ES256'),
   MFA_ENCRYPTION_KEY: hex256,
+  OIDC_RSA_KEYS: () => generateKeySet('RS256'),
 }
+/** Secrets added since .dev.vars files exist: predev appends them, so a fresh file lists them last too. */
+const LATER_SECRETS = ['OIDC_RSA_KEYS']
 /** Vars `npm run dev` needs that wrangler.toml leaves unset for production (never deployed). */
 const DEV_VARS = {
   // Any sender works locally: wrangler dev simulates Email Service and prints each message.
   MAIL_FROM: () => 'edge-auth@example.com',
 }
 
-// dotenv keeps a single-quoted value verbatim, which the JSON needs.
-const GENERATED = { ...SECRETS, ...DEV_VARS }
+const GENERATED = Object.fromEntries([
+  ...Object.entries(SECRETS).filter(([name]) => !LATER_SECRETS.includes(name)),
+  ...Object.entries(DEV_VARS),
+  ...LATER_SECRETS.map((name) => [name, SECRETS[name]]),
+])
 /**
  * The names a fresh .dev.vars holds, in the order predev writes them. `wrangler dev` types each
  * name in .dev.vars as a string secret when it checks worker-configuration.d.ts, so
  * `npm run types` (scripts/types.mjs) generates the types with these, in this order.
  */
 export const DEV_VAR_NAMES = Object.keys(GENERATED)
+// dotenv keeps a single-quoted value verbatim, which the JSON key sets need.
+const JSON_VALUES = ['JWT_PRIVATE_KEYS', 'OIDC_RSA_KEYS']
 const dotenvValue = (name) =>
-  name === 'JWT_PRIVATE_KEYS' ? `'${GENERATED[name]()}'` : GENERATED[name]()
+  JSON_VALUES.includes(name) ? `'${GENERATED[name]()}'` : GENERATED[name]()
 
 function ensureSecrets() {
   const lines = existsSync(devVars) ? readFileSync(devVars, 'utf8').split('\n') : []

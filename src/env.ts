@@ -13,6 +13,7 @@ export type Bindings = Omit<
   | 'JWT_PRIVATE_KEYS'
   | 'JWT_ISSUER'
   | 'JWT_ALG'
+  | 'OIDC_RSA_KEYS'
   | 'MFA_ENCRYPTION_KEY'
   | 'RP_ID'
   | 'EMAIL'
@@ -24,6 +25,8 @@ export type Bindings = Omit<
   JWT_PRIVATE_KEYS?: string
   JWT_ISSUER?: string
   JWT_ALG?: string
+  /** A JWK set of RSA private keys, newest first, for RS256 ID tokens (OpenID Connect's default). */
+  OIDC_RSA_KEYS?: string
   /** 64 hex characters: seals TOTP secrets and ceremony tokens, keys recovery-code hashes. */
   MFA_ENCRYPTION_KEY?: string
   /** The WebAuthn relying party id; unset, the host each request came to. */
@@ -92,6 +95,11 @@ export type Config = {
   issuerFromHost: boolean
   audience: string
   signing: Signing
+  /**
+   * OIDC_RSA_KEYS' JSON (auth/signing-keys.ts parses, checks and imports it), or null: then no
+   * ID token is signed RS256.
+   */
+  idTokenRsaKeys: string | null
   refreshTokenSecret: string
 }
 
@@ -360,6 +368,7 @@ function tokenSettings(env: Bindings): TokenSettings {
     issuer: text(env, 'JWT_ISSUER'),
     audience: text(env, 'JWT_AUDIENCE') ?? DEFAULTS.JWT_AUDIENCE,
     signing: keys,
+    idTokenRsaKeys: env.OIDC_RSA_KEYS ? env.OIDC_RSA_KEYS : null,
     refreshTokenSecret,
   }
 }

@@ -184,7 +184,7 @@ export const ERRORS = {
     status: 503,
     oauth: { status: 503, error: 'temporarily_unavailable' },
     meaning:
-      'the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting)',
+      'the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting',
   },
   not_found: {
     status: 404,

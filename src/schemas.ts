@@ -547,11 +547,10 @@ export const ClientRegistrationRequest = z
       .optional()
       .meta({ description: 'RP-initiated logout: where the browser may go after signing out' }),
     application_type: z.string().max(16).optional().meta({ description: '`web` or `native`' }),
-    id_token_signed_response_alg: z
-      .string()
-      .max(16)
-      .optional()
-      .meta({ description: "Must be the service's signing algorithm (ES256 or EdDSA)" }),
+    id_token_signed_response_alg: z.string().max(16).optional().meta({
+      description:
+        "RS256 (when OIDC_RSA_KEYS is set; then the default) or the access tokens' algorithm (ES256 or EdDSA)",
+    }),
     subject_type: z.string().max(16).optional().meta({ description: 'Only `public`' }),
     userinfo_signed_response_alg: z
       .string()
@@ -598,7 +597,9 @@ export const ClientRegistrationResponse = z
     jwks_uri: z.string().optional(),
     post_logout_redirect_uris: z.array(z.string()).optional(),
     application_type: z.enum(['web', 'native']).optional(),
-    id_token_signed_response_alg: z.enum(['ES256', 'EdDSA']),
+    id_token_signed_response_alg: z
+      .enum(['RS256', 'ES256', 'EdDSA'])
+      .meta({ description: 'What the ID tokens for this client are signed with' }),
   })
   .meta({ id: 'ClientRegistrationResponse' })
 

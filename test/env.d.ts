@@ -8,6 +8,7 @@ declare namespace Cloudflare {
     ACCESS_TOKEN_SECRET: string
     REFRESH_TOKEN_SECRET: string
     JWT_PRIVATE_KEYS: string
+    OIDC_RSA_KEYS: string
     MFA_ENCRYPTION_KEY: string
   }
 }

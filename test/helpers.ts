@@ -170,6 +170,7 @@ export const unitConfig = (signing: Signing, overrides: Partial<Config> = {}): C
   issuerFromHost: false,
   audience: 'edge-auth',
   signing,
+  idTokenRsaKeys: null,
   refreshTokenSecret: 'b'.repeat(64),
   ...overrides,
 })

@@ -8,7 +8,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys that verify access tokens (empty with HS256) */
+        /** The public keys that verify access tokens and ID tokens (empty with HS256) */
         get: operations["getJwks"];
         put?: never;
         post?: never;
@@ -762,7 +762,7 @@ export interface components {
             /** Format: uri */
             end_session_endpoint?: string;
             grant_types_supported: string[];
-            id_token_signing_alg_values_supported?: ("ES256" | "EdDSA")[];
+            id_token_signing_alg_values_supported?: ("RS256" | "ES256" | "EdDSA")[];
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
@@ -807,7 +807,7 @@ export interface components {
             grant_types?: string[];
             /** @description Not supported: refused */
             id_token_encrypted_response_alg?: string;
-            /** @description Must be the service's signing algorithm (ES256 or EdDSA) */
+            /** @description RS256 (when OIDC_RSA_KEYS is set; then the default) or the access tokens' algorithm (ES256 or EdDSA) */
             id_token_signed_response_alg?: string;
             /** @description private_key_jwt: the public keys (or jwks_uri) */
             jwks?: {
@@ -843,8 +843,11 @@ export interface components {
             client_secret_expires_at?: 0;
             client_uri?: string;
             grant_types: string[];
-            /** @enum {string} */
-            id_token_signed_response_alg: "ES256" | "EdDSA";
+            /**
+             * @description What the ID tokens for this client are signed with
+             * @enum {string}
+             */
+            id_token_signed_response_alg: "RS256" | "ES256" | "EdDSA";
             jwks?: {
                 keys: {
                     [key: string]: unknown;
@@ -991,15 +994,19 @@ export interface components {
         JWKS: {
             keys: {
                 /** @enum {string} */
-                alg: "ES256" | "EdDSA";
+                alg: "ES256" | "EdDSA" | "RS256";
                 /** @enum {string} */
-                crv: "P-256" | "Ed25519";
+                crv?: "P-256" | "Ed25519";
+                /** @description RSA: the public exponent */
+                e?: string;
                 kid: string;
                 /** @enum {string} */
-                kty: "EC" | "OKP";
+                kty: "EC" | "OKP" | "RSA";
+                /** @description RSA (RS256, ID tokens only): the modulus */
+                n?: string;
                 /** @enum {string} */
                 use: "sig";
-                x: string;
+                x?: string;
                 y?: string;
             }[];
         };
@@ -1460,7 +1467,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting) */
+            /** @description `authorization_server_unavailable`: the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2913,7 +2920,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting); `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `authorization_server_unavailable`: the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3013,7 +3020,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting); `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `authorization_server_unavailable`: the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3115,7 +3122,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting); `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `authorization_server_unavailable`: the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4465,7 +4472,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting) */
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `authorization_server_unavailable`: the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4579,7 +4586,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `authorization_server_unavailable`: the authorization server is off: JWT_ISSUER must be its https URL, and the keys asymmetric (the detail names the setting) */
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `authorization_server_unavailable`: the authorization server is off (JWT_ISSUER must be its https URL, the keys asymmetric), or a client registered RS256 and OIDC_RSA_KEYS is unset; the detail names the setting */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */

@@ -5,7 +5,7 @@ import type { AuthMethod, AuthUser, Config } from '../env'
 import { nowSeconds } from '../clock'
 import { ApiError } from '../errors'
 import { fromBase64Url, isCanonicalBase64Url } from './encoding'
-import { type PublicJwk, keyRing } from './signing-keys'
+import { type PublicJwk, keyRing, rsaKeyRing } from './signing-keys'
 
 /** The `token_use` claim that marks a JWT as one of our access tokens. */
 const ACCESS_TOKEN_USE = 'access'
@@ -52,9 +52,14 @@ export async function ensureSigningKeys(cfg: Config): Promise<void> {
   await keyRing(cfg.signing)
 }
 
-/** The public halves of the verification keys, as /.well-known/jwks.json serves them. */
+/**
+ * The public halves of the verification keys, as /.well-known/jwks.json serves them: the ring's,
+ * then OIDC_RSA_KEYS' (RS256, for ID tokens only: verifyAccessToken never takes them).
+ */
 export async function publicSigningKeys(cfg: Config): Promise<PublicJwk[]> {
-  return (await keyRing(cfg.signing)).publicKeys
+  const { alg, publicKeys } = await keyRing(cfg.signing)
+  if (alg === 'HS256' || cfg.idTokenRsaKeys === null) return publicKeys
+  return [...publicKeys, ...(await rsaKeyRing(cfg.idTokenRsaKeys)).publicKeys]
 }
 
 export async function mintAccessToken(

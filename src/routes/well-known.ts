@@ -3,6 +3,7 @@
 import * as z from 'zod'
 import { cors } from 'hono/cors'
 import { publicSigningKeys } from '../auth/access-tokens'
+import { idTokenAlgs } from '../auth/id-tokens'
 import { publicBase, requestConfig, settings } from '../env'
 import { ApiError } from '../errors'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
@@ -24,11 +25,13 @@ const JwksSchema = z
     keys: z.array(
       z.object({
         kid: z.string(),
-        kty: z.enum(['EC', 'OKP']),
-        crv: z.enum(['P-256', 'Ed25519']),
-        x: z.string(),
+        kty: z.enum(['EC', 'OKP', 'RSA']),
+        crv: z.enum(['P-256', 'Ed25519']).optional(),
+        x: z.string().optional(),
         y: z.string().optional(),
-        alg: z.enum(['ES256', 'EdDSA']),
+        n: z.string().optional().meta({ description: 'RSA (RS256, ID tokens only): the modulus' }),
+        e: z.string().optional().meta({ description: 'RSA: the public exponent' }),
+        alg: z.enum(['ES256', 'EdDSA', 'RS256']),
         use: z.literal('sig'),
       }),
     ),
@@ -56,7 +59,7 @@ const MetadataSchema = z
     // OpenID Connect Discovery 1.0 §3, published in both documents so they cannot disagree.
     userinfo_endpoint: z.string().url().optional(),
     end_session_endpoint: z.string().url().optional(),
-    id_token_signing_alg_values_supported: z.array(z.enum(['ES256', 'EdDSA'])).optional(),
+    id_token_signing_alg_values_supported: z.array(z.enum(['RS256', 'ES256', 'EdDSA'])).optional(),
     subject_types_supported: z.array(z.literal('public')).optional(),
     claims_supported: z.array(z.string()).optional(),
     prompt_values_supported: z.array(z.string()).optional(),
@@ -71,7 +74,7 @@ const jwks = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
   operationId: 'getJwks',
-  summary: 'The public keys that verify access tokens (empty with HS256)',
+  summary: 'The public keys that verify access tokens and ID tokens (empty with HS256)',
   tags: ['discovery'],
   middleware: [anyOrigin] as const,
   responses: {
@@ -153,7 +156,6 @@ function metadataOf(c: Parameters<typeof authorizationServer>[0]) {
   }
   const resourceScopes = settings(c.env).protectedResources.flatMap((r) => r.scopes)
   const methods = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt']
-  const alg = cfg.signing.alg === 'EdDSA' ? ('EdDSA' as const) : ('ES256' as const)
   return {
     on: true as const,
     document: {
@@ -172,7 +174,9 @@ function metadataOf(c: Parameters<typeof authorizationServer>[0]) {
       code_challenge_methods_supported: ['S256' as const],
       scopes_supported: [...new Set([...OPENID_SCOPES, ...resourceScopes])],
       claims_supported: CLAIMS_SUPPORTED,
-      id_token_signing_alg_values_supported: [alg],
+      // RS256 first when OIDC_RSA_KEYS is set: OpenID Connect's default, which clients that
+      // register no algorithm get.
+      id_token_signing_alg_values_supported: idTokenAlgs(cfg),
       subject_types_supported: ['public' as const],
       prompt_values_supported: ['none', 'login', 'consent'],
       claims_parameter_supported: false,

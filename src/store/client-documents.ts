@@ -19,6 +19,11 @@ export type ClientDocument = {
   refreshes: boolean
   /** RP-initiated logout's post_logout_redirect_uris (absent in documents cached before). */
   postLogoutRedirectUris?: string[]
+  /**
+   * The id_token_signed_response_alg it names, null for none (then the default when used);
+   * absent in documents cached before, read as none.
+   */
+  idTokenAlg?: 'RS256' | 'ES256' | 'EdDSA' | null
   /** Epoch ms it was fetched. */
   fetchedAt: number
 }

@@ -4,6 +4,9 @@ import { guarded } from './errors'
 export type ClientAuthMethod =
   'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
 
+/** What the client's ID tokens are signed with (OIDC Registration's id_token_signed_response_alg). */
+export type ClientIdTokenAlg = 'RS256' | 'ES256' | 'EdDSA'
+
 /** A registered client. Times are epoch ms. */
 export type OAuthClient = {
   id: string
@@ -22,6 +25,11 @@ export type OAuthClient = {
   postLogoutRedirectUris: string[]
   /** OIDC Registration's application_type, when the client sent one. */
   applicationType: 'web' | 'native' | null
+  /**
+   * The algorithm its ID tokens are signed with, as registered; null for a client registered
+   * before the choice existed, which was promised the access tokens' algorithm.
+   */
+  idTokenAlg: ClientIdTokenAlg | null
   createdAt: number
   lastUsedAt: number
 }
@@ -38,6 +46,7 @@ type Row = {
   refreshes: number
   post_logout_redirect_uris: string | null
   application_type: 'web' | 'native' | null
+  id_token_alg: ClientIdTokenAlg | null
   created_at: number
   last_used_at: number
   /** Whether any user's grant names the client (a client in use never lapses). */
@@ -59,6 +68,7 @@ const toClient = (row: Row): OAuthClient & { granted: boolean } => ({
       ? []
       : (JSON.parse(row.post_logout_redirect_uris) as string[]),
   applicationType: row.application_type,
+  idTokenAlg: row.id_token_alg,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   granted: row.granted === 1,
@@ -73,9 +83,9 @@ export function oauthClientStore(db: D1Database) {
         db
           .prepare(
             `INSERT INTO oauth_clients (id, secret_hash, auth_method, name, client_uri, redirect_uris,
-               jwks, jwks_uri, refreshes, post_logout_redirect_uris, application_type, created_at,
-               last_used_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               jwks, jwks_uri, refreshes, post_logout_redirect_uris, application_type, id_token_alg,
+               created_at, last_used_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             client.id,
@@ -91,6 +101,7 @@ export function oauthClientStore(db: D1Database) {
               ? null
               : JSON.stringify(client.postLogoutRedirectUris),
             client.applicationType,
+            client.idTokenAlg,
             client.createdAt,
             client.lastUsedAt,
           )

@@ -3,12 +3,18 @@ import { sign } from 'hono/jwt'
 import { describe, expect, it } from 'vitest'
 import { mintAccessToken, publicSigningKeys, verifyAccessToken } from '../../src/auth/access-tokens'
 import type { AuthUser, Config, Signing } from '../../src/env'
-import { type PrivateJwk, parsePrivateKeys } from '../../src/auth/signing-keys'
+import {
+  type PrivateJwk,
+  parsePrivateKeys,
+  parseRsaKeys,
+  rsaKeyRing,
+} from '../../src/auth/signing-keys'
 import { ConfigError } from '../../src/env'
 import { env } from 'cloudflare:workers'
+import { toBase64Url } from '../../src/auth/encoding'
 import { ApiError } from '../../src/errors'
-import { unitConfig } from '../helpers'
-import { generateKey } from './keys'
+import { failure, unitConfig } from '../helpers'
+import { generateKey, rsaKeySet } from './keys'
 
 const user: AuthUser = { id: 'user-1', username: 'alice', sessionId: 'session-1', amr: ['pwd'] }
 
@@ -150,5 +156,143 @@ describe('parsePrivateKeys (JWT_PRIVATE_KEYS)', () => {
 
   it('accepts the set npm run dev generates', () => {
     expect(parsePrivateKeys({ alg: 'ES256', source: env.JWT_PRIVATE_KEYS })).toHaveLength(1)
+  })
+})
+
+describe('parseRsaKeys (OIDC_RSA_KEYS)', () => {
+  const rsaKey = JSON.parse(env.OIDC_RSA_KEYS).keys[0] as Record<string, string>
+  const ecKey = JSON.parse(env.JWT_PRIVATE_KEYS).keys[0] as Record<string, string>
+  const PRIVATE = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const
+  /** A modulus of `bits` bits (its top bit set), as base64url: enough for the size check. */
+  const modulus = (bits: number) => {
+    const bytes = new Uint8Array(Math.ceil(bits / 8)).fill(0xab)
+    bytes[0] = 1 << ((bits - 1) % 8)
+    return toBase64Url(bytes)
+  }
+
+  it.each([
+    ['not JSON', '{keys:', 'is not valid JSON'],
+    ['an empty set', '{"keys":[]}', 'must be a JWK set with at least one key'],
+    ['a bare key', JSON.stringify(rsaKey), 'must be a JWK set with at least one key'],
+    [
+      'an EC key (wrong kty)',
+      JSON.stringify({ keys: [ecKey] }),
+      'must hold RS256 private keys (kty RSA)',
+    ],
+    [
+      'a public key only',
+      JSON.stringify({ keys: [{ kid: 'k', kty: 'RSA', n: rsaKey.n, e: rsaKey.e }] }),
+      'must hold RS256 private keys (kty RSA)',
+    ],
+    [
+      'a key without its CRT members',
+      JSON.stringify({ keys: [{ ...rsaKey, dp: undefined }] }),
+      'must hold RS256 private keys (kty RSA)',
+    ],
+    [
+      'a key for another algorithm',
+      JSON.stringify({ keys: [{ ...rsaKey, alg: 'RS512' }] }),
+      'must hold RS256 private keys (kty RSA)',
+    ],
+    [
+      'an encryption key',
+      JSON.stringify({ keys: [{ ...rsaKey, use: 'enc' }] }),
+      'must hold RS256 private keys (kty RSA)',
+    ],
+    [
+      'keys sharing a kid',
+      JSON.stringify({ keys: [rsaKey, rsaKey] }),
+      'needs a unique kid on every key',
+    ],
+    [
+      'a key without kid',
+      JSON.stringify({ keys: [{ ...rsaKey, kid: undefined }] }),
+      'needs a unique kid on every key',
+    ],
+    [
+      'a key of 2047 bits',
+      JSON.stringify({ keys: [{ ...rsaKey, n: modulus(2047) }] }),
+      'must hold RSA keys of 2048 to 4096 bits',
+    ],
+    [
+      'a key of 4097 bits',
+      JSON.stringify({ keys: [{ ...rsaKey, n: modulus(4097) }] }),
+      'must hold RSA keys of 2048 to 4096 bits',
+    ],
+    [
+      'a modulus of 2048 bits written with leading zero bytes, then garbage',
+      JSON.stringify({ keys: [{ ...rsaKey, n: toBase64Url(new Uint8Array(300)) }] }),
+      'must hold RSA keys of 2048 to 4096 bits',
+    ],
+    [
+      'a key of the right shape whose numbers are not base64url',
+      JSON.stringify({ keys: [{ ...rsaKey, p: '!!' }] }),
+      'holds a key that is not a valid RSA private key',
+    ],
+  ])('fails closed, naming no key, when it is %s', async (_, source, reason) => {
+    let err: unknown
+    try {
+      parseRsaKeys(source)
+      await rsaKeyRing(source)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).variable).toBe('OIDC_RSA_KEYS')
+    expect((err as ConfigError).reason).toBe(reason)
+    for (const member of PRIVATE) expect((err as ConfigError).message).not.toContain(rsaKey[member])
+    // The ring refuses it the same way, so nothing signs or is published with it.
+    await expect(rsaKeyRing(source)).rejects.toThrow(reason)
+  })
+
+  it('refuses a key whose private members belong to another key (checked by one signature)', async () => {
+    const [mine, other] = [await generateKey('RS256'), await generateKey('RS256')]
+    for (const mixed of [
+      { ...mine, p: other.p, q: other.q, dp: other.dp, dq: other.dq, qi: other.qi },
+      { ...other, n: mine.n },
+    ]) {
+      const err = await failure(rsaKeyRing(rsaKeySet([mixed])))
+      expect(err).toMatchObject({
+        variable: 'OIDC_RSA_KEYS',
+        reason: 'holds a key that is not a valid RSA private key',
+      })
+      expect((err as Error).message).not.toContain(other.p)
+    }
+    expect((await rsaKeyRing(rsaKeySet([mine]))).signer.kid).toBe(mine.kid)
+  })
+
+  it('refuses a real 1024-bit key', async () => {
+    const weak = await generateKey('RS256', 1024)
+    expect(() => parseRsaKeys(rsaKeySet([weak]))).toThrow('must hold RSA keys of 2048 to 4096 bits')
+  })
+
+  it('accepts the set npm run dev generates, and a 4096-bit key', async () => {
+    expect(parseRsaKeys(env.OIDC_RSA_KEYS)).toHaveLength(1)
+    expect(parseRsaKeys(rsaKeySet([await generateKey('RS256', 4096)]))).toHaveLength(1)
+  })
+
+  it('publishes kty, n, e and kid (+ alg RS256, use sig) after the ring, never a private member', async () => {
+    const rsa = [await generateKey('RS256'), await generateKey('RS256')]
+    const es = await generateKey('ES256')
+    const cfg = { ...asymmetric('ES256', [es]), idTokenRsaKeys: rsaKeySet(rsa) }
+    const published = await publicSigningKeys(cfg)
+    expect(published.map((key) => key.kid)).toEqual([es.kid, rsa[0]!.kid, rsa[1]!.kid])
+    for (const [i, key] of rsa.entries()) {
+      expect(published[i + 1]).toEqual({
+        kty: 'RSA',
+        n: key.n,
+        e: key.e,
+        kid: key.kid,
+        alg: 'RS256',
+        use: 'sig',
+      })
+      for (const member of PRIVATE) expect(JSON.stringify(published)).not.toContain(key[member])
+    }
+    // With HS256 (the authorization server off) nothing is published at all.
+    const hs = {
+      ...config({ alg: 'HS256', secret: 'k'.repeat(64) }),
+      idTokenRsaKeys: rsaKeySet(rsa),
+    }
+    expect(await publicSigningKeys(hs)).toEqual([])
   })
 })

@@ -799,7 +799,10 @@ describe('RP-initiated logout', () => {
   })
 
   it('refuses forged hints (alg none, tampered, another issuer, a foreign key, an access token) and ends nothing', async () => {
-    const { tokens, session } = await signedInRp()
+    // An ES256 ID token: the forgeries below are signed with the server's ES256 key.
+    const { tokens, session } = await signedInRp({}, AS_ENV, {
+      id_token_signed_response_alg: 'ES256',
+    })
     const hint = tokens.id_token!
     const claims = claimsOf(hint)
     const header = headerOf(hint)
@@ -1035,11 +1038,13 @@ describe('registration of the OIDC fields', () => {
     }
   })
 
-  it('refuses id_token_signed_response_alg none, HS256, RS256, and any request_object_signing_alg', async () => {
+  it('refuses id_token_signed_response_alg none, HS256, RS512, and any request_object_signing_alg', async () => {
     for (const extra of [
       { id_token_signed_response_alg: 'none' },
       { id_token_signed_response_alg: 'HS256' },
-      { id_token_signed_response_alg: 'RS256' },
+      // RS256 is offered (OIDC_RSA_KEYS is set in the tests); no other RSA algorithm is.
+      { id_token_signed_response_alg: 'RS512' },
+      { id_token_signed_response_alg: 'PS256' },
       { id_token_signed_response_alg: 'EdDSA' },
       { request_object_signing_alg: 'none' },
       { request_object_signing_alg: 'ES256' },
@@ -1086,5 +1091,184 @@ describe('discovery', () => {
       ACCESS_TOKEN_SECRET: 'h'.repeat(16) + '0123456789abcdef'.repeat(3),
     } as typeof AS_ENV)
     expect(res.status).toBe(503)
+  })
+})
+
+// ---- RS256 ID tokens (OIDC_RSA_KEYS): the RSA key never stands in for the ring's, and an ID
+// token is never signed with another algorithm than the one its client registered.
+
+const WITHOUT_RSA = { ...AS_ENV, OIDC_RSA_KEYS: '' } as typeof AS_ENV
+
+/** The server's own newest RSA key (OIDC_RSA_KEYS), for tokens whose only flaw is elsewhere. */
+const serverRsaKey = () =>
+  (JSON.parse(env.OIDC_RSA_KEYS) as { keys: (JsonWebKey & { kid: string })[] }).keys[0]!
+
+const RSA_PARAMS = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const
+
+/** A compact JWS with any header and claims, signed RS256 by the server's RSA key (or `key`). */
+async function forgeRs256(
+  header: Record<string, unknown>,
+  claims: Record<string, unknown>,
+  key?: CryptoKey,
+): Promise<string> {
+  const { kty, n, e, d, p, q, dp, dq, qi } = serverRsaKey()
+  const signer =
+    key ??
+    (await crypto.subtle.importKey('jwk', { kty, n, e, d, p, q, dp, dq, qi }, RSA_PARAMS, false, [
+      'sign',
+    ]))
+  const input = `${b64json(header)}.${b64json(claims)}`
+  const signature = await crypto.subtle.sign(RSA_PARAMS, signer, new TextEncoder().encode(input))
+  return `${input}.${toBase64Url(signature)}`
+}
+
+const sameOriginFetch = (fetcher: ReturnType<typeof workerFetch>) =>
+  ((input: RequestInfo | URL, init?: RequestInit) =>
+    fetcher(String(input instanceof Request ? input.url : input), init)) as typeof fetch
+
+describe('RS256 and the access-token verifiers', () => {
+  it("refuses an at+jwt signed with the server's own RSA key at edge-auth/resource (the JWKS publishes it)", async () => {
+    const jwks = (await (await browse('/.well-known/jwks.json')).json()) as {
+      keys: { kid: string; alg: string }[]
+    }
+    expect(jwks.keys).toContainEqual(
+      expect.objectContaining({ kid: serverRsaKey().kid, alg: 'RS256' }),
+    )
+    const notes = protectedResource({
+      issuer: ORIGIN,
+      resource: RESOURCE,
+      fetch: sameOriginFetch(workerFetch()),
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const claims = {
+      iss: ORIGIN,
+      sub: 'user-1',
+      aud: RESOURCE,
+      client_id: 'client-1',
+      scope: 'notes:read',
+      jti: crypto.randomUUID(),
+      iat: now,
+      exp: now + 60,
+    }
+    const rs = await forgeRs256({ alg: 'RS256', typ: 'at+jwt', kid: serverRsaKey().kid }, claims)
+    expect(await notes.verify(rs)).toMatchObject({ ok: false })
+    // The same claims under the ring's ES256 key pass: the refusal is the algorithm alone.
+    const es = await forge({ alg: 'ES256', typ: 'at+jwt', kid: kid() }, claims)
+    expect(await notes.verify(es)).toMatchObject({ ok: true })
+  })
+
+  it("refuses a first-party access token re-signed RS256 with the server's RSA key, under either kid", async () => {
+    const { session } = await signedInRp()
+    expect((await call('/users/me', bearer(session.accessToken))).status).toBe(200)
+    const claims = claimsOf(session.accessToken)
+    for (const keyId of [serverRsaKey().kid, kid()]) {
+      const token = await forgeRs256({ alg: 'RS256', typ: 'JWT', kid: keyId }, claims)
+      expect((await call('/users/me', bearer(token))).status).toBe(401)
+    }
+  })
+})
+
+describe('RS256 hints', () => {
+  it('refuses forged RS256 hints (another issuer, no at_hash, at+jwt, a foreign RSA key under our kid, relabelled algs) and ends nothing', async () => {
+    const { tokens, session } = await signedInRp()
+    const hint = tokens.id_token!
+    const header = headerOf(hint)
+    expect(header).toMatchObject({ alg: 'RS256', kid: serverRsaKey().kid })
+    const claims = claimsOf(hint)
+    const stranger = (
+      (await crypto.subtle.generateKey(
+        { ...RSA_PARAMS, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
+        false,
+        ['sign', 'verify'],
+      )) as CryptoKeyPair
+    ).privateKey
+    const [h, p, s] = hint.split('.') as [string, string, string]
+    for (const forged of [
+      await forgeRs256(header, { ...claims, iss: 'https://other.example' }),
+      await forgeRs256(header, { ...claims, at_hash: undefined }),
+      await forgeRs256({ ...header, typ: 'at+jwt' }, claims),
+      await forgeRs256({ ...header, crit: ['exp'] }, claims),
+      await forgeRs256(header, claims, stranger),
+      // The genuine RSA signature under another alg, or the ring's kid.
+      `${b64json({ ...header, alg: 'ES256' })}.${p}.${s}`,
+      `${b64json({ ...header, alg: 'PS256' })}.${p}.${s}`,
+      `${b64json({ ...header, kid: kid() })}.${p}.${s}`,
+      // An ES256 signature by the ring's key, labelled RS256.
+      await forge({ ...header, kid: serverRsaKey().kid }, claims),
+      unsigned(hint),
+      `${h}.${p}.${s.slice(0, 40)}`,
+    ]) {
+      const res = await endSession(session.cookie, {
+        id_token_hint: forged,
+        post_logout_redirect_uri: LOGOUT_URI,
+      })
+      await expectRefusedPage(res)
+    }
+    expect(await alive(session.cookie)).toBe(true)
+  })
+
+  it('refuses a genuine RS256 hint once OIDC_RSA_KEYS is removed (it can no longer be checked)', async () => {
+    const { tokens, session } = await signedInRp()
+    const res = await endSession(
+      session.cookie,
+      { id_token_hint: tokens.id_token!, post_logout_redirect_uri: LOGOUT_URI },
+      WITHOUT_RSA,
+    )
+    await expectRefusedPage(res)
+    expect(await alive(session.cookie)).toBe(true)
+  })
+})
+
+describe('OIDC_RSA_KEYS removed after a client registered RS256', () => {
+  it('answers the code exchange 503 naming the setting, with no token and no session; nothing falls back to ES256', async () => {
+    const { client, session } = await signedInRp()
+    expect(client.id_token_signed_response_alg).toBe('RS256')
+    const { code, verifier } = await codeFor(session.cookie, client.client_id, {
+      ...OPENID,
+      nonce: 'n',
+    })
+    const res = await redeem(
+      client.client_id,
+      code,
+      verifier,
+      { resource: undefined },
+      {},
+      WITHOUT_RSA,
+    )
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).toMatchObject({ error: 'temporarily_unavailable' })
+    expect(String(body.error_description)).toContain('OIDC_RSA_KEYS')
+    for (const name of ['access_token', 'refresh_token', 'id_token']) {
+      expect(body).not.toHaveProperty(name)
+    }
+    expect(res.headers.get('retry-after')).toBe('3600')
+  })
+
+  it('answers a refresh 503 without moving the session on: with the keys back, the same token refreshes', async () => {
+    const { client, tokens } = await signedInRp()
+    const refused = await refreshGrant(client.client_id, tokens.refresh_token!, WITHOUT_RSA)
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).not.toHaveProperty('id_token')
+    const res = await refreshGrant(client.client_id, tokens.refresh_token!)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { id_token: string; refresh_token: string }
+    expect(headerOf(body.id_token).alg).toBe('RS256')
+    expect(body.refresh_token).not.toBe(tokens.refresh_token)
+  })
+
+  it('still serves an ES256 client, and a non-OpenID grant of an RS256 client', async () => {
+    const es = await signedInRp({}, AS_ENV, { id_token_signed_response_alg: 'ES256' })
+    const ok = await refreshGrant(es.client.client_id, es.tokens.refresh_token!, WITHOUT_RSA)
+    expect(ok.status).toBe(200)
+    expect(headerOf(((await ok.json()) as { id_token: string }).id_token).alg).toBe('ES256')
+    const rs = await signedInRp()
+    const { code, verifier } = await codeFor(rs.session.cookie, rs.client.client_id, {
+      resource: RESOURCE,
+      scope: 'notes:read',
+    })
+    const res = await redeem(rs.client.client_id, code, verifier, {}, {}, WITHOUT_RSA)
+    expect(res.status).toBe(200)
+    expect(await res.json()).not.toHaveProperty('id_token')
   })
 })

@@ -2,9 +2,11 @@
 // (issuer equality), the code flow with a nonce, ID token validation, UserInfo with the same sub,
 // refresh with a new ID token, offline_access, prompt, max_age, login_hint, and RP-initiated
 // logout. Attacks on it: test/flows/openid-provider.attacks.test.ts.
+import { env } from 'cloudflare:workers'
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
-import { ORIGIN, PASSWORD, call, refreshCookieOf } from '../helpers'
+import { ORIGIN, PASSWORD, call, cookieSession, refreshCookieOf } from '../helpers'
 import {
   AS_ENV,
   REDIRECT_URI,
@@ -43,7 +45,8 @@ describe('discovery', () => {
       registration_endpoint: `${ORIGIN}/oauth/register`,
       response_types_supported: ['code'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['ES256'],
+      // RS256 first (OIDC_RSA_KEYS is set in the tests), then the access tokens' algorithm.
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       code_challenge_methods_supported: ['S256'],
       prompt_values_supported: ['none', 'login', 'consent'],
       request_uri_parameter_supported: false,
@@ -75,7 +78,7 @@ describe('the code flow', () => {
     // No verified address: neither email nor email_verified is released.
     expect(claims).not.toHaveProperty('email')
     expect(claims).not.toHaveProperty('email_verified')
-    // at_hash is the left half of the access token's SHA-256 (ES256).
+    // at_hash is the left half of the access token's SHA-256 (RS256).
     expect(claims.at_hash).toBe(await atHash(tokens.access_token))
     const res = await oauth.userInfoRequest(as, client, tokens.access_token, options())
     const info = await oauth.processUserInfoResponse(as, client, claims.sub, res)
@@ -431,7 +434,7 @@ describe('registration', () => {
         body: JSON.stringify({ redirect_uris: [REDIRECT_URI], ...body }),
       })
     for (const [body, error] of [
-      [{ id_token_signed_response_alg: 'RS256' }, 'invalid_client_metadata'],
+      [{ id_token_signed_response_alg: 'RS512' }, 'invalid_client_metadata'],
       [{ id_token_signed_response_alg: 'none' }, 'invalid_client_metadata'],
       [{ userinfo_signed_response_alg: 'ES256' }, 'invalid_client_metadata'],
       [{ subject_type: 'pairwise' }, 'invalid_client_metadata'],
@@ -457,5 +460,223 @@ describe('an OpenID-only deployment', () => {
     const { as, client, session, tokens } = await signedInRp({}, env)
     const res = await oauth.userInfoRequest(as, client, tokens.access_token, options(env))
     expect(await res.json()).toMatchObject({ sub: session.user.id })
+  })
+})
+
+// ---- RS256 ID tokens (OIDC_RSA_KEYS), OpenID Connect's default.
+
+const WITHOUT_RSA = { ...AS_ENV, OIDC_RSA_KEYS: '' } as typeof AS_ENV
+
+const rawRegister = (body: Record<string, unknown>, env = AS_ENV) =>
+  browse(
+    '/oauth/register',
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: 'none',
+        ...body,
+      }),
+    },
+    env,
+  )
+
+const storedAlg = async (clientId: string) =>
+  (
+    await env.DB.prepare('SELECT id_token_alg FROM oauth_clients WHERE id = ?')
+      .bind(clientId)
+      .first<{ id_token_alg: string | null }>()
+  )?.id_token_alg
+
+const rsaKids = () =>
+  (JSON.parse(env.OIDC_RSA_KEYS) as { keys: { kid: string }[] }).keys.map((key) => key.kid)
+
+describe('RS256 ID tokens', () => {
+  it('are the default: the registration says RS256, and jose verifies the ID token against the JWKS', async () => {
+    const { as, client, tokens } = await signedInRp()
+    expect(client.id_token_signed_response_alg).toBe('RS256')
+    const header = decodeProtectedHeader(tokens.id_token!)
+    expect(header).toEqual({ alg: 'RS256', typ: 'JWT', kid: rsaKids()[0] })
+    const jwks = (await (await browse('/.well-known/jwks.json')).json()) as { keys: JsonWebKey[] }
+    const { payload } = await jwtVerify(tokens.id_token!, createLocalJWKSet(jwks as never), {
+      issuer: as.issuer,
+      audience: client.client_id,
+      algorithms: ['RS256'],
+    })
+    expect(payload.at_hash).toBe(await atHash(tokens.access_token))
+    // A refresh returns an RS256 ID token too, which oauth4webapi checks against the registration.
+    const res = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      tokens.refresh_token!,
+      options(),
+    )
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, res)
+    await oauth.validateApplicationLevelSignature(as, res, options())
+    expect(decodeProtectedHeader(refreshed.id_token!).alg).toBe('RS256')
+  })
+
+  it('stay ES256 for a client that registers ES256, on the exchange and on refresh', async () => {
+    const { as, client, tokens } = await signedInRp({}, AS_ENV, {
+      id_token_signed_response_alg: 'ES256',
+    })
+    expect(client.id_token_signed_response_alg).toBe('ES256')
+    expect(await storedAlg(client.client_id)).toBe('ES256')
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256')
+    const res = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      tokens.refresh_token!,
+      options(),
+    )
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, res)
+    await oauth.validateApplicationLevelSignature(as, res, options())
+    expect(decodeProtectedHeader(refreshed.id_token!).alg).toBe('ES256')
+  })
+
+  it('are not offered without OIDC_RSA_KEYS: the default is then the ring, and RS256 is refused', async () => {
+    const as = await discoverOpenId(WITHOUT_RSA)
+    expect(as.id_token_signing_alg_values_supported).toEqual(['ES256'])
+    const plain = await rawRegister({}, WITHOUT_RSA)
+    expect(plain.status).toBe(201)
+    const registered = (await plain.json()) as {
+      client_id: string
+      id_token_signed_response_alg: string
+    }
+    expect(registered.id_token_signed_response_alg).toBe('ES256')
+    expect(await storedAlg(registered.client_id)).toBe('ES256')
+    const rs = await rawRegister({ id_token_signed_response_alg: 'RS256' }, WITHOUT_RSA)
+    expect(rs.status).toBe(400)
+    expect(await rs.json()).toMatchObject({
+      error: 'invalid_client_metadata',
+      error_description: 'id_token_signed_response_alg must be ES256',
+    })
+    // And the sign-in works, ES256, for a client that named no algorithm.
+    const { tokens } = await signedInRp({}, WITHOUT_RSA)
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256')
+  })
+
+  it('registration: absent or RS256 gives RS256, ES256 gives ES256; EdDSA, RS512, PS256, none are refused', async () => {
+    for (const [asked, expected] of [
+      [undefined, 'RS256'],
+      ['RS256', 'RS256'],
+      ['ES256', 'ES256'],
+    ] as const) {
+      const res = await rawRegister(
+        asked === undefined ? {} : { id_token_signed_response_alg: asked },
+      )
+      expect(res.status).toBe(201)
+      const body = (await res.json()) as { client_id: string; id_token_signed_response_alg: string }
+      expect(body.id_token_signed_response_alg).toBe(expected)
+      expect(await storedAlg(body.client_id)).toBe(expected)
+    }
+    for (const alg of ['EdDSA', 'RS512', 'PS256', 'none', 'rs256', '']) {
+      const res = await rawRegister({ id_token_signed_response_alg: alg })
+      expect(res.status).toBe(400)
+      expect(await res.json()).toMatchObject({
+        error: 'invalid_client_metadata',
+        error_description: 'id_token_signed_response_alg must be RS256 or ES256',
+      })
+    }
+  })
+
+  it('a client registered before the choice (no stored alg) keeps ES256, as its registration said', async () => {
+    const as = await discoverOpenId()
+    const client = await registerApp(as, { post_logout_redirect_uris: [LOGOUT_URI] })
+    await env.DB.prepare('UPDATE oauth_clients SET id_token_alg = NULL WHERE id = ?')
+      .bind(client.client_id)
+      .run()
+    const legacy = { ...client, id_token_signed_response_alg: 'ES256' }
+    const { cookie } = await cookieSession()
+    const { tokens } = await openIdTokens(as, legacy, cookie)
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256')
+  })
+
+  it('an RS256 hint is read at /end-session (silent sign-out) and at /authorize (prompt=none)', async () => {
+    const first = await signedInRp()
+    expect(decodeProtectedHeader(first.tokens.id_token!).alg).toBe('RS256')
+    const { location } = await authorizeAs(first.session.cookie, first.client.client_id, {
+      ...OPENID,
+      prompt: 'none',
+      id_token_hint: first.tokens.id_token!,
+    })
+    expect(location.searchParams.get('code')).toBeTruthy()
+    expect(location.searchParams.get('error')).toBeNull()
+    const res = await endSession(first.session.cookie, {
+      id_token_hint: first.tokens.id_token!,
+      post_logout_redirect_uri: LOGOUT_URI,
+      state: 's',
+    })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`${LOGOUT_URI}?state=s`)
+  })
+})
+
+describe('a metadata document naming id_token_signed_response_alg', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  const serveDocument = (clientId: string, extra: Record<string, unknown>) => {
+    const real = globalThis.fetch
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input)
+      if (url !== clientId) return real(input, init)
+      return Response.json({
+        client_id: clientId,
+        client_name: 'Document app',
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: 'none',
+        ...extra,
+      })
+    })
+  }
+
+  it('gets RS256 when it names none, and ES256 when it names ES256', async () => {
+    const as = await discoverOpenId()
+    for (const [extra, alg] of [
+      [{}, 'RS256'],
+      [{ id_token_signed_response_alg: 'ES256' }, 'ES256'],
+    ] as const) {
+      const clientId = `https://docs-app.example/${crypto.randomUUID()}.json`
+      serveDocument(clientId, extra)
+      const client: oauth.Client = {
+        client_id: clientId,
+        token_endpoint_auth_method: 'none',
+        id_token_signed_response_alg: alg,
+      }
+      const { cookie } = await cookieSession()
+      const { tokens } = await openIdTokens(as, client, cookie, { scope: 'openid' })
+      expect(decodeProtectedHeader(tokens.id_token!).alg).toBe(alg)
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('is refused (a page, no redirect) when the algorithm is not offered', async () => {
+    for (const [alg, env] of [
+      ['RS512', AS_ENV],
+      ['none', AS_ENV],
+      ['RS256', WITHOUT_RSA],
+    ] as const) {
+      const clientId = `https://docs-app.example/${crypto.randomUUID()}.json`
+      serveDocument(clientId, { id_token_signed_response_alg: alg })
+      const { cookie } = await cookieSession()
+      const page = await browse(
+        `/authorize?${new URLSearchParams({
+          client_id: clientId,
+          redirect_uri: REDIRECT_URI,
+          response_type: 'code',
+          scope: 'openid',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        })}`,
+        { headers: { cookie: cookieHeader(cookie) } },
+        env,
+      )
+      expect(page.status).toBe(400)
+      expect(page.headers.get('location')).toBeNull()
+      vi.unstubAllGlobals()
+    }
   })
 })

@@ -1,6 +1,6 @@
 // A relying party of the worker as an OpenID Provider, as oauth4webapi plays it: discovery by
-// OpenID Connect Discovery, the code flow with PKCE and a nonce, the ID token validated, and the
-// browser's way to RP-initiated logout.
+// OpenID Connect Discovery, the code flow with PKCE and a nonce, the ID token validated (its
+// signature too, against the JWKS), and the browser's way to RP-initiated logout.
 import { expect } from 'vitest'
 import * as oauth from 'oauth4webapi'
 import { ORIGIN, cookieSession } from '../helpers'
@@ -28,7 +28,7 @@ export async function discoverOpenId(env = AS_ENV): Promise<oauth.AuthorizationS
   return oauth.processDiscoveryResponse(issuer, res)
 }
 
-/** The left half of the access token's SHA-256, base64url: an ES256 ID token's at_hash. */
+/** The left half of the access token's SHA-256, base64url: an RS256 or ES256 ID token's at_hash. */
 export async function atHash(accessToken: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))
   return toBase64Url(digest.slice(0, 16))
@@ -36,8 +36,8 @@ export async function atHash(accessToken: string): Promise<string> {
 
 /**
  * The signed-in user allows `client` an OpenID request (with a fresh nonce), and the code is
- * redeemed and its ID token validated as oauth4webapi does: signature by the JWKS, iss, aud,
- * exp, nonce.
+ * redeemed and its ID token validated as oauth4webapi does: the algorithm the client registered
+ * (RS256 unless it asked for another), iss, aud, exp, nonce; and its signature by the JWKS.
  */
 export async function openIdTokens(
   as: oauth.AuthorizationServer,
@@ -67,15 +67,28 @@ export async function openIdTokens(
     expectedNonce: nonce,
     requireIdToken: true,
   })
+  await oauth.validateApplicationLevelSignature(as, res, options(env))
   const claims = oauth.getValidatedIdTokenClaims(tokens)!
   expect(claims.nonce).toBe(nonce)
   return { tokens, claims }
 }
 
-/** A public relying party (with a post-logout URI), a user signed in by cookie, its tokens. */
-export async function signedInRp(params: Record<string, string | undefined> = {}, env = AS_ENV) {
+/**
+ * A public relying party (with a post-logout URI), a user signed in by cookie, its tokens. The
+ * client registers `metadata` too: `{ id_token_signed_response_alg: 'ES256' }` for ES256 ID
+ * tokens (RS256 otherwise, the default with OIDC_RSA_KEYS).
+ */
+export async function signedInRp(
+  params: Record<string, string | undefined> = {},
+  env = AS_ENV,
+  metadata: Partial<oauth.Client> = {},
+) {
   const as = await discoverOpenId(env)
-  const client = await registerApp(as, { post_logout_redirect_uris: [LOGOUT_URI] }, env)
+  const client = await registerApp(
+    as,
+    { post_logout_redirect_uris: [LOGOUT_URI], ...metadata },
+    env,
+  )
   const session = await cookieSession()
   const { tokens, claims } = await openIdTokens(as, client, session.cookie, params, env)
   return { as, client, session, tokens, claims }

@@ -17,9 +17,12 @@ import {
   signedIn,
   uniqueUsername,
 } from '../helpers'
+import { generateKey } from '../auth/keys'
 
 const configuredKeys = () =>
   (JSON.parse(env.JWT_PRIVATE_KEYS) as { keys: Record<string, string>[] }).keys
+const configuredRsaKeys = () =>
+  (JSON.parse(env.OIDC_RSA_KEYS) as { keys: Record<string, string>[] }).keys
 
 describe('GET /.well-known/jwks.json', () => {
   it('publishes the public half of every configured key, cacheable, readable from any origin', async () => {
@@ -31,13 +34,40 @@ describe('GET /.well-known/jwks.json', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     const { keys } = (await res.json()) as { keys: Record<string, unknown>[] }
     const configured = configuredKeys()
-    expect(keys).toHaveLength(configured.length)
-    keys.forEach((key, i) => {
-      const { kid, kty, crv, x, y } = configured[i]!
-      expect(key).toEqual({ kid, kty, crv, x, y, alg: 'ES256', use: 'sig' })
+    const rsa = configuredRsaKeys()
+    // The access-token ring's keys first, then OIDC_RSA_KEYS' (RS256, ID tokens only).
+    expect(keys).toHaveLength(configured.length + rsa.length)
+    configured.forEach(({ kid, kty, crv, x, y }, i) => {
+      expect(keys[i]).toEqual({ kid, kty, crv, x, y, alg: 'ES256', use: 'sig' })
+    })
+    rsa.forEach(({ kid, n, e }, i) => {
+      expect(keys[configured.length + i]).toEqual({
+        kid,
+        kty: 'RSA',
+        n,
+        e,
+        alg: 'RS256',
+        use: 'sig',
+      })
     })
     const text = JSON.stringify(keys)
     for (const key of configured) expect(text).not.toContain(key.d)
+    for (const key of rsa) {
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+        expect(text).not.toContain(key[member])
+    }
+  })
+
+  it('publishes the ring alone without OIDC_RSA_KEYS, and fails closed (500, nothing published) when it is malformed', async () => {
+    const without = await callWithEnv({ OIDC_RSA_KEYS: '' }, '/.well-known/jwks.json')
+    const { keys } = (await without.json()) as { keys: { kid: string }[] }
+    expect(keys.map((key) => key.kid)).toEqual(configuredKeys().map((key) => key.kid))
+    const rsa = configuredRsaKeys()[0]!
+    const malformed = JSON.stringify({ keys: [{ ...rsa, kid: undefined }] })
+    const res = await callWithEnv({ OIDC_RSA_KEYS: malformed }, '/.well-known/jwks.json')
+    const body = await expectProblem(res, 500, 'server_misconfigured')
+    expect(JSON.stringify(body)).not.toContain(rsa.d)
+    expect(JSON.stringify(body)).not.toContain(rsa.n)
   })
 
   it("lets jose's createRemoteJWKSet verify the worker's access tokens, as another service would", async () => {
@@ -137,6 +167,27 @@ describe('GET /.well-known/oauth-authorization-server', () => {
 })
 
 describe('GET /.well-known/openid-configuration', () => {
+  it('lists RS256 first when OIDC_RSA_KEYS is set, then the ring; the ring alone without it', async () => {
+    const on = { JWT_ISSUER: ORIGIN }
+    const algs = async (overrides: Record<string, string>) => {
+      const res = await callWithEnv({ ...on, ...overrides }, '/.well-known/openid-configuration')
+      expect(res.status).toBe(200)
+      return ((await res.json()) as Record<string, unknown>).id_token_signing_alg_values_supported
+    }
+    expect(await algs({})).toEqual(['RS256', 'ES256'])
+    expect(await algs({ OIDC_RSA_KEYS: '' })).toEqual(['ES256'])
+    const ed = JSON.stringify({ keys: [await generateKey('EdDSA')] })
+    expect(await algs({ JWT_ALG: 'EdDSA', JWT_PRIVATE_KEYS: ed })).toEqual(['RS256', 'EdDSA'])
+    expect(await algs({ JWT_ALG: 'EdDSA', JWT_PRIVATE_KEYS: ed, OIDC_RSA_KEYS: '' })).toEqual([
+      'EdDSA',
+    ])
+    // The RFC 8414 document says the same.
+    const rfc8414 = await callWithEnv(on, '/.well-known/oauth-authorization-server')
+    expect(await rfc8414.json()).toMatchObject({
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+    })
+  })
+
   it('answers 503 naming the setting while the authorization server is off (no fixed issuer)', async () => {
     const res = await call('/.well-known/openid-configuration')
     await expectProblem(res, 503, 'authorization_server_unavailable')

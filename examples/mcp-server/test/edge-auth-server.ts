@@ -58,6 +58,7 @@ export async function startEdgeAuth({
         REFRESH_TOKEN_SECRET: hex(),
         MFA_ENCRYPTION_KEY: hex(),
         JWT_PRIVATE_KEYS: generateKeySet('ES256'),
+        OIDC_RSA_KEYS: generateKeySet('RS256'),
         ...vars,
       },
       d1Databases: ['DB'],

@@ -32,8 +32,9 @@ export function authJsConfig({ issuer, clientId, clientSecret }: OidcClient, sec
         // PKCE (S256), state and nonce: edge-auth requires PKCE of public clients.
         checks: ['pkce', 'state', 'nonce'],
         authorization: { params: { scope: 'openid profile email' } },
-        // What edge-auth signs ID tokens with (ES256 by default); anything else is refused.
-        client: { id_token_signed_response_alg: 'ES256' },
+        // What the registration answered edge-auth signs this app's ID tokens with (RS256,
+        // OpenID Connect's default); anything else is refused.
+        client: { id_token_signed_response_alg: 'RS256' },
       },
     ],
     callbacks: {

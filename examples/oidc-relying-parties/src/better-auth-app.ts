@@ -2,7 +2,7 @@
 // the OpenID Provider, found by discovery: POST /api/auth/sign-in/social {provider, callbackURL}
 // answers edge-auth's /authorize URL; edge-auth returns to /api/auth/callback/edge-auth;
 // better-auth checks state, sends the PKCE verifier, verifies the ID token against edge-auth's
-// JWKS (ES256, issuer, audience, nonce) and starts its own session; GET /api/auth/get-session
+// JWKS (RS256, issuer, audience, nonce) and starts its own session; GET /api/auth/get-session
 // shows the user. Users, accounts and sessions live in memory.
 import { betterAuth } from 'better-auth'
 import { memoryAdapter } from 'better-auth/adapters/memory'

@@ -52,7 +52,12 @@ export async function newPerson(
   return { id, username, email: address }
 }
 
-export type RegisteredClient = { client_id: string; client_secret?: string }
+export type RegisteredClient = {
+  client_id: string
+  client_secret?: string
+  /** What edge-auth signs the app's ID tokens with: RS256 unless it asked for another. */
+  id_token_signed_response_alg: string
+}
 
 /** An app registered by RFC 7591, for the authorization code and refresh token grants. */
 export async function registerClient(

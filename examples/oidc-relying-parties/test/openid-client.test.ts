@@ -1,6 +1,6 @@
 // panva's openid-client (v6), a strict certified relying party, against edge-auth: discovery
 // (the issuer must equal the URL asked), the authorization code flow with PKCE and a nonce, the
-// ID token's checks (and its ES256 signature against the published JWKS), UserInfo for the same
+// ID token's checks (and its RS256 signature against the published JWKS), UserInfo for the same
 // subject, a refresh that returns a new ID token for the same person, and RP-initiated logout
 // that ends the person's edge-auth session. And the refusals a strict client relies on.
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
@@ -35,11 +35,13 @@ beforeAll(async () => {
     post_logout_redirect_uris: [POST_LOGOUT_URI],
   })
   clientId = registered.client_id
+  // No algorithm asked: OpenID Connect's default, RS256, which edge-auth's answer confirms.
+  expect(registered.id_token_signed_response_alg).toBe('RS256')
   config = await client.discovery(
     new URL(op.issuer),
     clientId,
-    // edge-auth signs ID tokens with ES256: pin it, so nothing else is accepted.
-    { id_token_signed_response_alg: 'ES256' },
+    // Pin what the registration answered, so nothing else is accepted.
+    { id_token_signed_response_alg: registered.id_token_signed_response_alg },
     client.ClientSecretPost(registered.client_secret!),
     // The loopback issuer is plain http, which openid-client refuses unless told.
     { execute: [client.allowInsecureRequests] },
@@ -93,7 +95,7 @@ describe('openid-client v6 with edge-auth as its OpenID Provider', () => {
       userinfo_endpoint: expect.stringMatching(new RegExp(`^${op.issuer}/`)),
       registration_endpoint: `${op.issuer}/oauth/register`,
       end_session_endpoint: `${op.issuer}/end-session`,
-      id_token_signing_alg_values_supported: ['ES256'],
+      id_token_signing_alg_values_supported: ['RS256', 'ES256'],
       code_challenge_methods_supported: ['S256'],
     })
     expect(metadata.scopes_supported).toEqual(
@@ -116,12 +118,12 @@ describe('openid-client v6 with edge-auth as its OpenID Provider', () => {
       email_verified: true,
     })
     // openid-client trusts the token endpoint's ID token; check its signature too.
-    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256')
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256')
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!))
     await jwtVerify(tokens.id_token!, jwks, {
       issuer: op.issuer,
       audience: clientId,
-      algorithms: ['ES256'],
+      algorithms: ['RS256'],
     })
     // No offline_access, no refresh token.
     expect(tokens.refresh_token).toBeUndefined()

@@ -3,8 +3,10 @@
 // named host on the default port, no redirects, time and size caps), checked, and cached in KV as
 // its Cache-Control allows. Knows nothing of Hono.
 import { now } from '../../clock'
+import type { Config } from '../../env'
 import { log } from '../../log'
 import { sha256Base64Url } from '../../auth/encoding'
+import { type IdTokenAlg, idTokenAlgs } from '../../auth/id-tokens'
 import { OutboundError, checkOutboundUrl, fetchJson } from '../../outbound/fetch'
 import type { ClientDocument, ClientDocumentStore } from '../../store/client-documents'
 import type { OAuthClient } from '../../store/oauth-clients'
@@ -12,9 +14,13 @@ import { checkClientKeys } from './client-assertions'
 import {
   checkClientName,
   checkGrants,
+  checkIdTokenAlg,
   checkPostLogoutRedirectUris,
   checkRedirectUris,
 } from './client-metadata'
+
+/** What a document's id_token_signed_response_alg may name; which are offered is decided on use. */
+const ID_TOKEN_ALGS: readonly unknown[] = ['RS256', 'ES256', 'EdDSA'] satisfies IdTokenAlg[]
 
 /** Far more than a real document; a metadata document is a few hundred bytes. */
 const DOCUMENT_MAX_BYTES = 16 * 1024
@@ -94,6 +100,10 @@ export function checkDocument(
   if ('refused' in named) return named
   const logout = checkPostLogoutRedirectUris(doc.post_logout_redirect_uris)
   if ('refused' in logout) return logout
+  const alg = doc.id_token_signed_response_alg
+  if (alg !== undefined && !ID_TOKEN_ALGS.includes(alg)) {
+    return { refused: 'id_token_signed_response_alg must be RS256, ES256 or EdDSA' }
+  }
   return {
     clientId,
     name: named.name,
@@ -102,10 +112,16 @@ export function checkDocument(
     ...keys,
     refreshes: grants.refreshes,
     ...logout,
+    idTokenAlg: (alg as IdTokenAlg | undefined) ?? null,
   }
 }
 
-export type ClientDocumentDeps = { documents: ClientDocumentStore; requestId?: string }
+export type ClientDocumentDeps = {
+  documents: ClientDocumentStore
+  requestId?: string
+  /** Which ID token algorithms are offered now (the document's may no longer be). */
+  config: () => Promise<Config>
+}
 
 export class ClientDocuments {
   constructor(private readonly deps: ClientDocumentDeps) {}
@@ -120,6 +136,12 @@ export class ClientDocuments {
     const document =
       cached?.clientId === clientId ? cached : await this.fetch(clientId, url, digest)
     if (!document) return null
+    // As at registration: the algorithm named must be offered; none named, the default.
+    const alg = checkIdTokenAlg(
+      document.idTokenAlg ?? undefined,
+      idTokenAlgs(await this.deps.config()),
+    )
+    if ('refused' in alg) return this.refuse(clientId, alg.refused)
     return {
       id: document.clientId,
       secretHash: null,
@@ -133,6 +155,7 @@ export class ClientDocuments {
       refreshes: document.refreshes ?? false,
       postLogoutRedirectUris: document.postLogoutRedirectUris ?? [],
       applicationType: null,
+      idTokenAlg: alg.idTokenAlg,
       createdAt: document.fetchedAt,
       lastUsedAt: now(),
     }

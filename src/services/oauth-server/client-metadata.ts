@@ -1,5 +1,6 @@
 // The RFC 7591 metadata rules a client must meet, whether it registers (clients.ts) or publishes
 // a metadata document (client-documents.ts): one set of checks, so the two ways in cannot drift.
+import type { IdTokenAlg } from '../../auth/id-tokens'
 import { checkRedirectUri } from '../../auth/redirect-uris'
 
 /** A registration's redirect URIs: at most this many. */
@@ -81,15 +82,37 @@ const UNOFFERED = [
 ] as const
 
 /**
+ * id_token_signed_response_alg (OIDC Registration §2): one of the algorithms this service signs
+ * ID tokens with (idTokenAlgs, the default first); absent, the default (RS256 when offered).
+ */
+export function checkIdTokenAlg(
+  alg: unknown,
+  offered: readonly IdTokenAlg[],
+): { idTokenAlg: IdTokenAlg } | Refused {
+  // None with HS256, where the authorization server is off anyway.
+  if (offered[0] === undefined) return { refused: 'no ID token algorithm is offered' }
+  if (alg === undefined) return { idTokenAlg: offered[0] }
+  return offered.includes(alg as IdTokenAlg)
+    ? { idTokenAlg: alg as IdTokenAlg }
+    : { refused: `id_token_signed_response_alg must be ${offered.join(' or ')}` }
+}
+
+/**
  * The OIDC Registration fields (§2): post_logout_redirect_uris (the redirect URI rules, matched
  * exactly at logout), application_type (`web` then means https redirects only, §2), and
- * id_token_signed_response_alg, which must be the algorithm this service signs with.
+ * id_token_signed_response_alg, one of the algorithms this service signs ID tokens with.
  */
 export function checkOpenIdMetadata(
   metadata: OpenIdMetadata,
   redirectUris: string[],
-  signingAlg: string,
-): { postLogoutRedirectUris: string[]; applicationType: 'web' | 'native' | null } | Refused {
+  idTokenAlgs: readonly IdTokenAlg[],
+):
+  | {
+      postLogoutRedirectUris: string[]
+      applicationType: 'web' | 'native' | null
+      idTokenAlg: IdTokenAlg
+    }
+  | Refused {
   const type = metadata.application_type
   if (type !== undefined && type !== 'web' && type !== 'native') {
     return { refused: 'application_type must be web or native' }
@@ -99,10 +122,8 @@ export function checkOpenIdMetadata(
   if (type === 'web' && redirectUris.some((uri) => !uri.startsWith('https://'))) {
     return { refused: 'A web application must use https redirect URIs', redirect: true }
   }
-  const alg = metadata.id_token_signed_response_alg
-  if (alg !== undefined && alg !== signingAlg) {
-    return { refused: `id_token_signed_response_alg must be ${signingAlg}` }
-  }
+  const alg = checkIdTokenAlg(metadata.id_token_signed_response_alg, idTokenAlgs)
+  if ('refused' in alg) return alg
   if (metadata.subject_type !== undefined && metadata.subject_type !== 'public') {
     return { refused: 'subject_type must be public' }
   }
@@ -113,7 +134,7 @@ export function checkOpenIdMetadata(
   if (type === 'web' && logout.postLogoutRedirectUris.some((uri) => !uri.startsWith('https://'))) {
     return { refused: 'A web application must use https post-logout redirect URIs' }
   }
-  return { ...logout, applicationType: type ?? null }
+  return { ...logout, applicationType: type ?? null, ...alg }
 }
 
 /** post_logout_redirect_uris (RP-initiated logout §3.1): the redirect URI rules, at most ten. */

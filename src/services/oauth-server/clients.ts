@@ -20,6 +20,7 @@ import {
 import { type ClientDocumentDeps, ClientDocuments, isDocumentClientId } from './client-documents'
 import type { Config } from '../../env'
 import { asymmetricKeysRequired } from '../../auth/resource-tokens'
+import { type IdTokenAlg, idTokenAlgs, idTokenRing } from '../../auth/id-tokens'
 import {
   type OpenIdMetadata,
   checkClientName,
@@ -70,8 +71,8 @@ export type RegisteredClient = {
   jwks_uri?: string
   post_logout_redirect_uris?: string[]
   application_type?: 'web' | 'native'
-  /** What ID tokens for it are signed with: the service's algorithm. */
-  id_token_signed_response_alg: 'ES256' | 'EdDSA'
+  /** What ID tokens for it are signed with: as asked, else RS256 when offered, else the ring's. */
+  id_token_signed_response_alg: IdTokenAlg
 }
 
 /** How a token request authenticated: what it sent, read from the form and the header. */
@@ -100,7 +101,7 @@ export type ClientDeps = ClientDocumentDeps & {
   defer: (task: Promise<unknown>) => void
   /** What a client assertion's `aud` may name: the issuer and the token endpoint. */
   assertionAudiences: () => string[]
-  /** Its signing algorithm is what an ID token may be signed with. */
+  /** Which algorithms an ID token may be signed with. */
   config: () => Promise<Config>
 }
 
@@ -150,15 +151,18 @@ export class ClientService {
         ? checkClientKeys(metadata.jwks, metadata.jwks_uri)
         : { jwks: null, jwksUri: null }
     if ('refused' in keys) throw metadataError(keys.refused)
-    const { alg: signingAlg } = (await this.deps.config()).signing
+    const cfg = await this.deps.config()
     // The authorization server is off with HS256: nothing registers without an asymmetric key.
-    if (signingAlg === 'HS256') throw asymmetricKeysRequired()
-    const openId = checkOpenIdMetadata(metadata, uris.redirectUris, signingAlg)
+    if (cfg.signing.alg === 'HS256') throw asymmetricKeysRequired()
+    const openId = checkOpenIdMetadata(metadata, uris.redirectUris, idTokenAlgs(cfg))
     if ('refused' in openId) {
       throw openId.redirect
         ? new ApiError('invalid_redirect_uri', openId.refused)
         : metadataError(openId.refused)
     }
+    // The keys must import before a client is promised their algorithm (a bad OIDC_RSA_KEYS
+    // fails here, naming the setting, not at its first sign-in).
+    await idTokenRing(openId.idTokenAlg, cfg)
     const at = now()
     const hasSecret = method === 'client_secret_basic' || method === 'client_secret_post'
     const secret = hasSecret ? toBase64Url(randomBytes(32)) : undefined
@@ -194,7 +198,7 @@ export class ClientService {
         ? {}
         : { post_logout_redirect_uris: openId.postLogoutRedirectUris }),
       ...(openId.applicationType === null ? {} : { application_type: openId.applicationType }),
-      id_token_signed_response_alg: signingAlg,
+      id_token_signed_response_alg: openId.idTokenAlg,
     }
   }
 

@@ -7,7 +7,7 @@ import { now } from '../../clock'
 import { ApiError } from '../../errors'
 import { log } from '../../log'
 import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
-import { type ProfileClaims, mintIdToken } from '../../auth/id-tokens'
+import { type ProfileClaims, idTokenRing, mintIdToken } from '../../auth/id-tokens'
 import { mintResourceToken } from '../../auth/resource-tokens'
 import type { AuthorizationCodeStore } from '../../store/authorization-codes'
 import type { GrantStore } from '../../store/oauth-grants'
@@ -55,7 +55,7 @@ type Subject = {
   scope: string
   authTime: number
   amr: LiveToken['amr']
-  openId: { profile: ProfileClaims; nonce: string | null } | null
+  openId: { profile: ProfileClaims; nonce: string | null; alg: OAuthClient['idTokenAlg'] } | null
 }
 
 const invalidGrant = (detail = 'The authorization code is invalid, expired or used') =>
@@ -141,12 +141,19 @@ export class TokenService {
       scope: grant.scope,
       authTime: grant.authTime,
       amr: grant.amr,
-      openId: { profile: profileClaims(user, grant.scope.split(' ')), nonce: grant.nonce },
+      openId: {
+        profile: profileClaims(user, grant.scope.split(' ')),
+        nonce: grant.nonce,
+        alg: client.idTokenAlg,
+      },
     }
+    const scopes = grant.scope.split(' ')
+    // The ID token's keys before anything starts: without them (OIDC_RSA_KEYS removed since the
+    // client registered RS256) the answer is a 503 naming the setting, and no session is left.
+    if (scopes.includes('openid')) await idTokenRing(client.idTokenAlg, cfg)
     // A client that registered only authorization_code gets its access token and no session,
     // once its grant is known to stand; so does a relying party that did not ask for
     // offline_access (OIDC Core §11: an OpenID grant is offline only when asked).
-    const scopes = grant.scope.split(' ')
     const offline = !scopes.includes('openid') || scopes.includes('offline_access')
     if (!client.refreshes || !offline) {
       if (!(await this.deps.grants.touch(grant.grantId, now()))) throw invalidGrant()
@@ -240,6 +247,8 @@ export class TokenService {
     // A new ID token for an OpenID grant (OIDC Core §12.2), with the user's claims as they are
     // now: read only when a scope releases any, beside the session's extension.
     const openId = scopes.includes('openid')
+    // The ID token's keys before the session moves on (see exchangeCode).
+    if (openId) await idTokenRing(client.idTokenAlg, cfg)
     const releases = openId && (scopes.includes('profile') || scopes.includes('email'))
     const [user] = await Promise.all([
       releases ? this.deps.users.findUserById(live.userId) : null,
@@ -260,7 +269,13 @@ export class TokenService {
         scope: scopes.join(' '),
         authTime: live.authTime,
         amr: live.amr,
-        openId: openId ? { profile: user ? profileClaims(user, scopes) : {}, nonce: null } : null,
+        openId: openId
+          ? {
+              profile: user ? profileClaims(user, scopes) : {},
+              nonce: null,
+              alg: client.idTokenAlg,
+            }
+          : null,
       },
       live.successor,
       cfg,
@@ -316,6 +331,7 @@ export class TokenService {
               accessToken: token,
               profile: subject.openId.profile,
             },
+            subject.openId.alg,
             cfg,
           )
         : null
