@@ -22,12 +22,8 @@ const KEY_SHAPES = {
   EdDSA: { kty: 'OKP', crv: 'Ed25519', members: ['x', 'd'] },
 } as const
 
-/**
- * JWT_PRIVATE_KEYS: a JWK set of `alg` private keys, newest first, each with a unique kid.
- * Throws ConfigError naming what is wrong, never a key's value.
- */
-export function parsePrivateKeys({ alg, source }: AsymmetricSigning): PrivateJwk[] {
-  const fail = (reason: string) => new ConfigError('JWT_PRIVATE_KEYS', reason)
+/** The keys of a JWK set given as JSON: at least one, or the ConfigError `fail` makes. */
+function jwkSetKeys(source: string, fail: (reason: string) => ConfigError): unknown[] {
   let set: unknown
   try {
     set = JSON.parse(source)
@@ -35,8 +31,19 @@ export function parsePrivateKeys({ alg, source }: AsymmetricSigning): PrivateJwk
     throw fail('is not valid JSON')
   }
   const keys = (set as { keys?: unknown } | null)?.keys
-  if (!Array.isArray(keys) || keys.length === 0)
+  if (!Array.isArray(keys) || keys.length === 0) {
     throw fail('must be a JWK set with at least one key')
+  }
+  return keys
+}
+
+/**
+ * JWT_PRIVATE_KEYS: a JWK set of `alg` private keys, newest first, each with a unique kid.
+ * Throws ConfigError naming what is wrong, never a key's value.
+ */
+export function parsePrivateKeys({ alg, source }: AsymmetricSigning): PrivateJwk[] {
+  const fail = (reason: string) => new ConfigError('JWT_PRIVATE_KEYS', reason)
+  const keys = jwkSetKeys(source, fail)
   const shape = KEY_SHAPES[alg]
   const kids = new Set<string>()
   for (const key of keys as Record<string, unknown>[]) {
@@ -172,15 +179,7 @@ function modulusBits(n: string): number {
  */
 export function parseRsaKeys(source: string): PrivateJwk[] {
   const fail = (reason: string) => new ConfigError('OIDC_RSA_KEYS', reason)
-  let set: unknown
-  try {
-    set = JSON.parse(source)
-  } catch {
-    throw fail('is not valid JSON')
-  }
-  const keys = (set as { keys?: unknown } | null)?.keys
-  if (!Array.isArray(keys) || keys.length === 0)
-    throw fail('must be a JWK set with at least one key')
+  const keys = jwkSetKeys(source, fail)
   const kids = new Set<string>()
   for (const key of keys as unknown[]) {
     if (typeof key !== 'object' || key === null || Array.isArray(key))
