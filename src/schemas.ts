@@ -636,7 +636,20 @@ export const SessionSchema = z
     expiresAt: z.string().datetime().meta({
       description: 'When the session ends however active it is: SESSION_MAX_AGE after sign-in',
     }),
-    userAgent: z.string().nullable(),
+    device: z.string().meta({
+      description:
+        'The device in words, read from the User-Agent: "Chrome on macOS", "Safari on iPhone", "curl", or "Unknown device"',
+      example: 'Chrome on macOS',
+    }),
+    location: z.string().nullable().meta({
+      description:
+        'Where it signed in, from Cloudflare: "City, Country" or "Country" (English names), null when unknown',
+      example: 'Lisbon, Portugal',
+    }),
+    userAgent: z
+      .string()
+      .nullable()
+      .meta({ description: 'The raw User-Agent (first 256 characters); `device` reads it' }),
     country: z.string().nullable().meta({ description: 'ISO 3166 code, when Cloudflare knows it' }),
     current: z.boolean().meta({ description: 'The session of the access token that asked' }),
   })

@@ -1291,6 +1291,11 @@ export interface components {
             /** @description The session of the access token that asked */
             current: boolean;
             /**
+             * @description The device in words, read from the User-Agent: "Chrome on macOS", "Safari on iPhone", "curl", or "Unknown device"
+             * @example Chrome on macOS
+             */
+            device: string;
+            /**
              * Format: date-time
              * @description When the session ends however active it is: SESSION_MAX_AGE after sign-in
              */
@@ -1303,6 +1308,12 @@ export interface components {
             idleExpiresAt: string;
             /** Format: date-time */
             lastUsedAt: string;
+            /**
+             * @description Where it signed in, from Cloudflare: "City, Country" or "Country" (English names), null when unknown
+             * @example Lisbon, Portugal
+             */
+            location: string | null;
+            /** @description The raw User-Agent (first 256 characters); `device` reads it */
             userAgent: string | null;
         };
         SessionResume: {

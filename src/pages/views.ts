@@ -3,6 +3,7 @@
 import { type AppView, connectedAppsSection } from './authorize-views'
 import { html } from 'hono/html'
 import type { SessionView } from '../schemas'
+import { DEVICE_TEXT } from '../services/device'
 import { type FieldErrors, type Html, type Notice, confirmPassword, field } from './fields'
 import { type SecurityState, securitySections } from './security-views'
 import { emailSection } from './account-email-views'
@@ -185,14 +186,17 @@ export function accountPage(state: {
   errors: FieldErrors
 }): Html {
   const { hasPassword } = state.security
-  // Each End button's name is its visible text; which session it ends is its description.
+  // Each End button's name is its visible text; which session it ends is its description:
+  // "Chrome on macOS · Lisbon, Portugal · this device". The device and place come from the
+  // client's User-Agent and Cloudflare, so they are escaped like any other text.
   const rows = state.sessions.map(
     (s) =>
       html`<li>
         <span class="device" id="session-${s.id}"
-          >${s.userAgent ?? 'Unknown device'}${s.country ? ` (${s.country})` : ''}</span
+          >${s.device}${s.location === null ? '' : ` · ${s.location}`}${
+            s.current ? html` · <strong>${DEVICE_TEXT.thisDevice}</strong>` : ''
+          }</span
         >
-        ${s.current ? html`<strong>This browser</strong>` : ''}
         <span class="when" id="session-${s.id}-when"
           >last used ${when(s.lastUsedAt)}, signed in ${when(s.createdAt)}</span
         >

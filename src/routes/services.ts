@@ -24,6 +24,7 @@ import { EndSessionService } from '../services/oauth-server/end-session'
 import { AccountService } from '../services/account'
 import { type AuthDeps, AuthService } from '../services/auth'
 import type { Client } from '../services/sessions'
+import { CITY_MAX_LENGTH, printable } from '../services/device'
 import { PasskeyService } from '../services/passkeys'
 import { bindingMailer } from '../mail/mailer'
 import { EmailService } from '../services/email'
@@ -172,12 +173,18 @@ export const userInfoService = (c: Context<AppEnv>) =>
   new UserInfoService({ ...deps(c), issuer: authorizationServer(c) })
 export const grantService = (c: Context<AppEnv>) => new GrantService(deps(c))
 
-/** The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country. */
+/**
+ * The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country
+ * and city. Every sign-in (password, two-factor, passkey, email code, another provider, an app's
+ * code) records its session through this.
+ */
 export function clientOf(c: Context<AppEnv>): Client {
-  const cf = (c.req.raw as { cf?: { country?: unknown } }).cf
+  const cf = (c.req.raw as { cf?: { country?: unknown; city?: unknown } }).cf
   return {
     userAgent: c.req.header('user-agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
     country: typeof cf?.country === 'string' ? cf.country : null,
+    // Cloudflare's text, but stored and shown: printable and bounded all the same.
+    city: typeof cf?.city === 'string' ? printable(cf.city, CITY_MAX_LENGTH) : null,
   }
 }
 

@@ -12,6 +12,7 @@ import { loginBackoff } from './login-backoff'
 import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
+import { describeDevice, describeLocation } from './device'
 import { EmailService } from './email'
 import { PasskeyService } from './passkeys'
 import { Notices } from './notices'
@@ -54,6 +55,9 @@ export class AccountService {
       lastUsedAt: iso(entry.lastUsedAt),
       idleExpiresAt: iso(Math.min(entry.expiresAt, entry.endsAt)),
       expiresAt: iso(entry.endsAt),
+      // Read at listing time, not stored: a better parser names old sessions too.
+      device: describeDevice(entry.userAgent),
+      location: describeLocation(entry.city, entry.country),
       userAgent: entry.userAgent,
       country: entry.country,
       current: entry.id === caller.sessionId,

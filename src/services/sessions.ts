@@ -41,8 +41,11 @@ export type SessionDeps = {
   wait: (ms: number) => Promise<void>
 }
 
-/** Where a sign-in came from, as the sessions list shows it. */
-export type Client = { userAgent: string | null; country: string | null }
+/**
+ * Where a sign-in came from, as the sessions list shows it: the User-Agent, and Cloudflare's
+ * country code and city when it knows them.
+ */
+export type Client = { userAgent: string | null; country: string | null; city: string | null }
 
 /** A presented refresh token whose session is alive, and what exchanging it returns. */
 export type LiveToken = {

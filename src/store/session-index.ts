@@ -15,6 +15,8 @@ export type SessionEntry = {
   endsAt: number
   userAgent: string | null
   country: string | null
+  /** Cloudflare's city for the sign-in (printable, at most 100 characters), when it knows. */
+  city: string | null
   /** The third-party grant the session was started under; null for the user's own. */
   grantId: string | null
 }
@@ -28,6 +30,7 @@ type Row = {
   ends_at: number
   user_agent: string | null
   country: string | null
+  city: string | null
   grant_id: string | null
 }
 
@@ -40,6 +43,7 @@ const toEntry = (row: Row): SessionEntry => ({
   endsAt: row.ends_at,
   userAgent: row.user_agent,
   country: row.country,
+  city: row.city,
   grantId: row.grant_id,
 })
 
@@ -57,8 +61,8 @@ export function sessionIndex(db: D1Database) {
       guarded('d1', 'insert session', () =>
         db
           .prepare(
-            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country, grant_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country, city, grant_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .bind(
             entry.id,
@@ -69,6 +73,7 @@ export function sessionIndex(db: D1Database) {
             entry.endsAt,
             entry.userAgent,
             entry.country,
+            entry.city,
             entry.grantId,
           )
           .run(),

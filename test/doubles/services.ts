@@ -78,7 +78,7 @@ function unsupported<T>(name: string): T {
   }) as T
 }
 
-export const NO_CLIENT = { userAgent: null, country: null }
+export const NO_CLIENT = { userAgent: null, country: null, city: null }
 
 export const memoryServices = (cfg?: Config) => servicesOn(new MemoryKV(), cfg)
 

@@ -172,10 +172,74 @@ describe('/account', () => {
     const { username } = await registerUser()
     const cookie = await pageSignIn(username, { 'User-Agent': '"><script>alert(1)</script>' })
     const html = await (await account(cookie)).text()
-    expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;')
+    // The User-Agent is read, never printed: it names no product, so no device.
+    expect(html).toContain('Unknown device · <strong>this device</strong>')
     expect(html).not.toContain('<script>alert(1)')
     expect(html).not.toContain('"><script')
-    expect(html).toContain('This browser')
+  })
+
+  it('names each session "Chrome on macOS · Lisbon, Portugal · this device"', async () => {
+    const { username } = await registerUser()
+    const signIn = (userAgent: string, cf: Record<string, unknown>) =>
+      call('/signin', {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Origin: ORIGIN,
+          'Sec-Fetch-Site': 'same-origin',
+          'User-Agent': userAgent,
+        },
+        body: new URLSearchParams({ username, password: PASSWORD }).toString(),
+        cf,
+      } as RequestInit)
+    const mac =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+    const phone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1'
+    await signIn(phone, { country: 'JP', city: 'Osaka' })
+    const cookie = cookieOf(await signIn(mac, { country: 'PT', city: 'Lisbon' }))!
+    const html = await (await account(cookie)).text()
+    const devices = [...html.matchAll(/<span class="device"[^>]*>([\s\S]*?)<\/span\s*>/g)].map(
+      (m) =>
+        m[1]!
+          .replace(/<[^>]+>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+    )
+    expect(devices).toEqual([
+      'Chrome on macOS · Lisbon, Portugal · this device',
+      'Safari on iPhone · Osaka, Japan',
+    ])
+    // Each still has its end button; the raw User-Agent is not shown.
+    expect(html.match(/action="\/account\/sessions\/[^"]+\/end"/g)).toHaveLength(2)
+    expect(html).not.toContain('AppleWebKit')
+  })
+
+  it('renders a hostile User-Agent and city inert and capped', async () => {
+    const { username } = await registerUser()
+    // Headers carry no control characters (fetch refuses them); bidi controls come in the city.
+    const ua = `<img src=x onerror=alert(1)>${'A'.repeat(10_000)}`
+    const res = await call('/signin', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Origin: ORIGIN,
+        'Sec-Fetch-Site': 'same-origin',
+        'User-Agent': ua,
+      },
+      body: new URLSearchParams({ username, password: PASSWORD }).toString(),
+      cf: { country: '<b>', city: '\u202E<script>alert(1)</script>\u2066' },
+    } as RequestInit)
+    const html = await (await account(cookieOf(res)!)).text()
+    expect(html).not.toContain('<img')
+    expect(html).not.toContain('<script>alert')
+    expect(html).not.toContain('<b>')
+    expect(html).not.toMatch(/[\u202E\u2066]/)
+    expect(html).not.toContain('A'.repeat(41))
+    // The city is Cloudflare's, shown as text; the UA has no product name to show.
+    expect(html).toContain('Unknown device · &lt;script&gt;alert(1)&lt;/script&gt; · ')
   })
 
   it('ends another session, and signs out this one', async () => {

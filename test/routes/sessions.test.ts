@@ -20,14 +20,18 @@ type Session = SessionView
 
 const DAY = 24 * 3600 * 1000
 
-/** Logs in from a described device: a User-Agent, and Cloudflare's idea of the country. */
+/**
+ * Logs in from a described device: a User-Agent, and Cloudflare's idea of where it is (a country
+ * code, or the request's whole `cf` object).
+ */
 async function loginFrom(
   username: string,
   userAgent: string,
-  country?: string,
+  place?: string | Record<string, unknown>,
 ): Promise<TokenPair> {
   const init = jsonInit('POST', { username, password: PASSWORD }, { 'User-Agent': userAgent })
-  const res = await call('/login', { ...init, ...(country ? { cf: { country } } : {}) })
+  const cf = typeof place === 'string' ? { country: place } : place
+  const res = await call('/login', { ...init, ...(cf ? { cf } : {}) })
   expect(res.status).toBe(200)
   return res.json()
 }
@@ -66,6 +70,8 @@ describe('GET /sessions', () => {
       lastUsedAt: mine.createdAt,
       idleExpiresAt: new Date(Date.parse(mine.createdAt) + 14 * DAY).toISOString(),
       expiresAt: new Date(Date.parse(mine.createdAt) + 30 * DAY).toISOString(),
+      device: 'Firefox',
+      location: 'New Zealand',
       userAgent: 'Firefox on Linux',
       country: 'NZ',
       current: true,
@@ -75,6 +81,47 @@ describe('GET /sessions', () => {
     // Nothing secret in the list: no tokens, no hashes.
     const text = JSON.stringify(sessions)
     for (const t of [first, laptop, phone]) expect(text).not.toContain(t.refreshToken)
+  })
+
+  it('names each device and place in words, beside the raw User-Agent and country', async () => {
+    const { username } = await signedIn()
+    const mac =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+    const iphone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1'
+    const laptop = await loginFrom(username, mac, { country: 'PT', city: 'Lisbon' })
+    await loginFrom(username, iphone, { country: 'JP' })
+    await loginFrom(username, 'curl/8.4.0')
+    const sessions = await sessionsOf(laptop.accessToken)
+    const byDevice = Object.fromEntries(sessions.map((s) => [s.device, s]))
+    expect(byDevice['Chrome on macOS']).toMatchObject({
+      location: 'Lisbon, Portugal',
+      userAgent: mac,
+      country: 'PT',
+      current: true,
+    })
+    expect(byDevice['Safari on iPhone']).toMatchObject({ location: 'Japan', current: false })
+    expect(byDevice['curl']).toMatchObject({ location: null, country: null })
+    // The first session (signedIn) sent no User-Agent of its own choosing.
+    expect(sessions).toHaveLength(4)
+  })
+
+  it("stores Cloudflare's city printable and capped, and ignores one that is not text", async () => {
+    const { username } = await signedIn()
+    const odd = await loginFrom(username, 'a', {
+      country: 'PT',
+      city: `\u202ELis\u0000bon${'x'.repeat(200)}`,
+    })
+    const other = await loginFrom(username, 'b', { country: 'PT', city: ['Lisbon'] })
+    const sessions = await sessionsOf(odd.accessToken)
+    const userId = decodeJwt(odd.accessToken).sub!
+    const rows = await sessionIndex(env.DB).list(userId, 0)
+    const stored = rows.find((r) => r.id === sessionIdOf(odd.accessToken))!.city!
+    expect(stored).toBe(`Lis bon${'x'.repeat(93)}`)
+    expect(stored).not.toMatch(/[\u0000\u202E]/)
+    expect(rows.find((r) => r.id === sessionIdOf(other.accessToken))!.city).toBeNull()
+    const shown = sessions.find((s) => s.id === sessionIdOf(other.accessToken))!
+    expect(shown.location).toBe('Portugal')
   })
 
   it("shows only the caller's sessions, never another user's", async () => {
@@ -237,6 +284,7 @@ describe('DELETE /logout?scope=', () => {
         endsAt: at + 3_600_000,
         userAgent: null,
         country: null,
+        city: null,
         grantId: null,
       })
     }

@@ -16,6 +16,7 @@ const entry = (userId: string, overrides: Partial<SessionEntry> = {}): SessionEn
     endsAt: at + 120_000,
     userAgent: 'test',
     country: null,
+    city: null,
     grantId: null,
     ...overrides,
   }
@@ -30,6 +31,16 @@ describe('session index (D1)', () => {
     const expired = entry(user.id, { expiresAt: at - 1 })
     for (const e of [older, newer, expired]) await index.add(e)
     expect((await index.list(user.id, at)).map((e) => e.id)).toEqual([newer.id, older.id])
+  })
+
+  it("stores each session's city and country, and lists them back", async () => {
+    const { user } = await registerUser()
+    const placed = entry(user.id, { country: 'PT', city: 'São Paulo' })
+    const unplaced = entry(user.id, { lastUsedAt: placed.lastUsedAt - 1 })
+    await index.add(placed)
+    await index.add(unplaced)
+    expect(await index.list(user.id, Date.now())).toEqual([placed, unplaced])
+    expect(unplaced.city).toBeNull()
   })
 
   it('touches one row: last use and expiry', async () => {
