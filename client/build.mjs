@@ -1,5 +1,7 @@
-// Builds the SDK for the package subpath edge-auth/client: one minified ES module
-// (client/dist/index.js) and its declarations. `npm run build:client`; `npm pack` runs it.
+// Builds the package in client/ (edge-auth: the SDK as `edge-auth` and `edge-auth/client`, the
+// React bindings as `edge-auth/react`): two minified ES modules, client/dist/index.js and
+// client/dist/react.js, and their declarations. `npm run build:client`; `npm pack` (here or in
+// client/) runs it.
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -29,34 +31,52 @@ const webauthnErrorsAsThrown = {
   },
 }
 
-/** The bundle as shipped: ESM, minified, no dependencies. */
-export async function bundle({ write = false } = {}) {
+/**
+ * The React bindings import the SDK as the package's own ./index.js, never a copy of it, so an
+ * app that imports both `edge-auth` and `edge-auth/react` has one SDK (one client per provider,
+ * one channel between tabs).
+ */
+const sdkAsSibling = {
+  name: 'sdk-as-sibling',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/index$/ }, () => ({ path: './index.js', external: true }))
+  },
+}
+
+/**
+ * One entry point as shipped: ESM, minified. `index` (the SDK) imports nothing; `react` imports
+ * only react (a peer dependency) and ./index.js.
+ */
+export async function bundle({ write = false, entry = 'index' } = {}) {
   const result = await build({
-    entryPoints: [`${here}src/index.ts`],
+    entryPoints: [`${here}src/${entry}.ts`],
     bundle: true,
     format: 'esm',
     minify: true,
     target: 'es2022',
     platform: 'neutral',
     write,
-    plugins: [webauthnErrorsAsThrown],
-    outfile: `${here}dist/index.js`,
+    external: entry === 'react' ? ['react'] : [],
+    plugins: entry === 'react' ? [sdkAsSibling] : [webauthnErrorsAsThrown],
+    outfile: `${here}dist/${entry}.js`,
   })
   return write ? undefined : result.outputFiles[0].text
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await bundle({ write: true })
+  await bundle({ write: true, entry: 'react' })
   execFileSync(
     process.execPath,
     [
       `${here}../node_modules/typescript/bin/tsc`,
       `${here}src/index.ts`,
+      `${here}src/react.ts`,
       ...['--declaration', '--emitDeclarationOnly', '--outDir', `${here}dist`],
       ...['--target', 'ES2022', '--lib', 'ES2022,DOM', '--module', 'ESNext'],
       ...['--moduleResolution', 'Bundler', '--strict', '--skipLibCheck'],
     ],
     { stdio: 'inherit' },
   )
-  console.log('wrote client/dist/index.js and its .d.ts files')
+  console.log('wrote client/dist/index.js, client/dist/react.js and their .d.ts files')
 }

@@ -28,6 +28,7 @@ const FILES = new Set(
         '../.dev.vars.example',
         '../.ci/*',
         '../bench/**/*',
+        '../client/*',
         '../docs/*',
         '../docs/providers/*',
         '../migrations/*',

@@ -134,6 +134,8 @@ export interface AuthClient {
    */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>
   sessions(): Promise<Session[]>
+  /** Ends one of the user's sessions (another device); signOut() ends this one everywhere. */
+  endSession(id: string): Promise<void>
   /** 'loading' until the first ready() or onChange() has asked the API (or the token storage). */
   readonly status: AuthStatus
   readonly user: SignedInUser | null
@@ -473,6 +475,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async sessions() {
       return api<Session[]>('/sessions')
     },
+
+    endSession: (id) => api<void>(`/sessions/${encodeURIComponent(id)}`, 'DELETE'),
 
     get status() {
       return status

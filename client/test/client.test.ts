@@ -353,4 +353,16 @@ describe('the package', () => {
     expect(gzipSync(code).length).toBeLessThan(5 * 1024)
     expect(code).not.toMatch(/\bimport\s*[{*\w]|require\(/)
   })
+
+  it('edge-auth/react is under 2 KB gzip, importing only react and the SDK beside it', async () => {
+    const code = (await bundle({ entry: 'react' })) as string
+    expect(gzipSync(code).length).toBeLessThan(2 * 1024)
+    // The SDK is imported, not copied in: an app has one SDK, however it imports it.
+    const imports = [...code.matchAll(/\bimport\s*[^'"]*?from\s*["']([^"']+)["']/g)].map(
+      (m) => m[1],
+    )
+    expect(imports.sort()).toEqual(['./index.js', 'react'])
+    expect(code).not.toMatch(/require\(/)
+    expect(code.length).toBeLessThan(4 * 1024) // the SDK alone is three times that
+  })
 })
