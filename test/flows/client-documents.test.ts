@@ -14,7 +14,11 @@ import {
   pkce,
   tokensFor,
 } from '../oauth-server/flow'
-import { cacheSeconds, checkDocumentUrl } from '../../src/services/oauth-server/client-documents'
+import {
+  cacheSeconds,
+  checkDocument,
+  checkDocumentUrl,
+} from '../../src/services/oauth-server/client-documents'
 
 const CLIENT_ID = 'https://notes-app.example/oauth/client.json'
 /** A document URL no earlier test has had cached. */
@@ -180,6 +184,16 @@ describe('client id URLs', () => {
   it('accepts a named https host with a path (and a query)', () => {
     expect(checkDocumentUrl(CLIENT_ID)?.href).toBe(CLIENT_ID)
     expect(checkDocumentUrl(`${CLIENT_ID}?v=2`)).not.toBeNull()
+  })
+
+  it.each([
+    ['a pairwise subject', { subject_type: 'pairwise' }],
+    ['signed UserInfo', { userinfo_signed_response_alg: 'RS256' }],
+    ['encrypted ID tokens', { id_token_encrypted_response_alg: 'RSA-OAEP' }],
+    ['request objects', { request_object_signing_alg: 'RS256' }],
+  ])('refuses a document asking for %s, as registration does', (_, asked) => {
+    expect(checkDocument(CLIENT_ID, document(asked))).toHaveProperty('refused')
+    expect(checkDocument(CLIENT_ID, document())).not.toHaveProperty('refused')
   })
 
   it('caches as Cache-Control says, within a day', () => {

@@ -15,6 +15,7 @@ import {
   checkClientName,
   checkGrants,
   checkIdTokenAlg,
+  checkOffered,
   checkPostLogoutRedirectUris,
   checkRedirectUris,
 } from './client-metadata'
@@ -100,6 +101,8 @@ export function checkDocument(
   if ('refused' in named) return named
   const logout = checkPostLogoutRedirectUris(doc.post_logout_redirect_uris)
   if ('refused' in logout) return logout
+  const offered = checkOffered(doc)
+  if (offered) return offered
   const alg = doc.id_token_signed_response_alg
   if (alg !== undefined && !ID_TOKEN_ALGS.includes(alg)) {
     return { refused: 'id_token_signed_response_alg must be RS256, ES256 or EdDSA' }

@@ -82,6 +82,18 @@ const UNOFFERED = [
 ] as const
 
 /**
+ * What a client may ask for and this service does not offer (pairwise subjects, signed or
+ * encrypted UserInfo, encrypted ID tokens, request objects): refused by name, never ignored.
+ */
+export function checkOffered(metadata: OpenIdMetadata): Refused | null {
+  if (metadata.subject_type !== undefined && metadata.subject_type !== 'public') {
+    return { refused: 'subject_type must be public' }
+  }
+  const unoffered = UNOFFERED.find((name) => metadata[name] !== undefined)
+  return unoffered ? { refused: `${unoffered} is not supported` } : null
+}
+
+/**
  * id_token_signed_response_alg (OIDC Registration §2): one of the algorithms this service signs
  * ID tokens with (idTokenAlgs, the default first); absent, the default (RS256 when offered).
  */
@@ -124,11 +136,8 @@ export function checkOpenIdMetadata(
   }
   const alg = checkIdTokenAlg(metadata.id_token_signed_response_alg, idTokenAlgs)
   if ('refused' in alg) return alg
-  if (metadata.subject_type !== undefined && metadata.subject_type !== 'public') {
-    return { refused: 'subject_type must be public' }
-  }
-  const unoffered = UNOFFERED.find((name) => metadata[name] !== undefined)
-  if (unoffered) return { refused: `${unoffered} is not supported` }
+  const offered = checkOffered(metadata)
+  if (offered) return offered
   const logout = checkPostLogoutRedirectUris(metadata.post_logout_redirect_uris)
   if ('refused' in logout) return logout
   if (type === 'web' && logout.postLogoutRedirectUris.some((uri) => !uri.startsWith('https://'))) {
