@@ -34,6 +34,12 @@ export type Bindings = Omit<
   /** Cloudflare Email Service; without it (or MAIL_FROM) the email routes answer 503. */
   EMAIL?: SendEmail
   MAIL_FROM?: string
+  /** The sender's display name in account emails (mail/sender.ts checks it). */
+  MAIL_FROM_NAME?: string
+  /** One address replies go to (mail/sender.ts checks it). */
+  MAIL_REPLY_TO?: string
+  /** JSON: the app's own pages mailed links open, instead of the hosted ones (appLinks). */
+  APP_LINKS?: string
 }
 
 export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'
@@ -347,6 +353,85 @@ function protectedResources(env: Bindings): ProtectedResource[] {
   })
 }
 
+/** The mailed links an app may take over from the hosted pages (APP_LINKS' keys). */
+export type AppLinkKind = 'verifyEmail' | 'resetPassword'
+
+/** Each a URL template with one `{token}`; a kind left out stays on the hosted page. */
+export type AppLinks = Partial<Record<AppLinkKind, string>>
+
+const APP_LINK_KINDS: readonly AppLinkKind[] = ['verifyEmail', 'resetPassword']
+const TOKEN_PLACEHOLDER = '{token}'
+const MAX_APP_LINK_LENGTH = 2048
+
+/**
+ * APP_LINKS: JSON `{"verifyEmail": "...", "resetPassword": "..."}`, each an https URL (http on a
+ * loopback host) with exactly one `{token}` in its query or fragment, on an ALLOWED_ORIGINS
+ * origin: the token then reaches only an origin the service already trusts with tokens, and the
+ * operator, never a request, picks it (no link poisoning, no open redirect). Kept as the URL
+ * parser spells it (`\` is `/`, a path's braces are escaped), so the host mail clients see is
+ * the one checked. Unset or blank: null, the hosted pages.
+ */
+function appLinks(env: Bindings): AppLinks | null {
+  const raw = (env as Record<string, unknown>).APP_LINKS
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return null
+  const fail = (reason: string) => new ConfigError('APP_LINKS', reason)
+  let table: unknown
+  try {
+    table = typeof raw === 'string' ? JSON.parse(raw) : raw
+  } catch {
+    throw fail('is not valid JSON')
+  }
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    throw fail(
+      'must be a JSON object such as {"verifyEmail":"https://app.example.com/verify?token={token}"}',
+    )
+  }
+  const origins = allowedOrigins(env)
+  const links: AppLinks = {}
+  for (const [kind, template] of Object.entries(table)) {
+    if (!(APP_LINK_KINDS as readonly string[]).includes(kind)) {
+      throw fail('has an unknown key: the keys are verifyEmail and resetPassword')
+    }
+    links[kind as AppLinkKind] = appLink(kind, template, origins, fail)
+  }
+  return links
+}
+
+function appLink(
+  kind: string,
+  template: unknown,
+  origins: string[],
+  fail: (reason: string) => ConfigError,
+): string {
+  if (
+    typeof template !== 'string' ||
+    template.length > MAX_APP_LINK_LENGTH ||
+    !URL.canParse(template)
+  ) {
+    throw fail(`${kind} must be a URL of at most ${MAX_APP_LINK_LENGTH} characters`)
+  }
+  const url = new URL(template)
+  if (
+    (url.protocol !== 'https:' && !isLoopbackUrl(url)) ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw fail(`${kind} must be an https URL (http only on a loopback host) without userinfo`)
+  }
+  const href = url.href
+  const count = href.split(TOKEN_PLACEHOLDER).length - 1
+  const inQueryOrFragment =
+    url.search.includes(TOKEN_PLACEHOLDER) || url.hash.includes(TOKEN_PLACEHOLDER)
+  if (count !== 1 || !inQueryOrFragment) {
+    throw fail(`${kind} must hold exactly one ${TOKEN_PLACEHOLDER}, in its query or fragment`)
+  }
+  // By origin, so `https://App.example.com:443` in ALLOWED_ORIGINS still names it.
+  if (!origins.some((origin) => URL.canParse(origin) && new URL(origin).origin === url.origin)) {
+    throw fail(`${kind} must be on an origin listed in ALLOWED_ORIGINS`)
+  }
+  return href
+}
+
 /** Token settings before the request is known: the issuer may still be "the request's origin". */
 type TokenSettings = Omit<Config, 'issuer' | 'issuerFromHost'> & { issuer: string | null }
 
@@ -428,6 +513,14 @@ export class Settings {
   get mailConfigured(): boolean {
     const binding = this.env.EMAIL as { send?: unknown } | undefined
     return typeof binding?.send === 'function' && Boolean(this.env.MAIL_FROM)
+  }
+
+  /**
+   * APP_LINKS: the app's pages mailed links open, or null for the hosted pages; throws
+   * ConfigError when it (or the ALLOWED_ORIGINS it is checked against) is invalid.
+   */
+  get appLinks(): AppLinks | null {
+    return this.valid(this.part('appLinks', appLinks))
   }
 
   /** The key for second factors and passkeys; throws ConfigError when it is missing or malformed. */

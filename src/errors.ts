@@ -293,7 +293,8 @@ export const ERRORS = {
   email_unavailable: {
     status: 503,
     oauth: { status: 503, error: 'temporarily_unavailable' },
-    meaning: 'email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting',
+    meaning:
+      'email is not set up (the `EMAIL` binding or `MAIL_FROM`, or an invalid mail setting); the log names the setting',
   },
   provider_unavailable: {
     status: 503,

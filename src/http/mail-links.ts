@@ -1,8 +1,10 @@
-// The links mailed to people (confirm an address, reset a password), built on the service's
-// public URL: JWT_ISSUER. Never on a request's Host, which whoever sends the request chooses
-// (reset-link poisoning); only a loopback host (`npm run dev`) may stand in for it.
-import { type Bindings, publicBase } from '../env'
-import { type MailLink, MailSetupError } from '../mail/mailer'
+// The links mailed to people (confirm an address, reset a password): the hosted pages, built on
+// the service's public URL, JWT_ISSUER; or the app's own pages, APP_LINKS' templates on an
+// ALLOWED_ORIGINS origin. Never on a request's Host or any other request field, which whoever
+// sends the request chooses (reset-link poisoning); only a loopback host (`npm run dev`) may
+// stand in for JWT_ISSUER.
+import { type AppLinkKind, type Bindings, publicBase, settings } from '../env'
+import { type MailLink, MailSetupError, asMailSetupError } from '../mail/mailer'
 
 type Request = { env: Bindings; req: { url: string } }
 
@@ -15,16 +17,36 @@ function linkBase(c: Request): string {
   return base
 }
 
-const linkTo = (c: Request, page: string): MailLink => {
-  const base = linkBase(c)
-  return { service: new URL(base).host, url: (token) => `${base}/${page}?token=${token}` }
+/** APP_LINKS' template for `kind`, or null for the hosted page; invalid, email waits (503). */
+function appTemplate(c: Request, kind: AppLinkKind): string | null {
+  try {
+    return settings(c.env).appLinks?.[kind] ?? null
+  } catch (err) {
+    throw asMailSetupError(err)
+  }
 }
 
-/** A verification email's link: the hosted page, which confirms on a button press. */
-export const verificationLink = (c: Request) => linkTo(c, 'verify-email')
+const PLACEHOLDER = '{token}'
 
-/** A reset email's link: the hosted page, which asks for the new password. */
-export const resetLink = (c: Request) => linkTo(c, 'reset-password')
+const linkTo = (c: Request, page: string, kind: AppLinkKind): MailLink => {
+  const base = linkBase(c)
+  const template = appTemplate(c, kind)
+  return {
+    service: new URL(base).host,
+    // The token is URL-encoded into the one placeholder (a function replacement, so `$` in a
+    // token could never act as a replacement pattern).
+    url: (token) =>
+      template === null
+        ? `${base}/${page}?token=${encodeURIComponent(token)}`
+        : template.replace(PLACEHOLDER, () => encodeURIComponent(token)),
+  }
+}
+
+/** A verification email's link: the hosted page, which confirms on a button press, or the app's. */
+export const verificationLink = (c: Request) => linkTo(c, 'verify-email', 'verifyEmail')
+
+/** A reset email's link: the hosted page, which asks for the new password, or the app's. */
+export const resetLink = (c: Request) => linkTo(c, 'reset-password', 'resetPassword')
 
 /** The service's name in an email without a link (a sign-in code): the public URL's host. */
 export const mailService = (c: Request): string => new URL(linkBase(c)).host

@@ -1,6 +1,8 @@
 // Sending email: the one seam between the service and Cloudflare Email Service. In production
 // the `send_email` binding named EMAIL, from MAIL_FROM; `wrangler dev` simulates the binding and
 // prints each message instead of sending it; the tests pass a capturing double. No Hono.
+import { type Bindings, ConfigError } from '../env'
+import { type MailSender, mailSender } from './sender'
 
 /** What a mailed link needs: the service's name, and the URL a token makes (http/mail-links.ts). */
 export type MailLink = { service: string; url: (token: string) => string }
@@ -12,39 +14,68 @@ export interface Mailer {
   send(mail: Mail): Promise<void>
 }
 
+/** The settings mail waits for: when one is missing or invalid, the routes that send answer 503. */
+export type MailSetting =
+  | 'EMAIL'
+  | 'MAIL_FROM'
+  | 'JWT_ISSUER'
+  | 'MAIL_FROM_NAME'
+  | 'MAIL_REPLY_TO'
+  | 'APP_LINKS'
+  | 'ALLOWED_ORIGINS'
+
 /**
- * Email cannot be sent because a setting is missing (the binding, the sender, or the public URL
- * its links are built on): the routes that send answer 503 `email_unavailable` and log the
- * setting's name; every other route keeps working.
+ * Email cannot be sent because a setting is missing or invalid (the binding, the sender, the
+ * public URL its links are built on, or the app's links): the routes that send answer 503
+ * `email_unavailable` and log the setting's name; every other route keeps working.
  */
 export class MailSetupError extends Error {
-  constructor(readonly setting: 'EMAIL' | 'MAIL_FROM' | 'JWT_ISSUER') {
-    super(`${setting} is not configured`)
+  constructor(
+    readonly setting: MailSetting,
+    reason = 'is not configured',
+  ) {
+    super(`${setting} ${reason}`)
     this.name = 'MailSetupError'
   }
 }
 
-/** What the binding needs: Cloudflare's SendEmail, by its builder form. */
-export type SendEmailBinding = {
-  send(message: {
-    from: string
-    to: string
-    subject: string
-    text: string
-    html: string
-  }): Promise<unknown>
+/**
+ * A mail setting's ConfigError as the MailSetupError the email routes answer 503 for (and
+ * security notices skip), rather than a 500 for the whole request; anything else unchanged.
+ */
+export function asMailSetupError(err: unknown): unknown {
+  return err instanceof ConfigError
+    ? new MailSetupError(err.variable as MailSetting, err.reason)
+    : err
 }
 
-/** The production mailer over the `send_email` binding; throws MailSetupError when unset. */
+/** What the binding needs: Cloudflare's SendEmail, by its builder form (workers-types' EmailMessageBuilder). */
+export type SendEmailBinding = {
+  send(
+    message: MailSender & { to: string; subject: string; text: string; html: string },
+  ): Promise<unknown>
+}
+
+/**
+ * The production mailer over the `send_email` binding, from MAIL_FROM (named MAIL_FROM_NAME,
+ * replies to MAIL_REPLY_TO when set); throws MailSetupError when one is unset or invalid.
+ */
 export function bindingMailer(
   binding: SendEmailBinding | undefined,
-  from: string | undefined,
+  env: Pick<Bindings, 'MAIL_FROM' | 'MAIL_FROM_NAME' | 'MAIL_REPLY_TO'>,
 ): Mailer {
   if (!binding || typeof binding.send !== 'function') throw new MailSetupError('EMAIL')
-  if (!from) throw new MailSetupError('MAIL_FROM')
+  if (!env.MAIL_FROM) throw new MailSetupError('MAIL_FROM')
+  let sender: MailSender
+  try {
+    sender = mailSender(env, env.MAIL_FROM)
+  } catch (err) {
+    throw asMailSetupError(err)
+  }
   return {
     async send(mail) {
-      await binding.send({ from, ...mail })
+      // The sender last: no message can name another.
+      await binding.send({ ...mail, ...sender })
     },
   }
 }

@@ -85,7 +85,7 @@ function deps(c: Context<AppEnv>): AuthDeps & ReturnType<typeof buildStores> {
   return {
     ...stores(c.env),
     // Read when a route sends: a missing binding or sender fails only those routes (503).
-    mailer: () => bindingMailer(c.env.EMAIL, c.env.MAIL_FROM),
+    mailer: () => bindingMailer(c.env.EMAIL, c.env),
     mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
     defer: (task) =>
       c.executionCtx.waitUntil(
