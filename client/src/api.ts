@@ -2091,7 +2091,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`, or an invalid mail setting); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3281,7 +3281,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`, or an invalid mail setting); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3707,7 +3707,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            /** @description `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`, or an invalid mail setting); the log names the setting; `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5049,7 +5049,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`); the log names the setting */
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged; `email_unavailable`: email is not set up (the `EMAIL` binding or `MAIL_FROM`, or an invalid mail setting); the log names the setting */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
