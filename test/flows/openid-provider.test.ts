@@ -26,6 +26,7 @@ import {
   discoverOpenId,
   endSession,
   openIdTokens,
+  refreshedTokens,
   signedInRp,
 } from '../oauth-server/openid-flow'
 
@@ -88,14 +89,7 @@ describe('the code flow', () => {
   it('gives a refresh token only with offline_access, and a refresh returns a new ID token for the same sub', async () => {
     const { as, client, session, tokens, claims } = await signedInRp()
     expect(tokens.refresh_token).toBeTypeOf('string')
-    const res = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      tokens.refresh_token!,
-      options(),
-    )
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, res)
+    const refreshed = await refreshedTokens(as, client, tokens.refresh_token!)
     const again = oauth.getValidatedIdTokenClaims(refreshed)!
     expect(again.sub).toBe(claims.sub)
     expect(again.auth_time).toBe(claims.auth_time)
@@ -506,15 +500,7 @@ describe('RS256 ID tokens', () => {
     })
     expect(payload.at_hash).toBe(await atHash(tokens.access_token))
     // A refresh returns an RS256 ID token too, which oauth4webapi checks against the registration.
-    const res = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      tokens.refresh_token!,
-      options(),
-    )
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, res)
-    await oauth.validateApplicationLevelSignature(as, res, options())
+    const refreshed = await refreshedTokens(as, client, tokens.refresh_token!)
     expect(decodeProtectedHeader(refreshed.id_token!).alg).toBe('RS256')
   })
 
@@ -525,15 +511,7 @@ describe('RS256 ID tokens', () => {
     expect(client.id_token_signed_response_alg).toBe('ES256')
     expect(await storedAlg(client.client_id)).toBe('ES256')
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256')
-    const res = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      tokens.refresh_token!,
-      options(),
-    )
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, res)
-    await oauth.validateApplicationLevelSignature(as, res, options())
+    const refreshed = await refreshedTokens(as, client, tokens.refresh_token!)
     expect(decodeProtectedHeader(refreshed.id_token!).alg).toBe('ES256')
   })
 

@@ -94,6 +94,28 @@ export async function signedInRp(
   return { as, client, session, tokens, claims }
 }
 
+/**
+ * The relying party refreshes as oauth4webapi does: the response processed (its new ID token
+ * validated against the client's registration) and its signature checked with the JWKS.
+ */
+export async function refreshedTokens(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  refreshToken: string,
+  env = AS_ENV,
+) {
+  const res = await oauth.refreshTokenGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    refreshToken,
+    options(env),
+  )
+  const tokens = await oauth.processRefreshTokenResponse(as, client, res)
+  await oauth.validateApplicationLevelSignature(as, res, options(env))
+  return tokens
+}
+
 /** The browser following the relying party's logout link, with its sign-in cookie. */
 export const endSession = (cookie: string | null, params: Record<string, string>, env = AS_ENV) =>
   browse(
