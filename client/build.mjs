@@ -39,7 +39,10 @@ const webauthnErrorsAsThrown = {
 const sdkAsSibling = {
   name: 'sdk-as-sibling',
   setup(build) {
-    build.onResolve({ filter: /^\.\/index$/ }, () => ({ path: './index.js', external: true }))
+    build.onResolve({ filter: /^\.\/index(\.js)?$/ }, () => ({
+      path: './index.js',
+      external: true,
+    }))
   },
 }
 
@@ -63,20 +66,29 @@ export async function bundle({ write = false, entry = 'index' } = {}) {
   return write ? undefined : result.outputFiles[0].text
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await bundle({ write: true })
-  await bundle({ write: true, entry: 'react' })
+/**
+ * The declarations of both entry points (.d.ts), into `outDir`. Emitted under NodeNext, as the
+ * strictest consumer resolves them: every relative import must name its file (./errors.js), or
+ * an app with `moduleResolution: "nodenext"` could not follow it, so tsc fails here instead.
+ */
+export function declarations(outDir = `${here}dist`) {
   execFileSync(
     process.execPath,
     [
       `${here}../node_modules/typescript/bin/tsc`,
       `${here}src/index.ts`,
       `${here}src/react.ts`,
-      ...['--declaration', '--emitDeclarationOnly', '--outDir', `${here}dist`],
-      ...['--target', 'ES2022', '--lib', 'ES2022,DOM', '--module', 'ESNext'],
-      ...['--moduleResolution', 'Bundler', '--strict', '--skipLibCheck'],
+      ...['--declaration', '--emitDeclarationOnly', '--outDir', outDir],
+      ...['--target', 'ES2022', '--lib', 'ES2022,DOM', '--module', 'NodeNext'],
+      ...['--moduleResolution', 'NodeNext', '--strict', '--skipLibCheck'],
     ],
     { stdio: 'inherit' },
   )
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundle({ write: true })
+  await bundle({ write: true, entry: 'react' })
+  declarations()
   console.log('wrote client/dist/index.js, client/dist/react.js and their .d.ts files')
 }

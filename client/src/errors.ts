@@ -1,6 +1,6 @@
 // Errors as the API states them: RFC 9457 problem JSON with a stable `code`, typed from the
 // document so a client can switch on every code the API can answer.
-import type { components, operations } from './api'
+import type { components, operations } from './api.js'
 
 type Responses = operations[keyof operations]['responses']
 /** Distributes over the operations, so each one's own statuses are read. */

@@ -3,12 +3,12 @@
 // TOTP management. Bundles @simplewebauthn/browser for the WebAuthn ceremonies and nothing else;
 // types come from the API's /openapi.json (client/src/api.ts), so they cannot drift from it.
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
-import type { components } from './api'
-import { AuthError, ceremony, errorOf } from './errors'
-import { type TabMessage, tabSync } from './tabs'
+import type { components } from './api.js'
+import { AuthError, ceremony, errorOf } from './errors.js'
+import { type TabMessage, tabSync } from './tabs.js'
 
-export { AuthError, type ClientErrorCode, type ErrorCode } from './errors'
-export type { components, operations, paths } from './api'
+export { AuthError, type ClientErrorCode, type ErrorCode } from './errors.js'
+export type { components, operations, paths } from './api.js'
 
 type Schemas = components['schemas']
 export type Registration = Schemas['RegisterRequest']

@@ -22,7 +22,7 @@ import {
   type Session,
   type SignedInUser,
   createAuthClient,
-} from './index'
+} from './index.js'
 
 export type AuthProviderProps = { children?: ReactNode } & (
   { client: AuthClient; options?: never } | { options: AuthClientOptions; client?: never }
