@@ -47,6 +47,7 @@ const EXPECTED = [
   ['UserInfo takes the access token of an OpenID grant', 401],
   ['Two-factor: a secret', 200],
   ['Email: ask to use an address', 202],
+  ["The language of the account's email", 200],
   ['Forgotten password', 202],
   ['Sign in with a code by email instead', 202],
   ['Sign in with the mailed code', 401],

@@ -21,6 +21,7 @@ import { identityRoutes } from './routes/identities'
 import { emailCodeRoutes } from './routes/email-code'
 import { totpRoutes } from './routes/totp'
 import { userRoutes } from './routes/users'
+import { languageRoutes } from './routes/language'
 import { wellKnownRoutes } from './routes/well-known'
 import { userInfoRoutes } from './routes/userinfo'
 import { pageRoutes } from './pages/routes'
@@ -68,6 +69,7 @@ app
   .include(sessionRoutes)
   .include(userRoutes)
   .include(accountRoutes)
+  .include(languageRoutes)
   .include(totpRoutes)
   .include(passkeyRoutes)
   .include(identityRoutes)

@@ -4,6 +4,7 @@
 import type { RequestIdVariables } from 'hono/request-id'
 import { type ProviderTable, readProviders } from './federation/providers'
 import { isLoopbackHost } from './outbound/fetch'
+import { type Brand, BrandSettingError, readBrand } from './brand'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
 export type Bindings = Omit<
@@ -432,6 +433,15 @@ function appLink(
   return href
 }
 
+function brandSettings(env: Bindings): Brand {
+  try {
+    return readBrand(env as unknown as Record<string, unknown>)
+  } catch (err) {
+    if (err instanceof BrandSettingError) throw new ConfigError(err.variable, err.reason)
+    throw err
+  }
+}
+
 /** Token settings before the request is known: the issuer may still be "the request's origin". */
 type TokenSettings = Omit<Config, 'issuer' | 'issuerFromHost'> & { issuer: string | null }
 
@@ -523,6 +533,14 @@ export class Settings {
     return this.valid(this.part('appLinks', appLinks))
   }
 
+  /**
+   * SERVICE_NAME, BRAND_LOGO, BRAND_COLOR(_DARK) and BRAND_STYLESHEET; throws ConfigError when
+   * one is unusable (the pages and emails then fail closed, naming it).
+   */
+  get brand(): Brand {
+    return this.valid(this.part('brand', brandSettings))
+  }
+
   /** The key for second factors and passkeys; throws ConfigError when it is missing or malformed. */
   get mfaKey(): string {
     return this.valid(this.part('mfaKey', mfaKey))
@@ -605,6 +623,13 @@ export function publicBase(c: { env: Bindings; req: { url: string } }): {
   }
   return { base: requestOrigin(c), fromHost: true }
 }
+
+/**
+ * The name people know the service by, on every page and email: SERVICE_NAME, else the host of
+ * its public URL (JWT_ISSUER, or the origin the request came to).
+ */
+export const serviceName = (c: { env: Bindings; req: { url: string } }): string =>
+  settings(c.env).brand.name ?? new URL(publicBase(c).base).host
 
 /** An origin browsers may act from: this service's own, or one in ALLOWED_ORIGINS. */
 export const isTrustedOrigin = (c: { env: Bindings; req: { url: string } }, origin: string) =>

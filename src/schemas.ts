@@ -11,6 +11,7 @@ import {
   normalizePassword,
   passwordLength,
 } from './auth/passwords'
+import { LANGUAGES } from './i18n/languages'
 
 /** UTF-16 units a raw string may have before it is normalised: a cheap bound on the work. */
 const RAW_INPUT_MAX = 4 * PASSWORD_MAX_LENGTH
@@ -453,6 +454,25 @@ export const EmailPendingSchema = z
 export const EmailSchema = z
   .object({ email: z.string().nullable().meta({ description: 'The verified address, or null' }) })
   .meta({ id: 'Email' })
+
+/** The language an account's email is written in (PUT /users/me/language). */
+export const LanguageBody = z
+  .strictObject({
+    language: z.enum(LANGUAGES, { error: 'must be one of en, fr, es' }).meta({
+      description: 'The language of the account’s email from now on',
+      example: 'fr',
+    }),
+  })
+  .meta({ id: 'LanguageRequest' })
+
+export const LanguageSchema = z
+  .object({
+    language: z
+      .enum(LANGUAGES)
+      .nullable()
+      .meta({ description: 'The language of the account’s email; null: each request’s' }),
+  })
+  .meta({ id: 'Language' })
 
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z

@@ -31,6 +31,7 @@ const FILES = new Set(
         '../client/*',
         '../docs/*',
         '../docs/providers/*',
+        '../docs/screenshots/*',
         '../migrations/*',
         '../scripts/*',
         '../src/**/*',

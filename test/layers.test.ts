@@ -77,6 +77,9 @@ const RANK: Record<string, number> = {
   env: 0,
   clock: 0,
   'client-network': 0,
+  // Message catalogs, languages and dates (pages and mail read them), and the brand settings.
+  i18n: 0,
+  brand: 0,
   // The one outbound fetch: imports nothing above the base.
   outbound: 0,
   // Identity-provider clients, no Hono and no bindings: env.ts reads providers.ts, so federation
@@ -121,6 +124,8 @@ describe('src/ import graph', () => {
         'log',
         'clock',
         'client-network',
+        'i18n',
+        'brand',
         'schemas',
         'outbound',
         'federation',

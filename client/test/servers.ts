@@ -1,17 +1,10 @@
 // What the browser tests run against: the real worker (wrangler's local server, fresh D1 and KV
-// in a temporary directory, migrated) and small static sites on other origins.
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+// in a temporary directory, migrated; scripts/local-worker.mjs, which `npm run screenshots` uses
+// too) and small static sites on other origins.
+import { existsSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { unstable_dev } from 'wrangler'
-import { SECRETS } from '../../scripts/predev.mjs'
 import type { AuthClient } from '../src/index'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Debian's Chromium, driven through playwright-core; never a browser download. */
 export const CHROMIUM = '/usr/bin/chromium'
@@ -29,40 +22,16 @@ export function chromiumAvailable(binary = CHROMIUM, ci = process.env.CI): boole
 }
 
 /** The worker on http://localhost:<port>, with `vars` over wrangler.toml's; stop() cleans up. */
-export async function startWorker(vars: Record<string, string>) {
-  const state = mkdtempSync(join(tmpdir(), 'edge-auth-browser-'))
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/wrangler/bin/wrangler.js'),
-      ...['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state],
-    ],
-    { cwd: root, stdio: 'ignore', env: { ...process.env, CI: 'true' } },
-  )
-  const secrets = Object.fromEntries(Object.entries(SECRETS).map(([name, make]) => [name, make()]))
-  const worker = await unstable_dev(join(root, 'src/index.ts'), {
-    config: join(root, 'wrangler.toml'),
-    // Never the developer's .dev.vars: fresh secrets, and only the vars the test names.
-    envFiles: [],
-    vars: { ...secrets, ...vars },
-    persistTo: state,
-    ip: '127.0.0.1',
-    logLevel: 'error',
-    experimental: { disableExperimentalWarning: true },
-  })
-  return {
-    origin: `http://localhost:${worker.port}`,
-    stop: async () => {
-      await worker.stop()
-      rmSync(state, { recursive: true, force: true })
-    },
-  }
-}
+export { startWorker } from '../../scripts/local-worker.mjs'
 
 /** A static site serving `pages` (path → HTML or JS, added to at will) on a free port. */
 export async function startSite(host: string, pages: Record<string, string> = {}) {
   const server: Server = createServer((req, res) => {
-    const body = pages[new URL(req.url ?? '/', 'http://x').pathname]
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    // Chromium asks every site for its icon, when it gets to it: a 404 there would show up as a
+    // page's console error, in whichever test happens to be looking.
+    if (path === '/favicon.ico') return void res.writeHead(204).end()
+    const body = pages[path]
     if (body === undefined) return void res.writeHead(404).end()
     const type = req.url?.endsWith('.js') ? 'text/javascript' : 'text/html'
     res.writeHead(200, { 'Content-Type': `${type}; charset=utf-8` }).end(body)

@@ -6,8 +6,11 @@ import { ConfigError } from '../env'
 import { StorageError } from '../store/errors'
 import { MailSetupError } from '../mail/mailer'
 import { NO_STORE, OAUTH_NO_STORE } from './headers'
-import { ApiError, ERRORS, TITLES } from '../errors'
+import { ApiError, ERRORS, type FieldError, TITLES } from '../errors'
 import { log, scrub } from '../log'
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords'
+import { type Messages, messagesFor } from '../i18n/catalogs'
+import { DEFAULT_LANGUAGE, type Language, fromAcceptLanguage } from '../i18n/languages'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
 export const AUTH_REALM = 'edge-auth'
@@ -18,15 +21,78 @@ const MAIL_SETUP_RETRY_AFTER_SECONDS = 3600
 /** Seconds a client should wait after a storage failure before retrying. */
 const STORAGE_RETRY_AFTER_SECONDS = 2
 
+type Translations = { details: Map<string, string>; fields: Map<string, string> }
+
+/**
+ * A detail (or a field's message) in `lang`, found by its English text: the services throw
+ * English, and the catalog's English entries are exactly those texts. Built once per language.
+ */
+function translations(t: Messages): Translations {
+  const en = messagesFor(DEFAULT_LANGUAGE).problems
+  const pairs = <K extends string>(from: Record<K, unknown>, to: Record<K, unknown>) =>
+    (Object.keys(from) as K[])
+      .filter((key) => typeof from[key] === 'string')
+      .map((key) => [from[key] as string, to[key] as string] as const)
+  return {
+    details: new Map(pairs(en.details, t.problems.details)),
+    fields: new Map([
+      ...pairs(en.fields, t.problems.fields),
+      [
+        en.fields.passwordLength(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH),
+        t.problems.fields.passwordLength(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH),
+      ],
+    ]),
+  }
+}
+
+const translated = new Map<Language, Translations>()
+
+function translationsFor(lang: Language): Translations {
+  let found = translated.get(lang)
+  if (!found) {
+    found = translations(messagesFor(lang))
+    translated.set(lang, found)
+  }
+  return found
+}
+
+/**
+ * The problem's words in the language Accept-Language asks for (the API reads no cookie or
+ * query): null when the detail is not one the catalog holds, which then stays as thrown.
+ */
+function localized(
+  c: Context<AppEnv>,
+  err: ApiError,
+): { lang: Language; detail: string; errors?: FieldError[] } | null {
+  const lang = fromAcceptLanguage(c.req.header('accept-language')) ?? DEFAULT_LANGUAGE
+  const { details, fields } = translationsFor(lang)
+  const detail = details.get(err.detail)
+  if (detail === undefined) return null
+  return {
+    lang,
+    detail,
+    ...(err.extra.errors
+      ? {
+          errors: err.extra.errors.map((e) => ({
+            field: e.field,
+            message: fields.get(e.message) ?? e.message,
+          })),
+        }
+      : {}),
+  }
+}
+
 /** Renders RFC 9457 problem JSON, plus an RFC 6750 challenge on 401. */
 export function problem(c: Context<AppEnv>, err: ApiError): Response {
+  const words = localized(c, err)
+  const errors = words?.errors ?? err.extra.errors
   const body = {
     type: `urn:edge-auth:problem:${err.code}`,
     title: TITLES[err.status],
     status: err.status,
-    detail: err.detail,
+    detail: words?.detail ?? err.detail,
     code: err.code,
-    ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+    ...(errors ? { errors } : {}),
     ...(err.extra.mfaToken ? { mfaToken: err.extra.mfaToken } : {}),
     requestId: c.get('requestId'),
   }
@@ -35,6 +101,12 @@ export function problem(c: Context<AppEnv>, err: ApiError): Response {
     ...NO_STORE,
   }
   if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter)
+  if (words !== null) {
+    headers['Content-Language'] = words.lang
+    // Appended: CORS's `Vary: Origin` (or a page's) stays.
+    c.header('Vary', 'Accept-Language', { append: true })
+  }
+  // The challenge keeps the English detail: a header is ASCII, and clients parse it.
   if (err.status === 401) {
     // RFC 6750 §3.1: `invalid_token` only when the access token is what failed. A wrong password
     // behind a good token is not, and a client that refreshes on it would send the password twice.

@@ -2,19 +2,40 @@
 // the service's public URL, JWT_ISSUER; or the app's own pages, APP_LINKS' templates on an
 // ALLOWED_ORIGINS origin. Never on a request's Host or any other request field, which whoever
 // sends the request chooses (reset-link poisoning); only a loopback host (`npm run dev`) may
-// stand in for JWT_ISSUER.
-import { type AppLinkKind, type Bindings, publicBase, settings } from '../env'
-import { type MailLink, MailSetupError, asMailSetupError } from '../mail/mailer'
+// stand in for JWT_ISSUER. The product's name and logo in every email come from here too: the
+// logo's URL is on that same base, and the same for every recipient (nothing to track with).
+import { type AppLinkKind, type Bindings, publicBase, serviceName, settings } from '../env'
+import { type MailBrand, type MailLink, MailSetupError, asMailSetupError } from '../mail/mailer'
 
 type Request = { env: Bindings; req: { url: string } }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
+/** JWT_ISSUER's URL, or a loopback origin in development; null when only the Host names it. */
+function trustedBase(c: Request): string | null {
+  const { base, fromHost } = publicBase(c)
+  return fromHost && !LOOPBACK.has(new URL(base).hostname) ? null : base
+}
+
 /** JWT_ISSUER's URL, or a loopback origin in development; else email waits for the setting. */
 function linkBase(c: Request): string {
-  const { base, fromHost } = publicBase(c)
-  if (fromHost && !LOOPBACK.has(new URL(base).hostname)) throw new MailSetupError('JWT_ISSUER')
+  const base = trustedBase(c)
+  if (base === null) throw new MailSetupError('JWT_ISSUER')
   return base
+}
+
+/**
+ * The service as an email shows it: serviceName (SERVICE_NAME, else the public host); BRAND_LOGO
+ * as an absolute URL on `base` (the links' base, never a Host the request chose: without one, no
+ * logo); BRAND_COLOR, already validated as #rrggbb, for the link.
+ */
+function brandOn(c: Request, base: string | null): MailBrand {
+  const brand = settings(c.env).brand
+  return {
+    service: serviceName(c),
+    logo: brand.logo !== null && base !== null ? new URL(brand.logo, base).href : null,
+    accent: brand.accent?.light.color ?? null,
+  }
 }
 
 /** APP_LINKS' template for `kind`, or null for the hosted page; invalid, email waits (503). */
@@ -32,7 +53,7 @@ const linkTo = (c: Request, page: string, kind: AppLinkKind): MailLink => {
   const base = linkBase(c)
   const template = appTemplate(c, kind)
   return {
-    service: new URL(base).host,
+    ...brandOn(c, base),
     // The token is URL-encoded into the one placeholder (a function replacement, so `$` in a
     // token could never act as a replacement pattern).
     url: (token) =>
@@ -48,5 +69,12 @@ export const verificationLink = (c: Request) => linkTo(c, 'verify-email', 'verif
 /** A reset email's link: the hosted page, which asks for the new password, or the app's. */
 export const resetLink = (c: Request) => linkTo(c, 'reset-password', 'resetPassword')
 
-/** The service's name in an email without a link (a sign-in code): the public URL's host. */
-export const mailService = (c: Request): string => new URL(linkBase(c)).host
+/** The service in an email without a link (a sign-in code): as on the links, on their base. */
+export const mailService = (c: Request): MailBrand => brandOn(c, linkBase(c))
+
+/**
+ * The service in a security notice, which has no link and so needs no public URL: named as
+ * always (with no JWT_ISSUER, the host the request came to, as before), but with a logo only on
+ * a public URL, never on the request's Host.
+ */
+export const noticeBrand = (c: Request): MailBrand => brandOn(c, trustedBase(c))

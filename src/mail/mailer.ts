@@ -4,8 +4,15 @@
 import { type Bindings, ConfigError } from '../env'
 import { type MailSender, mailSender } from './sender'
 
-/** What a mailed link needs: the service's name, and the URL a token makes (http/mail-links.ts). */
-export type MailLink = { service: string; url: (token: string) => string }
+/**
+ * How an email names and shows the service (http/mail-links.ts): its name (SERVICE_NAME, else its
+ * public host), and, for the HTML part, the logo's absolute URL on the public base and the
+ * accent colour (#rrggbb) of its link.
+ */
+export type MailBrand = { service: string; logo?: string | null; accent?: string | null }
+
+/** What a mailed link needs: the brand, and the URL a token makes (http/mail-links.ts). */
+export type MailLink = MailBrand & { url: (token: string) => string }
 
 /** One message, from one template: a plain-text body and an HTML one. */
 export type Mail = { to: string; subject: string; text: string; html: string }

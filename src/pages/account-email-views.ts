@@ -2,40 +2,42 @@
 // use a new one, with the password, as PUT /users/me/email does. No script: a plain form.
 import { html } from 'hono/html'
 import { type FieldErrors, type Html, confirmPassword, field } from './fields'
+import type { Ui } from './ui'
 
 export function emailSection(
+  ui: Ui,
   email: string | null,
   mail: boolean,
   hasPassword: boolean,
   errors: FieldErrors,
 ): Html {
-  const offer = mail
-    ? emailForm(email, hasPassword, errors)
-    : html`<p>This service does not send email yet, so an address cannot be confirmed.</p>`
+  const t = ui.t.recovery.account
+  const offer = mail ? emailForm(ui, email, hasPassword, errors) : html`<p>${t.noMail}</p>`
   return html`<section aria-labelledby="email-title">
-    <h2 id="email-title">Email address</h2>
+    <h2 id="email-title">${t.title}</h2>
     ${
       email
-        ? html`<p>Your address is <strong>${email}</strong>. Password reset links go to it.</p>`
-        : html`<p>You have no verified address. With one, you can reset a forgotten password.</p>`
+        ? html`<p>${t.currentBefore} <strong>${email}</strong>${t.currentAfter}</p>`
+        : html`<p>${t.none}</p>`
     }
     ${offer}
   </section>`
 }
 
-function emailForm(email: string | null, hasPassword: boolean, errors: FieldErrors): Html {
+function emailForm(ui: Ui, email: string | null, hasPassword: boolean, errors: FieldErrors): Html {
+  const t = ui.t.recovery.account
   return html`<form method="post" action="/account/email" novalidate>
     ${field(
       {
         name: 'email',
-        label: email ? 'New email address' : 'Email address',
+        label: email ? t.newEmailLabel : t.emailLabel,
         type: 'email',
         autocomplete: 'email',
-        hint: 'We send a link to it; it becomes your address once the link is opened',
+        hint: t.emailHint,
       },
       errors,
     )}
-    ${confirmPassword('emailPassword', hasPassword, errors)}
-    <button type="submit">Send the link</button>
+    ${confirmPassword(ui, 'emailPassword', hasPassword, errors)}
+    <button type="submit">${t.submit}</button>
   </form>`
 }

@@ -8,6 +8,7 @@ import { verificationLink } from '../http/mail-links'
 import { accountService } from '../routes/services'
 import { ConfirmingPassword, EmailAddress } from '../schemas'
 import { accountForm, renderAccount } from './shared'
+import { uiOf } from './ui'
 
 export const accountEmailPages = new Hono<AppEnv>()
 
@@ -26,7 +27,7 @@ accountForm(accountEmailPages, '/account/email', EmailForm, async (c, user, data
   return renderAccount(c, user, 200, {
     notice: {
       kind: 'notice',
-      text: `We sent a link to ${email}. Open it to use this address; until then nothing changes. Wrong address? Send another: the new link replaces this one.`,
+      text: uiOf(c).t.recovery.account.sent(email),
     },
   })
 })

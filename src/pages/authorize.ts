@@ -23,6 +23,7 @@ import { authorizeService, grantService } from '../routes/services'
 import { consentPage, invalidRequestPage, refusedRequest, returnPage } from './authorize-views'
 import { type PageStatus, asVisitor, form, refusal, visitor } from './shared'
 import { layout } from './views'
+import { uiOf } from './ui'
 
 export const authorizePages = new Hono<AppEnv>()
 
@@ -36,12 +37,13 @@ const MAX_PENDING = 3
 /** A cookie's name and value must fit 4,096 bytes. */
 const PENDING_MAX_LENGTH = 4000
 
+/** A refusal page: `message` in the page's language (or a service's reason, which is English). */
 export const refusePage = (
   c: Context<AppEnv>,
   status: PageStatus,
   message: string,
-  title = 'This sign-in cannot continue',
-) => c.html(layout(title, refusedRequest(message)), status)
+  title = uiOf(c).t.apps.refused.title,
+) => c.html(layout(uiOf(c), title, refusedRequest(uiOf(c), message)), status)
 
 /**
  * An authorization server page's service, or the page saying the server is off (its log line
@@ -56,7 +58,7 @@ export function serverPageService<T>(
   } catch (err) {
     if (err instanceof ApiError && err.code === 'authorization_server_unavailable') {
       log.error('authorization_server_unavailable', { requestId: c.get('requestId') })
-      return refusePage(c, 503, 'This service is not set up to let other apps sign you in yet.')
+      return refusePage(c, 503, uiOf(c).t.apps.refused.unavailable)
     }
     throw err
   }
@@ -110,7 +112,11 @@ async function proceed(
     // Back from a sign-in, most often a form's: move on by a page, not a 303 (returnPage).
     deleteCookie(c, pendingCookie(pendingId), COOKIE)
     const target = redirectTarget(request.redirectUri)
-    return c.html(layout('Signed in', returnPage(next.redirect, target.shown)), 200)
+    const ui = uiOf(c)
+    return c.html(
+      layout(ui, ui.t.apps.returning.title, returnPage(ui, next.redirect, target.shown)),
+      200,
+    )
   }
   if ('signIn' in next) {
     const made = await svc.pending(request)
@@ -118,7 +124,7 @@ async function proceed(
     const sealed = made.sealed
     // Browsers drop a cookie over 4 KiB: a request that long could never come back from /signin.
     if (sealed.length > PENDING_MAX_LENGTH) {
-      return refusePage(c, 400, 'The app sent a request too long to carry through sign-in.')
+      return refusePage(c, 400, uiOf(c).t.apps.refused.tooLong)
     }
     // Each detour adds a cookie for 15 minutes: past a few, the oldest are of abandoned tries,
     // and a pile of them would make every request of this browser too large to serve.
@@ -136,7 +142,7 @@ async function proceed(
   }
   const subject = await svc.consentSubject(request)
   if (!subject) {
-    return refusePage(c, 400, 'The app or what it asks for is no longer available here.')
+    return refusePage(c, 400, uiOf(c).t.apps.refused.gone)
   }
   const { client, resource } = subject
   const user = signedIn!.user
@@ -147,8 +153,9 @@ async function proceed(
   if (pendingId) deleteCookie(c, pendingCookie(pendingId), COOKIE)
   return c.html(
     layout(
-      'Allow access?',
-      consentPage({
+      uiOf(c),
+      uiOf(c).t.apps.consent.title,
+      consentPage(uiOf(c), {
         clientName: client.name,
         clientId: client.id,
         documentHost: isDocumentClientId(client.id) ? new URL(client.id).host : null,
@@ -169,23 +176,21 @@ const authorize = async (c: Context<AppEnv>) => {
   const svc = service(c)
   if (!(svc instanceof AuthorizeService)) return svc
   const params = await paramsOf(c)
-  if (!params) return refusePage(c, 400, 'The request could not be read.')
+  if (!params) return refusePage(c, 400, uiOf(c).t.apps.refused.unreadable)
   // A client id that is a URL may make this service fetch it: a budget per address.
   if (params.client_id?.some(isDocumentClientId)) {
     try {
       await checkRateLimit(c, 'TOKEN_LIMITER', `${clientIp(c)}:authorize`)
     } catch (err) {
-      const { status, notice } = refusal(err)
-      return c.html(layout('This sign-in cannot continue', refusedRequest(notice.text)), status)
+      const { status, notice } = refusal(uiOf(c), err)
+      return refusePage(c, status, notice.text)
     }
   }
   const checked = await svc.check(params)
   if ('refuse' in checked) return refusePage(c, checked.refuse.status, checked.refuse.message)
   if ('invalid' in checked) {
-    return c.html(
-      layout('This request cannot be completed', invalidRequestPage(checked.invalid)),
-      400,
-    )
+    const ui = uiOf(c)
+    return c.html(layout(ui, ui.t.apps.invalid.title, invalidRequestPage(ui, checked.invalid)), 400)
   }
   return proceed(c, svc, checked.request, null)
 }
@@ -201,7 +206,7 @@ authorizePages.get('/authorize/resume', async (c) => {
   const sealed = PENDING_ID.test(id) ? getCookie(c, pendingCookie(id), 'host') : undefined
   const request = sealed ? await svc.open('pending', sealed) : null
   if (!request) {
-    return refusePage(c, 400, 'This sign-in took too long or was started in another browser.')
+    return refusePage(c, 400, uiOf(c).t.apps.refused.expiredSignIn)
   }
   return proceed(c, svc, request, id)
 })
@@ -221,20 +226,16 @@ authorizePages.post('/authorize/consent', async (c) => {
     shownTo?.userId === signedIn.user.id &&
     shownTo.sessionId === signedIn.user.sessionId
   if (!request || !sameVisitor) {
-    return refusePage(
-      c,
-      400,
-      'This request has expired or was shown to someone else. Start again from the app.',
-    )
+    return refusePage(c, 400, uiOf(c).t.apps.refused.notYours)
   }
   // Still registered, with that redirect: the app may have lapsed while the page was open.
   const client = await svc.stillValid(request)
-  if (!client) return refusePage(c, 400, 'The app is no longer registered with this service.')
+  if (!client) return refusePage(c, 400, uiOf(c).t.apps.refused.unregistered)
   if (body.decision !== 'allow' && body.decision !== 'deny') {
-    return refusePage(c, 400, 'Choose Allow or Deny.')
+    return refusePage(c, 400, uiOf(c).t.apps.refused.choose)
   }
   if (!(await svc.decideOnce(request))) {
-    return refusePage(c, 400, 'This request was already answered. Start again from the app.')
+    return refusePage(c, 400, uiOf(c).t.apps.refused.answered)
   }
   if (body.decision === 'deny') return c.redirect(svc.deny(request), 303)
   return c.redirect(await svc.allow(request, client, signerOf(signedIn!.user)), 303)

@@ -11,61 +11,63 @@ import { checkRateLimit, clientIp } from '../http/rate-limit'
 import { cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { authService, clientOf, emailCodeService } from '../routes/services'
 import { EmailAddress } from '../schemas'
-import { EMAIL_CODE_ANSWER } from '../services/email-codes'
 import { field, type FieldErrors, type Notice } from './fields'
 import { type PageStatus, form, refusal, returnTo } from './shared'
 import { layout, mfaForm } from './views'
+import { type Ui, uiOf } from './ui'
 
 export const emailCodePages = new Hono<AppEnv>()
 
-const TITLE = 'Sign in with an email code'
-
-const addressForm = (target: string, errors: FieldErrors = {}, email = '') =>
-  html`<form method="post" action="/email-code" novalidate>
+const addressForm = (ui: Ui, target: string, errors: FieldErrors = {}, email = '') => {
+  const t = ui.t.recovery.emailCode
+  return html`<form method="post" action="/email-code" novalidate>
       <input type="hidden" name="return_to" value="${target}" />
       ${field(
         {
           name: 'email',
-          label: 'Email address',
+          label: t.emailLabel,
           type: 'email',
           autocomplete: 'email',
           value: email,
-          hint: "Your account's verified address; we email it a 6-digit code",
+          hint: t.emailHint,
         },
         errors,
       )}
-      <button type="submit">Email me a code</button>
+      <button type="submit">${t.request}</button>
     </form>
-    <p><a href="/signin?return_to=${encodeURIComponent(target)}">Back to sign in</a></p>`
+    <p><a href="/signin?return_to=${encodeURIComponent(target)}">${t.backToSignIn}</a></p>`
+}
 
-const codeForm = (target: string, email: string, errors: FieldErrors = {}) =>
-  html`<form method="post" action="/email-code/verify" novalidate>
+const codeForm = (ui: Ui, target: string, email: string, errors: FieldErrors = {}) => {
+  const t = ui.t.recovery.emailCode
+  return html`<form method="post" action="/email-code/verify" novalidate>
       <input type="hidden" name="return_to" value="${target}" />
       <input type="hidden" name="email" value="${email}" />
       ${field(
         {
           name: 'code',
-          label: `Code sent to ${email}`,
+          label: t.codeLabel(email),
           type: 'text',
           autocomplete: 'one-time-code',
           inputmode: 'numeric',
-          hint: 'Six digits, for 10 minutes',
+          hint: t.codeHint,
         },
         errors,
       )}
-      <button type="submit">Sign in</button>
+      <button type="submit">${t.signIn}</button>
     </form>
-    <p><a href="/email-code?return_to=${encodeURIComponent(target)}">Send another code</a></p>`
+    <p><a href="/email-code?return_to=${encodeURIComponent(target)}">${t.sendAnother}</a></p>`
+}
 
 const page = (
   c: Context<AppEnv>,
   body: ReturnType<typeof html>,
   status: PageStatus = 200,
   notice?: Notice,
-) => c.html(layout(TITLE, body, notice), status)
+) => c.html(layout(uiOf(c), uiOf(c).t.recovery.emailCode.title, body, notice), status)
 
 emailCodePages.get('/email-code', (c) =>
-  page(c, addressForm(returnTo(c, c.req.query('return_to')))),
+  page(c, addressForm(uiOf(c), returnTo(c, c.req.query('return_to')))),
 )
 
 emailCodePages.post('/email-code', async (c) => {
@@ -74,24 +76,22 @@ emailCodePages.post('/email-code', async (c) => {
   const target = returnTo(c, body.return_to)
   const parsed = EmailAddress.safeParse(body.email)
   const typed = typeof body.email === 'string' ? body.email.slice(0, 254) : ''
+  const ui = uiOf(c)
   if (!parsed.success) {
-    return page(
-      c,
-      addressForm(target, { email: 'Enter an email address such as alice@example.com' }, typed),
-      400,
-    )
+    const errors = { email: ui.t.recovery.emailCode.emailInvalid }
+    return page(c, addressForm(ui, target, errors, typed), 400)
   }
   try {
     await checkRateLimit(c, 'EMAIL_LIMITER', clientIp(c))
     await emailCodeService(c).request(parsed.data, mailService(c))
   } catch (err) {
-    const { status, notice } = refusal(err)
-    return page(c, addressForm(target, {}, typed), status, notice)
+    const { status, notice } = refusal(ui, err)
+    return page(c, addressForm(ui, target, {}, typed), status, notice)
   }
   // The same page whatever was found: nothing here says whether an account has the address.
-  return page(c, codeForm(target, parsed.data), 200, {
+  return page(c, codeForm(ui, target, parsed.data), 200, {
     kind: 'notice',
-    text: EMAIL_CODE_ANSWER.message,
+    text: ui.t.recovery.emailCode.sent,
   })
 })
 
@@ -102,9 +102,11 @@ emailCodePages.post('/email-code/verify', async (c) => {
   const target = returnTo(c, body.return_to)
   const email = EmailAddress.safeParse(body.email)
   const code = typeof body.code === 'string' ? body.code.trim() : ''
-  if (!email.success) return page(c, addressForm(target), 400)
+  const ui = uiOf(c)
+  const t = ui.t.recovery.emailCode
+  if (!email.success) return page(c, addressForm(ui, target), 400)
   if (!/^[0-9]{6}$/.test(code)) {
-    return page(c, codeForm(target, email.data, { code: 'Enter the 6 digits from the email' }), 400)
+    return page(c, codeForm(ui, target, email.data, { code: t.codeMissing }), 400)
   }
   try {
     await checkRateLimit(c, 'LOGIN_LIMITER', `${clientIp(c)}:email-code`)
@@ -115,16 +117,17 @@ emailCodePages.post('/email-code/verify', async (c) => {
     if (err instanceof ApiError && err.code === 'mfa_required') {
       return c.html(
         layout(
-          'Two-factor sign-in',
-          mfaForm({ mfaToken: err.extra.mfaToken!, returnTo: target, errors: {} }),
+          ui,
+          t.mfaTitle,
+          mfaForm(ui, { mfaToken: err.extra.mfaToken!, returnTo: target, errors: {} }),
         ),
       )
     }
     if (err instanceof ApiError && err.code === 'invalid_email_code') {
-      return page(c, codeForm(target, email.data, { code: err.detail }), 401)
+      return page(c, codeForm(ui, target, email.data, { code: t.codeRefused }), 401)
     }
-    const { status, notice } = refusal(err)
-    return page(c, codeForm(target, email.data), status, notice)
+    const { status, notice } = refusal(ui, err)
+    return page(c, codeForm(ui, target, email.data), status, notice)
   }
   return c.redirect(target, 303)
 })

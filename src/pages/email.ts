@@ -11,27 +11,28 @@ import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
 import { checkRateLimit, clientIp } from '../http/rate-limit'
 import { resetLink } from '../http/mail-links'
-import { FORGOT_ANSWER } from '../routes/recovery'
 import { emailService, recoveryService } from '../routes/services'
 import type { WaysIn } from '../services/notices'
 import { Password } from '../schemas'
 import { field } from './fields'
 import { type PageStatus, fieldErrors, form, refusal } from './shared'
 import { layout } from './views'
+import { type Ui, uiOf } from './ui'
 
 export const emailPages = new Hono<AppEnv>()
 
-const TITLE = 'Confirm your email address'
-
 emailPages.get('/verify-email', (c) => {
   const token = c.req.query('token') ?? ''
+  const ui = uiOf(c)
+  const t = ui.t.recovery.verify
   return c.html(
     layout(
-      TITLE,
-      html`<p>Press the button to use this address for your account.</p>
+      ui,
+      t.title,
+      html`<p>${t.intro}</p>
         <form method="post" action="/verify-email">
           <input type="hidden" name="token" value="${token}" />
-          <button type="submit">Confirm this address</button>
+          <button type="submit">${t.submit}</button>
         </form>`,
     ),
   )
@@ -40,67 +41,68 @@ emailPages.get('/verify-email', (c) => {
 emailPages.post('/verify-email', async (c) => {
   checkCookieOrigin(c)
   const token = (await form(c)).token
+  const ui = uiOf(c)
+  const t = ui.t.recovery.verify
   try {
     await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
     const { email } = await emailService(c).verify(typeof token === 'string' ? token : '')
     return c.html(
-      layout(TITLE, html`<p><a href="/account">Go to your account</a></p>`, {
+      layout(ui, t.title, html`<p><a href="/account">${t.toAccount}</a></p>`, {
         kind: 'notice',
-        text: `${email} is confirmed for your account.`,
+        text: t.confirmed(email),
       }),
     )
   } catch (err) {
     if (!(err instanceof ApiError)) throw err
     if (err.code !== 'invalid_email_token' && err.code !== 'email_taken') {
-      const { status, notice } = refusal(err)
-      return c.html(layout(TITLE, html``, notice), status)
+      const { status, notice } = refusal(ui, err)
+      return c.html(layout(ui, t.title, html``, notice), status)
     }
-    const text =
-      err.code === 'email_taken'
-        ? 'That address is already confirmed for another account.'
-        : 'This link is used, expired, or replaced by a newer one. Ask for a new one from your account.'
-    return c.html(layout(TITLE, html``, { kind: 'error', text }), err.status === 409 ? 409 : 400)
+    const text = err.code === 'email_taken' ? t.taken : t.deadLink
+    return c.html(
+      layout(ui, t.title, html``, { kind: 'error', text }),
+      err.status === 409 ? 409 : 400,
+    )
   }
 })
 
 // Forgotten password
 
-const forgotForm = (errors: Record<string, string> = {}) =>
-  html`<p>
-      Enter your username or your verified email address. If the account has one, we send it a link.
-    </p>
+const forgotForm = (ui: Ui, errors: Record<string, string> = {}) => {
+  const t = ui.t.recovery.forgot
+  return html`<p>${t.intro}</p>
     <form method="post" action="/forgot-password" novalidate>
-      ${field({ name: 'login', label: 'Username or email address', type: 'text', autocomplete: 'username' }, errors)}
-      <button type="submit">Send me a link</button>
+      ${field({ name: 'login', label: t.loginLabel, type: 'text', autocomplete: 'username' }, errors)}
+      <button type="submit">${t.submit}</button>
     </form>
-    <p><a href="/signin">Back to sign in</a></p>`
+    <p><a href="/signin">${t.backToSignIn}</a></p>`
+}
 
-emailPages.get('/forgot-password', (c) => c.html(layout('Forgot your password?', forgotForm())))
+emailPages.get('/forgot-password', (c) => {
+  const ui = uiOf(c)
+  return c.html(layout(ui, ui.t.recovery.forgot.title, forgotForm(ui)))
+})
 
 emailPages.post('/forgot-password', async (c) => {
   checkCookieOrigin(c)
   const login = (await form(c)).login
+  const ui = uiOf(c)
+  const t = ui.t.recovery.forgot
   if (typeof login !== 'string' || login.trim() === '' || login.length > 254) {
-    return c.html(
-      layout(
-        'Forgot your password?',
-        forgotForm({ login: 'Enter your username or email address' }),
-      ),
-      400,
-    )
+    return c.html(layout(ui, t.title, forgotForm(ui, { login: t.loginMissing })), 400)
   }
   try {
     await checkRateLimit(c, 'EMAIL_LIMITER', clientIp(c))
     await recoveryService(c).forgot(login.trim(), resetLink(c))
   } catch (err) {
-    const { status, notice } = refusal(err)
-    return c.html(layout('Forgot your password?', forgotForm(), notice), status)
+    const { status, notice } = refusal(ui, err)
+    return c.html(layout(ui, t.title, forgotForm(ui), notice), status)
   }
   // The same page whatever was found: nothing here says whether the account exists.
   return c.html(
-    layout('Check your email', html`<p><a href="/signin">Back to sign in</a></p>`, {
+    layout(ui, t.sentTitle, html`<p><a href="/signin">${t.backToSignIn}</a></p>`, {
       kind: 'notice',
-      text: FORGOT_ANSWER.message,
+      text: t.sent,
     }),
   )
 })
@@ -117,13 +119,12 @@ const NO_CHOICES: Choices = { remove: new Set(), disableTotp: false }
  * The account's persistent ways in, each with a box to remove it: an intruder who added a
  * passkey or turned two-factor on must not keep that way in after the owner resets.
  */
-const waysInFields = (ways: WaysIn, chosen: Choices, errors: Record<string, string>) =>
-  ways.passkeys.length === 0 && !ways.totp.enabled && ways.identities.length === 0
-    ? html`<p>
-        Your account has no passkeys, no other providers, and two-factor authentication is off.
-      </p>`
+const waysInFields = (ui: Ui, ways: WaysIn, chosen: Choices, errors: Record<string, string>) => {
+  const t = ui.t.recovery.reset
+  return ways.passkeys.length === 0 && !ways.totp.enabled && ways.identities.length === 0
+    ? html`<p>${t.noWaysIn}</p>`
     : html`<fieldset>
-        <legend>These also sign in to your account. Remove any you do not recognise.</legend>
+        <legend>${t.waysInLegend}</legend>
         ${ways.passkeys.map(
           (p, i) =>
             html`<div class="field">
@@ -134,7 +135,7 @@ const waysInFields = (ways: WaysIn, chosen: Choices, errors: Record<string, stri
                 ${chosen.remove.has(p.id) ? html`checked` : ''}
               />
               <label for="remove-passkey-${i}"
-                >Remove the passkey “${p.name}”, added ${p.createdAt.slice(0, 10)}</label
+                >${t.removePasskey(p.name, ui.date(p.createdAt))}</label
               >
             </div>`,
         )}
@@ -147,75 +148,73 @@ const waysInFields = (ways: WaysIn, chosen: Choices, errors: Record<string, stri
                     name="disableTotp"
                     ${chosen.disableTotp ? html`checked` : ''}
                   />
-                  <label for="disableTotp"
-                    >Turn two-factor authentication off (your authenticator app's codes stop
-                    working)</label
-                  >
+                  <label for="disableTotp">${t.disableTotp}</label>
                 </div>
                 ${field(
                   {
                     name: 'code',
-                    label: 'To turn it off: a code from your app, or a recovery code',
+                    label: t.codeLabel,
                     type: 'text',
                     autocomplete: 'one-time-code',
                     optional: true,
-                    hint: 'The email alone cannot turn two-factor off',
+                    hint: t.codeHint,
                   },
                   errors,
                 )}`
-            : html`<p>Two-factor authentication is off.</p>`
+            : html`<p>${t.totpOff}</p>`
         }
         ${
           ways.identities.length === 0
             ? ''
             : html`<p>
-                Signing in with
+                ${t.identitiesBefore}
                 ${ways.identities.map(
-                  (i, n) => html`${n ? ', ' : ''}<strong>${i.provider}</strong>`,
+                  (i, n) => html`${n ? t.identitiesSeparator : ''}<strong>${i.provider}</strong>`,
                 )}
-                also works: if one is not yours, disconnect it on your account page once you are
-                signed in.
+                ${t.identitiesAfter}
               </p>`
         }
       </fieldset>`
+}
 
 const resetForm = (
+  ui: Ui,
   token: string,
   ways: WaysIn,
   chosen: Choices = NO_CHOICES,
   errors: Record<string, string> = {},
-) =>
-  html`<form method="post" action="/reset-password" novalidate>
+) => {
+  const t = ui.t.recovery.reset
+  return html`<form method="post" action="/reset-password" novalidate>
       <input type="hidden" name="token" value="${token}" />
       ${field(
         {
           name: 'newPassword',
-          label: 'New password',
+          label: t.newPasswordLabel,
           type: 'password',
           autocomplete: 'new-password',
-          hint: '8 to 128 characters',
+          hint: t.newPasswordHint,
         },
         errors,
       )}
-      ${waysInFields(ways, chosen, errors)}
-      <button type="submit">Set the new password</button>
+      ${waysInFields(ui, ways, chosen, errors)}
+      <button type="submit">${t.submit}</button>
     </form>
-    <p>Every device signed in to the account will be signed out.</p>`
-
-const RESET_TITLE = 'Choose a new password'
+    <p>${t.signsOutEverywhere}</p>`
+}
 
 /** A link that is no live one: the same page whether it was used, expired or replaced. */
-const deadLink = (
-  c: Context<AppEnv>,
-  text = 'This link is used, expired, or replaced by a newer one.',
-) =>
-  c.html(
-    layout(RESET_TITLE, html`<p><a href="/forgot-password">Ask for a new link</a></p>`, {
+const deadLink = (c: Context<AppEnv>, text?: string) => {
+  const ui = uiOf(c)
+  const t = ui.t.recovery.reset
+  return c.html(
+    layout(ui, t.title, html`<p><a href="/forgot-password">${t.askNewLink}</a></p>`, {
       kind: 'error',
-      text,
+      text: text ?? t.deadLink,
     }),
     400,
   )
+}
 
 const isDead = (err: unknown) => err instanceof ApiError && err.code === 'invalid_email_token'
 
@@ -229,17 +228,18 @@ async function resetPage(
   token: string,
   extra: { chosen?: Choices; errors?: Record<string, string>; status?: PageStatus } = {},
 ) {
+  const ui = uiOf(c)
   let ways: WaysIn
   try {
     await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
     ways = await recoveryService(c).inspect(token)
   } catch (err) {
     if (isDead(err)) return deadLink(c)
-    const { status, notice } = refusal(err)
-    return c.html(layout(RESET_TITLE, html``, notice), status)
+    const { status, notice } = refusal(ui, err)
+    return c.html(layout(ui, ui.t.recovery.reset.title, html``, notice), status)
   }
   return c.html(
-    layout(RESET_TITLE, resetForm(token, ways, extra.chosen, extra.errors)),
+    layout(ui, ui.t.recovery.reset.title, resetForm(ui, token, ways, extra.chosen, extra.errors)),
     extra.status ?? 200,
   )
 }
@@ -249,6 +249,8 @@ emailPages.get('/reset-password', (c) => resetPage(c, c.req.query('token') ?? ''
 emailPages.post('/reset-password', async (c) => {
   checkCookieOrigin(c)
   const body = await form(c)
+  const ui = uiOf(c)
+  const t = ui.t.recovery.reset
   const token = typeof body.token === 'string' ? body.token : ''
   const chosen: Choices = {
     remove: new Set(
@@ -260,7 +262,7 @@ emailPages.post('/reset-password', async (c) => {
   }
   const parsed = z.object({ newPassword: Password }).safeParse({ newPassword: body.newPassword })
   if (!parsed.success) {
-    return resetPage(c, token, { chosen, errors: fieldErrors(parsed.error), status: 400 })
+    return resetPage(c, token, { chosen, errors: fieldErrors(ui, parsed.error), status: 400 })
   }
   try {
     await checkRateLimit(c, 'TOKEN_LIMITER', clientIp(c))
@@ -275,19 +277,16 @@ emailPages.post('/reset-password', async (c) => {
     if (isDead(err)) return deadLink(c)
     // The link is not spent: the form again, with the code to fix.
     if (err instanceof ApiError && err.code === 'invalid_mfa_code') {
-      const errors = { code: 'That code is wrong or was used already; try the next one' }
+      const errors = { code: t.wrongCode }
       return resetPage(c, token, { chosen, errors, status: 401 })
     }
     // The link is spent: the password changed between reading and writing it (another change
     // or reset won), so this one changed nothing.
     if (err instanceof ApiError && err.code === 'password_changed_concurrently') {
-      return deadLink(
-        c,
-        'The password was changed by someone else while you reset it, so nothing was changed and this link is spent. If that was not you, ask for a new link.',
-      )
+      return deadLink(c, t.changedConcurrently)
     }
-    const { status, notice } = refusal(err)
-    return c.html(layout(RESET_TITLE, html``, notice), status)
+    const { status, notice } = refusal(ui, err)
+    return c.html(layout(ui, t.title, html``, notice), status)
   }
   return c.redirect('/signin?done=reset', 303)
 })

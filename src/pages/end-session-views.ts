@@ -2,6 +2,7 @@
 // the signed-in user, and the "signed out" page. No script; the form posts to this origin.
 import { html } from 'hono/html'
 import type { Html } from './fields'
+import type { Ui } from './ui'
 
 export type SignOutView = {
   /** The app that asked, by its own (unchecked) name; null when unnamed or not said. */
@@ -18,29 +19,30 @@ const hidden = (carried: Record<string, string>) =>
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
   )
 
-export function confirmSignOutPage(view: SignOutView): Html {
+export function confirmSignOutPage(ui: Ui, view: SignOutView): Html {
+  const t = ui.t.apps.signOut
   const asker =
     view.clientName === null
-      ? html`An app`
-      : html`The app <strong><bdi>${view.clientName}</bdi></strong> (its own name, unchecked)`
-  return html`<p>${asker} asks to sign you out of this service.</p>
-    <p>You are signed in as <strong>${view.username}</strong>.</p>
+      ? t.anApp
+      : html`${t.namedApp} <strong><bdi>${view.clientName}</bdi></strong> ${t.namedAsks}`
+  return html`<p>${asker}</p>
+    <p>${t.signedInAs} <strong>${view.username}</strong>.</p>
     <form method="post" action="/end-session/confirm">
       ${hidden(view.carried)}
-      <button type="submit" name="decision" value="signout">Sign out</button>
-      <button type="submit" name="decision" value="stay" class="secondary">Stay signed in</button>
+      <button type="submit" name="decision" value="signout">${t.signOut}</button>
+      <button type="submit" name="decision" value="stay" class="secondary">${t.stay}</button>
     </form>
     ${
       view.returnsTo === null
         ? ''
-        : html`<p class="hint">Either way you go back to <strong>${view.returnsTo}</strong>.</p>`
+        : html`<p class="hint">${t.eitherWay} <strong>${view.returnsTo}</strong>.</p>`
     }`
 }
 
-export const signedOutPage = (back: { url: string; shown: string } | null): Html =>
-  html`<p>You are signed out of this service.</p>
+export const signedOutPage = (ui: Ui, back: { url: string; shown: string } | null): Html =>
+  html`<p>${ui.t.apps.signedOut.done}</p>
     ${
       back === null
-        ? html`<p><a href="/signin">Sign in again</a></p>`
-        : html`<p><a href="${back.url}">Return to ${back.shown}</a></p>`
+        ? html`<p><a href="/signin">${ui.t.apps.signedOut.signInAgain}</a></p>`
+        : html`<p><a href="${back.url}">${ui.t.apps.signedOut.returnTo(back.shown)}</a></p>`
     }`

@@ -13,12 +13,13 @@ import { paramsOf, refusePage, serverPageService } from './authorize'
 import { confirmSignOutPage, signedOutPage } from './end-session-views'
 import { form, visitor } from './shared'
 import { layout } from './views'
+import { uiOf } from './ui'
 
 export const endSessionPages = new Hono<AppEnv>()
 
 const service = (c: Context<AppEnv>) => serverPageService(c, endSessionService)
 const refuse = (c: Context<AppEnv>, message: string) =>
-  refusePage(c, 400, message, 'Sign-out cannot continue')
+  refusePage(c, 400, message, uiOf(c).t.apps.signOut.refusedTitle)
 
 /** Ends this browser's session and clears its cookie. */
 async function signOut(c: Context<AppEnv>, token: string): Promise<void> {
@@ -32,6 +33,7 @@ endSessionPages.get('/end-session', async (c) => {
   const plan = await svc.check(c.req.queries())
   if ('refuse' in plan) return refuse(c, plan.refuse)
   const signedIn = await visitor(c)
+  const ui = uiOf(c)
   const step = svc.decide(
     plan,
     signedIn && { userId: signedIn.user.id, authTime: signedIn.user.authTime },
@@ -39,16 +41,19 @@ endSessionPages.get('/end-session', async (c) => {
   if ('signOut' in step) {
     await signOut(c, signedIn!.token)
     return plan.redirect === null
-      ? c.html(layout('Signed out', signedOutPage(null)), 200)
+      ? c.html(layout(ui, ui.t.apps.signedOut.title, signedOutPage(ui, null)), 200)
       : c.redirect(plan.redirect.url, 303)
   }
-  if ('signedOut' in step) return c.html(layout('Signed out', signedOutPage(plan.redirect)), 200)
+  if ('signedOut' in step) {
+    return c.html(layout(ui, ui.t.apps.signedOut.title, signedOutPage(ui, plan.redirect)), 200)
+  }
   // The confirmation's 303 goes to the app: this page's form-action must allow it.
   if (plan.redirect) c.set('formActions', [plan.redirect.origin])
   return c.html(
     layout(
-      'Sign out?',
-      confirmSignOutPage({
+      ui,
+      ui.t.apps.signOut.title,
+      confirmSignOutPage(ui, {
         clientName: plan.clientName,
         username: signedIn!.user.username,
         returnsTo: plan.redirect?.shown ?? null,
@@ -66,7 +71,7 @@ endSessionPages.get('/end-session', async (c) => {
  */
 endSessionPages.post('/end-session', async (c) => {
   const params = await paramsOf(c)
-  if (!params) return refuse(c, 'The sign-out request could not be read.')
+  if (!params) return refuse(c, uiOf(c).t.apps.signOut.unreadable)
   const query = new URLSearchParams()
   for (const [name, values] of Object.entries(params)) {
     for (const value of values) query.append(name, value)
@@ -92,7 +97,7 @@ endSessionPages.post('/end-session/confirm', async (c) => {
     if (signedIn) await signOut(c, signedIn.token)
     else clearRefreshCookie(c)
   } else if (body.decision !== 'stay') {
-    return refuse(c, 'Choose Sign out or Stay signed in.')
+    return refuse(c, uiOf(c).t.apps.signOut.choose)
   }
   return c.redirect(plan.redirect?.url ?? '/account', 303)
 })

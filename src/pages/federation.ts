@@ -11,6 +11,7 @@ import { cookieTokens, endReplacedSession } from '../http/refresh-cookie'
 import { ConfirmingPassword } from '../schemas'
 import { authService, clientOf, federationService } from '../routes/services'
 import { PROVIDER_ID } from '../federation/providers'
+import { type Messages, messagesFor } from '../i18n/catalogs'
 import {
   type PageStatus,
   asVisitor,
@@ -22,6 +23,7 @@ import {
   visitor,
 } from './shared'
 import { type Notice, credentialsForm, layout, mfaForm } from './views'
+import { uiOf } from './ui'
 
 export const federationPages = new Hono<AppEnv>()
 
@@ -45,40 +47,63 @@ const providerId = (c: Context<AppEnv>): string | null => {
   return PROVIDER_ID.test(id) ? id : null
 }
 
-/** The refusals of a provider sign-in a person can act on, in the words a page shows. */
-const EXPLAINED = new Set([
-  'federated_sign_in_failed',
-  'provider_not_found',
-  'provider_unavailable',
-  'identity_taken',
-  'identity_not_found',
-  'provider_already_linked',
-  // The session that asked to connect ended meanwhile.
-  'invalid_token',
-])
+type Refusals = Messages['identities']['refused']
 
-function explain(err: unknown): { status: PageStatus; notice: Notice } {
-  if (err instanceof ApiError && EXPLAINED.has(err.code)) {
-    const text = err.code === 'provider_not_found' ? 'There is no such way to sign in.' : err.detail
-    return { status: err.status as PageStatus, notice: { kind: 'error', text } }
-  }
-  return refusal(err)
+/**
+ * The refusals of a provider sign-in a person can act on, each in the words a page shows. A code
+ * the service gives for several reasons lists them all: the one whose English text is the
+ * service's detail is shown, in the page's language (the first, when none is).
+ */
+const REASONS: Record<string, ((r: Refusals, provider: string) => string)[]> = {
+  provider_not_found: [(r) => r.noSuchProvider],
+  federated_sign_in_failed: [
+    (r) => r.failed,
+    (r) => r.stateRefused,
+    (r, p) => r.cancelled(p),
+    (r, p) => r.notConfirmed(p),
+    (r) => r.notTheSameAccount,
+  ],
+  provider_unavailable: [(r, p) => r.unreachable(p), (r) => r.misconfigured],
+  identity_taken: [(r, p) => r.identityTaken(p)],
+  identity_not_found: [(r) => r.identityNotFound],
+  provider_already_linked: [(r, p) => r.alreadyLinked(p)],
+  // The session that asked to connect ended meanwhile.
+  invalid_token: [(r) => r.sessionEnded],
+}
+
+const ENGLISH = messagesFor('en').identities.refused
+
+function explain(c: Context<AppEnv>, err: unknown): { status: PageStatus; notice: Notice } {
+  const ui = uiOf(c)
+  const reasons = err instanceof ApiError ? REASONS[err.code] : undefined
+  if (!(err instanceof ApiError) || !reasons) return refusal(ui, err)
+  const provider = providerName(c)
+  const reason = reasons.find((say) => say(ENGLISH, provider) === err.detail) ?? reasons[0]!
+  const text = reason(ui.t.identities.refused, provider)
+  return { status: err.status as PageStatus, notice: { kind: 'error', text } }
+}
+
+/** The display name of the path's provider, as the service names it; its id when not usable. */
+function providerName(c: Context<AppEnv>): string {
+  const id = providerId(c)
+  return signInProviders(c).find((p) => p.id === id)?.name ?? id ?? ''
 }
 
 /** The sign-in page again, saying why: the way back in when a provider sign-in went wrong. */
 function failedPage(c: Context<AppEnv>, err: unknown, target = '/account') {
-  const { status, notice } = explain(err)
-  const body = credentialsForm('signin', {
+  const ui = uiOf(c)
+  const { status, notice } = explain(c, err)
+  const body = credentialsForm(ui, 'signin', {
     returnTo: target,
     errors: {},
     providers: signInProviders(c),
   })
-  return c.html(layout('Sign in', body, notice), status)
+  return c.html(layout(ui, ui.t.identities.signInTitle, body, notice), status)
 }
 
 /** The account page again, saying why (connecting or disconnecting a provider). */
 function accountFailed(c: Context<AppEnv>, user: AuthUser, err: unknown) {
-  const { status, notice } = explain(err)
+  const { status, notice } = explain(c, err)
   return renderAccount(c, user, status, { notice })
 }
 
@@ -160,8 +185,9 @@ federationPages.get('/signin/:provider/callback', async (c) => {
       case 'mfa':
         return c.html(
           layout(
-            'Two-factor sign-in',
-            mfaForm({ mfaToken: done.mfaToken, returnTo: done.returnTo, errors: {} }),
+            uiOf(c),
+            uiOf(c).t.identities.mfaTitle,
+            mfaForm(uiOf(c), { mfaToken: done.mfaToken, returnTo: done.returnTo, errors: {} }),
           ),
           200,
         )

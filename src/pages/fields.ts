@@ -2,6 +2,7 @@
 // (aria-describedby), and the page-wide notice.
 import { html } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
+import type { Ui } from './ui'
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
 
@@ -30,10 +31,11 @@ export type Field = {
  * provider) confirms by having signed in within the last 10 minutes, which the note says.
  */
 export function confirmPassword(
+  ui: Ui,
   name: string,
   hasPassword: boolean,
   errors: FieldErrors,
-  { label = 'Password, to confirm', optional = false } = {},
+  { label = ui.t.account.confirmPassword, optional = false } = {},
 ): Html {
   if (hasPassword) {
     return field(
@@ -41,9 +43,7 @@ export function confirmPassword(
       errors,
     )
   }
-  return html`<p class="hint">
-      Your account has no password: this works within 10 minutes of signing in.
-    </p>
+  return html`<p class="hint">${ui.t.account.noPasswordNote}</p>
     ${errors[name] ? html`<p class="error">${errors[name]}</p>` : ''}`
 }
 

@@ -2,6 +2,7 @@
 // disconnects them. No script: links and plain forms.
 import { html } from 'hono/html'
 import { type FieldErrors, type Html, confirmPassword } from './fields'
+import type { Ui } from './ui'
 
 /** A configured, usable provider, as a button shows it. */
 export type ProviderChoice = { id: string; name: string }
@@ -15,16 +16,21 @@ export type IdentityChoice = {
 }
 
 /** "Continue with …" links: a GET that starts the sign-in and comes back to `returnTo`. */
-export function providerButtons(providers: ProviderChoice[], returnTo: string): Html | string {
+export function providerButtons(
+  ui: Ui,
+  providers: ProviderChoice[],
+  returnTo: string,
+): Html | string {
   if (providers.length === 0) return ''
+  const t = ui.t.identities.buttons
   return html`<div class="providers">
-    <p>Or continue with another account:</p>
+    <p>${t.intro}</p>
     <ul>
       ${providers.map(
         (p) =>
           html`<li>
             <a class="provider" href="/signin/${p.id}?return_to=${encodeURIComponent(returnTo)}"
-              >Continue with ${p.name}</a
+              >${t.continueWith(p.name)}</a
             >
           </li>`,
       )}
@@ -33,6 +39,7 @@ export function providerButtons(providers: ProviderChoice[], returnTo: string): 
 }
 
 export function identitiesSection(
+  ui: Ui,
   identities: IdentityChoice[],
   providers: ProviderChoice[],
   hasPassword: boolean,
@@ -41,11 +48,12 @@ export function identitiesSection(
   const connected = new Set(identities.map((identity) => identity.provider))
   const available = providers.filter((p) => !connected.has(p.id))
   if (identities.length === 0 && available.length === 0) return ''
+  const t = ui.t.identities.section
   return html`<section aria-labelledby="identities-title">
-    <h2 id="identities-title">Sign-in with other accounts</h2>
+    <h2 id="identities-title">${t.title}</h2>
     ${
       identities.length === 0
-        ? html`<p>No other account signs in to this one.</p>`
+        ? html`<p>${t.none}</p>`
         : html`<ul class="identities">
             ${identities.map(
               (identity) =>
@@ -53,10 +61,10 @@ export function identitiesSection(
                   <span id="identity-${identity.provider}"
                     >${identity.name}${identity.email ? ` (${identity.email})` : ''}</span
                   >
-                  <span class="when">connected ${identity.linkedAt.slice(0, 10)}</span>
+                  <span class="when">${t.connectedOn(ui.date(identity.linkedAt))}</span>
                   <form method="post" action="/account/identities/${identity.provider}/remove">
                     <button type="submit" aria-describedby="identity-${identity.provider}">
-                      Disconnect
+                      ${t.disconnect}
                     </button>
                   </form>
                 </li>`,
@@ -67,11 +75,11 @@ export function identitiesSection(
       available.length === 0
         ? ''
         : html`<form method="post" action="/account/identities/${available[0]!.id}/connect">
-            ${confirmPassword('connectPassword', hasPassword, errors)}
+            ${confirmPassword(ui, 'connectPassword', hasPassword, errors)}
             ${available.map(
               (p) =>
                 html`<button type="submit" formaction="/account/identities/${p.id}/connect">
-                  Connect ${p.name}
+                  ${t.connect(p.name)}
                 </button>`,
             )}
           </form>`

@@ -9,15 +9,23 @@ import { verificationLink } from '../http/mail-links'
 import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { clearRefreshCookie, cookieTokens, endReplacedSession } from '../http/refresh-cookie'
-import { accountService, authService, clientOf, federationService } from '../routes/services'
+import {
+  accountService,
+  authService,
+  clientOf,
+  federationService,
+  languageService,
+} from '../routes/services'
 import {
   ChangePasswordBody,
   DeleteAccountBody,
+  LanguageBody,
   LoginBody,
   RegisterBody,
   type Registration,
 } from '../schemas'
 import { accountEmailPages } from './account-email'
+import { brandCssRoutes } from './brand-css'
 import { emailPages } from './email'
 import { authorizePages } from './authorize'
 import { endSessionPages } from './end-session'
@@ -40,6 +48,7 @@ import {
   visitor,
 } from './shared'
 import { type FieldErrors, type Notice, credentialsForm, layout, mfaForm } from './views'
+import { rememberLanguage, uiOf } from './ui'
 
 export const pageRoutes = new Hono<AppEnv>()
 
@@ -95,13 +104,13 @@ for (const path of PAGE_PATHS) {
       c.header('Cache-Control', NO_STORE['Cache-Control'])
     },
     readableForms,
+    rememberLanguage,
   )
 }
 
 // Sign-in and sign-up
 
 for (const kind of ['signin', 'signup'] as const) {
-  const title = kind === 'signin' ? 'Sign in' : 'Create an account'
   const render = (
     c: Context<AppEnv>,
     status: PageStatus,
@@ -112,20 +121,17 @@ for (const kind of ['signin', 'signup'] as const) {
       errors?: FieldErrors
       notice?: Notice
     },
-  ) =>
-    c.html(
-      layout(
-        title,
-        credentialsForm(kind, {
-          ...state,
-          errors: state.errors ?? {},
-          providers: signInProviders(c),
-          emailCode: settings(c.env).mailConfigured,
-        }),
-        state.notice,
-      ),
-      status,
-    )
+  ) => {
+    const ui = uiOf(c)
+    const title = kind === 'signin' ? ui.t.signin.signInTitle : ui.t.signin.signUpTitle
+    const body = credentialsForm(ui, kind, {
+      ...state,
+      errors: state.errors ?? {},
+      providers: signInProviders(c),
+      emailCode: settings(c.env).mailConfigured,
+    })
+    return c.html(layout(ui, title, body, state.notice), status)
+  }
 
   pageRoutes.get(`/${kind}`, (c) => {
     // An app's login_hint (passed on by /authorize) fills the username; the user may change it.
@@ -155,7 +161,7 @@ for (const kind of ['signin', 'signup'] as const) {
           })
         : LoginBody.safeParse({ username: body.username, password: body.password })
     if (!parsed.success) {
-      const errors = fieldErrors(parsed.error)
+      const errors = fieldErrors(uiOf(c), parsed.error)
       return render(c, 400, { username, email, returnTo: target, errors })
     }
     const credentials = { username: parsed.data.username, password: parsed.data.password }
@@ -166,6 +172,7 @@ for (const kind of ['signin', 'signup'] as const) {
         await authService(c).register(
           registration,
           registration.email ? verificationLink(c) : undefined,
+          uiOf(c).lang,
         )
       }
       await checkLoginLimit(c, credentials.username)
@@ -177,7 +184,7 @@ for (const kind of ['signin', 'signup'] as const) {
       if (err instanceof ApiError && err.code === 'mfa_required') {
         return renderMfa(c, 200, { mfaToken: err.extra.mfaToken!, returnTo: target })
       }
-      const { status, notice } = refusal(err)
+      const { status, notice } = refusal(uiOf(c), err)
       return render(c, status, { username, email, returnTo: target, notice })
     }
     return c.redirect(target, 303)
@@ -190,7 +197,12 @@ const renderMfa = (
   state: { mfaToken: string; returnTo: string; errors?: FieldErrors; notice?: Notice },
 ) =>
   c.html(
-    layout('Two-factor sign-in', mfaForm({ ...state, errors: state.errors ?? {} }), state.notice),
+    layout(
+      uiOf(c),
+      uiOf(c).t.signin.mfaTitle,
+      mfaForm(uiOf(c), { ...state, errors: state.errors ?? {} }),
+      state.notice,
+    ),
     status,
   )
 
@@ -201,7 +213,7 @@ pageRoutes.post('/signin/mfa', async (c) => {
   const mfaToken = typeof body.mfaToken === 'string' ? body.mfaToken : ''
   const code = typeof body.code === 'string' ? body.code.trim() : ''
   if (code === '' || code.length > 64 || mfaToken === '' || mfaToken.length > 1024) {
-    const errors = { code: 'Enter the 6-digit code from your app, or a recovery code' }
+    const errors = { code: uiOf(c).t.signin.mfaMissing }
     return renderMfa(c, 400, { mfaToken, returnTo: target, errors })
   }
   try {
@@ -210,13 +222,14 @@ pageRoutes.post('/signin/mfa', async (c) => {
     await endReplacedSession(c, (old) => authService(c).logout(old))
     cookieTokens(c, tokens, requestConfig(c).refreshTokenTtl)
   } catch (err) {
-    const { status, notice } = refusal(err)
+    const { status, notice } = refusal(uiOf(c), err)
     // A dead mfaToken cannot be retried: back to the password.
     if (err instanceof ApiError && err.code === 'invalid_mfa_token') {
       return c.html(
         layout(
-          'Sign in',
-          credentialsForm('signin', {
+          uiOf(c),
+          uiOf(c).t.signin.signInTitle,
+          credentialsForm(uiOf(c), 'signin', {
             returnTo: target,
             errors: {},
             providers: signInProviders(c),
@@ -268,12 +281,25 @@ accountForm(pageRoutes, '/account/password', ChangePasswordBody, async (c, user,
   return c.redirect('/account?done=password', 303)
 })
 
+// The account's language: these pages (by the cookie the redirect's ?lang= sets) and its email.
+accountForm(
+  pageRoutes,
+  '/account/language',
+  LanguageBody,
+  async (c, user, { language }) => {
+    await languageService(c).set(user, language)
+    return c.redirect(`/account?done=language&lang=${language}`, 303)
+  },
+  { checksSecret: false },
+)
+
 accountForm(pageRoutes, '/account/delete', DeleteAccountBody, async (c, user, { password }) => {
   await accountService(c).deleteAccount(user, password)
   clearRefreshCookie(c)
   return toSignIn(c, 'deleted')
 })
 
+pageRoutes.route('/', brandCssRoutes)
 pageRoutes.route('/', authorizePages)
 pageRoutes.route('/', endSessionPages)
 pageRoutes.route('/', federationPages)

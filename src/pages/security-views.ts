@@ -3,8 +3,10 @@
 // code drawn as inline SVG on the server, confirm, recovery codes shown once, turn off).
 import { html, raw } from 'hono/html'
 import { renderSVG } from 'uqr'
+import { RECOVERY_CODE_COUNT } from '../auth/recovery-codes'
 import type { PasskeyView } from '../schemas'
 import { type FieldErrors, type Html, confirmPassword, field } from './fields'
+import type { Ui } from './ui'
 
 export type SecurityState = {
   passkeys: PasskeyView[]
@@ -14,83 +16,104 @@ export type SecurityState = {
   hasPassword: boolean
 }
 
-const day = (iso: string) => iso.slice(0, 10)
+/**
+ * The words the pages' script says during a passkey ceremony, for its data-passkey-messages
+ * attribute: the script cannot import the catalog (and the CSP allows no inline script), so the
+ * page carries them as JSON, escaped as any attribute value is. The sign-in and sign-up blocks of
+ * src/pages/views.ts carry the same attribute.
+ */
+export const passkeyMessages = (ui: Ui): string => JSON.stringify(ui.t.security.script)
 
-function passkeyRow(p: PasskeyView): Html {
+function passkeyRow(ui: Ui, p: PasskeyView): Html {
+  const t = ui.t.security.passkeys
   const label = `passkey-${p.id}`
   return html`<li>
     <span class="device" id="${label}">${p.name}</span>
     <span class="when"
-      >${p.deviceType === 'multiDevice' ? 'synced' : 'this device only'}, added
-      ${day(p.createdAt)}${p.lastUsedAt ? `, last used ${day(p.lastUsedAt)}` : ''}</span
+      >${t.detail(
+        p.deviceType === 'multiDevice',
+        ui.date(p.createdAt),
+        p.lastUsedAt ? ui.date(p.lastUsedAt) : null,
+      )}</span
     >
     <form method="post" action="/account/passkeys/${p.id}/rename" class="inline">
-      <label for="rename-${p.id}">New name</label>
+      <label for="rename-${p.id}">${t.newName}</label>
       <input id="rename-${p.id}" name="name" maxlength="64" required value="${p.name}" />
-      <button type="submit" aria-describedby="${label}">Rename</button>
+      <button type="submit" aria-describedby="${label}">${t.rename}</button>
     </form>
     <form method="post" action="/account/passkeys/${p.id}/remove" class="inline">
-      <button type="submit" aria-describedby="${label}">Remove</button>
+      <button type="submit" aria-describedby="${label}">${t.remove}</button>
     </form>
   </li>`
 }
 
-function passkeysSection(passkeys: PasskeyView[], hasPassword: boolean, errors: FieldErrors) {
+function passkeysSection(
+  ui: Ui,
+  passkeys: PasskeyView[],
+  hasPassword: boolean,
+  errors: FieldErrors,
+) {
+  const t = ui.t.security.passkeys
   return html`<section aria-labelledby="passkeys-title">
-    <h2 id="passkeys-title">Passkeys</h2>
-    <p>Sign in with your fingerprint, face or screen lock instead of a password.</p>
+    <h2 id="passkeys-title">${t.title}</h2>
+    <p>${t.intro}</p>
     ${
       passkeys.length
         ? html`<ul class="sessions">
-            ${passkeys.map(passkeyRow)}
+            ${passkeys.map((p) => passkeyRow(ui, p))}
           </ul>`
-        : html`<p>You have no passkeys yet.</p>`
+        : html`<p>${t.none}</p>`
     }
-    <form method="post" action="/account/passkeys" data-passkey-register novalidate>
-      ${confirmPassword('passkeyPassword', hasPassword, errors)}
+    <form
+      method="post"
+      action="/account/passkeys"
+      data-passkey-register
+      data-passkey-messages="${passkeyMessages(ui)}"
+      novalidate
+    >
+      ${confirmPassword(ui, 'passkeyPassword', hasPassword, errors)}
       ${field(
         {
           name: 'passkeyName',
-          label: 'Name for this passkey',
+          label: t.nameLabel,
           type: 'text',
           autocomplete: 'off',
           optional: true,
-          hint: 'Optional, such as "Work laptop"',
+          hint: t.nameHint,
         },
         errors,
       )}
-      <button type="submit">Add a passkey</button>
-      <p class="hint" data-passkey-status aria-live="polite">
-        Adding a passkey needs JavaScript and a browser that supports passkeys.
-      </p>
+      <button type="submit">${t.add}</button>
+      <p class="hint" data-passkey-status aria-live="polite">${t.needsScript}</p>
     </form>
   </section>`
 }
 
-function totpSection(state: SecurityState, errors: FieldErrors): Html {
+function totpSection(ui: Ui, state: SecurityState, errors: FieldErrors): Html {
+  const t = ui.t.security.totp
   if (state.totp !== 'on') {
     return html`<section aria-labelledby="totp-title">
-      <h2 id="totp-title">Two-factor authentication</h2>
-      <p>Off. Turn it on to ask for a code from an authenticator app after your password.</p>
+      <h2 id="totp-title">${t.title}</h2>
+      <p>${t.off}</p>
       <form method="post" action="/account/totp" novalidate>
-        ${confirmPassword('totpPassword', state.hasPassword, errors)}
-        <button type="submit">Turn on two-factor</button>
+        ${confirmPassword(ui, 'totpPassword', state.hasPassword, errors)}
+        <button type="submit">${t.turnOn}</button>
       </form>
     </section>`
   }
   return html`<section aria-labelledby="totp-title">
-    <h2 id="totp-title">Two-factor authentication</h2>
-    <p>On. ${state.recoveryCodesLeft} of 10 recovery codes left.</p>
+    <h2 id="totp-title">${t.title}</h2>
+    <p>${t.on(state.recoveryCodesLeft, RECOVERY_CODE_COUNT)}</p>
     <form method="post" action="/account/totp/disable" novalidate>
-      <p>To turn it off, give your password or a current code.</p>
-      ${confirmPassword('disablePassword', state.hasPassword, errors, {
-        label: 'Password',
+      <p>${t.turnOffHow}</p>
+      ${confirmPassword(ui, 'disablePassword', state.hasPassword, errors, {
+        label: t.passwordLabel,
         optional: true,
       })}
       ${field(
         {
           name: 'disableCode',
-          label: 'Or a code from your app',
+          label: t.codeLabel,
           type: 'text',
           autocomplete: 'one-time-code',
           inputmode: 'numeric',
@@ -98,25 +121,30 @@ function totpSection(state: SecurityState, errors: FieldErrors): Html {
         },
         errors,
       )}
-      <button type="submit" class="danger">Turn off two-factor</button>
+      <button type="submit" class="danger">${t.turnOff}</button>
     </form>
   </section>`
 }
 
-export const securitySections = (state: SecurityState, errors: FieldErrors): Html =>
-  html`${passkeysSection(state.passkeys, state.hasPassword, errors)} ${totpSection(state, errors)}`
+export const securitySections = (ui: Ui, state: SecurityState, errors: FieldErrors): Html =>
+  html`${passkeysSection(ui, state.passkeys, state.hasPassword, errors)}
+  ${totpSection(ui, state, errors)}`
 
 /**
  * The enrolment step: the QR code (an SVG drawn here, so no image host ever sees the secret),
  * the secret to type instead, and the field for the first code.
  */
-export function totpSetup(state: { otpauthUri: string; secret: string; errors: FieldErrors }) {
+export function totpSetup(
+  ui: Ui,
+  state: { otpauthUri: string; secret: string; errors: FieldErrors },
+) {
+  const t = ui.t.security.setup
   const svg = renderSVG(state.otpauthUri, { border: 2 })
-  return html`<p>Scan this code with your authenticator app, then enter the code it shows.</p>
+  return html`<p>${t.scan}</p>
     <figure class="qr">
-      <div role="img" aria-label="QR code of your two-factor secret">${raw(svg)}</div>
+      <div role="img" aria-label="${t.qrLabel}">${raw(svg)}</div>
       <figcaption>
-        Or type this key:
+        ${t.typeKey}
         <code class="secret">${state.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
       </figcaption>
     </figure>
@@ -124,28 +152,26 @@ export function totpSetup(state: { otpauthUri: string; secret: string; errors: F
       ${field(
         {
           name: 'code',
-          label: 'Code from the app',
+          label: t.codeLabel,
           type: 'text',
           autocomplete: 'one-time-code',
           inputmode: 'numeric',
-          hint: 'Six digits',
+          hint: t.codeHint,
         },
         state.errors,
       )}
-      <button type="submit">Turn on</button>
+      <button type="submit">${t.confirm}</button>
     </form>
-    <p><a href="/account">Cancel</a></p>`
+    <p><a href="/account">${t.cancel}</a></p>`
 }
 
 /** The recovery codes, shown this once. */
-export function recoveryCodesView(codes: string[]): Html {
-  return html`<p>Two-factor authentication is on.</p>
-    <p>
-      Keep these recovery codes somewhere safe. Each works once, instead of a code, if you lose your
-      app. They are not shown again.
-    </p>
+export function recoveryCodesView(ui: Ui, codes: string[]): Html {
+  const t = ui.t.security.recoveryCodes
+  return html`<p>${t.on}</p>
+    <p>${t.keep}</p>
     <ul class="codes">
       ${codes.map((code) => html`<li><code>${code}</code></li>`)}
     </ul>
-    <p><a href="/account">Back to your account</a></p>`
+    <p><a href="/account">${t.back}</a></p>`
 }

@@ -13,6 +13,7 @@ import type { FieldErrors, Notice } from './fields'
 import { type PageStatus, accountForm, asVisitor, form, refusal, renderAccount } from './shared'
 import { recoveryCodesView, totpSetup } from './security-views'
 import { layout } from './views'
+import { uiOf } from './ui'
 
 export const securityPages = new Hono<AppEnv>()
 
@@ -31,7 +32,12 @@ const renderSetup = (
   state: { otpauthUri: string; secret: string; errors?: FieldErrors; notice?: Notice },
 ) =>
   c.html(
-    layout('Turn on two-factor', totpSetup({ ...state, errors: state.errors ?? {} }), state.notice),
+    layout(
+      uiOf(c),
+      uiOf(c).t.security.setup.title,
+      totpSetup(uiOf(c), { ...state, errors: state.errors ?? {} }),
+      state.notice,
+    ),
     status,
   )
 
@@ -55,9 +61,16 @@ securityPages.post('/account/totp/verify', (c) =>
       if (!page.success) throw invalidMfaCode()
       await checkLoginLimit(c, user.username)
       const { recoveryCodes } = await accountService(c).confirmTotp(user, page.data.code)
-      return c.html(layout('Recovery codes', recoveryCodesView(recoveryCodes)), 200)
+      return c.html(
+        layout(
+          uiOf(c),
+          uiOf(c).t.security.recoveryCodes.title,
+          recoveryCodesView(uiOf(c), recoveryCodes),
+        ),
+        200,
+      )
     } catch (err) {
-      const { status, notice } = refusal(err)
+      const { status, notice } = refusal(uiOf(c), err)
       if (
         err instanceof ApiError &&
         (err.code === 'totp_not_enrolled' || err.code === 'totp_enabled')
@@ -109,7 +122,7 @@ accountForm(
 securityPages.post('/account/passkeys', (c) =>
   asVisitor(c, (user) =>
     renderAccount(c, user, 400, {
-      notice: { kind: 'error', text: 'Adding a passkey needs JavaScript; turn it on and retry.' },
+      notice: { kind: 'error', text: uiOf(c).t.security.passkeys.postedWithoutScript },
     }),
   ),
 )

@@ -18,10 +18,13 @@ import {
   emailService,
   federationService,
   grantService,
+  languageService,
 } from '../routes/services'
 import type { ProviderChoice } from './identities-views'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
+import { type Ui, uiOf } from './ui'
+import type { Messages } from '../i18n/catalogs'
 
 export type PageStatus = 200 | 400 | 401 | 404 | 409 | 415 | 429 | 503
 
@@ -34,24 +37,15 @@ export const returnTo = (c: Context<AppEnv>, raw: unknown) =>
   )
 
 /** The messages a redirect may ask a page to show, by key: never text from the URL. */
-const NOTICES: Record<string, Notice> = {
-  password: { kind: 'notice', text: 'Your password is changed; your other sessions have ended.' },
-  signedout: { kind: 'notice', text: 'You are signed out.' },
-  deleted: { kind: 'notice', text: 'Your account is deleted.' },
-  passkey: { kind: 'notice', text: 'Your passkey is added.' },
-  passkeyremoved: { kind: 'notice', text: 'The passkey is removed.' },
-  passkeyrenamed: { kind: 'notice', text: 'The passkey is renamed.' },
-  totpoff: { kind: 'notice', text: 'Two-factor authentication is off.' },
-  reset: { kind: 'notice', text: 'Your password is changed, and every session ended. Sign in.' },
-  connected: { kind: 'notice', text: 'The account is connected: it now signs you in here.' },
-  disconnected: { kind: 'notice', text: 'The account is disconnected.' },
-  appremoved: {
-    kind: 'notice',
-    text: 'The app is removed: it can no longer refresh its access, which ends within minutes.',
-  },
-}
+type NoticeKey = keyof Messages['common']['notices']
 
-export const noticeOf = (c: Context<AppEnv>) => NOTICES[c.req.query('done') ?? '']
+export function noticeOf(c: Context<AppEnv>): Notice | undefined {
+  const notices = uiOf(c).t.common.notices
+  const key = c.req.query('done') ?? ''
+  return Object.hasOwn(notices, key)
+    ? { kind: 'notice', text: notices[key as NoticeKey] }
+    : undefined
+}
 
 /** The providers people may sign in with here: configured, and with usable settings. */
 export const signInProviders = (c: Context<AppEnv>): ProviderChoice[] =>
@@ -60,43 +54,50 @@ export const signInProviders = (c: Context<AppEnv>): ProviderChoice[] =>
     .map((p) => ({ id: p.id, name: p.name }))
 
 /** Zod's reasons, by field, for the form to show beside each one. */
-export const fieldErrors = (error: z.ZodError): FieldErrors =>
+export const fieldErrors = (ui: Ui, error: z.ZodError): FieldErrors =>
   Object.fromEntries(
-    error.issues.map((issue) => [String(issue.path[0] ?? 'form'), `This ${issue.message}`]),
+    error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'form')
+      return [name, ui.t.common.fieldError(name, issue.message)]
+    }),
   )
 
 /** What a failed form post says: the refusals a person can act on; anything else is thrown. */
-export function refusal(err: unknown): { status: PageStatus; notice: Notice } {
+export function refusal(ui: Ui, err: unknown): { status: PageStatus; notice: Notice } {
   const say = (status: PageStatus, text: string) => ({
     status,
     notice: { kind: 'error' as const, text },
   })
+  const t = ui.t.common.refusals
   // Email not set up (the API's 503 email_unavailable, logged by the error renderer there).
   if (err instanceof MailSetupError) {
     log.error('email_not_configured', { setting: err.setting })
-    return say(503, 'This service cannot send email yet; try again later.')
+    return say(503, t.mailUnavailable)
   }
   if (!(err instanceof ApiError)) throw err
   switch (err.code) {
     case 'invalid_credentials':
+      return say(401, t.invalidCredentials(err.detail))
     case 'reauthentication_required':
-      return say(401, err.detail)
+      return say(401, t.reauthenticationRequired(err.detail))
     case 'username_taken':
-      return say(409, 'That username is taken; choose another.')
+      return say(409, t.usernameTaken)
     case 'password_changed_concurrently':
-      return say(409, 'Your password was changed by another session; sign in again.')
+      return say(409, t.passwordChangedConcurrently)
     case 'rate_limited':
-      return say(429, `Too many attempts; try again in ${err.extra.retryAfter ?? 60} seconds.`)
+      return say(429, t.rateLimited(Number(err.extra.retryAfter ?? 60)))
     case 'invalid_mfa_code':
-      return say(401, 'That code is wrong or was used already; try the next one.')
+      return say(401, t.invalidMfaCode)
     case 'invalid_mfa_token':
-      return say(401, 'That sign-in took too long or had too many wrong codes; start again.')
+      return say(401, t.invalidMfaToken)
     case 'totp_enabled':
+      return say(409, t.totpEnabled(err.detail))
     case 'totp_not_enrolled':
+      return say(409, t.totpNotEnrolled(err.detail))
     case 'last_sign_in_method':
-      return say(409, err.detail)
+      return say(409, t.lastSignInMethod(err.detail))
     case 'passkey_not_found':
-      return say(404, 'You have no such passkey.')
+      return say(404, t.passkeyNotFound)
     default:
       throw err
   }
@@ -146,14 +147,16 @@ export const readableForms: MiddlewareHandler<AppEnv> = async (c, next) => {
   } catch (err) {
     if (!(err instanceof UnreadableForm)) throw err
     log.warn('page_form_unreadable', { requestId: c.get('requestId'), status: err.answer })
-    const text =
-      err.answer === 415
-        ? 'This page takes only the form it shows. Go back, reload the page and send it again.'
-        : 'The form arrived damaged. Go back, reload the page and send it again.'
+    const ui = uiOf(c)
+    const t = ui.t.common.unreadableForm
+    const text = err.answer === 415 ? t.wrongType : t.damaged
     return c.html(
       layout(
-        'The form could not be read',
-        html`<p><a href="/account">Go to your account</a> or <a href="/signin">sign in</a>.</p>`,
+        ui,
+        t.title,
+        html`<p>
+          <a href="/account">${t.goToAccount}</a> ${t.or} <a href="/signin">${t.signIn}</a>.
+        </p>`,
         { kind: 'error', text },
       ),
       err.answer,
@@ -197,17 +200,20 @@ export async function renderAccount(
   status: PageStatus,
   extra: { errors?: FieldErrors; notice?: Notice } = {},
 ) {
+  const ui = uiOf(c)
   const account = accountService(c)
-  const [sessions, security, { email }, identities, apps] = await Promise.all([
-    account.listSessions(user),
+  const [sessions, security, { email }, identities, apps, { language }] = await Promise.all([
+    account.listSessions(user, ui.lang),
     account.security(user),
     emailService(c).current(user),
     federationService(c).list(user),
     grantService(c).list(user.id),
+    languageService(c).current(user),
   ])
-  const body = accountPage({
+  const body = accountPage(ui, {
     username: user.username,
     sessions,
+    language: language ?? ui.lang,
     email,
     mail: settings(c.env).mailConfigured,
     security,
@@ -218,11 +224,11 @@ export async function renderAccount(
       name: app.clientName,
       resource: app.resource,
       scopes: app.scopes,
-      lastUsedAt: new Date(app.lastUsedAt).toISOString().slice(0, 16).replace('T', ' '),
+      lastUsedAt: new Date(app.lastUsedAt).toISOString(),
     })),
     errors: extra.errors ?? {},
   })
-  return c.html(layout('Your account', body, extra.notice ?? noticeOf(c)), status)
+  return c.html(layout(ui, ui.t.account.title, body, extra.notice ?? noticeOf(c)), status)
 }
 
 /**
@@ -241,13 +247,13 @@ export function accountForm<S extends z.ZodType>(
     asVisitor(c, async (user) => {
       const parsed = schema.safeParse(await form(c))
       if (!parsed.success) {
-        return renderAccount(c, user, 400, { errors: fieldErrors(parsed.error) })
+        return renderAccount(c, user, 400, { errors: fieldErrors(uiOf(c), parsed.error) })
       }
       try {
         if (checksSecret) await checkLoginLimit(c, user.username)
         return await action(c, user, parsed.data)
       } catch (err) {
-        const { status, notice } = refusal(err)
+        const { status, notice } = refusal(uiOf(c), err)
         return renderAccount(c, user, status, { notice })
       }
     }),

@@ -3,9 +3,8 @@
 import { type AppView, connectedAppsSection } from './authorize-views'
 import { html } from 'hono/html'
 import type { SessionView } from '../schemas'
-import { DEVICE_TEXT } from '../services/device'
 import { type FieldErrors, type Html, type Notice, confirmPassword, field } from './fields'
-import { type SecurityState, securitySections } from './security-views'
+import { type SecurityState, passkeyMessages, securitySections } from './security-views'
 import { emailSection } from './account-email-views'
 import {
   type IdentityChoice,
@@ -14,21 +13,37 @@ import {
   providerButtons,
 } from './identities-views'
 
+import { LANGUAGES, LANGUAGE_NAMES, type Language } from '../i18n/languages'
+import { brandCssPath } from './brand-css'
+import type { Ui } from './ui'
+
 export type { FieldErrors, Notice } from './fields'
 
-export function layout(title: string, body: Html, notice?: Notice): Html {
+/**
+ * Every hosted page: the product's name and logo, the page, and links to it in each language.
+ * The brand's stylesheets come after the pages' own, from this origin only (the CSP's 'self').
+ */
+export function layout(ui: Ui, title: string, body: Html, notice?: Notice): Html {
+  const { brand, t } = ui
   return html`<!doctype html>
-    <html lang="en">
+    <html lang="${ui.lang}">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
+        <meta name="color-scheme" content="light dark" />
         <link rel="icon" href="/favicon.svg" />
-        <title>${title} · edge-auth</title>
+        <title>${title} · ${brand.name}</title>
         <link rel="stylesheet" href="/pages.css" />
+        ${brand.accent ? html`<link rel="stylesheet" href="${brandCssPath(brand)}" />` : ''}
+        ${brand.stylesheet ? html`<link rel="stylesheet" href="${brand.stylesheet}" />` : ''}
         <script type="module" src="/pages/passkeys.js"></script>
       </head>
       <body>
+        <header class="brand">
+          ${brand.logo ? html`<img src="${brand.logo}" alt="" height="40" />` : ''}
+          <span class="brand-name">${brand.name}</span>
+        </header>
         <main>
           <h1>${title}</h1>
           ${
@@ -43,15 +58,30 @@ export function layout(title: string, body: Html, notice?: Notice): Html {
           }
           ${body}
         </main>
+        <footer>
+          <nav aria-label="${t.common.languages}">
+            <ul class="languages">
+              ${LANGUAGES.map((lang) =>
+                lang === ui.lang
+                  ? html`<li>
+                      <span aria-current="true" lang="${lang}">${LANGUAGE_NAMES[lang]}</span>
+                    </li>`
+                  : html`<li>
+                      <a href="${ui.languageLink(lang)}" hreflang="${lang}" lang="${lang}"
+                        >${LANGUAGE_NAMES[lang]}</a
+                      >
+                    </li>`,
+              )}
+            </ul>
+          </nav>
+        </footer>
       </body>
     </html>`
 }
 
-const USERNAME_HINT = '3 to 32 letters, digits, _ . or -'
-const PASSWORD_HINT = '8 to 128 characters'
-
 /** The sign-in and sign-up forms, which differ in words and autocomplete only. */
 export function credentialsForm(
+  ui: Ui,
   kind: 'signin' | 'signup',
   state: {
     username?: string
@@ -65,32 +95,33 @@ export function credentialsForm(
   },
 ): Html {
   const signup = kind === 'signup'
+  const t = ui.t.signin
   const other = signup
-    ? html`Have an account?
-        <a href="/signin?return_to=${encodeURIComponent(state.returnTo)}">Sign in</a>`
-    : html`No account yet?
-        <a href="/signup?return_to=${encodeURIComponent(state.returnTo)}">Create one</a>.
-        <a href="/forgot-password">Forgot your password?</a>`
+    ? html`${t.haveAccount}
+        <a href="/signin?return_to=${encodeURIComponent(state.returnTo)}">${t.signInLink}</a>`
+    : html`${t.noAccount}
+        <a href="/signup?return_to=${encodeURIComponent(state.returnTo)}">${t.createLink}</a>.
+        <a href="/forgot-password">${t.forgotLink}</a>`
   return html`<form method="post" action="/${kind}" novalidate>
       <input type="hidden" name="return_to" value="${state.returnTo}" />
       ${field(
         {
           name: 'username',
-          label: signup ? 'Username' : 'Username or email address',
+          label: signup ? t.username : t.usernameOrEmail,
           type: 'text',
           autocomplete: 'username',
           value: state.username,
-          hint: signup ? USERNAME_HINT : undefined,
+          hint: signup ? t.usernameHint : undefined,
         },
         state.errors,
       )}
       ${field(
         {
           name: 'password',
-          label: 'Password',
+          label: t.password,
           type: 'password',
           autocomplete: signup ? 'new-password' : 'current-password',
-          hint: signup ? PASSWORD_HINT : undefined,
+          hint: signup ? t.passwordHint : undefined,
         },
         state.errors,
       )}
@@ -99,35 +130,42 @@ export function credentialsForm(
           ? field(
               {
                 name: 'email',
-                label: 'Email address (optional)',
+                label: t.email,
                 type: 'text',
                 autocomplete: 'email',
                 value: state.email,
                 optional: true,
-                hint: 'Lets you reset a forgotten password; we send a link to confirm it',
+                hint: t.emailHint,
               },
               state.errors,
             )
           : ''
       }
-      <button type="submit">${signup ? 'Create account' : 'Sign in'}</button>
+      <button type="submit">${signup ? t.signUpButton : t.signInButton}</button>
     </form>
     ${
       signup
         ? html`<div
             class="passkey"
             data-passkey-signup
+            data-passkey-messages="${passkeyMessages(ui)}"
             data-username-field="username"
             data-return-to="${state.returnTo}"
             hidden
           >
-            <p>Or, with no password: choose a username above and use a passkey on this device.</p>
-            <button type="button">Create an account with a passkey</button>
+            <p>${t.passkeySignUpIntro}</p>
+            <button type="button" class="secondary">${t.passkeySignUpButton}</button>
             <p class="hint" data-passkey-status aria-live="polite"></p>
           </div>`
-        : html`<div class="passkey" data-passkey-signin data-return-to="${state.returnTo}" hidden>
-            <p>Or, with no username or password:</p>
-            <button type="button">Sign in with a passkey</button>
+        : html`<div
+            class="passkey"
+            data-passkey-signin
+            data-passkey-messages="${passkeyMessages(ui)}"
+            data-return-to="${state.returnTo}"
+            hidden
+          >
+            <p>${t.passkeySignInIntro}</p>
+            <button type="button" class="secondary">${t.passkeySignInButton}</button>
             <p class="hint" data-passkey-status aria-live="polite"></p>
           </div>`
     }
@@ -135,57 +173,64 @@ export function credentialsForm(
       !signup && state.emailCode
         ? html`<p>
             <a href="/email-code?return_to=${encodeURIComponent(state.returnTo)}"
-              >Email me a sign-in code instead</a
+              >${t.emailCodeLink}</a
             >
           </p>`
         : ''
     }
-    ${providerButtons(state.providers ?? [], state.returnTo)}
+    ${providerButtons(ui, state.providers ?? [], state.returnTo)}
     <p>${other}</p>`
 }
 
 /** The second step of a sign-in with two-factor on: the code, and the mfaToken carried along. */
-export function mfaForm(state: { mfaToken: string; returnTo: string; errors: FieldErrors }): Html {
+export function mfaForm(
+  ui: Ui,
+  state: { mfaToken: string; returnTo: string; errors: FieldErrors },
+): Html {
   return html`<form method="post" action="/signin/mfa" novalidate>
     <input type="hidden" name="mfaToken" value="${state.mfaToken}" />
     <input type="hidden" name="return_to" value="${state.returnTo}" />
     ${field(
       {
         name: 'code',
-        label: 'Code from your authenticator app',
+        label: ui.t.signin.mfaCode,
         type: 'text',
         autocomplete: 'one-time-code',
         inputmode: 'numeric',
-        hint: 'Six digits; or one of your recovery codes',
+        hint: ui.t.signin.mfaHint,
       },
       state.errors,
     )}
-    <button type="submit">Continue</button>
+    <button type="submit">${ui.t.signin.continue}</button>
   </form>`
 }
-
-const when = (iso: string) => iso.replace('T', ' ').slice(0, 16) + ' UTC'
 
 /**
  * The account page: sessions with an end button each, sign-outs, the email address, passkeys and
  * two-factor, password change, deletion.
  */
-export function accountPage(state: {
-  username: string
-  sessions: SessionView[]
-  /** The verified address, or null. */
-  email: string | null
-  /** Email is set up: the section offers to send a link. */
-  mail: boolean
-  security: SecurityState
-  /** Connected identities, and the providers that could be connected. */
-  identities: IdentityChoice[]
-  providers: ProviderChoice[]
-  /** Third-party apps the user has allowed. */
-  apps: AppView[]
-  errors: FieldErrors
-}): Html {
+export function accountPage(
+  ui: Ui,
+  state: {
+    username: string
+    sessions: SessionView[]
+    /** The language the account's email (and, once picked, these pages) use. */
+    language: Language
+    /** The verified address, or null. */
+    email: string | null
+    /** Email is set up: the section offers to send a link. */
+    mail: boolean
+    security: SecurityState
+    /** Connected identities, and the providers that could be connected. */
+    identities: IdentityChoice[]
+    providers: ProviderChoice[]
+    /** Third-party apps the user has allowed. */
+    apps: AppView[]
+    errors: FieldErrors
+  },
+): Html {
   const { hasPassword } = state.security
+  const t = ui.t.account
   // Each End button's name is its visible text; which session it ends is its description:
   // "Chrome on macOS · Lisbon, Portugal · this device". The device and place come from the
   // client's User-Agent and Cloudflare, so they are escaped like any other text.
@@ -194,63 +239,80 @@ export function accountPage(state: {
       html`<li>
         <span class="device" id="session-${s.id}"
           >${s.device}${s.location === null ? '' : ` · ${s.location}`}${
-            s.current ? html` · <strong>${DEVICE_TEXT.thisDevice}</strong>` : ''
+            s.current ? html` · <strong>${t.thisDevice}</strong>` : ''
           }</span
         >
         <span class="when" id="session-${s.id}-when"
-          >last used ${when(s.lastUsedAt)}, signed in ${when(s.createdAt)}</span
+          >${t.lastUsed(ui.dateTime(s.lastUsedAt), ui.dateTime(s.createdAt))}</span
         >
         <form method="post" action="/account/sessions/${s.id}/end">
           <button type="submit" aria-describedby="session-${s.id} session-${s.id}-when">
-            ${s.current ? 'Sign out here' : 'End'}
+            ${s.current ? t.signOutHere : t.end}
           </button>
         </form>
       </li>`,
   )
-  return html`<p>Signed in as <strong>${state.username}</strong>.</p>
+  return html`<p>${t.signedInAs} <strong>${state.username}</strong>.</p>
     <section aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Where you are signed in</h2>
+      <h2 id="sessions-title">${t.sessionsTitle}</h2>
       <ul class="sessions">
         ${rows}
       </ul>
       <form method="post" action="/account/signout">
         <input type="hidden" name="scope" value="global" />
-        <button type="submit">Sign out everywhere</button>
+        <button type="submit">${t.signOutEverywhere}</button>
       </form>
     </section>
-    ${emailSection(state.email, state.mail, state.security.hasPassword, state.errors)}
-    ${securitySections(state.security, state.errors)}
-    ${identitiesSection(state.identities, state.providers, hasPassword, state.errors)}
-    ${connectedAppsSection(state.apps)}
+    <section aria-labelledby="language-title">
+      <h2 id="language-title">${t.languageTitle}</h2>
+      <p>${t.languageIntro}</p>
+      <form method="post" action="/account/language" class="inline">
+        <label for="language">${t.languageLabel}</label>
+        <select id="language" name="language">
+          ${LANGUAGES.map(
+            (lang) =>
+              html`<option
+                value="${lang}"
+                lang="${lang}"
+                ${lang === state.language ? 'selected' : ''}
+              >
+                ${LANGUAGE_NAMES[lang]}
+              </option>`,
+          )}
+        </select>
+        <button type="submit">${t.languageSave}</button>
+      </form>
+    </section>
+    ${emailSection(ui, state.email, state.mail, state.security.hasPassword, state.errors)}
+    ${securitySections(ui, state.security, state.errors)}
+    ${identitiesSection(ui, state.identities, state.providers, hasPassword, state.errors)}
+    ${connectedAppsSection(ui, state.apps)}
     <section aria-labelledby="password-title">
-      <h2 id="password-title">${hasPassword ? 'Change password' : 'Set a password'}</h2>
-      <p>
-        ${hasPassword ? '' : 'Then you can also sign in with your username and a password. '}Every
-        other session ends; this one stays signed in.
-      </p>
+      <h2 id="password-title">${hasPassword ? t.changePasswordTitle : t.setPasswordTitle}</h2>
+      <p>${hasPassword ? '' : `${t.alsoPassword} `}${t.otherSessionsEnd}</p>
       <form method="post" action="/account/password" novalidate>
-        ${confirmPassword('currentPassword', hasPassword, state.errors, {
-          label: 'Current password',
+        ${confirmPassword(ui, 'currentPassword', hasPassword, state.errors, {
+          label: t.currentPassword,
         })}
         ${field(
           {
             name: 'newPassword',
-            label: 'New password',
+            label: t.newPassword,
             type: 'password',
             autocomplete: 'new-password',
-            hint: PASSWORD_HINT,
+            hint: ui.t.signin.passwordHint,
           },
           state.errors,
         )}
-        <button type="submit">${hasPassword ? 'Change password' : 'Set password'}</button>
+        <button type="submit">${hasPassword ? t.changePasswordButton : t.setPasswordButton}</button>
       </form>
     </section>
     <section aria-labelledby="delete-title">
-      <h2 id="delete-title">Delete account</h2>
-      <p>The account and every session end; this cannot be undone.</p>
+      <h2 id="delete-title">${t.deleteTitle}</h2>
+      <p>${t.deleteWarning}</p>
       <form method="post" action="/account/delete" novalidate>
-        ${confirmPassword('password', hasPassword, state.errors)}
-        <button type="submit" class="danger">Delete my account</button>
+        ${confirmPassword(ui, 'password', hasPassword, state.errors)}
+        <button type="submit" class="danger">${t.deleteButton}</button>
       </form>
     </section>`
 }

@@ -21,6 +21,7 @@ import {
   jsonRequest,
   problems,
 } from '../http/openapi'
+import { chooseLanguage } from '../i18n/languages'
 import { checkLoginLimit, checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
 import {
   LoginBody,
@@ -148,7 +149,9 @@ export const authRoutes = documentedRoutes()
     // The link needs the token settings; an account without an address must not (fail closed
     // only where a secret is used).
     const link = registration.email ? verificationLink(c) : undefined
-    const user = await authService(c).register(registration, link)
+    // An API client says its language by Accept-Language only (no cookie or query here).
+    const language = chooseLanguage({ acceptLanguage: c.req.header('accept-language') })
+    const user = await authService(c).register(registration, link, language)
     return c.json(user, 201)
   })
   .openapi(login, async (c) => {

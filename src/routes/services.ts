@@ -3,13 +3,7 @@ import type { Context } from 'hono'
 import { ensureSigningKeys } from '../auth/access-tokens'
 import { asymmetricKeysRequired } from '../auth/resource-tokens'
 import { mfaKeys } from '../auth/mfa-keys'
-import {
-  type AppEnv,
-  authorizationServerIssuer,
-  requestConfig,
-  requestOrigin,
-  settings,
-} from '../env'
+import { type AppEnv, authorizationServerIssuer, requestConfig, settings } from '../env'
 import { AUTHORIZATION_SERVER_RETRY_AFTER_SECONDS, ApiError } from '../errors'
 import { authorizationCodeStore } from '../store/authorization-codes'
 import { clientDocumentStore } from '../store/client-documents'
@@ -32,6 +26,7 @@ import { FederationService } from '../services/federation'
 import { identityStore } from '../store/identities'
 import { emailCodeStore } from '../store/email-codes'
 import { EmailCodeService } from '../services/email-codes'
+import { LanguageService } from '../services/language'
 import { ceremonyUses } from '../store/ceremony-uses'
 import { emailQuota } from '../store/email-quota'
 import { emailTokenStore } from '../store/email-tokens'
@@ -45,6 +40,8 @@ import { userStore } from '../store/users'
 import { log, scrub } from '../log'
 import { clientNetwork } from '../client-network'
 import { clientIp } from '../http/rate-limit'
+import { noticeBrand } from '../http/mail-links'
+import { requestLanguage } from '../http/language'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
@@ -103,10 +100,11 @@ function deps(c: Context<AppEnv>): AuthDeps & ReturnType<typeof buildStores> {
       await ensureSigningKeys(cfg)
       return cfg
     },
-    // Only security notices name the service: read when one is sent.
-    get serviceName() {
-      return new URL(requestOrigin(c)).host
-    },
+    // Read only when a security notice is sent (the other mails' links carry their own): the
+    // settings it reads may be missing, which must fail that notice alone.
+    noticeBrand: () => noticeBrand(c),
+    // What a mail to an account with no language of its own is written in.
+    requestLanguage: requestLanguage(c),
     requestId,
     network: networkOf(c),
   }
@@ -118,6 +116,7 @@ export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c)
 export const emailService = (c: Context<AppEnv>) => new EmailService(deps(c))
 export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(deps(c))
 export const emailCodeService = (c: Context<AppEnv>) => new EmailCodeService(deps(c))
+export const languageService = (c: Context<AppEnv>) => new LanguageService(deps(c))
 export const federationService = (c: Context<AppEnv>) =>
   new FederationService({ ...deps(c), providers: () => settings(c.env).providers })
 

@@ -13,6 +13,7 @@ import { profileCache } from './profile-cache'
 import type { PublicUser, SessionView } from '../schemas'
 import { SessionService } from './sessions'
 import { describeDevice, describeLocation } from './device'
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages'
 import { EmailService } from './email'
 import { PasskeyService } from './passkeys'
 import { Notices } from './notices'
@@ -47,7 +48,8 @@ export class AccountService {
     return profile
   }
 
-  async listSessions(caller: AuthUser): Promise<SessionView[]> {
+  /** The caller's sessions, devices and places named in `lang` (the API's: English). */
+  async listSessions(caller: AuthUser, lang: Language = DEFAULT_LANGUAGE): Promise<SessionView[]> {
     const entries = await this.sessions.list(caller.id)
     return entries.map((entry) => ({
       id: entry.id,
@@ -56,8 +58,8 @@ export class AccountService {
       idleExpiresAt: iso(Math.min(entry.expiresAt, entry.endsAt)),
       expiresAt: iso(entry.endsAt),
       // Read at listing time, not stored: a better parser names old sessions too.
-      device: describeDevice(entry.userAgent),
-      location: describeLocation(entry.city, entry.country),
+      device: describeDevice(entry.userAgent, lang),
+      location: describeLocation(entry.city, entry.country, lang),
       userAgent: entry.userAgent,
       country: entry.country,
       current: entry.id === caller.sessionId,

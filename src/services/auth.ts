@@ -14,6 +14,7 @@ import {
 } from '../auth/passwords'
 import type { AuthenticationResponseJSON } from '../auth/webauthn/authentication'
 import type { RegistrationResponseJSON } from '../auth/webauthn/registration'
+import type { Language } from '../i18n/languages'
 import type { MailLink } from '../mail/mailer'
 import type { CeremonyUses } from '../store/ceremony-uses'
 import type { LoginFailureStore } from '../store/login-failures'
@@ -100,11 +101,13 @@ export class AuthService {
 
   /**
    * Creates an account; with an address, also mails a link to confirm it (refused with 503
-   * before anything is created when email is not set up).
+   * before anything is created when email is not set up). `language` is the one its email is
+   * written in from then on (the sign-up's: the page's, or the API request's Accept-Language).
    */
   async register(
     { username, password, email }: Registration,
     link?: MailLink,
+    language?: Language,
   ): Promise<PublicUser> {
     if (email !== undefined) this.deps.mailer()
     const user = {
@@ -112,6 +115,7 @@ export class AuthService {
       username,
       passwordHash: await hashPassword(password),
       createdAt: new Date(now()).toISOString(),
+      language: language ?? null,
     }
     if ((await this.deps.users.createUser(user)) === 'taken') {
       throw new ApiError('username_taken', 'That username is already registered')

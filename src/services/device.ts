@@ -1,26 +1,12 @@
 // How the sessions list names a session's device and place: a User-Agent read into "Chrome on
 // macOS", Cloudflare's city and country into "Lisbon, Portugal". Pure: no Hono, no bindings,
-// no dependencies. Everything it reads is client-controlled text (the User-Agent), or
+// no dependencies but the message catalogs. Everything it reads is client-controlled text (the User-Agent), or
 // Cloudflare's, so its answers are built from its own words, never from markup it was sent.
+import { type Messages, messagesFor } from '../i18n/catalogs'
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages'
 
-/**
- * Every word the list shows, in one place, so a message catalog can take them over (English for
- * now).
- */
-export const DEVICE_TEXT = {
-  unknownDevice: 'Unknown device',
-  /** A browser on an operating system: "Chrome on macOS". */
-  browserOn: (browser: string, os: string) => `${browser} on ${os}`,
-  /** A browser this parser does not know, on a known system. */
-  webBrowser: 'Web browser',
-  inAppBrowser: 'In-app browser',
-  /** "Lisbon, Portugal". */
-  cityInCountry: (city: string, country: string) => `${city}, ${country}`,
-  /** Cloudflare's country code for requests through Tor. */
-  tor: 'Tor network',
-  /** What the account page adds to the session it is shown in. */
-  thisDevice: 'this device',
-} as const
+/** Every word the list shows, in the language asked for (English by default). */
+export type DeviceWords = Messages['account']['device']
 
 /** A product name from an unknown client is cut to this (RFC 9110 does not bound tokens). */
 export const PRODUCT_MAX_LENGTH = 40
@@ -116,9 +102,13 @@ const firstMatch = (table: [RegExp, string][], ua: string) =>
  * Browsers by name and system; other clients by product; anything else by its first product
  * token (RFC 9110 token characters only, at most 40); nothing usable is "Unknown device".
  */
-export function describeDevice(userAgent: string | null): string {
+export function describeDevice(
+  userAgent: string | null,
+  lang: Language = DEFAULT_LANGUAGE,
+): string {
+  const words: DeviceWords = messagesFor(lang).account.device
   const ua = printable(userAgent, 512)
-  if (ua === null) return DEVICE_TEXT.unknownDevice
+  if (ua === null) return words.unknownDevice
   const bot = BOT.exec(ua)?.[1]
   if (bot) return bot
   const program = firstMatch(PROGRAMS, ua)
@@ -128,30 +118,34 @@ export function describeDevice(userAgent: string | null): string {
   if (browser === 'Safari' && os === 'Android') browser = 'Android Browser'
   // A WebKit view inside an iOS app that does not say which: its UA lacks "Safari/".
   if (browser === null && (os === 'iPhone' || os === 'iPad') && /\bAppleWebKit\//.test(ua)) {
-    browser = DEVICE_TEXT.inAppBrowser
+    browser = words.inAppBrowser
   }
-  if (browser === null && /^Mozilla\//.test(ua) && os !== null) browser = DEVICE_TEXT.webBrowser
-  if (browser !== null) return os === null ? browser : DEVICE_TEXT.browserOn(browser, os)
+  if (browser === null && /^Mozilla\//.test(ua) && os !== null) browser = words.webBrowser
+  if (browser !== null) return os === null ? browser : words.browserOn(browser, os)
   const product = PRODUCT.exec(ua)?.[0]
-  return product ? product.slice(0, PRODUCT_MAX_LENGTH) : DEVICE_TEXT.unknownDevice
+  return product ? product.slice(0, PRODUCT_MAX_LENGTH) : words.unknownDevice
 }
 
-/** Country names in English; null where the runtime has no such data (then codes are shown). */
-let regionNames: Intl.DisplayNames | null | undefined
+/** Country names by language; null where the runtime has no such data (then codes are shown). */
+const regionNames = new Map<Language, Intl.DisplayNames | null>()
 
-function countryName(code: string): string | null {
-  if (code === 'T1') return DEVICE_TEXT.tor
-  // XX: Cloudflare does not know; ZZ: the "unknown region" code.
-  if (!/^[A-Z]{2}$/.test(code) || code === 'XX' || code === 'ZZ') return null
-  if (regionNames === undefined) {
+function displayNames(lang: Language): Intl.DisplayNames | null {
+  if (!regionNames.has(lang)) {
     try {
-      regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
+      regionNames.set(lang, new Intl.DisplayNames([lang], { type: 'region' }))
     } catch {
-      regionNames = null
+      regionNames.set(lang, null)
     }
   }
+  return regionNames.get(lang)!
+}
+
+function countryName(code: string, lang: Language): string | null {
+  if (code === 'T1') return messagesFor(lang).account.device.tor
+  // XX: Cloudflare does not know; ZZ: the "unknown region" code.
+  if (!/^[A-Z]{2}$/.test(code) || code === 'XX' || code === 'ZZ') return null
   try {
-    return regionNames?.of(code) ?? code
+    return displayNames(lang)?.of(code) ?? code
   } catch {
     return code
   }
@@ -161,9 +155,15 @@ function countryName(code: string): string | null {
  * Where a session signed in, from Cloudflare's city and ISO 3166 country code: "Lisbon, Portugal",
  * "Portugal", or null when neither is known.
  */
-export function describeLocation(city: string | null, country: string | null): string | null {
+export function describeLocation(
+  city: string | null,
+  country: string | null,
+  lang: Language = DEFAULT_LANGUAGE,
+): string | null {
   const place = printable(city, CITY_MAX_LENGTH)
-  const nation = country === null ? null : countryName(country)
-  if (place !== null && nation !== null) return DEVICE_TEXT.cityInCountry(place, nation)
+  const nation = country === null ? null : countryName(country, lang)
+  if (place !== null && nation !== null) {
+    return messagesFor(lang).account.device.cityInCountry(place, nation)
+  }
   return place ?? nation
 }

@@ -9,13 +9,14 @@ import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { type MfaKeys, macOf } from '../auth/mfa-keys'
 import { timingSafeEqual, utf8 } from '../auth/encoding'
-import type { Mailer } from '../mail/mailer'
+import type { MailBrand, Mailer } from '../mail/mailer'
 import { signInCodeEmail } from '../mail/templates'
 import type { EmailCodeStore } from '../store/email-codes'
 import type { EmailRule } from '../store/email-quota'
 import type { TokenPair } from '../schemas'
 import { type AuthDeps, AuthService } from './auth'
 import { loginBackoff } from './login-backoff'
+import { mailLanguage } from './notices'
 import type { Client } from './sessions'
 
 export type EmailCodeDeps = AuthDeps & { emailCodes: EmailCodeStore }
@@ -62,7 +63,7 @@ export class EmailCodeService {
   constructor(private readonly deps: EmailCodeDeps) {}
 
   /** Mails a code to the address if an account verified it; the same answer either way. */
-  async request(email: string, service: string): Promise<void> {
+  async request(email: string, brand: MailBrand): Promise<void> {
     // Fails (503 or 500) before anything else when email or a key is not set up, for every
     // address alike: nothing that can fail is left to the part that runs only for some.
     const mailer = this.deps.mailer()
@@ -73,14 +74,14 @@ export class EmailCodeService {
       return
     }
     // After the response: the answer takes the same time whether or not one is sent.
-    this.deps.defer(this.deps.wait(0).then(() => this.mailCode(owner, keys, mailer, service)))
+    this.deps.defer(this.deps.wait(0).then(() => this.mailCode(owner, keys, mailer, brand)))
   }
 
   private async mailCode(
     owner: { id: string; email: string },
     keys: MfaKeys,
     mailer: Mailer,
-    service: string,
+    brand: MailBrand,
   ): Promise<void> {
     const at = now()
     const address = owner.email.toLowerCase()
@@ -103,9 +104,17 @@ export class EmailCodeService {
       createdAt: at,
       expiresAt: at + EMAIL_CODE_TTL_MS,
     })
+    // Anyone may ask for a code: the account's language, if stored, never the asker's.
+    const lang = mailLanguage(await this.deps.users.language(owner.id), this.deps)
     // To the address as the account verified it, not as the request spelled it.
     await mailer.send(
-      signInCodeEmail({ service, to: owner.email, code, minutes: EMAIL_CODE_TTL_MS / 60000 }),
+      signInCodeEmail({
+        ...brand,
+        lang,
+        to: owner.email,
+        code,
+        minutes: EMAIL_CODE_TTL_MS / 60000,
+      }),
     )
     this.event('email_code_requested', {
       found: true,

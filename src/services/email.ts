@@ -13,7 +13,7 @@ import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { EmailTokenStore } from '../store/email-tokens'
 import type { UserStore } from '../store/users'
 import { invalidEmailToken, issueLink, openLink } from './email-links'
-import { type NoticeDeps, Notices } from './notices'
+import { type NoticeDeps, Notices, mailLanguage } from './notices'
 
 export type EmailDeps = NoticeDeps & {
   users: UserStore
@@ -109,9 +109,14 @@ export class EmailService {
       ttlMs,
       passwordBinding: await passwordBinding(passwordHash),
     })
+    // The account's language, else the asking request's (which is the account owner's here).
+    const lang = mailLanguage(await this.deps.users.language(userId), this.deps)
     await mailer.send(
       verificationEmail({
         service: link.service,
+        logo: link.logo,
+        accent: link.accent,
+        lang,
         to: email,
         url: link.url(token),
         hours: VERIFY_TTL_HOURS,

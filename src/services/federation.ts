@@ -382,6 +382,8 @@ export class FederationService {
         id: crypto.randomUUID(),
         username: usernameCandidate(base, attempt),
         createdAt: new Date(now()).toISOString(),
+        // Its email's language from now on: the sign-up request's (the callback's).
+        language: this.deps.requestLanguage ?? null,
       }
       const identity = this.identity(provider, profile, user.id)
       const result = await this.deps.identities.createAccount(user, identity, email)

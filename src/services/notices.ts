@@ -6,7 +6,8 @@
 import { now } from '../clock'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
-import { MailSetupError, type Mailer } from '../mail/mailer'
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages'
+import { type MailBrand, MailSetupError, type Mailer } from '../mail/mailer'
 import { type NoticeKind, type WaysIn, securityNotice } from '../mail/templates'
 import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { UserStore } from '../store/users'
@@ -16,10 +17,21 @@ export type NoticeDeps = {
   emailQuota: EmailQuota
   mailer: () => Mailer
   defer: (task: Promise<unknown>) => void
-  /** The service's name in emails: the host people reach it at. */
-  serviceName: string
+  /** How a notice names and shows the service (http/mail-links.ts noticeBrand), when one is sent. */
+  noticeBrand: () => MailBrand
+  /**
+   * The language of the request that causes a mail: used only for an account with no language
+   * stored (mailLanguage), so no request chooses the words of a mail to someone else's account.
+   */
+  requestLanguage?: Language
   requestId?: string
 }
+
+/** The language of a mail to an account: its own when stored, else the request's, else English. */
+export const mailLanguage = (
+  stored: Language | null,
+  deps: { requestLanguage?: Language },
+): Language => stored ?? deps.requestLanguage ?? DEFAULT_LANGUAGE
 
 /**
  * Notices of one kind one address may be sent in an hour, beside the links (a burst is not a
@@ -61,9 +73,11 @@ export class Notices {
       log.warn('security_notice_throttled', { requestId: this.deps.requestId, userId, kind })
       return
     }
+    const lang = mailLanguage(await this.deps.users.language(userId), this.deps)
     await mailer.send(
       securityNotice({
-        service: this.deps.serviceName,
+        ...this.deps.noticeBrand(),
+        lang,
         to: address,
         kind,
         at: now(),

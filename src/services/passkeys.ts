@@ -169,7 +169,13 @@ export class PasskeyService {
     }
     const { userId, bind: username } = ceremony! as Ceremony & { userId: string; bind: string }
     const at = now()
-    const user = { id: userId, username, createdAt: new Date(at).toISOString() }
+    const user = {
+      id: userId,
+      username,
+      createdAt: new Date(at).toISOString(),
+      // Its email's language from now on: the sign-up request's.
+      language: this.deps.requestLanguage ?? null,
+    }
     const passkey = this.record(userId, credential, response, name, at)
     const created = await this.deps.passkeys.createAccount(user, passkey)
     if (created === 'username_taken') throw usernameTaken()

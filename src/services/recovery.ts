@@ -9,6 +9,7 @@ import { ApiError } from '../errors'
 import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { hashPassword, passwordBinding } from '../auth/passwords'
+import type { Language } from '../i18n/languages'
 import type { MailLink } from '../mail/mailer'
 import { resetEmail } from '../mail/templates'
 import type { EmailRule } from '../store/email-quota'
@@ -17,7 +18,7 @@ import type { IdentityStore } from '../store/identities'
 import type { PasskeyStore } from '../store/passkeys'
 import type { EmailDeps } from './email'
 import { issueLink, openLink } from './email-links'
-import { type NoticeDeps, Notices, type WaysIn } from './notices'
+import { type NoticeDeps, Notices, type WaysIn, mailLanguage } from './notices'
 import { type SessionDeps, SessionService } from './sessions'
 import { type TotpDeps, TotpService, invalidMfaCode } from './totp'
 
@@ -96,7 +97,7 @@ export class RecoveryService {
   }
 
   private async mailReset(
-    user: { id: string; email: string; passwordHash: string },
+    user: { id: string; email: string; passwordHash: string; language: Language | null },
     link: MailLink,
     mailer: ReturnType<RecoveryDeps['mailer']>,
   ): Promise<void> {
@@ -128,6 +129,10 @@ export class RecoveryService {
     await mailer.send(
       resetEmail({
         service: link.service,
+        logo: link.logo,
+        accent: link.accent,
+        // Anyone may ask for a reset: the account's language, if stored, never the asker's.
+        lang: mailLanguage(user.language, this.deps),
         to: user.email,
         url: link.url(token),
         hours: RESET_TTL_MINUTES / 60,

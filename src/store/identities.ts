@@ -100,8 +100,8 @@ export function identityStore(db: D1Database) {
         await db.batch([
           db
             .prepare(
-              `INSERT INTO users (id, username, password_hash, created_at, email, email_verified_at)
-               VALUES (?, ?, '', ?, ?, ?)`,
+              `INSERT INTO users (id, username, password_hash, created_at, email, email_verified_at, language)
+               VALUES (?, ?, '', ?, ?, ?, ?)`,
             )
             .bind(
               user.id,
@@ -109,6 +109,7 @@ export function identityStore(db: D1Database) {
               user.createdAt,
               verifiedEmail,
               verifiedEmail === null ? null : identity.createdAt,
+              user.language ?? null,
             ),
           insertIdentity(identity),
         ])

@@ -3,6 +3,7 @@ import { CREDENTIAL_ID_MAX_LENGTH } from '../auth/webauthn/credential-id'
 import { isUniqueViolation } from './d1-errors'
 import { StorageError, guarded } from './errors'
 import { anotherWayIn } from './ways-in'
+import type { Language } from '../i18n/languages'
 
 export type PasskeyRecord = {
   /** The credential id, base64url (at most 1023 bytes): unique across every account. */
@@ -92,7 +93,7 @@ export function passkeyStore(db: D1Database) {
      * Writes the users row too, as store/identities.ts does for an account made by a provider.
      */
     async createAccount(
-      user: { id: string; username: string; createdAt: string },
+      user: { id: string; username: string; createdAt: string; language?: Language | null },
       passkey: PasskeyRecord,
     ): Promise<'created' | 'username_taken' | 'exists'> {
       const statement = insertPasskey(passkey)
@@ -100,9 +101,9 @@ export function passkeyStore(db: D1Database) {
         await db.batch([
           db
             .prepare(
-              "INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, '', ?)",
+              "INSERT INTO users (id, username, password_hash, created_at, language) VALUES (?, ?, '', ?, ?)",
             )
-            .bind(user.id, user.username, user.createdAt),
+            .bind(user.id, user.username, user.createdAt, user.language ?? null),
           statement,
         ])
         return 'created'

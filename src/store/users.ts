@@ -1,6 +1,7 @@
 // Users in D1: the only code that reads or writes the users table. (session-index.ts owns the
 // sessions and revocations tables; deleting a user writes its revocation in the same transaction.
 // Sign-in reads whether TOTP is on from totp.ts's table in the same query, to save a round trip.)
+import { type Language, isLanguage } from '../i18n/languages'
 import { isUniqueViolation } from './d1-errors'
 import { StorageError, guarded } from './errors'
 import { FOREVER } from './session-index'
@@ -10,9 +11,14 @@ export type UserRecord = {
   username: string
   passwordHash: string
   createdAt: string
+  /** At creation: the language its email is written in (read back by `language`, not here). */
+  language?: Language | null
 }
 
 type Row = { id: string; username: string; password_hash: string; created_at: string }
+
+/** A stored language, if it is still one of ours (a value written by hand reads as none). */
+const languageOf = (value: unknown): Language | null => (isLanguage(value) ? value : null)
 
 /** A user as sign-in sees it: with whether a second factor is required. */
 type SignInRecord = UserRecord & { totpEnabled: boolean }
@@ -33,9 +39,9 @@ export function userStore(db: D1Database) {
       try {
         await db
           .prepare(
-            'INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)',
+            'INSERT INTO users (id, username, password_hash, created_at, language) VALUES (?, ?, ?, ?, ?)',
           )
-          .bind(user.id, user.username, user.passwordHash, user.createdAt)
+          .bind(user.id, user.username, user.passwordHash, user.createdAt, user.language ?? null)
           .run()
         return 'created'
       } catch (err) {
@@ -111,21 +117,31 @@ export function userStore(db: D1Database) {
      * username has) by verified address, with that address; null when none matches or the
      * account has no verified address.
      */
-    async findForRecovery(
-      login: string,
-    ): Promise<{ id: string; username: string; email: string; passwordHash: string } | null> {
+    async findForRecovery(login: string): Promise<{
+      id: string
+      username: string
+      email: string
+      passwordHash: string
+      language: Language | null
+    } | null> {
       const byEmail = login.includes('@')
       const row = await guarded('d1', 'find user for recovery', () =>
         db
           .prepare(
-            `SELECT id, username, email, password_hash AS passwordHash FROM users
+            `SELECT id, username, email, password_hash AS passwordHash, language FROM users
              WHERE ${byEmail ? 'email = ? COLLATE NOCASE' : 'username = ?'}
                AND email_verified_at IS NOT NULL`,
           )
           .bind(login)
-          .first<{ id: string; username: string; email: string; passwordHash: string }>(),
+          .first<{
+            id: string
+            username: string
+            email: string
+            passwordHash: string
+            language: string | null
+          }>(),
       )
-      return row ?? null
+      return row ? { ...row, language: languageOf(row.language) } : null
     },
 
     /**
@@ -161,6 +177,34 @@ export function userStore(db: D1Database) {
           .first<{ found: number }>(),
       )
       return row !== null
+    },
+
+    /** The language the user's email is written in, or null when none is set (or no such user). */
+    async language(id: string): Promise<Language | null> {
+      const row = await guarded('d1', 'get language', () =>
+        db
+          .prepare('SELECT language FROM users WHERE id = ?')
+          .bind(id)
+          .first<{ language: unknown }>(),
+      )
+      return languageOf(row?.language)
+    },
+
+    /**
+     * Sets the language of the user's email; with `onlyIfUnset`, only when none is stored yet (a
+     * sign-up's request language never replaces one the owner chose). False when nothing changed
+     * (no such user, or one already set).
+     */
+    async setLanguage(id: string, language: Language, onlyIfUnset = false): Promise<boolean> {
+      const result = await guarded('d1', 'set language', () =>
+        db
+          .prepare(
+            `UPDATE users SET language = ? WHERE id = ?${onlyIfUnset ? ' AND language IS NULL' : ''}`,
+          )
+          .bind(language, id)
+          .run(),
+      )
+      return result.meta.changes === 1
     },
 
     /** The user's verified address, if any. */

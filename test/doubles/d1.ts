@@ -45,6 +45,13 @@ export function memoryD1(): {
     },
     // No double of email: service tests do not send any.
     verifiedEmail: async () => null,
+    language: async (id) => users.get(id)?.language ?? null,
+    async setLanguage(id, language, onlyIfUnset = false) {
+      const user = users.get(id)
+      if (!user || (onlyIfUnset && user.language)) return false
+      user.language = language
+      return true
+    },
     findForRecovery: async () => null,
     verifiedByAnother: async () => false,
     setVerifiedEmail: async () => 'set',

@@ -35,7 +35,7 @@ export function servicesOn<K extends KvLike>(
       if (vi.isFakeTimers()) vi.setSystemTime(Date.now() + ms)
     },
     config: async () => cfg,
-    serviceName: 'auth.example',
+    noticeBrand: () => ({ service: 'auth.example' }),
     // Second factors are tested against real D1 (test/routes/totp.test.ts), not here.
     totp: unsupported('totp'),
     ceremonies: unsupported('ceremonies'),

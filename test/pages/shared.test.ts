@@ -8,12 +8,13 @@ import type { AppEnv } from '../../src/env'
 import { ApiError } from '../../src/errors'
 import { onError } from '../../src/http/errors'
 import { form, refusal } from '../../src/pages/shared'
+import { uiFor } from '../../src/pages/ui'
 import { captureLogs, expectProblem } from '../helpers'
 
 describe('refusal', () => {
   it('tells the loser of a password race to sign in again (409), naming no one', () => {
     const err = new ApiError('password_changed_concurrently', 'internal wording')
-    expect(refusal(err)).toEqual({
+    expect(refusal(uiFor('en'), err)).toEqual({
       status: 409,
       notice: {
         kind: 'error',
@@ -24,9 +25,9 @@ describe('refusal', () => {
 
   it('throws on what a person cannot act on', () => {
     const bug = new Error('boom')
-    expect(() => refusal(bug)).toThrow(bug)
+    expect(() => refusal(uiFor('en'), bug)).toThrow(bug)
     const internal = new ApiError('internal_error', 'x')
-    expect(() => refusal(internal)).toThrow(internal)
+    expect(() => refusal(uiFor('en'), internal)).toThrow(internal)
   })
 })
 

@@ -33,11 +33,11 @@ const claimsOf = (accessToken: string) =>
   }
 
 /** A new account made by signing up with a passkey: its tokens and the authenticator. */
-async function signUpWithPasskey(synced = true) {
+async function signUpWithPasskey(synced = true, headers: Record<string, string> = {}) {
   const username = uniqueUsername('pksu')
   const authenticator = await softAuthenticator({ origin: ORIGIN, synced })
   const credential = await authenticator.create(await options(username))
-  const res = await sendJson('POST', '/register/passkey', { credential, name: 'Phone' })
+  const res = await sendJson('POST', '/register/passkey', { credential, name: 'Phone' }, headers)
   expect(res.status).toBe(200)
   const tokens = (await res.json()) as { accessToken: string; refreshToken: string }
   return { username, authenticator, tokens, credential }
@@ -55,6 +55,12 @@ describe('signing up with a passkey', () => {
     // No password works for it.
     const login = await sendJson('POST', '/login', { username, password: PASSWORD })
     expect(login.status).toBe(401)
+  })
+
+  it('keeps the sign-up request’s language for the account’s email', async () => {
+    const { tokens } = await signUpWithPasskey(true, { 'Accept-Language': 'es-ES, en;q=0.5' })
+    const res = await call('/users/me/language', bearer(tokens.accessToken))
+    expect(await res.json()).toEqual({ language: 'es' })
   })
 
   it('refuses a taken username before the passkey is made, and at the end if taken meanwhile', async () => {

@@ -10,6 +10,7 @@ import worker from '../../src/index'
 import { decodeBase32 } from '@oslojs/encoding'
 import { generateHOTP } from '@oslojs/otp'
 import { totpStep } from '../../src/auth/totp'
+import { date } from '../../src/i18n/dates'
 import { type SoftPasskey, softAuthenticator } from '../doubles/authenticator'
 import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import {
@@ -676,7 +677,8 @@ describe('ways in that survive a reset', () => {
     expect((await resetWith(box, token, { removePasskeys: [gone.id] })).status).toBe(204)
     const notice = box.sent.find((m) => m.text.includes('reset by email'))!
     expect(notice.to).toBe(email)
-    const day = new Date().toISOString().slice(0, 10)
+    // The date as English writes it, in UTC (i18n/dates.ts).
+    const day = date('en', Date.now())
     expect(notice.text).toContain(`Passkey “Kept <b>key</b>”, added ${day}`)
     expect(notice.html).toContain('Kept &lt;b&gt;key&lt;/b&gt;')
     expect(notice.text).not.toContain('Removed key')

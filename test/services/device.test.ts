@@ -229,6 +229,20 @@ describe('describeLocation', () => {
   })
 })
 
+describe('in another language', () => {
+  const mac =
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15'
+  it('names the device and the place in French and Spanish', () => {
+    expect(describeDevice(mac, 'fr')).toBe('Safari sur macOS')
+    expect(describeDevice(mac, 'es')).toBe('Safari en macOS')
+    expect(describeDevice(null, 'fr')).toBe('Appareil inconnu')
+    expect(describeLocation('Lisbon', 'PT', 'fr')).toBe('Lisbon, Portugal')
+    expect(describeLocation(null, 'DE', 'fr')).toBe('Allemagne')
+    expect(describeLocation(null, 'DE', 'es')).toBe('Alemania')
+    expect(describeLocation(null, 'T1', 'es')).toBe('Red Tor')
+  })
+})
+
 describe('printable', () => {
   it('drops control, format and lone surrogate characters, collapses space and caps by code point', () => {
     expect(printable('  a\u0000\u0085b\u202Ec\u2028d  ', 10)).toBe('a b c d')

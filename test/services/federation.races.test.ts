@@ -88,7 +88,7 @@ function federation() {
     defer: (task) => void deferred.push(task),
     wait: async () => {},
     config: async () => cfg,
-    serviceName: 'auth.example',
+    noticeBrand: () => ({ service: 'auth.example' }),
     network: '192.0.2.0/24',
     providers: () => table,
   }

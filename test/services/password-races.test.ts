@@ -47,7 +47,7 @@ function services() {
     defer: (task) => void deferred.push(task),
     wait: async () => {},
     config: async () => cfg,
-    serviceName: 'auth.example',
+    noticeBrand: () => ({ service: 'auth.example' }),
     network: '192.0.2.0/24',
   }
   return {

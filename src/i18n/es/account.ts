@@ -1,0 +1,38 @@
+import type { Messages } from '../en'
+
+export const account: Messages['account'] = {
+  title: 'Tu cuenta',
+  signedInAs: 'Sesión iniciada como',
+  sessionsTitle: 'Dónde tienes la sesión iniciada',
+  thisDevice: 'este dispositivo',
+  device: {
+    unknownDevice: 'Dispositivo desconocido',
+    browserOn: (browser, os) => `${browser} en ${os}`,
+    webBrowser: 'Navegador web',
+    inAppBrowser: 'Navegador integrado en una aplicación',
+    cityInCountry: (city, country) => `${city}, ${country}`,
+    tor: 'Red Tor',
+  },
+  lastUsed: (lastUsed, signedIn) => `último uso: ${lastUsed}; inicio de sesión: ${signedIn}`,
+  signOutHere: 'Cerrar sesión aquí',
+  end: 'Cerrar',
+  signOutEverywhere: 'Cerrar sesión en todas partes',
+  languageTitle: 'Idioma',
+  languageIntro: 'Estas páginas y los correos que te enviamos lo usan.',
+  languageLabel: 'Idioma',
+  languageSave: 'Guardar',
+  changePasswordTitle: 'Cambiar la contraseña',
+  setPasswordTitle: 'Establecer una contraseña',
+  alsoPassword: 'Así también podrás iniciar sesión con tu nombre de usuario y una contraseña.',
+  otherSessionsEnd: 'Todas las demás sesiones se cierran; esta sigue abierta.',
+  currentPassword: 'Contraseña actual',
+  newPassword: 'Contraseña nueva',
+  changePasswordButton: 'Cambiar la contraseña',
+  setPasswordButton: 'Establecer la contraseña',
+  deleteTitle: 'Eliminar la cuenta',
+  deleteWarning: 'La cuenta y todas las sesiones terminan; no se puede deshacer.',
+  deleteButton: 'Eliminar mi cuenta',
+  confirmPassword: 'Contraseña, para confirmar',
+  noPasswordNote:
+    'Tu cuenta no tiene contraseña: esto funciona durante los 10 minutos siguientes al inicio de sesión.',
+}
