@@ -27,11 +27,23 @@ export type NoticeDeps = {
   requestId?: string
 }
 
-/** The language of a mail to an account: its own when stored, else the request's, else English. */
+/**
+ * The language of a mail to an account: its own when stored. Else, for a mail its owner caused
+ * (a change they made, an address they named), the request's; for one anyone may cause (a reset
+ * link, a sign-in code, a reuse notice), English: a stranger never picks its words.
+ */
 export const mailLanguage = (
   stored: Language | null,
   deps: { requestLanguage?: Language },
-): Language => stored ?? deps.requestLanguage ?? DEFAULT_LANGUAGE
+  causedBy: 'owner' | 'anyone',
+): Language =>
+  stored ?? (causedBy === 'owner' ? deps.requestLanguage : undefined) ?? DEFAULT_LANGUAGE
+
+/** Notices a request by someone other than the owner may cause: a thief's replay, a reset link. */
+const CAUSED_BY_ANYONE: ReadonlySet<NoticeKind> = new Set([
+  'session_ended_for_reuse',
+  'password_reset',
+])
 
 /**
  * Notices of one kind one address may be sent in an hour, beside the links (a burst is not a
@@ -73,7 +85,11 @@ export class Notices {
       log.warn('security_notice_throttled', { requestId: this.deps.requestId, userId, kind })
       return
     }
-    const lang = mailLanguage(await this.deps.users.language(userId), this.deps)
+    const lang = mailLanguage(
+      await this.deps.users.language(userId),
+      this.deps,
+      CAUSED_BY_ANYONE.has(kind) ? 'anyone' : 'owner',
+    )
     await mailer.send(
       securityNotice({
         ...this.deps.noticeBrand(),

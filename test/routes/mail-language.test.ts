@@ -39,7 +39,7 @@ async function registered(box: Box, headers: Record<string, string> = {}) {
 }
 
 /** Every way a request can ask for Spanish at once: the query, the cookie, Accept-Language. */
-const SPANISH = { 'Accept-Language': 'es', Cookie: 'lang=es' }
+const SPANISH = { 'Accept-Language': 'es', Cookie: '__Host-lang=es' }
 
 const forgot = (box: Box, login: string, headers: Record<string, string> = SPANISH) =>
   box.call('/password/forgot?lang=es', jsonInit('POST', { login }, headers))
@@ -95,13 +95,31 @@ describe('the language of an account’s email', () => {
     expect(box.sent[0]!.text).toContain('Le mot de passe de votre compte a été modifié')
   })
 
-  it('is the request’s for an account with none stored (made before the column)', async () => {
+  it('for an account with none stored (made before the column): English when anyone may ask, the owner’s request’s otherwise', async () => {
     const box = mailbox()
-    const { username } = await registered(box)
+    const { username, email } = await registered(box)
     await env.DB.prepare('UPDATE users SET language = NULL WHERE username = ?').bind(username).run()
+    // A reset or a code: whoever asks, in whatever language, the mail is English.
     expect((await forgot(box, username, { 'Accept-Language': 'es' })).status).toBe(202)
-    expect(box.sent.at(-1)!.subject).toBe('Restablece tu contraseña de auth.example')
-    expect(box.sent.at(-1)!.html).toContain('<html lang="es">')
+    expect(box.sent.at(-1)!.subject).toBe('Reset your auth.example password')
+    expect(box.sent.at(-1)!.html).toContain('<html lang="en">')
+    const before = box.sent.length
+    await box.call('/login/email-code?lang=es', jsonInit('POST', { email }, SPANISH))
+    expect(box.sent.length).toBe(before + 1)
+    expect(box.sent.at(-1)!.subject).toBe('Your sign-in code for auth.example')
+    // A change the owner makes, signed in: the notice in the owner's request's language.
+    box.sent.length = 0
+    const { accessToken } = await loginUser(username)
+    const res = await box.call(
+      '/users/me/password',
+      jsonInit(
+        'POST',
+        { currentPassword: PASSWORD, newPassword: 'another passphrase' },
+        { ...bearer(accessToken).headers, ...SPANISH },
+      ),
+    )
+    expect(res.status).toBe(204)
+    expect(box.sent.map((m) => m.subject)).toEqual(['Aviso de seguridad de auth.example'])
   })
 
   it('is English for an API sign-up with no Accept-Language, and an unknown or refused one', async () => {
@@ -121,7 +139,7 @@ describe('the language of an account’s email', () => {
       jsonInit(
         'POST',
         { username, password: PASSWORD },
-        { Cookie: 'lang=es', 'Accept-Language': 'fr' },
+        { Cookie: '__Host-lang=es', 'Accept-Language': 'fr' },
       ),
     )
     expect(res.status).toBe(201)
