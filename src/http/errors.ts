@@ -10,7 +10,8 @@ import { ApiError, ERRORS, type FieldError, TITLES } from '../errors'
 import { log, scrub } from '../log'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords'
 import { type Messages, messagesFor } from '../i18n/catalogs'
-import { DEFAULT_LANGUAGE, type Language, fromAcceptLanguage } from '../i18n/languages'
+import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages'
+import { requestLanguage } from './language'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
 export const AUTH_REALM = 'edge-auth'
@@ -57,14 +58,14 @@ function translationsFor(lang: Language): Translations {
 }
 
 /**
- * The problem's words in the language Accept-Language asks for (the API reads no cookie or
- * query): null when the detail is not one the catalog holds, which then stays as thrown.
+ * The problem's words in the request's language (the API's: Accept-Language alone): null when
+ * the detail is not one the catalog holds, which then stays as thrown.
  */
 function localized(
   c: Context<AppEnv>,
   err: ApiError,
 ): { lang: Language; detail: string; errors?: FieldError[] } | null {
-  const lang = fromAcceptLanguage(c.req.header('accept-language')) ?? DEFAULT_LANGUAGE
+  const lang = requestLanguage(c)
   const { details, fields } = translationsFor(lang)
   const detail = details.get(err.detail)
   if (detail === undefined) return null

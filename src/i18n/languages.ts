@@ -15,8 +15,11 @@ export const LANGUAGE_NAMES: Record<Language, string> = {
   es: 'Español',
 }
 
-/** The cookie that remembers a visitor's pick (not a secret; HttpOnly all the same). */
-export const LANGUAGE_COOKIE = 'lang'
+/**
+ * The cookie that remembers a visitor's pick: not a secret (HttpOnly all the same), but
+ * `__Host-` so a sibling subdomain cannot set it for this host.
+ */
+export const LANGUAGE_COOKIE = '__Host-lang'
 
 export const isLanguage = (value: unknown): value is Language =>
   typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value)

@@ -103,8 +103,9 @@ for (const path of PAGE_PATHS) {
       c.header('Content-Security-Policy', policy(c))
       c.header('Cache-Control', NO_STORE['Cache-Control'])
     },
-    readableForms,
+    // First: a refused form is answered in the visitor's language too.
     rememberLanguage,
+    readableForms,
   )
 }
 

@@ -8,14 +8,14 @@ import { type AppEnv, serviceName, settings } from '../env'
 import { type Messages, messagesFor } from '../i18n/catalogs'
 import { date, dateTime } from '../i18n/dates'
 import { LANGUAGE_COOKIE, type Language, isLanguage } from '../i18n/languages'
-import { requestLanguage } from '../http/language'
+import { markPageRequest, requestLanguage } from '../http/language'
 
 export type Ui = {
   lang: Language
   t: Messages
   brand: Brand & { name: string }
-  /** Where each language link goes: this page in that language. */
-  languageLink: (lang: Language) => string
+  /** Where each language link goes: this page in that language, or null for no link. */
+  languageLink: (lang: Language) => string | null
   /** A date and time, and a date, as this language writes them (UTC). */
   dateTime: (at: string | number | Date) => string
   date: (at: string | number | Date) => string
@@ -33,6 +33,7 @@ export const rememberLanguage: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A path may match two of the pages' patterns (/signin and /signin/*): once is enough.
   if (remembered.has(c)) return next()
   remembered.add(c)
+  markPageRequest(c)
   const picked = c.req.query('lang')
   if (isLanguage(picked) && getCookie(c, LANGUAGE_COOKIE) !== picked) {
     setCookie(c, LANGUAGE_COOKIE, picked, {
@@ -40,58 +41,74 @@ export const rememberLanguage: MiddlewareHandler<AppEnv> = async (c, next) => {
       maxAge: YEAR_SECONDS,
       sameSite: 'Lax',
       httpOnly: true,
-      secure: new URL(c.req.url).protocol === 'https:',
+      // __Host- needs Secure; browsers take it over http://localhost too (npm run dev).
+      secure: true,
     })
   }
   await next()
-  c.header('Content-Language', requestLanguage(c))
-  c.header('Vary', 'Accept-Language, Cookie', { append: true })
+  // A problem answered here (the error renderer) has said its own language already.
+  if (!c.res.headers.has('Content-Language')) c.header('Content-Language', requestLanguage(c))
+  const vary = c.res.headers.get('Vary') ?? ''
+  for (const header of ['Accept-Language', 'Cookie']) {
+    if (!vary.toLowerCase().includes(header.toLowerCase()))
+      c.header('Vary', header, { append: true })
+  }
 }
 
 /**
- * The query parameters a page is rendered from, which its language links keep; the rest of a
- * query (a `request` object, a secret a client put in the URL, text to reflect) is never echoed.
+ * The pages a language link may lead to, by path: each with the query parameters it is rendered
+ * from, which the link keeps. The rest of a query (a `request` object, a secret a client put in
+ * the URL, a hint, text to reflect) is never echoed, and a page that cannot be had again by a GET
+ * (a provider's callback, a consent page resumed from a cookie, a form's answer with no page of
+ * its own) gets no links: the language then changes on the next page, by the cookie.
  */
-const PAGE_PARAMS: [prefix: string, params: string[]][] = [
-  [
-    '/authorize',
-    [
-      'client_id',
-      'redirect_uri',
-      'response_type',
-      'response_mode',
-      'scope',
-      'state',
-      'code_challenge',
-      'code_challenge_method',
-      'resource',
-      'nonce',
-      'prompt',
-      'max_age',
-      'login_hint',
-      'id_token_hint',
-    ],
+const PAGES: Record<string, string[]> = {
+  '/signin': ['return_to'],
+  '/signup': ['return_to'],
+  '/email-code': ['return_to'],
+  '/forgot-password': [],
+  '/account': [],
+  '/verify-email': ['token'],
+  '/reset-password': ['token'],
+  '/authorize': [
+    'client_id',
+    'redirect_uri',
+    'response_type',
+    'response_mode',
+    'scope',
+    'state',
+    'code_challenge',
+    'code_challenge_method',
+    'resource',
+    'nonce',
+    'prompt',
+    'max_age',
   ],
-  ['/end-session', ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state']],
-  ['/verify-email', ['token']],
-  ['/reset-password', ['token']],
-  ['', ['return_to']],
-]
+  '/end-session': ['client_id', 'post_logout_redirect_uri', 'state'],
+}
+
+/** A form's answer links to the page the form lives on, when it has one to go back to. */
+const FORM_PAGES: Record<string, string> = {
+  '/signin': '/signin',
+  '/signin/mfa': '/signin',
+  '/signup': '/signup',
+  '/email-code': '/email-code',
+  '/email-code/verify': '/email-code',
+  '/forgot-password': '/forgot-password',
+}
 
 /** Longer values are dropped from the links: the page itself refuses or cuts them. */
 const MAX_PARAM_LENGTH = 2048
 
-/**
- * This page in another language. A form post's answer links to the page its form lives on (the
- * account page for the account's forms), as the post's own path may have no page to show.
- */
-function languageLinkOf(c: Context<AppEnv>): (lang: Language) => string {
+/** This page in each language, or null where a link could not bring the page back. */
+function languageLinkOf(c: Context<AppEnv>): Ui['languageLink'] {
   const url = new URL(c.req.url)
   if (c.req.method !== 'GET') {
-    const page = url.pathname.startsWith('/account/') ? '/account' : url.pathname
-    return (lang) => `${page}?lang=${lang}`
+    const page = url.pathname.startsWith('/account/') ? '/account' : FORM_PAGES[url.pathname]
+    return page === undefined ? () => null : (lang) => `${page}?lang=${lang}`
   }
-  const keep = PAGE_PARAMS.find(([prefix]) => url.pathname.startsWith(prefix))![1]
+  if (!Object.hasOwn(PAGES, url.pathname)) return () => null
+  const keep = PAGES[url.pathname]!
   const kept = new URLSearchParams()
   for (const [name, value] of url.searchParams) {
     if (keep.includes(name) && value.length <= MAX_PARAM_LENGTH) kept.append(name, value)

@@ -19,6 +19,18 @@ import type { Ui } from './ui'
 
 export type { FieldErrors, Notice } from './fields'
 
+/** One language in the footer: the page's own as plain text, each other as a link to it. */
+function languageItem(ui: Ui, lang: Language): Html {
+  const href = ui.languageLink(lang)
+  return lang === ui.lang || href === null
+    ? html`<li>
+        <span ${lang === ui.lang ? html`aria-current="true"` : ''} lang="${lang}"
+          >${LANGUAGE_NAMES[lang]}</span
+        >
+      </li>`
+    : html`<li><a href="${href}" hreflang="${lang}" lang="${lang}">${LANGUAGE_NAMES[lang]}</a></li>`
+}
+
 /**
  * Every hosted page: the product's name and logo, the page, and links to it in each language.
  * The brand's stylesheets come after the pages' own, from this origin only (the CSP's 'self').
@@ -58,23 +70,17 @@ export function layout(ui: Ui, title: string, body: Html, notice?: Notice): Html
           }
           ${body}
         </main>
-        <footer>
-          <nav aria-label="${t.common.languages}">
-            <ul class="languages">
-              ${LANGUAGES.map((lang) =>
-                lang === ui.lang
-                  ? html`<li>
-                      <span aria-current="true" lang="${lang}">${LANGUAGE_NAMES[lang]}</span>
-                    </li>`
-                  : html`<li>
-                      <a href="${ui.languageLink(lang)}" hreflang="${lang}" lang="${lang}"
-                        >${LANGUAGE_NAMES[lang]}</a
-                      >
-                    </li>`,
-              )}
-            </ul>
-          </nav>
-        </footer>
+        ${
+          ui.languageLink(ui.lang) !== null
+            ? html`<footer>
+                <nav aria-label="${t.common.languages}">
+                  <ul class="languages">
+                    ${LANGUAGES.map((lang) => languageItem(ui, lang))}
+                  </ul>
+                </nav>
+              </footer>`
+            : ''
+        }
       </body>
     </html>`
 }
@@ -282,6 +288,11 @@ export function accountPage(
         </select>
         <button type="submit">${t.languageSave}</button>
       </form>
+      ${
+        state.errors.language
+          ? html`<p class="error" id="language-error" role="alert">${state.errors.language}</p>`
+          : ''
+      }
     </section>
     ${emailSection(ui, state.email, state.mail, state.security.hasPassword, state.errors)}
     ${securitySections(ui, state.security, state.errors)}

@@ -21,7 +21,7 @@ import {
   jsonRequest,
   problems,
 } from '../http/openapi'
-import { chooseLanguage } from '../i18n/languages'
+import { requestLanguage } from '../http/language'
 import { checkLoginLimit, checkRateLimit, clientIp, rateLimit } from '../http/rate-limit'
 import {
   LoginBody,
@@ -150,7 +150,7 @@ export const authRoutes = documentedRoutes()
     // only where a secret is used).
     const link = registration.email ? verificationLink(c) : undefined
     // An API client says its language by Accept-Language only (no cookie or query here).
-    const language = chooseLanguage({ acceptLanguage: c.req.header('accept-language') })
+    const language = requestLanguage(c)
     const user = await authService(c).register(registration, link, language)
     return c.json(user, 201)
   })

@@ -12,6 +12,7 @@ import {
 } from '../federation/flow'
 import { signInAtProvider } from '../federation/openid-provider'
 import { REFRESH_COOKIE } from '../helpers'
+import { LANGUAGE_COOKIE } from '../../src/i18n/languages'
 
 const env = providerEnv({ local: {} })
 const person = () => ({
@@ -25,7 +26,7 @@ const person = () => ({
 async function signInWithLanguage(account: ReturnType<typeof person>, lang: string) {
   const { authorizeUrl, state } = await begin(env)
   const back = await signInAtProvider(authorizeUrl, account)
-  const res = await callback(env, back, { [STATE_COOKIE('local')]: state, lang })
+  const res = await callback(env, back, { [STATE_COOKIE('local')]: state, [LANGUAGE_COOKIE]: lang })
   expect(res.status).toBe(303)
   return (await sessionOf(env, setCookie(res, REFRESH_COOKIE)!)).claims.sub
 }

@@ -33,7 +33,7 @@ describe('the email section of /account in another language', () => {
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
         Origin: ORIGIN,
-        Cookie: `${withCookie(cookie).Cookie}; lang=fr`,
+        Cookie: `${withCookie(cookie).Cookie}; __Host-lang=fr`,
       },
       body: new URLSearchParams({ email, emailPassword: PASSWORD }).toString(),
     })

@@ -36,7 +36,7 @@ describe('/email-code in another language', () => {
 
   it('refuses a malformed address in Spanish, sending nothing', async () => {
     const before = box.sent.length
-    const res = await post('/email-code', { email: 'not an address' }, { Cookie: 'lang=es' })
+    const res = await post('/email-code', { email: 'not an address' }, { Cookie: '__Host-lang=es' })
     expect(res.status).toBe(400)
     const html = await res.text()
     expect(html).toContain('<html lang="es">')
@@ -75,7 +75,7 @@ describe('/email-code in another language', () => {
     expect(html).toContain('<html lang="fr">')
     expect(html).toContain(`id="code-error">${fr.recovery.emailCode.codeRefused}`)
     expect(englishLeft(html, 'fr', emailCode)).toEqual([])
-    expect(res.headers.getSetCookie().filter((c) => !c.startsWith('lang='))).toEqual([])
+    expect(res.headers.getSetCookie().filter((c) => !c.startsWith('__Host-lang='))).toEqual([])
   })
 
   it('asks for six digits in Spanish before spending a try', async () => {

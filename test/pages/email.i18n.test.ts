@@ -86,7 +86,7 @@ describe('/verify-email in another language', () => {
       box,
       '/verify-email',
       { token: 'x'.repeat(43) },
-      { Cookie: 'lang=fr' },
+      { Cookie: '__Host-lang=fr' },
     )
     expect(res.status).toBe(400)
     const html = await res.text()
@@ -115,7 +115,7 @@ describe('/forgot-password in another language', () => {
       expect(html).toContain('<html lang="en">')
       expect(html).toContain(en.recovery.forgot.intro)
       expect(html).not.toContain('<script>alert')
-      expect(res.headers.getSetCookie().some((c) => c.startsWith('lang='))).toBe(false)
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-lang='))).toBe(false)
     }
   })
 
@@ -204,7 +204,7 @@ describe('/reset-password in another language', () => {
     expect(page).toContain(fr.recovery.reset.codeLabel)
     expect(englishLeft(page, 'fr', (m) => m.recovery.reset)).toEqual([])
     const fields = { token, newPassword: 'a brand new passphrase', disableTotp: 'on' }
-    const refused = await postForm(box, '/reset-password', fields, { Cookie: 'lang=fr' })
+    const refused = await postForm(box, '/reset-password', fields, { Cookie: '__Host-lang=fr' })
     expect(refused.status).toBe(401)
     const html = await refused.text()
     expect(html).toContain('<html lang="fr">')
@@ -236,7 +236,7 @@ describe('/reset-password in another language', () => {
       '/reset-password',
       { token, newPassword: 'short' },
       {
-        Cookie: 'lang=es',
+        Cookie: '__Host-lang=es',
       },
     )
     expect(res.status).toBe(400)

@@ -24,6 +24,7 @@ import { json, script, serverOrigin, uniquePath } from '../global/scripted'
 import { PASSWORD, REFRESH_COOKIE, signedIn } from '../helpers'
 import { pageSignIn } from './forms'
 import { englishLeft } from './untranslated'
+import { LANGUAGE_COOKIE } from '../../src/i18n/languages'
 
 const env = providerEnv({ local: {} })
 const PROVIDER = 'Local local'
@@ -44,7 +45,11 @@ async function connect(refresh: string, who: ReturnType<typeof person>, lang: st
   expect(start.status).toBe(302)
   const state = setCookie(start, STATE_COOKIE('local'))!
   const back = await signInAtProvider(start.headers.get('location')!, who)
-  return callback(env, back, { [STATE_COOKIE('local')]: state, [REFRESH_COOKIE]: refresh, lang })
+  return callback(env, back, {
+    [STATE_COOKIE('local')]: state,
+    [REFRESH_COOKIE]: refresh,
+    [LANGUAGE_COOKIE]: lang,
+  })
 }
 
 describe('the provider buttons in another language', () => {
@@ -67,7 +72,10 @@ describe('a refused provider sign-in in another language', () => {
   it('says the person cancelled, in French (by the lang cookie), and signs no one in', async () => {
     const { authorizeUrl, state } = await begin(env)
     const back = await denyAtProvider(authorizeUrl)
-    const res = await callback(env, back, { [STATE_COOKIE('local')]: state, lang: 'fr' })
+    const res = await callback(env, back, {
+      [STATE_COOKIE('local')]: state,
+      [LANGUAGE_COOKIE]: 'fr',
+    })
     expect(res.status).toBe(400)
     const html = await res.text()
     expect(html).toContain('<html lang="fr">')
@@ -163,7 +171,7 @@ describe('a refused provider sign-in in another language', () => {
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
         Origin: 'https://auth.example',
-        Cookie: cookies({ [REFRESH_COOKIE]: refresh, lang: 'fr' }),
+        Cookie: cookies({ [REFRESH_COOKIE]: refresh, [LANGUAGE_COOKIE]: 'fr' }),
       },
       body: '',
     })

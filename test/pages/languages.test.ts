@@ -24,18 +24,20 @@ describe('the pages’ language', () => {
     expect(await text(res)).toContain('<h1>Connexion</h1>')
     const cookie = res.headers.get('set-cookie')!
     expect(cookie).toMatch(
-      /^lang=fr; Max-Age=31536000; Path=\/; HttpOnly; (Secure; )?SameSite=Lax$/,
+      /^__Host-lang=fr; Max-Age=31536000; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     )
     // The next page, with the cookie and without the query, stays French.
-    const next = await call('/signup', { headers: { Cookie: 'lang=fr', 'Accept-Language': 'es' } })
+    const next = await call('/signup', {
+      headers: { Cookie: '__Host-lang=fr', 'Accept-Language': 'es' },
+    })
     expect(await text(next)).toContain('<h1>Créer un compte</h1>')
     expect(next.headers.get('set-cookie')).toBeNull()
   })
 
   it('ignores a language it does not have, in the query, the cookie or the header', async () => {
     for (const headers of [
-      { Cookie: 'lang=de' } as Record<string, string>,
-      { Cookie: 'lang=../../etc' },
+      { Cookie: '__Host-lang=de' } as Record<string, string>,
+      { Cookie: '__Host-lang=../../etc' },
       { 'Accept-Language': 'de-DE' },
     ]) {
       const res = await call('/signin?lang=xx%22%3E', { headers })
@@ -47,7 +49,7 @@ describe('the pages’ language', () => {
 
   it('links to this very page in each other language, keeping its query', async () => {
     const html = await text(await call('/signin?return_to=%2Faccount%3Fx%3D1&lang=es'))
-    expect(html).toContain('<span aria-current="true" lang="es">Español</span>')
+    expect(html).toMatch(/<span aria-current="true" lang="es"\s*>Español<\/span/)
     expect(html).toContain(
       '<a href="/signin?return_to=%2Faccount%3Fx%3D1&amp;lang=en" hreflang="en" lang="en"',
     )
@@ -65,14 +67,43 @@ describe('the pages’ language', () => {
     expect(html).toContain('href="/signin?return_to=%2Faccount&amp;lang=fr"')
     expect(html).not.toContain(secret)
     expect(html).not.toContain('b'.repeat(255))
+    // On /authorize: a kept parameter over 2048 characters, and the ones never kept (a request
+    // object's URL, hints carrying personal data) are left out of the links.
     const authorize = await text(
-      await call('/authorize?client_id=abc&request_uri=https%3A%2F%2Fevil.example%2Fr&state=s1'),
+      await call(
+        `/authorize?client_id=abc&state=${'s'.repeat(2049)}&request_uri=https%3A%2F%2Fevil.example%2Fr&id_token_hint=eyJ.secret.hint&login_hint=ada%40example.com&scope=openid`,
+      ),
     )
     expect(authorize).not.toContain('evil.example')
+    expect(authorize).not.toContain('eyJ.secret.hint')
+    expect(authorize).not.toContain('ada%40example.com')
+    expect(authorize).not.toContain('s'.repeat(2049))
+  })
+
+  it('links only where a GET brings the page back; a form’s answer links to its form’s page', async () => {
+    // A path that only looks like a page's gets none (exact paths only).
+    for (const path of ['/verify-emailX?token=t', '/signin/nope/callback?code=c&state=s']) {
+      const html = await text(await call(path, { redirect: 'manual' }))
+      if (html.includes('<html')) expect(html, path).not.toContain('hreflang=')
+    }
+    // The second factor's answer links to /signin, never to /signin/mfa (no such page).
+    const mfa = await post('/signin/mfa', { mfaToken: 'x', code: '' })
+    expect(mfa.status).toBe(400)
+    const html = await text(mfa)
+    expect(html).toContain('href="/signin?lang=fr"')
+    expect(html).not.toContain('/signin/mfa?lang=')
+    // A form with no page of its own to go back to: no links at all.
+    const confirm = await post('/end-session/confirm', { decision: 'signout' })
+    const page = await text(confirm)
+    if (page.includes('<html')) expect(page).not.toContain('hreflang=')
   })
 
   it('answers a form post in the language, linking to the form’s page', async () => {
-    const res = await post('/signin', { username: 'ab', password: 'x' }, { Cookie: 'lang=fr' })
+    const res = await post(
+      '/signin',
+      { username: 'ab', password: 'x' },
+      { Cookie: '__Host-lang=fr' },
+    )
     expect(res.status).toBe(400)
     const html = await text(res)
     expect(html).toContain('<html lang="fr">')
@@ -86,7 +117,7 @@ describe('the pages’ language', () => {
     const safari = 'Mozilla/5.0 (Macintosh) Version/17.0 Safari/605.1.15'
     const cookie = await pageSignIn(username, { 'User-Agent': safari })
     const res = await call('/account', {
-      headers: { Cookie: `${REFRESH_COOKIE}=${cookie}; lang=es` },
+      headers: { Cookie: `${REFRESH_COOKIE}=${cookie}; __Host-lang=es` },
     })
     const html = await text(res)
     expect(html).toContain('<h1>Tu cuenta</h1>')
@@ -129,6 +160,7 @@ describe('the pages’ language', () => {
       { Cookie: `${REFRESH_COOKIE}=${cookie}` },
     )
     expect(odd.status).toBe(400)
+    expect(await odd.text()).toContain('id="language-error"')
     expect(await stored()).toBe('en')
 
     const res = await post(
@@ -142,7 +174,7 @@ describe('the pages’ language', () => {
     const after = await call('/account?done=language&lang=fr', {
       headers: { Cookie: `${REFRESH_COOKIE}=${cookie}` },
     })
-    expect(after.headers.get('set-cookie')).toMatch(/^lang=fr;/)
+    expect(after.headers.get('set-cookie')).toMatch(/^__Host-lang=fr;/)
     const html = await after.text()
     expect(html).toContain('Votre langue est enregistrée')
     expect(html).toMatch(/<option\s+value="fr"\s+lang="fr"\s+selected\s*>/)
