@@ -30,9 +30,9 @@ export type Accent = { color: string; text: string }
 const MAX_NAME = 64
 const MAX_PATH = 256
 const COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i
-// Control characters and line or paragraph separators: a name goes into headers' neighbours
-// (email subjects) and page titles, on one line.
-const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}]/u
+// Control and format characters (bidi overrides too) and line or paragraph separators: a name
+// goes into email subjects and page titles, on one line, read in the order it is written.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u
 
 type Source = Record<string, unknown>
 

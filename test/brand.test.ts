@@ -66,6 +66,7 @@ describe('readBrand', () => {
     refused({ BRAND_COLOR_DARK: '#000' }, 'BRAND_COLOR_DARK')
     refused({ SERVICE_NAME: 'Acme\r\nBcc: x@example.com' }, 'SERVICE_NAME')
     refused({ SERVICE_NAME: 'A'.repeat(65) }, 'SERVICE_NAME')
+    refused({ SERVICE_NAME: 'Acme \u202Eetoн' }, 'SERVICE_NAME')
   })
 })
 

@@ -190,19 +190,10 @@ export function userStore(db: D1Database) {
       return languageOf(row?.language)
     },
 
-    /**
-     * Sets the language of the user's email; with `onlyIfUnset`, only when none is stored yet (a
-     * sign-up's request language never replaces one the owner chose). False when nothing changed
-     * (no such user, or one already set).
-     */
-    async setLanguage(id: string, language: Language, onlyIfUnset = false): Promise<boolean> {
+    /** Sets the language of the user's email; false when there is no such user. */
+    async setLanguage(id: string, language: Language): Promise<boolean> {
       const result = await guarded('d1', 'set language', () =>
-        db
-          .prepare(
-            `UPDATE users SET language = ? WHERE id = ?${onlyIfUnset ? ' AND language IS NULL' : ''}`,
-          )
-          .bind(language, id)
-          .run(),
+        db.prepare('UPDATE users SET language = ? WHERE id = ?').bind(language, id).run(),
       )
       return result.meta.changes === 1
     },

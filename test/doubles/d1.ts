@@ -46,9 +46,9 @@ export function memoryD1(): {
     // No double of email: service tests do not send any.
     verifiedEmail: async () => null,
     language: async (id) => users.get(id)?.language ?? null,
-    async setLanguage(id, language, onlyIfUnset = false) {
+    async setLanguage(id, language) {
       const user = users.get(id)
-      if (!user || (onlyIfUnset && user.language)) return false
+      if (!user) return false
       user.language = language
       return true
     },

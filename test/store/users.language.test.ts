@@ -29,10 +29,9 @@ describe('the users store: language', () => {
     }
   })
 
-  it('sets it, and with onlyIfUnset never replaces one already stored', async () => {
+  it('sets it, replacing the one stored; false for no such user', async () => {
     const id = await created(null)
-    expect(await users.setLanguage(id, 'es', true)).toBe(true)
-    expect(await users.setLanguage(id, 'fr', true)).toBe(false)
+    expect(await users.setLanguage(id, 'es')).toBe(true)
     expect(await users.language(id)).toBe('es')
     expect(await users.setLanguage(id, 'fr')).toBe(true)
     expect(await users.language(id)).toBe('fr')

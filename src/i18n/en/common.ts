@@ -28,7 +28,8 @@ export const common = {
     reauthenticationRequired: (detail: string) => detail,
     usernameTaken: 'That username is taken; choose another.',
     passwordChangedConcurrently: 'Your password was changed by another session; sign in again.',
-    rateLimited: (seconds: number) => `Too many attempts; try again in ${seconds} seconds.`,
+    rateLimited: (seconds: number) =>
+      `Too many attempts; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
     invalidMfaCode: 'That code is wrong or was used already; try the next one.',
     invalidMfaToken: 'That sign-in took too long or had too many wrong codes; start again.',
     totpEnabled: (detail: string) => detail,

@@ -32,7 +32,7 @@ export const mail = {
   },
   notice: {
     subject: (service: string) => `Security notice from ${service}`,
-    /** What happened, then when: "… (Dec 6, 2026, 5:06 PM UTC)". */
+    /** What happened, then when: "… (6 Dec 2026, 17:06 UTC)". */
     happened: (what: string, when: string) => `${what} (${when})`,
     kinds: {
       password_changed: 'The password of your account was changed, and your other sessions ended.',
