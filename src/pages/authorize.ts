@@ -187,7 +187,11 @@ const authorize = async (c: Context<AppEnv>) => {
     }
   }
   const checked = await svc.check(params)
-  if ('refuse' in checked) return refusePage(c, checked.refuse.status, checked.refuse.message)
+  if ('refuse' in checked) {
+    const { status, reason, param } = checked.refuse
+    const because = uiOf(c).t.apps.refusedBecause
+    return refusePage(c, status, reason === 'repeated' ? because.repeated(param!) : because[reason])
+  }
   if ('invalid' in checked) {
     const ui = uiOf(c)
     return c.html(layout(ui, ui.t.apps.invalid.title, invalidRequestPage(ui, checked.invalid)), 400)

@@ -7,7 +7,7 @@ import { type Context, Hono } from 'hono'
 import type { AppEnv } from '../env'
 import { checkCookieOrigin } from '../http/csrf'
 import { clearRefreshCookie } from '../http/refresh-cookie'
-import { EndSessionService } from '../services/oauth-server/end-session'
+import { EndSessionService, type EndSessionRefusal } from '../services/oauth-server/end-session'
 import { authService, endSessionService } from '../routes/services'
 import { paramsOf, refusePage, serverPageService } from './authorize'
 import { confirmSignOutPage, signedOutPage } from './end-session-views'
@@ -27,11 +27,20 @@ async function signOut(c: Context<AppEnv>, token: string): Promise<void> {
   clearRefreshCookie(c)
 }
 
+/** Why the service refused the sign-out request, in the visitor's language. */
+function refusedBecause(
+  c: Context<AppEnv>,
+  { reason, param }: { reason: EndSessionRefusal; param?: string },
+): string {
+  const because = uiOf(c).t.apps.signOutRefusedBecause
+  return reason === 'repeated' ? because.repeated(param!) : because[reason]
+}
+
 endSessionPages.get('/end-session', async (c) => {
   const svc = service(c)
   if (!(svc instanceof EndSessionService)) return svc
   const plan = await svc.check(c.req.queries())
-  if ('refuse' in plan) return refuse(c, plan.refuse)
+  if ('refuse' in plan) return refuse(c, refusedBecause(c, plan.refuse))
   const signedIn = await visitor(c)
   const ui = uiOf(c)
   const step = svc.decide(
@@ -91,7 +100,7 @@ endSessionPages.post('/end-session/confirm', async (c) => {
     if (typeof value === 'string') params[name] = [value]
   }
   const plan = await svc.check(params)
-  if ('refuse' in plan) return refuse(c, plan.refuse)
+  if ('refuse' in plan) return refuse(c, refusedBecause(c, plan.refuse))
   if (body.decision === 'signout') {
     const signedIn = await visitor(c)
     if (signedIn) await signOut(c, signedIn.token)

@@ -221,4 +221,20 @@ describe('the consent views, rendered on their own', () => {
     expect(invalid).not.toContain('<b>app.example')
     for (const html of [back, invalid]) expect(englishLeft(html, 'es', (m) => m.apps)).toEqual([])
   })
+
+  it('says why the service refused the request, in the visitor’s language, with no redirect', async () => {
+    for (const [path, lang, text] of [
+      ['/authorize?response_type=code', 'fr', fr.apps.refusedBecause.noClient],
+      ['/authorize?client_id=no-such-app', 'es', es.apps.refusedBecause.unknownClient],
+      ['/authorize?client_id=a&client_id=b', 'fr', fr.apps.refusedBecause.repeated('client_id')],
+    ] as const) {
+      const res = await browse(`${path}&lang=${lang}`)
+      expect(res.status).toBe(400)
+      expect(res.headers.get('location')).toBeNull()
+      const html = await res.text()
+      expect(html).toContain(`<html lang="${lang}">`)
+      expect(html).toContain(text)
+      expect(englishLeft(html, lang, (m) => m.apps)).toEqual([])
+    }
+  })
 })

@@ -90,4 +90,21 @@ describe('sign-out pages in French and Spanish', () => {
     )
     expect(english).toContain('You are signed in as <strong>alice</strong>.')
   })
+
+  it('says why the service refused a sign-out request, in the visitor’s language', async () => {
+    for (const [query, lang, text] of [
+      [{ client_id: 'a', state: 's'.repeat(5000) }, 'fr', fr.apps.signOutRefusedBecause.tooLong],
+      [{ client_id: 'no-such-app' }, 'es', es.apps.signOutRefusedBecause.unknownClient],
+      [{ id_token_hint: 'not.a.token' }, 'fr', fr.apps.signOutRefusedBecause.badHint],
+    ] as const) {
+      const res = await browse(`/end-session?${new URLSearchParams({ ...query, lang })}`)
+      expect(res.status).toBe(400)
+      const html = await res.text()
+      expect(html).toContain(`<html lang="${lang}">`)
+      expect(html).toContain(text)
+      expect(englishLeft(html, lang, (m) => m.apps)).toEqual([])
+    }
+    const twice = await browse('/end-session?state=a&state=b&lang=es')
+    expect(await twice.text()).toContain(es.apps.signOutRefusedBecause.repeated('state'))
+  })
 })

@@ -57,6 +57,23 @@ export const apps = {
     choose: 'Choose Allow or Deny.',
     answered: 'This request was already answered. Start again from the app.',
   },
+  /** Why the authorization request is refused (services/oauth-server/authorize.ts). */
+  refusedBecause: {
+    repeated: (name: string) => `The request names ${name} twice.`,
+    noClient: 'The request does not name its app (client_id).',
+    unknownClient: 'The app that sent you here is not registered with this service, or has lapsed.',
+    unregisteredRedirect: 'The app asked to send you to an address it has not registered.',
+    noRedirect: 'The request does not say where to send you back (redirect_uri).',
+  },
+  /** Why the sign-out request is refused (services/oauth-server/end-session.ts). */
+  signOutRefusedBecause: {
+    repeated: (name: string) => `The sign-out request names ${name} twice.`,
+    badHint: 'The app sent a sign-out request that could not be checked.',
+    twoApps: 'The sign-out request names two different apps.',
+    tooLong: 'The sign-out request is too long.',
+    unknownClient: 'The app that sent you here is not registered with this service.',
+    unregisteredRedirect: 'The app asked to send you to an address it has not registered.',
+  },
   invalid: {
     title: 'This request cannot be completed',
     /** "The app sent a request this service cannot complete: <why> (<error>)." */

@@ -50,6 +50,22 @@ export const apps: Messages['apps'] = {
     choose: 'Elige Permitir o Denegar.',
     answered: 'Esta solicitud ya se respondió. Vuelve a empezar desde la aplicación.',
   },
+  refusedBecause: {
+    repeated: (name) => `La solicitud indica ${name} dos veces.`,
+    noClient: 'La solicitud no indica su aplicación (client_id).',
+    unknownClient:
+      'La aplicación que te envió aquí no está registrada en este servicio, o ya no lo está.',
+    unregisteredRedirect: 'La aplicación pide enviarte a una dirección que no ha registrado.',
+    noRedirect: 'La solicitud no indica adónde devolverte (redirect_uri).',
+  },
+  signOutRefusedBecause: {
+    repeated: (name) => `La solicitud de cierre de sesión indica ${name} dos veces.`,
+    badHint: 'La aplicación envió una solicitud de cierre de sesión que no se pudo comprobar.',
+    twoApps: 'La solicitud de cierre de sesión nombra dos aplicaciones distintas.',
+    tooLong: 'La solicitud de cierre de sesión es demasiado larga.',
+    unknownClient: 'La aplicación que te envió aquí no está registrada en este servicio.',
+    unregisteredRedirect: 'La aplicación pide enviarte a una dirección que no ha registrado.',
+  },
   invalid: {
     title: 'Esta solicitud no se puede completar',
     cannotComplete: 'La aplicación envió una solicitud que este servicio no puede completar:',

@@ -51,6 +51,25 @@ export const apps: Messages['apps'] = {
     choose: 'Choisissez Autoriser ou Refuser.',
     answered: 'Cette demande a déjà reçu une réponse. Recommencez depuis l’application.',
   },
+  refusedBecause: {
+    repeated: (name) => `La demande indique ${name} deux fois.`,
+    noClient: 'La demande n’indique pas son application (client_id).',
+    unknownClient:
+      'L’application qui vous a envoyé ici n’est pas enregistrée auprès de ce service, ou ne l’est plus.',
+    unregisteredRedirect:
+      'L’application demande à vous envoyer vers une adresse qu’elle n’a pas enregistrée.',
+    noRedirect: 'La demande n’indique pas où vous renvoyer (redirect_uri).',
+  },
+  signOutRefusedBecause: {
+    repeated: (name) => `La demande de déconnexion indique ${name} deux fois.`,
+    badHint: 'L’application a envoyé une demande de déconnexion qui n’a pas pu être vérifiée.',
+    twoApps: 'La demande de déconnexion nomme deux applications différentes.',
+    tooLong: 'La demande de déconnexion est trop longue.',
+    unknownClient:
+      'L’application qui vous a envoyé ici n’est pas enregistrée auprès de ce service.',
+    unregisteredRedirect:
+      'L’application demande à vous envoyer vers une adresse qu’elle n’a pas enregistrée.',
+  },
   invalid: {
     title: 'Cette demande ne peut pas aboutir',
     cannotComplete: 'L’application a envoyé une demande que ce service ne peut pas traiter :',

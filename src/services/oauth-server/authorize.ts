@@ -65,8 +65,15 @@ export type Signer = {
  * itself (anyone can register a client, so a registered redirect is no reason to trust it:
  * RFC 9700 §4.11.2); or a valid request.
  */
+/**
+ * Why a request is refused on a page (never sent back to an unverified redirect): a key the
+ * page words in the visitor's language (i18n apps.refusedBecause), with the parameter it names.
+ */
+export type AuthorizeRefusal =
+  'repeated' | 'noClient' | 'unknownClient' | 'unregisteredRedirect' | 'noRedirect'
+
 export type Checked =
-  | { refuse: { status: 400 | 503; message: string } }
+  | { refuse: { status: 400; reason: AuthorizeRefusal; param?: string } }
   | { invalid: { error: string; description: string; redirect: string; host: string } }
   | { request: AuthorizeRequest; client: OAuthClient }
 
@@ -107,30 +114,30 @@ export class AuthorizeService {
 
   async check(params: AuthorizeParams): Promise<Checked> {
     const one = (name: string) => params[name]?.[0]
-    const refuse = (message: string): Checked => ({ refuse: { status: 400, message } })
+    const refuse = (reason: AuthorizeRefusal, param?: string): Checked => ({
+      refuse: { status: 400, reason, ...(param === undefined ? {} : { param }) },
+    })
     // RFC 6749 §3.1: no parameter twice. Until the client and its redirect are known, say so here.
     for (const name of ['client_id', 'redirect_uri']) {
-      if ((params[name]?.length ?? 0) > 1) return refuse(`The request names ${name} twice.`)
+      if ((params[name]?.length ?? 0) > 1) return refuse('repeated', name)
     }
     const clientId = one('client_id')
-    if (!clientId) return refuse('The request does not name its app (client_id).')
+    if (!clientId) return refuse('noClient')
     const client = await this.deps.clientService.find(clientId)
     if (!client) {
-      return refuse(
-        'The app that sent you here is not registered with this service, or has lapsed.',
-      )
+      return refuse('unknownClient')
     }
     const sent = one('redirect_uri')
     let redirectUri: string
     if (sent !== undefined) {
       if (!matchRedirectUri(sent, client.redirectUris)) {
-        return refuse('The app asked to send you to an address it has not registered.')
+        return refuse('unregisteredRedirect')
       }
       redirectUri = sent
     } else if (client.redirectUris.length === 1) {
       redirectUri = client.redirectUris[0]!
     } else {
-      return refuse('The request does not say where to send you back (redirect_uri).')
+      return refuse('noRedirect')
     }
     // From here on the redirect is the client's own: errors may be offered back to it.
     const stateValue = one('state')

@@ -19,7 +19,12 @@ const STATE_MAX_LENGTH = 1024
  * What the request asks for, checked: a refusal (shown as a page; nothing is redirected), or the
  * user its hint names, if any, and where the browser may go afterwards.
  */
-export type EndSessionPlan = { refuse: string } | CheckedLogout
+/** Why a sign-out request is refused: a key the page words in the visitor's language. */
+export type EndSessionRefusal =
+  'repeated' | 'badHint' | 'twoApps' | 'tooLong' | 'unknownClient' | 'unregisteredRedirect'
+
+export type EndSessionPlan =
+  { refuse: { reason: EndSessionRefusal; param?: string } } | CheckedLogout
 
 /** A logout request that passed every check. */
 export type CheckedLogout = {
@@ -50,34 +55,35 @@ export class EndSessionService {
   constructor(private readonly deps: EndSessionDeps) {}
 
   async check(params: EndSessionParams): Promise<EndSessionPlan> {
-    const refuse = (reason: string): EndSessionPlan => ({ refuse: reason })
+    const refuse = (reason: EndSessionRefusal, param?: string): EndSessionPlan => ({
+      refuse: { reason, ...(param === undefined ? {} : { param }) },
+    })
     const repeated = Object.entries(params).find(([, values]) => values.length > 1)
-    if (repeated) return refuse(`The sign-out request names ${repeated[0]} twice.`)
+    if (repeated) return refuse('repeated', repeated[0])
     const one = (name: string) => params[name]?.[0]
     const hintText = one('id_token_hint')
     const hint = hintText ? await readIdTokenHint(hintText, await this.deps.config()) : null
     // A hint that is not one of this service's ID tokens may be a forgery: it decides nothing.
-    if (hintText && !hint)
-      return refuse('The app sent a sign-out request that could not be checked.')
+    if (hintText && !hint) return refuse('badHint')
     const named = one('client_id')
     if (named !== undefined && hint && named !== hint.clientId) {
-      return refuse('The sign-out request names two different apps.')
+      return refuse('twoApps')
     }
     const clientId = named ?? hint?.clientId
     const state = one('state')
     if (state !== undefined && state.length > STATE_MAX_LENGTH) {
-      return refuse('The sign-out request is too long.')
+      return refuse('tooLong')
     }
     const uri = one('post_logout_redirect_uri')
     const client = clientId === undefined ? null : await this.deps.clientService.find(clientId)
     if (clientId !== undefined && !client) {
-      return refuse('The app that sent you here is not registered with this service.')
+      return refuse('unknownClient')
     }
     let redirect: { url: string; origin: string; shown: string } | null = null
     if (uri !== undefined) {
       // §3: exactly as registered, by the client the request names; no other comparison.
       if (!client || !client.postLogoutRedirectUris.includes(uri)) {
-        return refuse('The app asked to send you to an address it has not registered.')
+        return refuse('unregisteredRedirect')
       }
       const url = new URL(uri)
       if (state !== undefined) url.searchParams.append('state', state)
