@@ -11,7 +11,12 @@ import { LANGUAGE_COOKIE, type Language, chooseLanguage } from '../i18n/language
 /** Requests to the hosted pages (marked by their middleware, src/pages/ui.ts). */
 const pageRequests = new WeakSet<Context>()
 
-export const markPageRequest = (c: Context) => void pageRequests.add(c)
+/** Marks `c` as a request to a hosted page: false when it was marked already. */
+export function markPageRequest(c: Context): boolean {
+  if (pageRequests.has(c)) return false
+  pageRequests.add(c)
+  return true
+}
 
 export const requestLanguage = (c: Context<AppEnv>): Language =>
   pageRequests.has(c)

@@ -23,17 +23,13 @@ export type Ui = {
 
 const YEAR_SECONDS = 365 * 24 * 3600
 
-const remembered = new WeakSet<Context>()
-
 /**
  * Remembers a `?lang=` pick in a cookie for the pages that follow. Only a listed language is
  * stored; SameSite=Lax and HttpOnly, as nothing but this service reads it.
  */
 export const rememberLanguage: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A path may match two of the pages' patterns (/signin and /signin/*): once is enough.
-  if (remembered.has(c)) return next()
-  remembered.add(c)
-  markPageRequest(c)
+  if (!markPageRequest(c)) return next()
   const picked = c.req.query('lang')
   if (isLanguage(picked) && getCookie(c, LANGUAGE_COOKIE) !== picked) {
     setCookie(c, LANGUAGE_COOKIE, picked, {
