@@ -6,6 +6,8 @@ import { build } from 'esbuild'
 
 /** First match wins; paths are relative to the repository. */
 const AREAS = [
+  // Before the feature areas: src/i18n/fr/security.ts is words, not two-factor code.
+  ['languages (message catalogs, dates)', /src\/i18n\//],
   [
     'passkeys (WebAuthn)',
     /passkey|webauthn|simplewebauthn|tiny-cbor|@peculiar|asn1js|tsyringe|reflect-metadata|pvtsutils|pvutils/,
