@@ -184,6 +184,13 @@ describe('PUT /users/me/language', () => {
         'validation_failed',
       )
     }
+    // A body that is not JSON: a 400 with its code, never a 500.
+    const broken = await call('/users/me/language', {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: '{"language":',
+    })
+    await expectProblem(broken, 400, 'invalid_json')
     await expectProblem(
       await call('/users/me/language', jsonInit('PUT', { language: 'es' })),
       401,
