@@ -69,10 +69,19 @@ export type AuthUser = {
   idp?: string
 }
 
+/** The scopes an API key may hold; an admin user holds them all. */
+export const ADMIN_SCOPES = ['users:read', 'users:write', 'audit:read', 'webhooks:manage'] as const
+export type AdminScope = (typeof ADMIN_SCOPES)[number]
+
+/** Who calls an /admin route: a server's API key, or a user with the admin role. */
+export type AdminCaller = { type: 'api_key' | 'admin'; id: string; scopes: AdminScope[] }
+
 export type AppEnv = {
   Bindings: Bindings
   Variables: RequestIdVariables & {
     user?: AuthUser
+    /** On /admin routes: the API key or admin user calling (http/admin-auth.ts). */
+    admin?: AdminCaller
     /** Set on the OAuth routes, whose errors are RFC 6749 §5.2 JSON rather than problem JSON. */
     errorFormat?: 'oauth'
     /**
@@ -124,6 +133,7 @@ const DEFAULTS = {
   JWT_LEEWAY: 0,
   LOGIN_MAX_FAILURES: 5,
   JWT_AUDIENCE: 'edge-auth',
+  AUDIT_RETENTION_DAYS: 90,
 }
 
 /** A setting that is missing or unusable. Carries the variable's name, never its value. */
@@ -557,6 +567,13 @@ export class Settings {
   /** The resources access tokens may be issued for; throws ConfigError when the list is malformed. */
   get protectedResources(): ProtectedResource[] {
     return this.valid(this.part('protectedResources', protectedResources))
+  }
+
+  /** Days the audit log keeps an event; throws ConfigError when AUDIT_RETENTION_DAYS is unusable. */
+  get auditRetentionDays(): number {
+    return this.valid(
+      this.part('auditRetentionDays', (env) => integer(env, 'AUDIT_RETENTION_DAYS', 1, 3650)),
+    )
   }
 
   /** RP_ID, or null for the request's host; throws ConfigError when it is malformed. */

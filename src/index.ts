@@ -1,5 +1,8 @@
-// The worker entry. workerd treats every export here as a handler, so it exports nothing else.
+// The worker entry. workerd treats every export here as a handler, so it exports nothing else:
+// requests (the Hono app), the hourly Cron Trigger (cleanup) and the webhook queue (delivery).
 import type { Bindings } from './env'
 import { app } from './app'
+import { scheduled } from './consumers/scheduled'
+import { queue } from './consumers/queue'
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Bindings>
+export default { fetch: app.fetch, scheduled, queue } satisfies ExportedHandler<Bindings>

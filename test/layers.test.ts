@@ -64,6 +64,8 @@ const layer = (file: string) => file.split('/')[1]!.replace(/\.ts$/, '')
 const RANK: Record<string, number> = {
   index: 7,
   app: 6,
+  // The Cron Trigger's and the queue's handlers: beside the app, below the entry.
+  consumers: 6,
   routes: 5,
   pages: 5,
   http: 4,

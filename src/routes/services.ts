@@ -42,6 +42,10 @@ import { clientNetwork } from '../client-network'
 import { clientIp } from '../http/rate-limit'
 import { noticeBrand } from '../http/mail-links'
 import { requestLanguage } from '../http/language'
+import { auditStore } from '../store/audit-events'
+import type { Actor } from '../store/audit-events'
+import { eventSink } from '../services/events'
+import { webhookQueue } from '../store/webhook-queue'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
@@ -64,6 +68,7 @@ const buildStores = (env: AppEnv['Bindings']) => ({
   documents: clientDocumentStore(env.REFRESH_TOKENS),
   grants: grantStore(env.DB),
   codes: authorizationCodeStore(env.DB),
+  audit: auditStore(env.DB),
 })
 
 const storesByEnv = new WeakMap<object, ReturnType<typeof buildStores>>()
@@ -77,23 +82,42 @@ function stores(env: AppEnv['Bindings']) {
   return found
 }
 
-function deps(c: Context<AppEnv>): AuthDeps & ReturnType<typeof buildStores> {
+/**
+ * What every service may be built from, for a request. `actor` names who calls when it is not the
+ * user the events are about: an admin user or an API key (routes/admin).
+ */
+export function serviceDeps(
+  c: Context<AppEnv>,
+  actor?: Actor,
+): AuthDeps & ReturnType<typeof buildStores> {
   const requestId = c.get('requestId')
+  const built = stores(c.env)
+  const defer = (task: Promise<unknown>) =>
+    c.executionCtx.waitUntil(
+      task.catch((err: unknown) =>
+        log.error('deferred_task_failed', {
+          requestId,
+          errorName: err instanceof Error ? err.name : typeof err,
+          message: scrub(err instanceof Error ? err.message : String(err)),
+        }),
+      ),
+    )
+  const client = clientOf(c)
   return {
-    ...stores(c.env),
+    ...built,
+    events: eventSink({
+      requestId,
+      actor,
+      userAgent: client.userAgent,
+      country: client.country,
+      defer,
+      audit: built.audit,
+      publish: webhookQueue(c.env.WEBHOOKS).publish,
+    }),
     // Read when a route sends: a missing binding or sender fails only those routes (503).
     mailer: () => bindingMailer(c.env.EMAIL, c.env),
     mfaKeys: async () => mfaKeys(settings(c.env).mfaKey),
-    defer: (task) =>
-      c.executionCtx.waitUntil(
-        task.catch((err: unknown) =>
-          log.error('deferred_task_failed', {
-            requestId,
-            errorName: err instanceof Error ? err.name : typeof err,
-            message: scrub(err instanceof Error ? err.message : String(err)),
-          }),
-        ),
-      ),
+    defer,
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     config: async () => {
       const cfg = requestConfig(c)
@@ -110,15 +134,15 @@ function deps(c: Context<AppEnv>): AuthDeps & ReturnType<typeof buildStores> {
   }
 }
 
-export const authService = (c: Context<AppEnv>) => new AuthService(deps(c))
-export const accountService = (c: Context<AppEnv>) => new AccountService(deps(c))
-export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(deps(c))
-export const emailService = (c: Context<AppEnv>) => new EmailService(deps(c))
-export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(deps(c))
-export const emailCodeService = (c: Context<AppEnv>) => new EmailCodeService(deps(c))
-export const languageService = (c: Context<AppEnv>) => new LanguageService(deps(c))
+export const authService = (c: Context<AppEnv>) => new AuthService(serviceDeps(c))
+export const accountService = (c: Context<AppEnv>) => new AccountService(serviceDeps(c))
+export const passkeyService = (c: Context<AppEnv>) => new PasskeyService(serviceDeps(c))
+export const emailService = (c: Context<AppEnv>) => new EmailService(serviceDeps(c))
+export const recoveryService = (c: Context<AppEnv>) => new RecoveryService(serviceDeps(c))
+export const emailCodeService = (c: Context<AppEnv>) => new EmailCodeService(serviceDeps(c))
+export const languageService = (c: Context<AppEnv>) => new LanguageService(serviceDeps(c))
 export const federationService = (c: Context<AppEnv>) =>
-  new FederationService({ ...deps(c), providers: () => settings(c.env).providers })
+  new FederationService({ ...serviceDeps(c), providers: () => settings(c.env).providers })
 
 /**
  * The authorization server's issuer, or the 503 naming the setting it lacks: JWT_ISSUER must be
@@ -142,7 +166,7 @@ const resources = (c: Context<AppEnv>) => () => settings(c.env).protectedResourc
 
 export const clientService = (c: Context<AppEnv>) =>
   new ClientService({
-    ...deps(c),
+    ...serviceDeps(c),
     assertionAudiences: () => {
       const issuer = authorizationServer(c)
       return [issuer, `${issuer}/oauth/token`]
@@ -151,7 +175,7 @@ export const clientService = (c: Context<AppEnv>) =>
 export const authorizeService = (c: Context<AppEnv>) => {
   const issuer = authorizationServer(c)
   return new AuthorizeService({
-    ...deps(c),
+    ...serviceDeps(c),
     clientService: clientService(c),
     resources: resources(c),
     userInfo: userInfoResource(issuer),
@@ -161,16 +185,16 @@ export const authorizeService = (c: Context<AppEnv>) => {
 /** The token endpoint's grants: for the resources configured, and for UserInfo. */
 export const tokenService = (c: Context<AppEnv>) =>
   new TokenService({
-    ...deps(c),
+    ...serviceDeps(c),
     resources: () => [...resources(c)(), userInfoResource(authorizationServer(c))],
   })
 export const endSessionService = (c: Context<AppEnv>) => {
   authorizationServer(c)
-  return new EndSessionService({ ...deps(c), clientService: clientService(c) })
+  return new EndSessionService({ ...serviceDeps(c), clientService: clientService(c) })
 }
 export const userInfoService = (c: Context<AppEnv>) =>
-  new UserInfoService({ ...deps(c), issuer: authorizationServer(c) })
-export const grantService = (c: Context<AppEnv>) => new GrantService(deps(c))
+  new UserInfoService({ ...serviceDeps(c), issuer: authorizationServer(c) })
+export const grantService = (c: Context<AppEnv>) => new GrantService(serviceDeps(c))
 
 /**
  * The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country

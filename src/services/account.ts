@@ -266,7 +266,7 @@ export class AccountService {
   }
 
   private event(name: string, fields: Record<string, unknown>): void {
-    log.info(name, { requestId: this.deps.requestId, ...fields })
+    this.deps.events.emit(name, fields)
   }
 }
 

@@ -186,6 +186,6 @@ export class EmailCodeService {
   }
 
   private event(name: string, fields: Record<string, unknown>): void {
-    log.info(name, { requestId: this.deps.requestId, ...fields })
+    this.deps.events.emit(name, fields)
   }
 }

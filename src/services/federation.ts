@@ -488,6 +488,6 @@ export class FederationService {
   }
 
   private event(name: string, fields: Record<string, unknown>): void {
-    log.info(name, { requestId: this.deps.requestId, ...fields })
+    this.deps.events.emit(name, fields)
   }
 }

@@ -2,11 +2,11 @@
 // account follows it whoever causes the mail (services/notices.ts mailLanguage). Knows nothing
 // of Hono or bindings.
 import type { AuthUser } from '../env'
-import { log } from '../log'
+import type { EventSink } from './events'
 import type { Language } from '../i18n/languages'
 import type { UserStore } from '../store/users'
 
-export type LanguageDeps = { users: UserStore; requestId?: string }
+export type LanguageDeps = { users: UserStore; events: EventSink }
 
 export class LanguageService {
   constructor(private readonly deps: LanguageDeps) {}
@@ -19,7 +19,7 @@ export class LanguageService {
   /** Sets the caller's language (one of LANGUAGES: the route's schema refuses any other). */
   async set(caller: AuthUser, language: Language): Promise<{ language: Language }> {
     await this.deps.users.setLanguage(caller.id, language)
-    log.info('language_changed', { requestId: this.deps.requestId, userId: caller.id, language })
+    this.deps.events.emit('language_changed', { userId: caller.id, language })
     return { language }
   }
 }

@@ -11,9 +11,11 @@ import { type MailBrand, MailSetupError, type Mailer } from '../mail/mailer'
 import { type NoticeKind, type WaysIn, securityNotice } from '../mail/templates'
 import type { EmailQuota, EmailRule } from '../store/email-quota'
 import type { UserStore } from '../store/users'
+import type { EventSink } from './events'
 
 export type NoticeDeps = {
   users: UserStore
+  events: EventSink
   emailQuota: EmailQuota
   mailer: () => Mailer
   defer: (task: Promise<unknown>) => void

@@ -331,7 +331,7 @@ export class PasskeyService {
   }
 
   private event(name: string, fields: Record<string, unknown>): void {
-    log.info(name, { requestId: this.deps.requestId, ...fields })
+    this.deps.events.emit(name, fields)
   }
 }
 

@@ -30,6 +30,7 @@ import {
   type SessionStore,
   isEnded,
 } from '../store/sessions'
+import type { EventSink } from './events'
 
 export type SessionDeps = {
   sessions: SessionStore
@@ -39,6 +40,8 @@ export type SessionDeps = {
   defer: (task: Promise<unknown>) => void
   /** Waits, without holding the CPU: before retrying a KV write the per-key limit refused. */
   wait: (ms: number) => Promise<void>
+  /** Where every service reports what happened (log line, audit row, webhooks). */
+  events: EventSink
 }
 
 /**

@@ -3,6 +3,7 @@
 // limit, and the right code is spent by deleting exactly its row, so of two racing requests with
 // the right code one signs in.
 import { guarded } from './errors'
+import { purgeSome } from './purge'
 
 export type EmailCodeRecord = {
   /** Lower-cased. */
@@ -71,6 +72,10 @@ export function emailCodeStore(db: D1Database) {
       )
       return row && toRecord(address, row)
     },
+
+    /** Deletes up to `limit` codes expired at `at` (a code never entered). */
+    purgeExpired: (at: number, limit: number) =>
+      purgeSome(db, 'email_codes', 'expires_at <= ?', [at], limit),
 
     /** Spends the code: true for the one request that deleted it. */
     async spend(address: string, codeHash: string): Promise<boolean> {

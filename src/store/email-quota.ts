@@ -2,6 +2,7 @@
 // code that reads or writes the email_quota table. One upsert counts a send and says whether it
 // is allowed, so a burst of requests from anywhere cannot send one address more than its quota.
 import { guarded } from './errors'
+import { purgeSome } from './purge'
 
 /**
  * The kinds counted apart, so that spending one never silences another: verification links
@@ -14,6 +15,12 @@ export type EmailKind = 'verify' | 'reset' | 'code' | 'code_hour' | 'code_try' |
 export type EmailRule = { max: number; windowMs: number }
 
 export type EmailQuota = ReturnType<typeof emailQuota>
+
+/**
+ * No rule's window is longer than a day (test/store/email-quota.test.ts checks every rule), so a
+ * row whose window started a day ago counts nothing any more: deleting it changes no answer.
+ */
+export const LONGEST_EMAIL_WINDOW_MS = 24 * 60 * 60 * 1000
 
 export function emailQuota(db: D1Database) {
   return {
@@ -46,5 +53,9 @@ export function emailQuota(db: D1Database) {
       )
       return row !== null
     },
+
+    /** Deletes up to `limit` rows whose window ended by `at`; how many went. */
+    purgeExpired: (at: number, limit: number) =>
+      purgeSome(db, 'email_quota', 'window_start <= ?', [at - LONGEST_EMAIL_WINDOW_MS], limit),
   }
 }

@@ -2,6 +2,7 @@
 // token is stored only as its HMAC; using one deletes it with RETURNING, so of two requests with
 // the same link exactly one gets its row.
 import { guarded } from './errors'
+import { purgeSome } from './purge'
 
 export type EmailTokenPurpose = 'verify_email' | 'reset_password'
 
@@ -54,6 +55,10 @@ export function emailTokenStore(db: D1Database) {
             ),
         ]),
       ),
+
+    /** Deletes up to `limit` tokens expired at `at` (a link never opened). */
+    purgeExpired: (at: number, limit: number) =>
+      purgeSome(db, 'email_tokens', 'expires_at <= ?', [at], limit),
 
     /** Deletes the user's tokens of `purpose`: a password change kills its reset links. */
     revoke: (userId: string, purpose: EmailTokenPurpose) =>

@@ -2,6 +2,7 @@
 // revocations tables. It lists sessions and orders their ends; KV decides, on every refresh,
 // whether one may still refresh, and is converged to what D1 decided (services/sessions.ts).
 import { guarded } from './errors'
+import { purgeSome } from './purge'
 
 /** One session as listed to its user. Times are epoch milliseconds. */
 export type SessionEntry = {
@@ -178,6 +179,13 @@ export function sessionIndex(db: D1Database) {
       )
       return (read!.results as Revocation[])[0]!
     },
+
+    /**
+     * Deletes up to `limit` rows of sessions that can no longer refresh: past their absolute end,
+     * or idle since before `idleBefore` (the caller leaves a margin for the lagging last use).
+     */
+    purgeExpired: (at: number, idleBefore: number, limit: number) =>
+      purgeSome(db, 'sessions', 'ends_at <= ? OR expires_at < ?', [at, idleBefore], limit),
 
     /** The user's newest revocation, if there ever was one. */
     revocation: (userId: string) =>

@@ -114,6 +114,17 @@ export function memoryD1(): {
       }
       return { ...revocation }
     },
+    async purgeExpired(at, idleBefore, limit) {
+      let gone = 0
+      for (const [key, row] of rows) {
+        if (gone >= limit) break
+        if (row.endsAt <= at || row.expiresAt < idleBefore) {
+          rows.delete(key)
+          gone++
+        }
+      }
+      return gone
+    },
     revocation: async (userId) => {
       const revocation = revocations.get(userId)
       return revocation ? { ...revocation } : null

@@ -8,6 +8,7 @@ import { type AuthDeps, AuthService } from '../../src/services/auth'
 import { SessionService } from '../../src/services/sessions'
 import { loginFailureStore } from '../../src/store/login-failures'
 import { sessionStore } from '../../src/store/sessions'
+import { logOnly } from '../../src/services/events'
 import { PASSWORD, unitConfig } from '../helpers'
 import { memoryD1 } from './d1'
 import { type KvLike, MemoryKV } from './kv'
@@ -29,6 +30,7 @@ export function servicesOn<K extends KvLike>(
     sessions: sessionStore(kv as unknown as KVNamespace),
     loginFailures: loginFailureStore(kv as unknown as KVNamespace),
     defer: (task) => void deferred.push(task),
+    events: logOnly(),
     // Time passes on the (faked) clock instead: tests never sleep.
     wait: async (ms) => {
       waited.push(ms)

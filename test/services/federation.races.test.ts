@@ -23,6 +23,7 @@ import { sessionIndex } from '../../src/store/session-index'
 import { sessionStore } from '../../src/store/sessions'
 import { totpStore } from '../../src/store/totp'
 import { userStore } from '../../src/store/users'
+import { logOnly } from '../../src/services/events'
 import { signer, signJwt } from '../federation/keys'
 import { json, script, scriptProvider, uniquePath } from '../global/scripted'
 import { pausable } from '../doubles/pausable'
@@ -86,6 +87,7 @@ function federation() {
     mailer: () => ({ send: async (mail) => void mails.push(mail) }),
     mfaKeys: () => mfaKeys(env.MFA_ENCRYPTION_KEY),
     defer: (task) => void deferred.push(task),
+    events: logOnly(),
     wait: async () => {},
     config: async () => cfg,
     noticeBrand: () => ({ service: 'auth.example' }),

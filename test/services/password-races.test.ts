@@ -20,6 +20,7 @@ import { sessionIndex } from '../../src/store/session-index'
 import { sessionStore } from '../../src/store/sessions'
 import { totpStore } from '../../src/store/totp'
 import { userStore } from '../../src/store/users'
+import { logOnly } from '../../src/services/events'
 import { pausable } from '../doubles/pausable'
 import { codeOf, serviceConfig, sessionIdOf } from '../doubles/services'
 import { PASSWORD, captureLogs, loginUser, refresh, sendJson, signedIn } from '../helpers'
@@ -45,6 +46,7 @@ function services() {
     mailer: () => ({ send: async () => {} }),
     mfaKeys: () => Promise.reject(new Error('no MFA key needed here')),
     defer: (task) => void deferred.push(task),
+    events: logOnly(),
     wait: async () => {},
     config: async () => cfg,
     noticeBrand: () => ({ service: 'auth.example' }),

@@ -20,6 +20,7 @@ import type { GrantStore } from '../../store/oauth-grants'
 import type { OAuthClient } from '../../store/oauth-clients'
 import type { ClientService } from './clients'
 import { isOpenIdScope } from './openid'
+import type { EventSink } from '../events'
 
 /** RFC 9700 §4.2.1 suggests codes live no more than a minute or so. */
 export const CODE_TTL_MS = 60 * 1000
@@ -93,6 +94,7 @@ export type AuthorizeDeps = {
   /** UserInfo as a resource: an OpenID request that names no other gets its token for it. */
   userInfo: ProtectedResource
   issuer: string
+  events: EventSink
 }
 
 /** The client's redirect with `params` added to its query, and `iss` (RFC 9207) always. */
@@ -364,6 +366,13 @@ export class AuthorizeService {
       request.scopes,
       now(),
     )
+    this.deps.events.emit('grant_created', {
+      userId: signer.id,
+      sessionId: signer.sessionId,
+      clientId: client.id,
+      grantId: grant.id,
+      scope: grant.scope,
+    })
     return this.issueCode(request, signer, grant.id)
   }
 

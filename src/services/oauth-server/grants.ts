@@ -60,8 +60,7 @@ export class GrantService {
     for (const sessionId of sessionIds) {
       await this.sessions.endOne(userId, sessionId, 'logout', cfg)
     }
-    log.info('grant_removed', {
-      requestId: this.deps.requestId,
+    this.deps.events.emit('grant_removed', {
       userId,
       grantId,
       sessions: sessionIds.length,

@@ -346,6 +346,6 @@ export class TokenService {
   }
 
   private event(name: string, fields: Record<string, unknown>): void {
-    log.info(name, { requestId: this.deps.requestId, ...fields })
+    this.deps.events.emit(name, fields)
   }
 }

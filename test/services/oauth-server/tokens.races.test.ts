@@ -15,6 +15,7 @@ import { grantStore } from '../../../src/store/oauth-grants'
 import { sessionIndex } from '../../../src/store/session-index'
 import { isEnded, sessionStore } from '../../../src/store/sessions'
 import { userStore } from '../../../src/store/users'
+import { logOnly } from '../../../src/services/events'
 import { pausable } from '../../doubles/pausable'
 import { NO_CLIENT } from '../../doubles/services'
 import { ORIGIN, jsonInit, unitConfig } from '../../helpers'
@@ -37,6 +38,7 @@ async function exchangeReady() {
     sessions: sessions.proxy,
     index: sessionIndex(env.DB),
     defer: () => {},
+    events: logOnly(),
     wait: async () => {},
     codes: authorizationCodeStore(env.DB),
     grants: grantStore(env.DB),

@@ -1,0 +1,177 @@
+// The one sink for what happens to accounts. Every service reports through it by the name its log
+// line has always had; the sink writes that line at once and, for the security events in
+// AUDITED, the audit row and the webhook events after the response (never a storage step in the
+// request's path, never failing the request). Knows nothing of Hono or bindings.
+import { now } from '../clock'
+import { log } from '../log'
+import type { Actor, AuditDetail, AuditEvent, AuditStore } from '../store/audit-events'
+import type { WebhookEvent, WebhookEventType } from '../store/webhook-queue'
+
+/** Where an audited log event goes: its audit type and, when subscribers may want it, its webhook type. */
+type Route = { audit: string; webhook?: WebhookEventType }
+
+/**
+ * The security events, by log name. Anything not here is a log line only (a throttle, a code
+ * sent, a token refreshed: too frequent or too minor to keep for months).
+ */
+export const AUDITED: Readonly<Record<string, Route>> = {
+  user_registered: { audit: 'user.created', webhook: 'user.created' },
+  account_deleted: { audit: 'user.deleted', webhook: 'user.deleted' },
+  language_changed: { audit: 'user.language_changed', webhook: 'user.updated' },
+  email_verified: { audit: 'email.verified', webhook: 'user.updated' },
+  login_succeeded: { audit: 'sign_in.succeeded', webhook: 'session.created' },
+  login_failed: { audit: 'sign_in.failed' },
+  login_throttled: { audit: 'sign_in.throttled' },
+  mfa_token_refused: { audit: 'sign_in.failed' },
+  passkey_sign_in_refused: { audit: 'sign_in.failed' },
+  email_code_refused: { audit: 'sign_in.failed' },
+  federated_sign_in_refused: { audit: 'sign_in.failed' },
+  logout: { audit: 'sign_out', webhook: 'session.ended' },
+  session_ended: { audit: 'session.ended', webhook: 'session.ended' },
+  refresh_reuse_detected: { audit: 'refresh_token.reused', webhook: 'session.ended' },
+  password_changed: { audit: 'password.changed', webhook: 'password.changed' },
+  password_reset: { audit: 'password.reset', webhook: 'password.changed' },
+  password_check_failed: { audit: 'password.check_failed' },
+  totp_enabled: { audit: 'mfa.totp_enabled', webhook: 'mfa.changed' },
+  totp_disabled: { audit: 'mfa.totp_disabled', webhook: 'mfa.changed' },
+  recovery_code_used: { audit: 'mfa.recovery_code_used' },
+  passkey_registered: { audit: 'passkey.added', webhook: 'mfa.changed' },
+  passkey_removed: { audit: 'passkey.removed', webhook: 'mfa.changed' },
+  identity_linked: { audit: 'identity.linked', webhook: 'identity.linked' },
+  identity_unlinked: { audit: 'identity.unlinked', webhook: 'user.updated' },
+  grant_created: { audit: 'grant.created', webhook: 'grant.created' },
+  grant_removed: { audit: 'grant.revoked', webhook: 'grant.revoked' },
+  grant_session_revoked: { audit: 'grant.session_ended', webhook: 'session.ended' },
+  authorization_code_replayed: { audit: 'oauth.code_replayed' },
+  // Admin actions (services/admin): the actor is the key or admin user.
+  user_disabled: { audit: 'user.disabled', webhook: 'user.disabled' },
+  user_enabled: { audit: 'user.enabled', webhook: 'user.updated' },
+  sessions_ended: { audit: 'sessions.ended', webhook: 'session.ended' },
+  mfa_reset: { audit: 'mfa.reset', webhook: 'mfa.changed' },
+}
+
+/** The audit types, for the admin API's filter and the docs. */
+export const AUDIT_TYPES: readonly string[] = [
+  ...new Set(Object.values(AUDITED).map((r) => r.audit)),
+]
+
+/**
+ * The fields kept as an event's detail: short codes and names this service chose (a method, a
+ * provider id from configuration, a reason) or counts. A username, an address, a client's
+ * free text or anything secret is never one of them, so a user cannot write into the log.
+ */
+const DETAIL_FIELDS = [
+  'method',
+  'amr',
+  'idp',
+  'provider',
+  'reason',
+  'scope',
+  'via',
+  'by',
+  'auto',
+  'first',
+  'clientId',
+  'grantId',
+  'sessionId',
+  'credentialId',
+  'language',
+  'passkeysRemoved',
+  'totpDisabled',
+] as const
+
+/** Longest text kept in a detail value: a client id may be an https URL (a metadata document). */
+const DETAIL_TEXT_MAX = 200
+const PRINTABLE = /^[\x21-\x7e]+$/
+
+function detailValue(value: unknown): string | number | boolean | string[] | undefined {
+  if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+    return value
+  }
+  if (typeof value === 'string') {
+    return value.length <= DETAIL_TEXT_MAX && PRINTABLE.test(value) ? value : undefined
+  }
+  if (Array.isArray(value) && value.length <= 8) {
+    const items = value.filter((v): v is string => typeof v === 'string' && PRINTABLE.test(v))
+    return items.length === value.length ? items.map((v) => v.slice(0, 32)) : undefined
+  }
+  return undefined
+}
+
+export function detailOf(fields: Record<string, unknown>): AuditDetail {
+  const detail: AuditDetail = {}
+  for (const key of DETAIL_FIELDS) {
+    const value = detailValue(fields[key])
+    if (value !== undefined) detail[key] = value
+  }
+  return detail
+}
+
+/** The request an event came from, as the audit log keeps it. */
+export type EventContext = {
+  requestId?: string
+  /** Who is calling, when not the user the event is about (an admin, a key, the cron). */
+  actor?: Actor
+  userAgent?: string | null
+  country?: string | null
+}
+
+export type EventSinkDeps = EventContext & {
+  defer: (task: Promise<unknown>) => void
+  /** Absent where no binding is at hand: then events are log lines only. */
+  audit?: AuditStore
+  /** Hands webhook events to the queue (services/webhooks.ts); absent: no webhooks. */
+  publish?: (events: WebhookEvent[]) => Promise<void>
+}
+
+export type EventSink = {
+  /**
+   * Reports an event by its log name. `fields` go to the log line as they are (secret-looking
+   * names are redacted there); only DETAIL_FIELDS reach the audit row and webhooks.
+   */
+  emit(name: string, fields?: Record<string, unknown>, level?: 'info' | 'warn'): void
+}
+
+const USER_AGENT_MAX = 256
+
+export function eventSink(deps: EventSinkDeps): EventSink {
+  return {
+    emit(name, fields = {}, level = 'info') {
+      log[level](name, { requestId: deps.requestId, ...fields })
+      const route = AUDITED[name]
+      const userId = typeof fields.userId === 'string' ? fields.userId : null
+      if (!route || !deps.audit) return
+      const event: AuditEvent = {
+        id: crypto.randomUUID(),
+        at: now(),
+        type: route.audit,
+        userId,
+        actor:
+          deps.actor ?? (userId ? { type: 'user', id: userId } : { type: 'anonymous', id: null }),
+        requestId: deps.requestId ?? null,
+        userAgent: deps.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+        country: deps.country ?? null,
+        detail: detailOf(fields),
+      }
+      deps.defer(deps.audit.add([event]))
+      if (deps.publish && route.webhook && userId) {
+        deps.defer(
+          deps.publish([
+            {
+              id: event.id,
+              at: event.at,
+              type: route.webhook,
+              userId,
+              actor: event.actor,
+              detail: event.detail,
+            },
+          ]),
+        )
+      }
+    },
+  }
+}
+
+/** Log lines only: for code with no audit store at hand (and tests that do not look at the log). */
+export const logOnly = (requestId?: string): EventSink =>
+  eventSink({ requestId, defer: () => undefined })

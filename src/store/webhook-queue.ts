@@ -1,0 +1,40 @@
+// The webhook queue's producer side: the only code that sends to the WEBHOOKS binding. A request
+// hands its events here after its response; the queue consumer (consumers/queue.ts) fans them out
+// to the subscribed endpoints and delivers them.
+import type { Actor, AuditDetail } from './audit-events'
+
+/** What webhook subscribers may ask for (docs/operations.md). */
+export const WEBHOOK_EVENT_TYPES = [
+  'user.created',
+  'user.updated',
+  'user.deleted',
+  'user.disabled',
+  'session.created',
+  'session.ended',
+  'password.changed',
+  'mfa.changed',
+  'identity.linked',
+  'grant.created',
+  'grant.revoked',
+] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+
+/** One event as webhooks carry it: its audit row's id, time, type, user and detail. */
+export type WebhookEvent = {
+  id: string
+  at: number
+  type: WebhookEventType
+  userId: string
+  actor: Actor
+  detail: AuditDetail
+}
+
+/** One queue message: an event to fan out to every endpoint subscribed to its type. */
+export type WebhookEventMessage = { kind: 'event'; event: WebhookEvent }
+
+export const webhookQueue = (queue: Queue) => ({
+  publish: async (events: WebhookEvent[]): Promise<void> => {
+    if (events.length === 0) return
+    await queue.sendBatch(events.map((event) => ({ body: { kind: 'event', event } })))
+  },
+})
