@@ -1,0 +1,124 @@
+// The event sink: one log line per event at once; for security events an audit row and, when
+// subscribers may want it, a webhook event, both after the response and with only bounded,
+// non-secret detail.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { AUDITED, AUDIT_TYPES, detailOf, eventSink } from '../../src/services/events'
+import type { AuditEvent } from '../../src/store/audit-events'
+import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '../../src/store/webhook-queue'
+import { captureLogs } from '../helpers'
+
+function sinkWithCapture(
+  context: Parameters<typeof eventSink>[0] extends infer D ? Partial<D> : never = {},
+) {
+  const rows: AuditEvent[] = []
+  const published: WebhookEvent[] = []
+  const deferred: Promise<unknown>[] = []
+  const sink = eventSink({
+    requestId: 'req-1',
+    defer: (task) => void deferred.push(task),
+    audit: {
+      add: async (events: readonly AuditEvent[]) => void rows.push(...events),
+    } as never,
+    publish: async (events) => void published.push(...events),
+    ...context,
+  })
+  return { sink, rows, published, settle: () => Promise.all(deferred.splice(0)), deferred }
+}
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('the event sink', () => {
+  it('writes the log line at once and the audit row only after the response', async () => {
+    const logs = captureLogs()
+    const { sink, rows, published, settle, deferred } = sinkWithCapture({
+      userAgent: 'curl/8.0',
+      country: 'PT',
+    })
+    sink.emit('login_succeeded', {
+      userId: 'u1',
+      sessionId: 's1',
+      method: 'password',
+      amr: ['pwd'],
+    })
+    expect(logs.map((l) => JSON.parse(l).event)).toEqual(['login_succeeded'])
+    // Handed to waitUntil, never awaited by the request: the audit row and the webhook event.
+    expect(deferred).toHaveLength(2)
+    await settle()
+    expect(rows).toEqual([
+      expect.objectContaining({
+        type: 'sign_in.succeeded',
+        userId: 'u1',
+        actor: { type: 'user', id: 'u1' },
+        requestId: 'req-1',
+        userAgent: 'curl/8.0',
+        country: 'PT',
+        detail: { method: 'password', amr: ['pwd'], sessionId: 's1' },
+      }),
+    ])
+    expect(published).toEqual([
+      expect.objectContaining({ id: rows[0]!.id, type: 'session.created', userId: 'u1' }),
+    ])
+  })
+
+  it('keeps events that are not security events as log lines only', async () => {
+    captureLogs()
+    const { sink, rows, published, deferred } = sinkWithCapture()
+    sink.emit('token_refreshed', { userId: 'u1', sessionId: 's1' })
+    sink.emit('email_code_requested', { found: false })
+    expect(deferred).toEqual([])
+    expect(rows).toEqual([])
+    expect(published).toEqual([])
+  })
+
+  it('names an admin or key as the actor when one acts, and nobody for an unknown account', async () => {
+    captureLogs()
+    const admin = sinkWithCapture({ actor: { type: 'api_key', id: 'key1' } })
+    admin.sink.emit('user_disabled', { userId: 'u2' })
+    await admin.settle()
+    expect(admin.rows[0]).toMatchObject({
+      type: 'user.disabled',
+      actor: { type: 'api_key', id: 'key1' },
+    })
+    expect(admin.published[0]).toMatchObject({ type: 'user.disabled', userId: 'u2' })
+
+    const stranger = sinkWithCapture()
+    stranger.sink.emit('federated_sign_in_refused', { provider: 'acme', reason: 'state' })
+    await stranger.settle()
+    expect(stranger.rows[0]).toMatchObject({ userId: null, actor: { type: 'anonymous', id: null } })
+    // A webhook is about a user: an event with none publishes nothing.
+    expect(stranger.published).toEqual([])
+  })
+
+  it('keeps only the known short fields as detail: no username, address, secret or markup', () => {
+    expect(
+      detailOf({
+        userId: 'u1',
+        username: 'alice',
+        email: 'a@example.com',
+        password: 'hunter2',
+        refreshToken: 'x'.repeat(43),
+        method: 'password',
+        reason: 'bad <b>password</b>',
+        provider: 'acme\nforged line',
+        clientId: 'https://app.example/' + 'a'.repeat(300),
+        amr: ['pwd', 'otp'],
+        auto: true,
+        passkeysRemoved: 2,
+      }),
+    ).toEqual({ method: 'password', amr: ['pwd', 'otp'], auto: true, passkeysRemoved: 2 })
+  })
+
+  it('a user-agent is cut to 256 characters', async () => {
+    captureLogs()
+    const { sink, rows, settle } = sinkWithCapture({ userAgent: 'A'.repeat(5000) })
+    sink.emit('logout', { userId: 'u1' })
+    await settle()
+    expect(rows[0]!.userAgent).toHaveLength(256)
+  })
+
+  it('maps every webhook type some event publishes, and only types subscribers may ask for', () => {
+    const published = new Set(Object.values(AUDITED).flatMap((r) => (r.webhook ? [r.webhook] : [])))
+    expect([...published].sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort())
+    expect(AUDIT_TYPES.every((t) => /^[a-z_]+(\.[a-z_]+)+$|^sign_out$/.test(t))).toBe(true)
+  })
+})
