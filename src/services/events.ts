@@ -4,6 +4,7 @@
 // request's path, never failing the request). Knows nothing of Hono or bindings.
 import { now } from '../clock'
 import { log } from '../log'
+import { printable } from './device'
 import type { Actor, AuditDetail, AuditEvent, AuditStore } from '../store/audit-events'
 import type { WebhookEvent, WebhookEventType } from '../store/webhook-queue'
 
@@ -149,7 +150,8 @@ export function eventSink(deps: EventSinkDeps): EventSink {
         actor:
           deps.actor ?? (userId ? { type: 'user', id: userId } : { type: 'anonymous', id: null }),
         requestId: deps.requestId ?? null,
-        userAgent: deps.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+        // The client's own text: no control, format or bidi characters reach the log.
+        userAgent: printable(deps.userAgent, USER_AGENT_MAX),
         country: deps.country ?? null,
         detail: detailOf(fields),
       }

@@ -108,12 +108,16 @@ describe('the event sink', () => {
     ).toEqual({ method: 'password', amr: ['pwd', 'otp'], auto: true, passkeysRemoved: 2 })
   })
 
-  it('a user-agent is cut to 256 characters', async () => {
+  it('a user-agent is cut to 256 characters, with no control, format or bidi character', async () => {
     captureLogs()
-    const { sink, rows, settle } = sinkWithCapture({ userAgent: 'A'.repeat(5000) })
-    sink.emit('logout', { userId: 'u1' })
-    await settle()
-    expect(rows[0]!.userAgent).toHaveLength(256)
+    const long = sinkWithCapture({ userAgent: 'A'.repeat(5000) })
+    long.sink.emit('logout', { userId: 'u1' })
+    await long.settle()
+    expect(long.rows[0]!.userAgent).toHaveLength(256)
+    const forged = sinkWithCapture({ userAgent: 'curl/8\r\n{"type":"user.deleted"}\u202e\u0000' })
+    forged.sink.emit('logout', { userId: 'u1' })
+    await forged.settle()
+    expect(forged.rows[0]!.userAgent).toBe('curl/8 {"type":"user.deleted"}')
   })
 
   it('maps every webhook type some event publishes, and only types subscribers may ask for', () => {
