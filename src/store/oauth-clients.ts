@@ -1,5 +1,6 @@
 // Registered OAuth clients (RFC 7591) in D1: the only code that reads or writes oauth_clients.
 import { guarded } from './errors'
+import { purgeSome } from './purge'
 
 export type ClientAuthMethod =
   'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -121,6 +122,19 @@ export function oauthClientStore(db: D1Database) {
       )
       return row ? toClient(row) : null
     },
+
+    /**
+     * Deletes up to `limit` clients nobody has a grant with, unused since `idleBefore`: the
+     * service already answers them as gone (ClientService.find), so they would register again.
+     */
+    purgeIdle: (idleBefore: number, limit: number) =>
+      purgeSome(
+        db,
+        'oauth_clients',
+        'last_used_at < ? AND NOT EXISTS (SELECT 1 FROM oauth_grants WHERE oauth_grants.client_id = oauth_clients.id)',
+        [idleBefore],
+        limit,
+      ),
 
     /** Moves the last use forward only (a late write cannot move it back). */
     touch: (id: string, at: number) =>

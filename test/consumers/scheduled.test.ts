@@ -53,7 +53,17 @@ async function seed(now: number): Promise<string> {
     env.DB.prepare(
       'INSERT INTO email_codes (address, user_id, code_hash, created_at, expires_at, attempts) VALUES (?, ?, ?, ?, ?, 0)',
     ).bind(address, userId, 'h', expiresAt - 1000, expiresAt)
+  const client = (id: string, lastUsedAt: number) =>
+    env.DB.prepare(
+      "INSERT INTO oauth_clients (id, auth_method, redirect_uris, created_at, last_used_at) VALUES (?, 'none', '[]', ?, ?)",
+    ).bind(id, lastUsedAt, lastUsedAt)
   await env.DB.batch([
+    client(`${t}-gone`, now - 31 * DAY),
+    client(`${t}-granted`, now - 31 * DAY),
+    client(`${t}-recent`, now - 29 * DAY),
+    env.DB.prepare(
+      "INSERT INTO oauth_grants (id, user_id, client_id, resource, scope, created_at, last_used_at) VALUES (?, ?, ?, 'https://r.example', 'a', ?, ?)",
+    ).bind(`${t}-grant`, userId, `${t}-granted`, now - 31 * DAY, now - 31 * DAY),
     audit(`${t}-old`, now - 91 * DAY),
     audit(`${t}-kept`, now - 89 * DAY),
     session(`${t}-ended`, now + DAY, now - 1),
@@ -99,6 +109,7 @@ describe('the hourly cleanup', () => {
     expect(await ids('email_tokens')).toEqual(['fresh'])
     expect(await ids('email_quota')).toEqual(['verify:new@example.com'])
     expect(await ids('email_codes')).toEqual(['new@example.com'])
+    expect(await ids('oauth_clients')).toEqual(['granted', 'recent'])
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.event === 'purged')
     expect(line).toMatchObject({
       auditEvents: expect.any(Number),
@@ -106,6 +117,7 @@ describe('the hourly cleanup', () => {
       emailLinks: expect.any(Number),
       emailQuota: expect.any(Number),
       emailCodes: expect.any(Number),
+      oauthClients: expect.any(Number),
     })
   })
 
@@ -125,6 +137,36 @@ describe('the hourly cleanup', () => {
       purgeExpired({ ...env, AUDIT_RETENTION_DAYS: '0' } as Bindings, now),
     ).rejects.toThrow(/AUDIT_RETENTION_DAYS/)
     expect(await count(`audit_events WHERE id LIKE '${t}-%'`)).toBe(2)
+  })
+
+  it('one purge failing leaves the others to run, logs it, and fails the run for the next hour', async () => {
+    const logs = captureLogs()
+    const now = Date.now()
+    const t = await seed(now)
+    const db = env.DB
+    const failing = new Proxy(db, {
+      get(target, name) {
+        if (name === 'prepare') {
+          return (sql: string) => {
+            if (sql.includes('DELETE FROM audit_events')) throw new Error('D1 is overloaded')
+            return target.prepare(sql)
+          }
+        }
+        const value = Reflect.get(target, name) as unknown
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(target)
+          : value
+      },
+    })
+    await expect(purgeExpired({ ...env, DB: failing } as Bindings, now)).rejects.toThrow(
+      /purge failed/,
+    )
+    expect(await count(`audit_events WHERE id LIKE '${t}-%'`)).toBe(2)
+    expect(await count(`email_tokens WHERE id = '${t}-spent'`)).toBe(0)
+    const lines = logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines).toContainEqual(
+      expect.objectContaining({ event: 'purge_failed', table: 'auditEvents' }),
+    )
   })
 
   it('purges in bounded batches', async () => {
