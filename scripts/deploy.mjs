@@ -3,7 +3,9 @@
 //   1. Lists the worker's secrets (names only); a worker that does not exist yet has none.
 //   2. Generates each missing secret with predev's generators, fresh (never .dev.vars).
 //   3. Creates the D1 database if there is none by its name (first checking that no KV
-//      namespace is left over from a failed first deploy).
+//      namespace is left over from a failed first deploy), and each queue wrangler.toml names
+//      (the webhook queue and its dead-letter queue) that does not exist: deploy refuses
+//      bindings to missing queues.
 //   4. Applies the remote D1 migrations, before any new code can run against the database.
 //   5. Deploys, uploading the missing secrets with the new version (--secrets-file); on the
 //      first deploy wrangler also creates the KV namespace.
@@ -33,6 +35,20 @@ if (!worker || !db?.database_name || !kv) {
   fail(
     'wrangler.toml needs a name, the D1 binding DB with a database_name, and the KV binding REFRESH_TOKENS',
   )
+}
+// Every queue the worker produces to, consumes, or dead-letters to.
+const queueNames = [
+  ...new Set([
+    ...(config.queues?.producers ?? []).map((producer) => producer.queue),
+    ...(config.queues?.consumers ?? []).flatMap((consumer) =>
+      [consumer.queue, consumer.dead_letter_queue].filter(Boolean),
+    ),
+  ]),
+]
+// Loopback webhook receivers are for local development only (src/env.ts refuses the setting
+// beside a public JWT_ISSUER; this refuses it in any deployed configuration).
+if (config.vars?.WEBHOOKS_ALLOW_LOOPBACK === 'on') {
+  fail('wrangler.toml sets WEBHOOKS_ALLOW_LOOPBACK = "on": that is for local development only')
 }
 // The title wrangler gives a KV namespace it provisions (autoProvisionedResourceName in wrangler).
 const kvTitle = `${worker}-${kv.binding.toLowerCase().replaceAll('_', '-')}`
@@ -80,7 +96,11 @@ async function deploy() {
   const secrets = Object.fromEntries(missing.map((name) => [name, SECRETS[name]()]))
   console.log(missing.length ? `generated ${list(missing)} (values not shown)` : 'none missing')
 
-  step(3, 'storage', 'wrangler kv namespace list (first deploy only), wrangler d1 list --json')
+  step(
+    3,
+    'storage',
+    'wrangler kv namespace list (first deploy only), wrangler d1 list --json, wrangler queues info',
+  )
   if (!exists && !kv.id) {
     // A first deploy that failed after wrangler created the KV namespace leaves it unbound, and
     // wrangler would try to create it again, which the API refuses (one title per account).
@@ -110,6 +130,14 @@ async function deploy() {
         '(No need to paste that snippet: wrangler.toml finds the database by database_name.)',
       )
     }
+  }
+
+  // `wrangler queues info` fails for a queue that does not exist (and for any other error, in
+  // which case create fails too, and says why).
+  for (const name of queueNames) {
+    const info = await wrangler(['queues', 'info', name], { quiet: true, check: false })
+    if (info.code === 0) console.log(`queue "${name}" exists`)
+    else await wrangler(['queues', 'create', name])
   }
 
   step(
@@ -154,6 +182,12 @@ async function rehearse() {
       `3. first deploy only: wrangler kv namespace list, and stop if "${kvTitle}" is left over\n` +
       `   wrangler d1 list --json, and if there is no database "${db.database_name}":\n` +
       `   wrangler d1 create ${db.database_name}\n` +
+      queueNames
+        .map(
+          (name) =>
+            `   wrangler queues info ${name}, and if it fails: wrangler queues create ${name}\n`,
+        )
+        .join('') +
       `4. wrangler d1 migrations apply DB --remote\n` +
       `   whichever of ${migrations.join(', ')} the database lacks\n` +
       `5. wrangler deploy --secrets-file <temp file of the missing secrets, deleted afterwards>\n` +

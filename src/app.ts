@@ -16,15 +16,20 @@ import { sessionRoutes } from './routes/session'
 import { oauthRoutes } from './routes/oauth'
 import { oauthRegisterRoutes } from './routes/oauth-register'
 import { grantRoutes } from './routes/grants'
+import { adminUserRoutes } from './routes/admin-users'
+import { adminAuditRoutes } from './routes/admin-audit'
+import { adminWebhookRoutes } from './routes/admin-webhooks'
 import { passkeyRoutes } from './routes/passkeys'
 import { identityRoutes } from './routes/identities'
 import { emailCodeRoutes } from './routes/email-code'
 import { totpRoutes } from './routes/totp'
 import { userRoutes } from './routes/users'
 import { languageRoutes } from './routes/language'
+import { activityRoutes } from './routes/activity'
 import { wellKnownRoutes } from './routes/well-known'
 import { userInfoRoutes } from './routes/userinfo'
 import { pageRoutes } from './pages/routes'
+import { recordEvents } from './routes/services'
 
 /** Every body the API accepts is a small JSON object. */
 export const MAX_BODY_BYTES = 16 * 1024
@@ -48,6 +53,8 @@ app
   // First, so every error under /oauth/ is answered in OAuth's format, whoever throws it.
   .use('/oauth/*', oauthErrorFormat)
   .use(requestLog)
+  // Security events reach the audit log and webhooks once the handler has answered.
+  .use(recordEvents)
   // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` on a page's
   // own form posts (the hosted pages), which the origin check must refuse.
   .use(secureHeaders({ referrerPolicy: 'same-origin' }))
@@ -70,6 +77,7 @@ app
   .include(userRoutes)
   .include(accountRoutes)
   .include(languageRoutes)
+  .include(activityRoutes)
   .include(totpRoutes)
   .include(passkeyRoutes)
   .include(identityRoutes)
@@ -77,6 +85,9 @@ app
   .include(emailRoutes)
   .include(recoveryRoutes)
   .include(grantRoutes)
+  .include(adminUserRoutes)
+  .include(adminAuditRoutes)
+  .include(adminWebhookRoutes)
   .include(oauthRoutes)
   .include(oauthRegisterRoutes)
   .include(wellKnownRoutes)

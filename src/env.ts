@@ -41,6 +41,8 @@ export type Bindings = Omit<
   MAIL_REPLY_TO?: string
   /** JSON: the app's own pages mailed links open, instead of the hosted ones (appLinks). */
   APP_LINKS?: string
+  /** "on": webhooks may target loopback hosts, for local development and tests only. */
+  WEBHOOKS_ALLOW_LOOPBACK?: string
 }
 
 export type SigningAlg = 'HS256' | 'ES256' | 'EdDSA'
@@ -291,6 +293,21 @@ const MAX_RESOURCES = 50
 export const OPENID_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const
 
 const isLoopbackUrl = (url: URL) => url.protocol === 'http:' && isLoopbackHost(url.hostname)
+
+function webhooksAllowLoopback(env: Bindings): boolean {
+  const value = env.WEBHOOKS_ALLOW_LOOPBACK
+  if (value === undefined || value === '' || value === 'off') return false
+  if (value !== 'on') throw new ConfigError('WEBHOOKS_ALLOW_LOOPBACK', 'must be "on" or "off"')
+  const issuer = text(env, 'JWT_ISSUER')
+  const local = issuer !== null && URL.canParse(issuer) && isLoopbackHost(new URL(issuer).hostname)
+  if (issuer !== null && !local) {
+    throw new ConfigError(
+      'WEBHOOKS_ALLOW_LOOPBACK',
+      'is for local development: JWT_ISSUER is public',
+    )
+  }
+  return true
+}
 
 /**
  * PROTECTED_RESOURCES: a JSON array of `{resource, name, scopes, accessTokenTtl?}`. Each
@@ -574,6 +591,16 @@ export class Settings {
     return this.valid(
       this.part('auditRetentionDays', (env) => integer(env, 'AUDIT_RETENTION_DAYS', 1, 3650)),
     )
+  }
+
+  /**
+   * WEBHOOKS_ALLOW_LOOPBACK is "on": webhook endpoints may be on a loopback host (local
+   * development, tests). Throws ConfigError for any other value but "off" or unset, and for "on"
+   * beside a JWT_ISSUER that is not a loopback URL: a deployment with a public address never
+   * delivers to loopback.
+   */
+  get webhooksAllowLoopback(): boolean {
+    return this.valid(this.part('webhooksAllowLoopback', webhooksAllowLoopback))
   }
 
   /** RP_ID, or null for the request's host; throws ConfigError when it is malformed. */

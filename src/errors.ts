@@ -54,6 +54,11 @@ export const ERRORS = {
     oauth: invalidRequest,
     meaning: "the body, query or path does not match the route's schema; `errors` names the field",
   },
+  invalid_cursor: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning: "a list's `cursor` is not one that list gave (start again from the first page)",
+  },
   invalid_email_token: {
     status: 400,
     oauth: invalidRequest,
@@ -124,7 +129,25 @@ export const ERRORS = {
   insufficient_scope: {
     status: 403,
     oauth: { status: 403, error: 'insufficient_scope' },
-    meaning: 'the access token is valid but its scope does not allow this (UserInfo needs openid)',
+    meaning:
+      'the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs)',
+  },
+  admin_required: {
+    status: 403,
+    oauth: invalidRequest,
+    meaning: '/admin routes: the access token is valid but its user is not an admin',
+  },
+  step_up_required: {
+    status: 403,
+    oauth: invalidRequest,
+    meaning:
+      '/admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry',
+  },
+  account_disabled: {
+    status: 403,
+    oauth: { status: 400, error: 'invalid_grant' },
+    meaning:
+      'the credentials were right, but an operator disabled the account: no sign-in, code exchange or refresh until it is enabled',
   },
   invalid_refresh_token: {
     status: 401,
@@ -175,10 +198,37 @@ export const ERRORS = {
     oauth: { status: 400, error: 'invalid_client_metadata' },
     meaning: 'client registration: a metadata value is invalid or unsupported',
   },
+  webhook_url_refused: {
+    status: 400,
+    oauth: invalidRequest,
+    meaning:
+      'admin API: a webhook URL must be https to a public host name on the default port: no IP address, userinfo, fragment, or private name (`localhost`, `.local`, `.internal`...)',
+  },
+  user_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'admin API: no user with that id',
+  },
   grant_not_found: {
     status: 404,
     oauth: invalidRequest,
     meaning: 'the user has no such connected app (grant)',
+  },
+  webhook_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'admin API: no webhook endpoint with that id',
+  },
+  webhook_delivery_not_found: {
+    status: 404,
+    oauth: invalidRequest,
+    meaning: 'admin API: no webhook delivery with that id',
+  },
+  webhook_delivery_pending: {
+    status: 409,
+    oauth: invalidRequest,
+    meaning:
+      'admin API: the delivery is still queued or retrying; redeliver it once it has succeeded or is dead',
   },
   authorization_server_unavailable: {
     status: 503,

@@ -474,6 +474,86 @@ export const LanguageSchema = z
   })
   .meta({ id: 'Language' })
 
+// The caller's own security events (GET /users/me/activity)
+
+/** A page of the caller's activity: `?limit=` 1 to 100 (50 when absent). */
+export const ACTIVITY_LIMIT_DEFAULT = 50
+export const ACTIVITY_LIMIT_MAX = 100
+/** The cursors the list writes are ~80 characters; a longer one is none of them. */
+export const ACTIVITY_CURSOR_MAX_LENGTH = 200
+
+/** Who caused an event, as its owner is told (never which administrator or key). */
+export const ACTIVITY_ACTORS = ['you', 'admin', 'service', 'someone'] as const
+
+export const ActivityQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 100' })
+    .int('must be a whole number from 1 to 100')
+    .min(1, 'must be a whole number from 1 to 100')
+    .max(ACTIVITY_LIMIT_MAX, 'must be a whole number from 1 to 100')
+    .optional()
+    .meta({ description: 'Events per page, newest first (default 50)', example: 20 }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(ACTIVITY_CURSOR_MAX_LENGTH)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this list gave')
+    .optional()
+    .meta({ description: "The previous page's `nextCursor`, as given (opaque)" }),
+})
+
+export const ActivityEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string().meta({
+      description:
+        'The audit type: sign_in.succeeded, sign_in.failed, password.changed, mfa.totp_enabled, user.disabled… (new types may appear)',
+      example: 'sign_in.succeeded',
+    }),
+    at: z.string().datetime(),
+    device: z.string().nullable().meta({
+      description:
+        'The device in words, from the User-Agent ("Chrome on macOS"); null when unknown or when an administrator or the service acted',
+      example: 'Chrome on macOS',
+    }),
+    country: z
+      .string()
+      .nullable()
+      .meta({ description: 'ISO 3166 code from Cloudflare; null as `device` is', example: 'PT' }),
+    location: z.string().nullable().meta({
+      description: "The country's name in the Accept-Language language; null as `country` is",
+      example: 'Portugal',
+    }),
+    actor: z.enum(ACTIVITY_ACTORS).meta({
+      description:
+        'you: a request signed in as you; admin: an administrator or a server of the operator (never which); service: this service on its own; someone: a request that had not proven it was you (a failed sign-in, a refresh token used after its session moved on)',
+    }),
+    attention: z.boolean().meta({
+      description:
+        'Worth checking: a failed or throttled sign-in, a refresh token reused, a wrong password when confirming a change',
+    }),
+    detail: z
+      .object({
+        method: z.string().optional().meta({ description: 'How a sign-in was made' }),
+        provider: z.string().optional().meta({ description: 'The other provider, by its id' }),
+        reason: z.string().optional().meta({ description: 'Why something was refused' }),
+        scope: z.string().optional(),
+        language: z.string().optional(),
+      })
+      .meta({ description: "Codes this service chose; never a secret or another party's id" }),
+  })
+  .meta({ id: 'ActivityEvent' })
+
+export const ActivityPageSchema = z
+  .object({
+    events: z.array(ActivityEventSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
+  })
+  .meta({ id: 'ActivityPage' })
+
 /** RFC 6749 §6 refresh request, as `application/x-www-form-urlencoded`. */
 export const OAuthTokenForm = z
   .object({
@@ -685,6 +765,8 @@ export type PasskeyView = z.infer<typeof PasskeySchema>
 export type TokenPair = z.infer<typeof TokenPairSchema>
 export type PublicUser = z.infer<typeof PublicUserSchema>
 export type SessionView = z.infer<typeof SessionSchema>
+export type ActivityEvent = z.infer<typeof ActivityEventSchema>
+export type ActivityPage = z.infer<typeof ActivityPageSchema>
 /** Which sessions a logout ends: the token's own (the seed's), all but it, or all of them. */
 export type LogoutScope = NonNullable<z.output<typeof LogoutQuery>['scope']>
 

@@ -20,13 +20,14 @@ import {
   grantService,
   languageService,
 } from '../routes/services'
+import { activityService } from '../routes/activity'
 import type { ProviderChoice } from './identities-views'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'
 import { type Ui, uiOf } from './ui'
 import type { Messages } from '../i18n/catalogs'
 
-export type PageStatus = 200 | 400 | 401 | 404 | 409 | 415 | 429 | 503
+export type PageStatus = 200 | 400 | 401 | 403 | 404 | 409 | 415 | 429 | 503
 
 export const returnTo = (c: Context<AppEnv>, raw: unknown) =>
   safeReturnTo(
@@ -86,6 +87,8 @@ export function refusal(ui: Ui, err: unknown): { status: PageStatus; notice: Not
       return say(409, t.passwordChangedConcurrently)
     case 'rate_limited':
       return say(429, t.rateLimited(Number(err.extra.retryAfter ?? 60)))
+    case 'account_disabled':
+      return say(403, ui.t.signin.accountDisabled)
     case 'invalid_mfa_code':
       return say(401, t.invalidMfaCode)
     case 'invalid_mfa_token':
@@ -202,14 +205,22 @@ export async function renderAccount(
 ) {
   const ui = uiOf(c)
   const account = accountService(c)
-  const [sessions, security, { email }, identities, apps, { language }] = await Promise.all([
-    account.listSessions(user, ui.lang),
-    account.security(user),
-    emailService(c).current(user),
-    federationService(c).list(user),
-    grantService(c).list(user.id),
-    languageService(c).current(user),
-  ])
+  const [sessions, security, { email }, identities, apps, { language }, activity] =
+    await Promise.all([
+      account.listSessions(user, ui.lang),
+      account.security(user),
+      emailService(c).current(user),
+      federationService(c).list(user),
+      grantService(c).list(user.id),
+      languageService(c).current(user),
+      activityService(c).recent(user, ui.lang),
+    ])
+  // The names the pages give providers; one connected once and since removed keeps its id.
+  const names = new Map(
+    [...signInProviders(c), ...identities.map((i) => ({ id: i.provider, name: i.name }))].map(
+      (p) => [p.id, p.name],
+    ),
+  )
   const body = accountPage(ui, {
     username: user.username,
     sessions,
@@ -226,6 +237,8 @@ export async function renderAccount(
       scopes: app.scopes,
       lastUsedAt: new Date(app.lastUsedAt).toISOString(),
     })),
+    activity,
+    providerName: (id) => names.get(id) ?? id,
     errors: extra.errors ?? {},
   })
   return c.html(layout(ui, ui.t.account.title, body, extra.notice ?? noticeOf(c)), status)

@@ -2,10 +2,11 @@
 // every field labelled and every error tied to its field (aria-describedby) and announced.
 import { type AppView, connectedAppsSection } from './authorize-views'
 import { html } from 'hono/html'
-import type { SessionView } from '../schemas'
+import type { ActivityEvent, SessionView } from '../schemas'
 import { type FieldErrors, type Html, type Notice, confirmPassword, field } from './fields'
 import { type SecurityState, passkeyMessages, securitySections } from './security-views'
 import { emailSection } from './account-email-views'
+import { activitySection } from './activity-views'
 import {
   type IdentityChoice,
   type ProviderChoice,
@@ -232,6 +233,9 @@ export function accountPage(
     providers: ProviderChoice[]
     /** Third-party apps the user has allowed. */
     apps: AppView[]
+    /** The latest security events, newest first, and how a provider id is named in them. */
+    activity: ActivityEvent[]
+    providerName: (id: string) => string
     errors: FieldErrors
   },
 ): Html {
@@ -269,6 +273,7 @@ export function accountPage(
         <button type="submit">${t.signOutEverywhere}</button>
       </form>
     </section>
+    ${activitySection(ui, state.activity, state.providerName)}
     <section aria-labelledby="language-title">
       <h2 id="language-title">${t.languageTitle}</h2>
       <p>${t.languageIntro}</p>

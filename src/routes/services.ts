@@ -44,7 +44,14 @@ import { noticeBrand } from '../http/mail-links'
 import { requestLanguage } from '../http/language'
 import { auditStore } from '../store/audit-events'
 import type { Actor } from '../store/audit-events'
-import { eventSink } from '../services/events'
+import {
+  type EventBuffer,
+  type EventOutlets,
+  eventBuffer,
+  eventSink,
+  flushEvents,
+} from '../services/events'
+import { createMiddleware } from 'hono/factory'
 import { webhookQueue } from '../store/webhook-queue'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
@@ -82,6 +89,43 @@ function stores(env: AppEnv['Bindings']) {
   return found
 }
 
+/** Each request's event buffer, by its Request (the one object every handler of it shares). */
+const buffers = new WeakMap<Request, EventBuffer>()
+
+const eventOutlets = (env: AppEnv['Bindings']): EventOutlets => ({
+  audit: stores(env).audit,
+  publish: webhookQueue(env.WEBHOOKS).publish,
+})
+
+/**
+ * Collects the events a request reports and writes them once its handler has answered: one D1
+ * batch of audit rows and one queue send of webhook events, after the response (waitUntil), so
+ * no request waits on them and a failure to write them fails no request (it is logged).
+ */
+export const recordEvents = createMiddleware<AppEnv>(async (c, next) => {
+  const buffer = eventBuffer()
+  buffers.set(c.req.raw, buffer)
+  try {
+    await next()
+  } finally {
+    if (buffer.audit.length > 0) {
+      const requestId = c.get('requestId')
+      c.executionCtx.waitUntil(
+        flushEvents(buffer, eventOutlets(c.env)).catch((err: unknown) =>
+          log.error('audit_write_failed', {
+            requestId,
+            events: buffer.audit.length,
+            errorName: err instanceof Error ? err.name : typeof err,
+            message: scrub(err instanceof Error ? err.message : String(err)),
+          }),
+        ),
+      )
+    } else {
+      buffer.flushed = true
+    }
+  }
+})
+
 /**
  * What every service may be built from, for a request. `actor` names who calls when it is not the
  * user the events are about: an admin user or an API key (routes/admin).
@@ -111,8 +155,8 @@ export function serviceDeps(
       userAgent: client.userAgent,
       country: client.country,
       defer,
-      audit: built.audit,
-      publish: webhookQueue(c.env.WEBHOOKS).publish,
+      outlets: eventOutlets(c.env),
+      buffer: buffers.get(c.req.raw),
     }),
     // Read when a route sends: a missing binding or sender fails only those routes (503).
     mailer: () => bindingMailer(c.env.EMAIL, c.env),

@@ -3,7 +3,6 @@
 import type { AuthUser, RelyingParty } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
-import { log } from '../log'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { UserRecord } from '../store/users'
 import type { AuthDeps } from './auth'

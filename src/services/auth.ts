@@ -34,6 +34,7 @@ import {
   type SessionDeps,
   SessionService,
   type Standing,
+  accountDisabled,
   invalidRefreshToken,
 } from './sessions'
 import type { RecoveryDeps } from './recovery'
@@ -317,14 +318,27 @@ export class AuthService {
   }
 
   private async startSession(
-    user: { id: string; username: string },
+    user: { id: string; username: string; disabledAt?: number | null },
     client: Client,
     amr: AuthMethod[],
     cfg: Config,
     method?: string,
     idp?: string,
   ): Promise<TokenPair> {
-    const { sessionId, refreshToken } = await this.sessions.start(user, client, amr, cfg, idp)
+    // Only now, with every factor proven: a wrong password on a disabled account answers as on
+    // any other. SessionService.start refuses it again, in D1, should the disable land meanwhile.
+    if (user.disabledAt != null) {
+      this.event('login_failed', { userId: user.id, reason: 'account_disabled', method, amr })
+      throw accountDisabled()
+    }
+    const { sessionId, refreshToken } = await this.sessions
+      .start(user, client, amr, cfg, idp)
+      .catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'account_disabled') {
+          this.event('login_failed', { userId: user.id, reason: 'account_disabled', method, amr })
+        }
+        throw err
+      })
     this.event('login_succeeded', { userId: user.id, sessionId, amr, method, idp })
     const session = { id: user.id, username: user.username, sessionId, amr }
     return this.pair(idp === undefined ? session : { ...session, idp }, refreshToken, cfg)

@@ -4,7 +4,6 @@
 import type { AuthUser, Config } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
-import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { passwordBinding } from '../auth/passwords'
 import type { MailLink, Mailer } from '../mail/mailer'

@@ -49,6 +49,18 @@ export const AUDITED: Readonly<Record<string, Route>> = {
   user_enabled: { audit: 'user.enabled', webhook: 'user.updated' },
   sessions_ended: { audit: 'sessions.ended', webhook: 'session.ended' },
   mfa_reset: { audit: 'mfa.reset', webhook: 'mfa.changed' },
+  // Written by scripts/admin.mjs (actor system), never emitted by the worker: listed for the filter.
+  api_key_created: { audit: 'api_key.created' },
+  api_key_revoked: { audit: 'api_key.revoked' },
+  admin_granted: { audit: 'admin.granted' },
+  admin_revoked: { audit: 'admin.revoked' },
+  // Webhook endpoints (services/webhooks.ts): no webhook of their own, and no user.
+  webhook_created: { audit: 'webhook.created' },
+  webhook_updated: { audit: 'webhook.updated' },
+  webhook_deleted: { audit: 'webhook.deleted' },
+  webhook_secret_rotated: { audit: 'webhook.secret_rotated' },
+  webhook_redelivered: { audit: 'webhook.redelivered' },
+  webhook_tested: { audit: 'webhook.tested' },
 }
 
 /** The audit types, for the admin API's filter and the docs. */
@@ -79,6 +91,8 @@ const DETAIL_FIELDS = [
   'language',
   'passkeysRemoved',
   'totpDisabled',
+  'webhookId',
+  'deliveryId',
 ] as const
 
 /** Longest text kept in a detail value: a client id may be an https URL (a metadata document). */
@@ -117,12 +131,28 @@ export type EventContext = {
   country?: string | null
 }
 
+/**
+ * The events a request has reported so far. The request's last middleware writes them all at
+ * once after the handler has answered (flushEvents): one D1 batch and one queue send per
+ * request, none while the request waits on storage.
+ */
+export type EventBuffer = { audit: AuditEvent[]; webhooks: WebhookEvent[]; flushed: boolean }
+
+export const eventBuffer = (): EventBuffer => ({ audit: [], webhooks: [], flushed: false })
+
+/** Where events are written: the audit store and, for webhooks, the queue. */
+export type EventOutlets = {
+  audit: AuditStore
+  /** Hands webhook events to the queue; absent: no webhooks. */
+  publish?: (events: WebhookEvent[]) => Promise<void>
+}
+
 export type EventSinkDeps = EventContext & {
   defer: (task: Promise<unknown>) => void
   /** Absent where no binding is at hand: then events are log lines only. */
-  audit?: AuditStore
-  /** Hands webhook events to the queue (services/webhooks.ts); absent: no webhooks. */
-  publish?: (events: WebhookEvent[]) => Promise<void>
+  outlets?: EventOutlets
+  /** The request's buffer; without one (or once flushed) each event is written on its own. */
+  buffer?: EventBuffer
 }
 
 export type EventSink = {
@@ -135,13 +165,26 @@ export type EventSink = {
 
 const USER_AGENT_MAX = 256
 
+/** Writes what the buffer holds (after the response; never throws for a write it could not do). */
+export async function flushEvents(buffer: EventBuffer, outlets: EventOutlets): Promise<void> {
+  buffer.flushed = true
+  const { audit, webhooks } = buffer
+  const writes: Promise<unknown>[] = []
+  if (audit.length > 0) writes.push(outlets.audit.add(audit))
+  if (webhooks.length > 0 && outlets.publish) writes.push(outlets.publish(webhooks))
+  // Both are tried whatever the other does; the first failure is the caller's to log.
+  const results = await Promise.allSettled(writes)
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+}
+
 export function eventSink(deps: EventSinkDeps): EventSink {
   return {
     emit(name, fields = {}, level = 'info') {
       log[level](name, { requestId: deps.requestId, ...fields })
       const route = AUDITED[name]
       const userId = typeof fields.userId === 'string' ? fields.userId : null
-      if (!route || !deps.audit) return
+      if (!route || !deps.outlets) return
       const event: AuditEvent = {
         id: crypto.randomUUID(),
         at: now(),
@@ -155,21 +198,22 @@ export function eventSink(deps: EventSinkDeps): EventSink {
         country: deps.country ?? null,
         detail: detailOf(fields),
       }
-      deps.defer(deps.audit.add([event]))
-      if (deps.publish && route.webhook && userId) {
-        deps.defer(
-          deps.publish([
-            {
+      const webhook: WebhookEvent | null =
+        route.webhook && userId
+          ? {
               id: event.id,
               at: event.at,
               type: route.webhook,
               userId,
               actor: event.actor,
               detail: event.detail,
-            },
-          ]),
-        )
-      }
+            }
+          : null
+      // An event reported after the flush (from work left for after the response) is written on its own.
+      const buffer = deps.buffer && !deps.buffer.flushed ? deps.buffer : eventBuffer()
+      buffer.audit.push(event)
+      if (webhook) buffer.webhooks.push(webhook)
+      if (buffer !== deps.buffer) deps.defer(flushEvents(buffer, deps.outlets))
     },
   }
 }

@@ -204,7 +204,10 @@ export class PasskeyService {
   async signIn(
     response: AuthenticationResponseJSON,
     rp: RelyingParty,
-  ): Promise<{ user: { id: string; username: string }; amr: AuthMethod[] }> {
+  ): Promise<{
+    user: { id: string; username: string; disabledAt: number | null }
+    amr: AuthMethod[]
+  }> {
     const passkey = await this.deps.passkeys.find(response.id)
     const user = passkey ? await this.deps.users.findUserById(passkey.userId) : null
     if (!passkey || !user) {
@@ -249,7 +252,11 @@ export class PasskeyService {
     }
     await this.deps.passkeys.recordUse(passkey.id, counter, now())
     const amr: AuthMethod[] = [assertion.deviceType === 'multiDevice' ? 'swk' : 'hwk']
-    return { user: { id: user.id, username: user.username }, amr }
+    // Whether an operator disabled the account: sign-in refuses it now the passkey is proven.
+    return {
+      user: { id: user.id, username: user.username, disabledAt: user.disabledAt ?? null },
+      amr,
+    }
   }
 
   async list(caller: AuthUser): Promise<PasskeyView[]> {

@@ -6,7 +6,6 @@
 // differs happens after the response. Knows nothing of Hono or bindings.
 import { now } from '../clock'
 import { ApiError } from '../errors'
-import { log } from '../log'
 import { maskedAddress } from '../auth/email-address'
 import { hashPassword, passwordBinding } from '../auth/passwords'
 import type { Language } from '../i18n/languages'

@@ -89,6 +89,13 @@ export type Standing =
 
 const UNKNOWN: Standing = { kind: 'unknown' }
 
+/** A sign-in of an account an operator disabled, refused once its credentials were proven. */
+export const accountDisabled = () =>
+  new ApiError(
+    'account_disabled',
+    'This account has been disabled; contact the service’s administrator',
+  )
+
 /** What a refresh answers for a token that is `unknown` or `ended` (not by reuse). */
 export const invalidRefreshToken = () =>
   new ApiError('invalid_refresh_token', 'The refresh token is invalid, expired or revoked')
@@ -152,7 +159,7 @@ export class SessionService {
       createdAt,
       expiresAt: idleLimit(createdAt, session, cfg),
     }
-    await Promise.all([
+    const [listed] = await Promise.all([
       this.deps.index.add({
         id: sessionId,
         userId: user.id,
@@ -166,6 +173,13 @@ export class SessionService {
       this.deps.sessions.putSession(sessionId, session),
       this.deps.sessions.putRefreshToken(tokenId, record, keepUntil(record, session, cfg)),
     ])
+    if (!listed) {
+      // The account was disabled before this session could be listed (D1 refused the row): the
+      // records just written in KV end now, as a logout ends them, and nothing is returned.
+      // Its token never left this request, so nobody holds it in the meantime.
+      await this.endOne(user.id, sessionId, 'logout', cfg)
+      throw accountDisabled()
+    }
     return { sessionId, refreshToken }
   }
 
@@ -320,6 +334,16 @@ export class SessionService {
    */
   async endAll(userId: string, cfg: Config, keep?: string): Promise<void> {
     await this.deps.index.revokeAll(userId, now(), keep)
+    await this.republish(userId, cfg)
+  }
+
+  /**
+   * Ends every session D1 lists for a disabled account, and any it could still be starting: no
+   * session may start after the disable (the index refuses it), so the revocation covers every
+   * listed one whatever clock stamped it, then KV is converged as for endAll.
+   */
+  async endEveryListed(userId: string, cfg: Config): Promise<void> {
+    await this.deps.index.revokeAll(userId, now(), undefined, true)
     await this.republish(userId, cfg)
   }
 

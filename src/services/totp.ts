@@ -4,7 +4,6 @@
 import { type AuthUser, ConfigError } from '../env'
 import { now } from '../clock'
 import { ApiError } from '../errors'
-import { log } from '../log'
 import { type MfaKeys, seal, unseal } from '../auth/mfa-keys'
 import { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeHash } from '../auth/recovery-codes'
 import { matchTotp, newTotpSecret, totpSecretText, totpUri } from '../auth/totp'

@@ -58,12 +58,18 @@ export type SessionIndex = ReturnType<typeof sessionIndex>
 
 export function sessionIndex(db: D1Database) {
   return {
-    add: (entry: SessionEntry) =>
-      guarded('d1', 'insert session', () =>
+    /**
+     * Lists a new session, unless its user is disabled: one statement, so D1 (one writer) orders
+     * it against the disable. A session listed before the disable is ended by the revocation
+     * that follows it; one after is refused here (false), and its sign-in fails.
+     */
+    add: async (entry: SessionEntry): Promise<boolean> => {
+      const result = await guarded('d1', 'insert session', () =>
         db
           .prepare(
             `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country, city, grant_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+             WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?2 AND disabled_at IS NOT NULL)`,
           )
           .bind(
             entry.id,
@@ -78,7 +84,9 @@ export function sessionIndex(db: D1Database) {
             entry.grantId,
           )
           .run(),
-      ),
+      )
+      return result.meta.changes === 1
+    },
 
     /**
      * One row by primary key: the same cost whatever the user's session count. Only moves times
@@ -155,18 +163,29 @@ export function sessionIndex(db: D1Database) {
      * listed (an ended session is never kept, so never revived), and unlists the rest. Sessions
      * created after `at` stay listed. Returns the revocation as stored: `at` never moves back,
      * and once it is "forever" (2^53 - 1: a deleted account) nothing is kept any more.
+     * With `everyListed` (a disabled account: no session may start after it), `at` is moved up
+     * to the newest listed session's start, so one that a sign-in stamped with a clock ahead of
+     * this request's is ended too.
      */
-    async revokeAll(userId: string, at: number, keep?: string): Promise<Revocation> {
+    async revokeAll(
+      userId: string,
+      at: number,
+      keep?: string,
+      everyListed = false,
+    ): Promise<Revocation> {
       const [, , read] = await guarded('d1', 'revoke sessions', () =>
         db.batch([
           db
             .prepare(
               `INSERT INTO revocations (user_id, at, keep)
-               VALUES (?1, ?2, (SELECT id FROM sessions WHERE id = ?3 AND user_id = ?1))
+               VALUES (?1, MAX(?2, CASE WHEN ?5 THEN
+                   COALESCE((SELECT MAX(created_at) FROM sessions WHERE user_id = ?1), 0)
+                 ELSE 0 END),
+                 (SELECT id FROM sessions WHERE id = ?3 AND user_id = ?1))
                ON CONFLICT (user_id) DO UPDATE SET at = MAX(at, excluded.at),
                  keep = CASE WHEN MAX(at, excluded.at) >= ?4 THEN NULL ELSE excluded.keep END`,
             )
-            .bind(userId, at, keep ?? null, FOREVER),
+            .bind(userId, at, keep ?? null, FOREVER, everyListed ? 1 : 0),
           db
             .prepare(
               `DELETE FROM sessions WHERE user_id = ?1

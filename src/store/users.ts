@@ -13,9 +13,17 @@ export type UserRecord = {
   createdAt: string
   /** At creation: the language its email is written in (read back by `language`, not here). */
   language?: Language | null
+  /** When an operator disabled the account (epoch ms); null while it may sign in. Read only. */
+  disabledAt?: number | null
 }
 
-type Row = { id: string; username: string; password_hash: string; created_at: string }
+type Row = {
+  id: string
+  username: string
+  password_hash: string
+  created_at: string
+  disabled_at?: number | null
+}
 
 /** A stored language, if it is still one of ours (a value written by hand reads as none). */
 const languageOf = (value: unknown): Language | null => (isLanguage(value) ? value : null)
@@ -28,6 +36,46 @@ const toUser = (row: Row): UserRecord => ({
   username: row.username,
   passwordHash: row.password_hash,
   createdAt: row.created_at,
+  disabledAt: row.disabled_at ?? null,
+})
+
+/** An account as the admin API lists it: no hash, the address only when verified. */
+export type AdminUserRow = {
+  id: string
+  username: string
+  createdAt: string
+  verifiedEmail: string | null
+  language: Language | null
+  disabledAt: number | null
+  hasPassword: boolean
+  /** 'admin' for an admin user (migration 0019), null for everyone else. */
+  role: 'admin' | null
+}
+
+const ADMIN_COLUMNS = `id, username, created_at, language, disabled_at, role,
+  password_hash <> '' AS has_password,
+  CASE WHEN email_verified_at IS NULL THEN NULL ELSE email END AS verified_email`
+
+type AdminRow = {
+  id: string
+  username: string
+  created_at: string
+  language: unknown
+  disabled_at: number | null
+  role: string | null
+  has_password: number
+  verified_email: string | null
+}
+
+const toAdminRow = (row: AdminRow): AdminUserRow => ({
+  id: row.id,
+  username: row.username,
+  createdAt: row.created_at,
+  verifiedEmail: row.verified_email,
+  language: languageOf(row.language),
+  disabledAt: row.disabled_at,
+  hasPassword: row.has_password === 1,
+  role: row.role === 'admin' ? 'admin' : null,
 })
 
 export type UserStore = ReturnType<typeof userStore>
@@ -236,6 +284,117 @@ export function userStore(db: D1Database) {
         if (isUniqueViolation(err)) return 'taken'
         throw new StorageError('d1', 'set email', err)
       }
+    },
+
+    /**
+     * Disables the account at `at`, or enables it (null). Disabling keeps the first time (a
+     * second disable changes nothing); false when there is no such user. Ending its sessions is
+     * SessionService's, after this write: the session index refuses new ones from here on.
+     */
+    async setDisabled(id: string, at: number | null): Promise<boolean> {
+      const result = await guarded('d1', 'set disabled', () =>
+        db
+          .prepare(
+            'UPDATE users SET disabled_at = CASE WHEN ?2 IS NULL THEN NULL ELSE COALESCE(disabled_at, ?2) END WHERE id = ?1',
+          )
+          .bind(id, at)
+          .run(),
+      )
+      return result.meta.changes === 1
+    },
+
+    /**
+     * An account made by an operator (an import): like createUser, with an address already
+     * verified when given. 'email_taken' when another account has verified that address.
+     */
+    async createImported(
+      user: UserRecord,
+      verifiedEmail: string | null,
+    ): Promise<'created' | 'taken' | 'email_taken'> {
+      try {
+        await db
+          .prepare(
+            `INSERT INTO users (id, username, password_hash, created_at, language, email, email_verified_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .bind(
+            user.id,
+            user.username,
+            user.passwordHash,
+            user.createdAt,
+            user.language ?? null,
+            verifiedEmail,
+            verifiedEmail === null ? null : Date.parse(user.createdAt),
+          )
+          .run()
+        return 'created'
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          return /users\.email/.test((err as Error).message) ? 'email_taken' : 'taken'
+        }
+        throw new StorageError('d1', 'insert imported user', err)
+      }
+    },
+
+    /** One account as the admin API shows it (never its hash); null when there is none. */
+    async adminView(id: string): Promise<AdminUserRow | null> {
+      const row = await guarded('d1', 'find user for admin', () =>
+        db.prepare(`SELECT ${ADMIN_COLUMNS} FROM users WHERE id = ?`).bind(id).first<AdminRow>(),
+      )
+      return row ? toAdminRow(row) : null
+    },
+
+    /** The account whose verified address is `email` (ignoring case), as the admin API shows it. */
+    async adminByEmail(email: string): Promise<AdminUserRow | null> {
+      const row = await guarded('d1', 'find user by email for admin', () =>
+        db
+          .prepare(
+            `SELECT ${ADMIN_COLUMNS} FROM users
+             WHERE email = ? COLLATE NOCASE AND email_verified_at IS NOT NULL`,
+          )
+          .bind(email)
+          .first<AdminRow>(),
+      )
+      return row ? toAdminRow(row) : null
+    },
+
+    /**
+     * A page of accounts for the admin API: newest first (by creation, then id) or by username
+     * (ignoring case), optionally those whose username starts with `prefix` (ignoring case);
+     * `after` is the last row of the previous page. One more row than `limit` tells whether
+     * another page follows.
+     */
+    async adminList(options: {
+      order: 'created' | 'username'
+      prefix?: string
+      after?: { key: string; id: string }
+      limit: number
+    }): Promise<AdminUserRow[]> {
+      const where: string[] = []
+      const binds: unknown[] = []
+      if (options.prefix !== undefined) {
+        // LIKE ignores ASCII case, as the username's NOCASE collation does; its wildcards in
+        // the prefix are matched as themselves.
+        where.push("username LIKE ? ESCAPE '\\'")
+        binds.push(`${options.prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)
+      }
+      if (options.after && options.order === 'created') {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))')
+        binds.push(options.after.key, options.after.key, options.after.id)
+      } else if (options.after) {
+        where.push('username > ?')
+        binds.push(options.after.key)
+      }
+      const order = options.order === 'created' ? 'created_at DESC, id DESC' : 'username ASC'
+      const sql = `SELECT ${ADMIN_COLUMNS} FROM users
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`
+      const { results } = await guarded('d1', 'list users for admin', () =>
+        db
+          .prepare(sql)
+          .bind(...binds, options.limit)
+          .all<AdminRow>(),
+      )
+      return results.map(toAdminRow)
     },
 
     /**

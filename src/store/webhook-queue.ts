@@ -32,9 +32,31 @@ export type WebhookEvent = {
 /** One queue message: an event to fan out to every endpoint subscribed to its type. */
 export type WebhookEventMessage = { kind: 'event'; event: WebhookEvent }
 
+/** One queue message: one attempt (and its retries) of a delivery, in its round (redeliveries). */
+export type WebhookDeliveryMessage = { kind: 'delivery'; deliveryId: string; round: number }
+
+export type WebhookMessage = WebhookEventMessage | WebhookDeliveryMessage
+
+/** Queues' own cap on one sendBatch call. */
+const SEND_BATCH_MAX = 100
+
+export type WebhookQueue = ReturnType<typeof webhookQueue>
+
 export const webhookQueue = (queue: Queue) => ({
   publish: async (events: WebhookEvent[]): Promise<void> => {
     if (events.length === 0) return
     await queue.sendBatch(events.map((event) => ({ body: { kind: 'event', event } })))
+  },
+
+  /** Queues one message per delivery (the fan-out, a redelivery, a test ping). */
+  deliver: async (deliveries: readonly { id: string; round: number }[]): Promise<void> => {
+    for (let i = 0; i < deliveries.length; i += SEND_BATCH_MAX) {
+      const part = deliveries.slice(i, i + SEND_BATCH_MAX)
+      await queue.sendBatch(
+        part.map((d) => ({
+          body: { kind: 'delivery', deliveryId: d.id, round: d.round } satisfies WebhookMessage,
+        })),
+      )
+    }
   },
 })

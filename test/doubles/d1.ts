@@ -1,5 +1,6 @@
 // In-memory doubles of the D1 stores, with the same contracts: a case-insensitive unique
-// username, the conditional hash update, and session rows that go with their user.
+// username, the conditional hash update, session rows that go with their user, and no new
+// session row for a disabled user.
 
 import {
   FOREVER,
@@ -61,6 +62,31 @@ export function memoryD1(): {
       user.passwordHash = passwordHash
       return true
     },
+    async setDisabled(id, at) {
+      const user = users.get(id)
+      if (!user) return false
+      user.disabledAt = at === null ? null : (user.disabledAt ?? at)
+      return true
+    },
+    // The admin API's reads are tested against real D1 (test/routes/admin-users.test.ts).
+    createImported: () => Promise.reject(new Error('createImported has no double')),
+    adminView: async (id) => {
+      const user = users.get(id)
+      return user
+        ? {
+            id: user.id,
+            username: user.username,
+            createdAt: user.createdAt,
+            verifiedEmail: null,
+            language: user.language ?? null,
+            disabledAt: user.disabledAt ?? null,
+            hasPassword: user.passwordHash !== '',
+            role: null,
+          }
+        : null
+    },
+    adminByEmail: async () => null,
+    adminList: () => Promise.reject(new Error('adminList has no double')),
     async deleteUser(id) {
       // One transaction, as the real batch: the revocation "forever" and the delete.
       revocations.set(id, { at: FOREVER, keep: null })
@@ -72,9 +98,12 @@ export function memoryD1(): {
 
   const index: SessionIndex = {
     async add(entry) {
-      if (!users.has(entry.userId)) throw new Error('D1_ERROR: FOREIGN KEY constraint failed')
+      const user = users.get(entry.userId)
+      if (!user) throw new Error('D1_ERROR: FOREIGN KEY constraint failed')
+      // One statement, as the real INSERT ... WHERE NOT EXISTS: a disabled user gets no row.
+      if (user.disabledAt != null) return false
       rows.set(entry.id, { ...entry })
-      return ran
+      return true
     },
     async touch(id, lastUsedAt, expiresAt) {
       const row = rows.get(id)
@@ -101,9 +130,11 @@ export function memoryD1(): {
       if (rows.get(id)?.userId !== userId) return false
       return rows.delete(id)
     },
-    async revokeAll(userId, at, keep) {
+    async revokeAll(userId, requested, keep, everyListed = false) {
       // One transaction, as D1's batch: nothing else runs between these steps.
       const kept = keep !== undefined && rows.get(keep)?.userId === userId ? keep : null
+      const listed = [...rows.values()].filter((r) => r.userId === userId).map((r) => r.createdAt)
+      const at = everyListed ? Math.max(requested, ...listed) : requested
       const previous = revocations.get(userId)
       const latest = Math.max(previous?.at ?? at, at)
       const revocation = { at: latest, keep: latest >= Number.MAX_SAFE_INTEGER ? null : kept }

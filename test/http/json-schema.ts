@@ -19,6 +19,7 @@ export type Schema = {
   pattern?: string
   format?: string
   minimum?: number
+  maximum?: number
   minItems?: number
   maxItems?: number
 }
@@ -110,6 +111,10 @@ const PRINTABLE = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.from
 /** Strings that conform to a string schema (a `^[class]+$` pattern at most, as ours are). */
 export function conformingString(s: Schema): fc.Arbitrary<string> {
   if (s.enum) return fc.constantFrom(...(s.enum as string[]))
+  // A whole number in a query (`?limit=`): its digits, within its published bounds.
+  if (s.type === 'integer') {
+    return fc.integer({ min: s.minimum ?? 0, max: s.maximum ?? 1000 }).map(String)
+  }
   if (s.format === 'email') return fc.emailAddress().filter((a) => a.length <= (s.maxLength ?? 254))
   const minLength = s.minLength ?? 0
   // Long enough to cross any limit, short enough to keep the runs quick.
@@ -178,5 +183,10 @@ export function breakingValues(s: Schema): { why: string; value: unknown }[] {
   }
   if (s.pattern) out.push({ why: 'outside the pattern', value: 'bad name!'.padEnd(minLength, '!') })
   if (s.enum) out.push({ why: 'outside the enum', value: 'bogus' })
+  if (s.type === 'integer') {
+    if (s.minimum !== undefined) out.push({ why: 'under the minimum', value: s.minimum - 1 })
+    if (s.maximum !== undefined) out.push({ why: 'over the maximum', value: s.maximum + 1 })
+    out.push({ why: 'not a whole number', value: '1.5' })
+  }
   return out
 }

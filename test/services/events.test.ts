@@ -2,7 +2,14 @@
 // subscribers may want it, a webhook event, both after the response and with only bounded,
 // non-secret detail.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AUDITED, AUDIT_TYPES, detailOf, eventSink } from '../../src/services/events'
+import {
+  AUDITED,
+  AUDIT_TYPES,
+  detailOf,
+  eventBuffer,
+  eventSink,
+  flushEvents,
+} from '../../src/services/events'
 import type { AuditEvent } from '../../src/store/audit-events'
 import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '../../src/store/webhook-queue'
 import { captureLogs } from '../helpers'
@@ -16,10 +23,10 @@ function sinkWithCapture(
   const sink = eventSink({
     requestId: 'req-1',
     defer: (task) => void deferred.push(task),
-    audit: {
-      add: async (events: readonly AuditEvent[]) => void rows.push(...events),
-    } as never,
-    publish: async (events) => void published.push(...events),
+    outlets: {
+      audit: { add: async (events: readonly AuditEvent[]) => void rows.push(...events) } as never,
+      publish: async (events: WebhookEvent[]) => void published.push(...events),
+    },
     ...context,
   })
   return { sink, rows, published, settle: () => Promise.all(deferred.splice(0)), deferred }
@@ -41,8 +48,8 @@ describe('the event sink', () => {
       amr: ['pwd'],
     })
     expect(logs.map((l) => JSON.parse(l).event)).toEqual(['login_succeeded'])
-    // Handed to waitUntil, never awaited by the request: the audit row and the webhook event.
-    expect(deferred).toHaveLength(2)
+    // Handed to waitUntil, never awaited by the request.
+    expect(deferred).toHaveLength(1)
     await settle()
     expect(rows).toEqual([
       expect.objectContaining({
@@ -58,6 +65,50 @@ describe('the event sink', () => {
     expect(published).toEqual([
       expect.objectContaining({ id: rows[0]!.id, type: 'session.created', userId: 'u1' }),
     ])
+  })
+
+  it("holds a request's events in its buffer, then writes them in one batch and one send", async () => {
+    captureLogs()
+    const buffer = eventBuffer()
+    const { sink, rows, published, deferred } = sinkWithCapture({ buffer })
+    sink.emit('user_registered', { userId: 'u1' })
+    sink.emit('login_succeeded', { userId: 'u1', sessionId: 's1' })
+    sink.emit('login_failed', { userId: 'u2', reason: 'bad_password' })
+    expect(deferred).toEqual([])
+    expect(rows).toEqual([])
+    const batches: AuditEvent[][] = []
+    const sends: WebhookEvent[][] = []
+    await flushEvents(buffer, {
+      audit: {
+        add: async (events: readonly AuditEvent[]) => void batches.push([...events]),
+      } as never,
+      publish: async (events) => void sends.push(events),
+    })
+    expect(batches.map((b) => b.map((e) => e.type))).toEqual([
+      ['user.created', 'sign_in.succeeded', 'sign_in.failed'],
+    ])
+    expect(sends.map((b) => b.map((e) => e.type))).toEqual([['user.created', 'session.created']])
+    // Reported after the flush (work left for after the response): written on its own.
+    sink.emit('logout', { userId: 'u1' })
+    expect(deferred).toHaveLength(1)
+    await Promise.all(deferred)
+    expect(rows.map((e) => e.type)).toEqual(['sign_out'])
+    expect(published.map((e) => e.type)).toEqual(['session.ended'])
+  })
+
+  it('a failing audit write still sends the webhooks, and the failure reaches the caller', async () => {
+    const buffer = eventBuffer()
+    const { sink } = sinkWithCapture({ buffer })
+    captureLogs()
+    sink.emit('password_changed', { userId: 'u1' })
+    const sends: WebhookEvent[][] = []
+    await expect(
+      flushEvents(buffer, {
+        audit: { add: () => Promise.reject(new Error('D1 down')) } as never,
+        publish: async (events) => void sends.push(events),
+      }),
+    ).rejects.toThrow('D1 down')
+    expect(sends).toHaveLength(1)
   })
 
   it('keeps events that are not security events as log lines only', async () => {

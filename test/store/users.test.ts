@@ -16,9 +16,21 @@ describe('user store (D1)', () => {
     const name = uniqueUsername('Mixed')
     const user = newUser(name)
     expect(await users.createUser(user)).toBe('created')
-    expect(await users.findUserById(user.id)).toEqual({ ...user, verifiedEmail: null })
-    expect(await users.findUserByName(name.toUpperCase())).toEqual({ ...user, totpEnabled: false })
-    expect(await users.findUserByName(name.toLowerCase())).toEqual({ ...user, totpEnabled: false })
+    expect(await users.findUserById(user.id)).toEqual({
+      ...user,
+      disabledAt: null,
+      verifiedEmail: null,
+    })
+    expect(await users.findUserByName(name.toUpperCase())).toEqual({
+      ...user,
+      disabledAt: null,
+      totpEnabled: false,
+    })
+    expect(await users.findUserByName(name.toLowerCase())).toEqual({
+      ...user,
+      disabledAt: null,
+      totpEnabled: false,
+    })
   })
 
   it('reports a taken name, in any case, without overwriting the owner', async () => {
@@ -27,7 +39,11 @@ describe('user store (D1)', () => {
     await users.createUser(first)
     expect(await users.createUser(newUser(name))).toBe('taken')
     expect(await users.createUser(newUser(name.toUpperCase()))).toBe('taken')
-    expect(await users.findUserByName(name)).toEqual({ ...first, totpEnabled: false })
+    expect(await users.findUserByName(name)).toEqual({
+      ...first,
+      disabledAt: null,
+      totpEnabled: false,
+    })
   })
 
   it('finds nothing for unknown names and ids', async () => {

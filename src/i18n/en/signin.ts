@@ -27,4 +27,6 @@ export const signin = {
   mfaHint: 'Six digits; or one of your recovery codes',
   mfaMissing: 'Enter the 6-digit code from your app, or a recovery code',
   continue: 'Continue',
+  accountDisabled:
+    'This account has been disabled, so it cannot sign in. If you think this is a mistake, contact the service’s administrator.',
 }

@@ -28,4 +28,6 @@ export const signin: Messages['signin'] = {
   mfaHint: 'Seis dígitos, o uno de tus códigos de recuperación',
   mfaMissing: 'Escribe el código de 6 dígitos de tu aplicación o un código de recuperación',
   continue: 'Continuar',
+  accountDisabled:
+    'Esta cuenta ha sido desactivada, así que no puede iniciar sesión. Si cree que es un error, póngase en contacto con el administrador del servicio.',
 }

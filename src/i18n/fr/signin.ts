@@ -29,4 +29,6 @@ export const signin: Messages['signin'] = {
   mfaHint: 'Six chiffres, ou l’un de vos codes de récupération',
   mfaMissing: 'Saisissez le code à 6 chiffres de votre application, ou un code de récupération',
   continue: 'Continuer',
+  accountDisabled:
+    'Ce compte a été désactivé : il ne peut pas se connecter. Si vous pensez que c’est une erreur, contactez l’administrateur du service.',
 }

@@ -3,7 +3,6 @@
 // already issued run out (a resource checks them offline). Knows nothing of Hono or bindings.
 import type { Config } from '../../env'
 import { ApiError } from '../../errors'
-import { log } from '../../log'
 import type { GrantStore } from '../../store/oauth-grants'
 import { type SessionDeps, SessionService } from '../sessions'
 

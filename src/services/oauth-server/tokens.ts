@@ -5,7 +5,6 @@
 import type { Config, ProtectedResource } from '../../env'
 import { now } from '../../clock'
 import { ApiError } from '../../errors'
-import { log } from '../../log'
 import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
 import { type ProfileClaims, idTokenRing, mintIdToken } from '../../auth/id-tokens'
 import { mintResourceToken } from '../../auth/resource-tokens'
@@ -133,7 +132,8 @@ export class TokenService {
       this.deps.users.findUserById(grant.userId),
       signerLive(),
     ])
-    if (!user || !signed) throw invalidGrant()
+    // A disabled account's code starts nothing (its signing session has ended too, by then).
+    if (!user || !signed || user.disabledAt != null) throw invalidGrant()
     const subject: Subject = {
       userId: user.id,
       clientId: client.id,

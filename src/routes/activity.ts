@@ -1,0 +1,37 @@
+// The signed-in user's own security events: GET /users/me/activity (and the service the account
+// page reads them through).
+import type { Context } from 'hono'
+import { requireAuth } from '../auth/require-auth'
+import type { AppEnv } from '../env'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
+import { requestLanguage } from '../http/language'
+import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
+import { NO_STORE } from '../http/headers'
+import { ActivityPageSchema, ActivityQuery } from '../schemas'
+import { ActivityService } from '../services/activity'
+import { serviceDeps } from './services'
+
+export const activityService = (c: Context<AppEnv>) => new ActivityService(serviceDeps(c))
+
+const listActivity = createRoute({
+  method: 'get',
+  path: '/users/me/activity',
+  operationId: 'listActivity',
+  summary:
+    "The caller's security events, newest first: sign-ins (and failed attempts), password and two-factor changes, sign-outs, an administrator's actions",
+  tags: ['account'],
+  security: bearerSecurity,
+  middleware: [requireAuth] as const,
+  request: { query: ActivityQuery },
+  responses: {
+    200: jsonContent(ActivityPageSchema, 'A page of events'),
+    ...problems(BEARER_ERRORS, ['validation_failed', 'invalid_cursor']),
+  },
+})
+
+export const activityRoutes = documentedRoutes().openapi(listActivity, async (c) => {
+  const { limit, cursor } = c.req.valid('query')
+  // Only ever the token's own user: no parameter names whose events these are.
+  const page = await activityService(c).list(c.get('user')!, { limit, cursor }, requestLanguage(c))
+  return c.json(page, 200, NO_STORE)
+})

@@ -1,0 +1,289 @@
+// The admin users API (tag `admin`): find, read, create, disable and enable accounts, end their
+// sessions, reset their two-factor, delete them. Reads need the users:read scope, changes
+// users:write; every change is audited with the calling key or admin as its actor. Thin: the
+// rules are in services/admin-users.ts. The schemas live here, as the audit API's do, being
+// this API's alone.
+import * as z from 'zod'
+import { requireAdmin } from '../http/admin-auth'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
+import { NO_STORE } from '../http/headers'
+import {
+  BEARER_ERRORS,
+  BODY_ERRORS,
+  bearerSecurity,
+  jsonContent,
+  jsonRequest,
+  problems,
+} from '../http/openapi'
+import type { ErrorCode } from '../errors'
+import { LANGUAGES } from '../i18n/languages'
+import { EmailAddress, Password, Username } from '../schemas'
+import { ADMIN_USER_CURSOR_MAX, AdminUserService } from '../services/admin-users'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
+import { serviceDeps } from './services'
+
+const ADMIN_USERS_LIMIT_DEFAULT = 50
+const ADMIN_USERS_LIMIT_MAX = 100
+
+/** A user id: the service writes UUIDs; anything else printable and short is simply not found. */
+const UserIdParam = z.object({
+  id: z
+    .string()
+    .min(1, 'must be a user id')
+    .max(64, 'must be a user id')
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a user id')
+    .meta({ param: { name: 'id', in: 'path' }, example: '0f8fad5b-d9cb-469f-a165-70867728950e' }),
+})
+
+const limitRule = `must be a whole number from 1 to ${ADMIN_USERS_LIMIT_MAX}`
+
+const AdminUsersQuery = z.object({
+  query: z.string().max(320, 'is too long').optional().meta({
+    description:
+      'A username prefix (ignoring case), a verified email address (exact, ignoring case), or a provider identity as `provider:subject`',
+    example: 'ali',
+  }),
+  order: z
+    .enum(['created', 'username'], { error: 'must be created or username' })
+    .optional()
+    .meta({ description: 'Newest first (`created`, the default) or by username' }),
+  limit: z.coerce
+    .number({ error: limitRule })
+    .int(limitRule)
+    .min(1, limitRule)
+    .max(ADMIN_USERS_LIMIT_MAX, limitRule)
+    .optional()
+    .meta({ description: `Users per page (default ${ADMIN_USERS_LIMIT_DEFAULT})` }),
+  cursor: z
+    .string()
+    .max(ADMIN_USER_CURSOR_MAX, 'is not a cursor this list gave')
+    .optional()
+    .meta({ description: "The previous page's nextCursor, with the same query and order" }),
+})
+
+const AdminUserCreateBody = z
+  .strictObject({
+    username: Username,
+    password: Password.optional(),
+    email: EmailAddress.optional().meta({
+      description: 'Taken as verified: the importer vouches for it',
+    }),
+    language: z.enum(LANGUAGES, { error: 'must be one of en, fr, es' }).optional(),
+  })
+  .meta({ id: 'AdminUserCreate' })
+
+const Time = z.string().datetime()
+
+const AdminUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    createdAt: Time,
+    email: z.string().nullable().meta({ description: 'The verified address, if any' }),
+    language: z.enum(LANGUAGES).nullable(),
+    role: z.enum(['admin']).nullable(),
+    hasPassword: z.boolean(),
+    disabledAt: Time.nullable().meta({ description: 'When it was disabled; null: it may sign in' }),
+  })
+  .meta({ id: 'AdminUser' })
+
+const AdminUserDetailSchema = AdminUserSchema.extend({
+  sessions: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: Time,
+      lastUsedAt: Time,
+      expiresAt: Time,
+      userAgent: z.string().nullable(),
+      country: z.string().nullable(),
+      city: z.string().nullable(),
+    }),
+  ),
+  passkeys: z.array(
+    z.object({ id: z.string(), name: z.string(), createdAt: Time, lastUsedAt: Time.nullable() }),
+  ),
+  twoFactor: z.object({
+    totp: z.enum(['off', 'pending', 'on']),
+    recoveryCodesLeft: z.number().int(),
+  }),
+  identities: z.array(
+    z.object({
+      provider: z.string(),
+      subject: z.string(),
+      email: z.string().nullable(),
+      linkedAt: Time,
+      lastUsedAt: Time.nullable(),
+    }),
+  ),
+  grants: z.array(
+    z.object({
+      id: z.string(),
+      clientId: z.string(),
+      clientName: z.string().nullable(),
+      resource: z.string(),
+      scopes: z.array(z.string()),
+      createdAt: Time,
+      lastUsedAt: Time,
+    }),
+  ),
+}).meta({ id: 'AdminUserDetail' })
+
+const AdminUserPageSchema = z
+  .object({
+    users: z.array(AdminUserSchema),
+    nextCursor: z.string().nullable().meta({ description: 'Null on the last page' }),
+  })
+  .meta({ id: 'AdminUserPage' })
+
+/** Who may call: the key or admin user requireAdmin admitted. */
+const ADMIN_ERRORS: ErrorCode[] = [
+  ...BEARER_ERRORS,
+  'insufficient_scope',
+  'admin_required',
+  'step_up_required',
+]
+
+/** The service, its events naming the calling key or admin as their actor. */
+function adminUsers(c: Context<AppEnv>): AdminUserService {
+  const caller = c.get('admin')!
+  return new AdminUserService(serviceDeps(c, { type: caller.type, id: caller.id }))
+}
+
+const common = { tags: ['admin'], security: bearerSecurity }
+
+const list = createRoute({
+  ...common,
+  method: 'get',
+  path: '/admin/users',
+  operationId: 'adminListUsers',
+  summary: 'Find users: newest first or by username, by username prefix, address or identity',
+  middleware: [requireAdmin('users:read')] as const,
+  request: { query: AdminUsersQuery },
+  responses: {
+    200: jsonContent(AdminUserPageSchema, 'A page of users'),
+    ...problems(ADMIN_ERRORS, ['validation_failed']),
+  },
+})
+
+const get = createRoute({
+  ...common,
+  method: 'get',
+  path: '/admin/users/{id}',
+  operationId: 'adminGetUser',
+  summary: 'A user with its sessions, passkeys, two-factor state, identities and grants',
+  middleware: [requireAdmin('users:read')] as const,
+  request: { params: UserIdParam },
+  responses: {
+    200: jsonContent(AdminUserDetailSchema, 'The user'),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'user_not_found']),
+  },
+})
+
+const create = createRoute({
+  ...common,
+  method: 'post',
+  path: '/admin/users',
+  operationId: 'adminCreateUser',
+  summary: 'Create a user (an import): a password optional, an address taken as verified',
+  middleware: [requireAdmin('users:write')] as const,
+  request: { body: jsonRequest(AdminUserCreateBody) },
+  responses: {
+    201: jsonContent(AdminUserSchema, 'Created'),
+    ...problems(ADMIN_ERRORS, BODY_ERRORS, ['username_taken', 'email_taken']),
+  },
+})
+
+/** A POST on one user that answers its new state or nothing. */
+const action = (path: string, operationId: string, summary: string, answers: 'user' | 'none') =>
+  createRoute({
+    ...common,
+    method: 'post',
+    path: `/admin/users/{id}${path}`,
+    operationId,
+    summary,
+    middleware: [requireAdmin('users:write')] as const,
+    request: { params: UserIdParam },
+    responses: {
+      ...(answers === 'user'
+        ? { 200: jsonContent(AdminUserSchema, 'The user as it is now') }
+        : { 204: { description: 'Done' } }),
+      ...problems(ADMIN_ERRORS, ['validation_failed', 'payload_too_large', 'user_not_found']),
+    },
+  })
+
+const disable = action(
+  '/disable',
+  'adminDisableUser',
+  'Disable a user: no sign-in by any method, every session ends now',
+  'user',
+)
+const enable = action(
+  '/enable',
+  'adminEnableUser',
+  'Enable a user again (the sessions the disable ended stay ended)',
+  'user',
+)
+const endSessions = action(
+  '/sessions/end',
+  'adminEndUserSessions',
+  "End every session of a user, third-party apps' included",
+  'none',
+)
+const resetMfa = action(
+  '/mfa/reset',
+  'adminResetUserMfa',
+  'Turn two-factor (TOTP) off and remove the recovery codes; passkeys stay',
+  'none',
+)
+
+const remove = createRoute({
+  ...common,
+  method: 'delete',
+  path: '/admin/users/{id}',
+  operationId: 'adminDeleteUser',
+  summary: 'Delete a user and end every session, as the owner deleting the account does',
+  middleware: [requireAdmin('users:write')] as const,
+  request: { params: UserIdParam },
+  responses: {
+    204: { description: 'Deleted' },
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'payload_too_large', 'user_not_found']),
+  },
+})
+
+export const adminUserRoutes = documentedRoutes()
+  .openapi(list, async (c) => {
+    const { query, order, limit, cursor } = c.req.valid('query')
+    const page = await adminUsers(c).list({
+      ...(query !== undefined ? { query } : {}),
+      ...(order !== undefined ? { order } : {}),
+      ...(cursor !== undefined ? { cursor } : {}),
+      limit: limit ?? ADMIN_USERS_LIMIT_DEFAULT,
+    })
+    return c.json(page, 200, NO_STORE)
+  })
+  .openapi(get, async (c) =>
+    c.json(await adminUsers(c).get(c.req.valid('param').id), 200, NO_STORE),
+  )
+  .openapi(create, async (c) => {
+    const body = c.req.valid('json')
+    return c.json(await adminUsers(c).create(body), 201, NO_STORE)
+  })
+  .openapi(disable, async (c) =>
+    c.json(await adminUsers(c).disable(c.req.valid('param').id), 200, NO_STORE),
+  )
+  .openapi(enable, async (c) =>
+    c.json(await adminUsers(c).enable(c.req.valid('param').id), 200, NO_STORE),
+  )
+  .openapi(endSessions, async (c) => {
+    await adminUsers(c).endSessions(c.req.valid('param').id)
+    return c.body(null, 204)
+  })
+  .openapi(resetMfa, async (c) => {
+    await adminUsers(c).resetMfa(c.req.valid('param').id)
+    return c.body(null, 204)
+  })
+  .openapi(remove, async (c) => {
+    await adminUsers(c).delete(c.req.valid('param').id)
+    return c.body(null, 204)
+  })

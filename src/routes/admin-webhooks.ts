@@ -1,0 +1,428 @@
+// Webhook endpoints, by API (scope webhooks:manage): register, list, read, change, delete, rotate
+// the signing secret, read an endpoint's delivery log, redeliver one, send a test ping. A secret
+// is in exactly two answers, creation and rotation; never in any other. Thin: services/webhooks.ts
+// decides, the queue consumer delivers.
+import type { Context } from 'hono'
+import * as z from 'zod'
+import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
+import { type AppEnv, settings } from '../env'
+import { ApiError } from '../errors'
+import { requireAdmin } from '../http/admin-auth'
+import { createRoute, documentedRoutes } from '../http/documented-routes'
+import { NO_STORE } from '../http/headers'
+import {
+  BEARER_ERRORS,
+  BODY_ERRORS,
+  bearerSecurity,
+  jsonContent,
+  jsonRequest,
+  problems,
+} from '../http/openapi'
+import { jsonOnly } from '../http/validate'
+import {
+  type DeliveryView,
+  type EndpointView,
+  WEBHOOK_TEST_TYPE,
+  WebhookService,
+} from '../services/webhooks'
+import { webhookStores } from '../store/webhook-endpoints'
+import { WEBHOOK_EVENT_TYPES } from '../store/webhook-queue'
+import { serviceDeps } from './services'
+
+const DEFAULT_LIMIT = 50
+const MAX_LIMIT = 100
+/** Long enough for any real receiver's URL; D1 rows and log lines stay small. */
+const URL_MAX = 2048
+const DESCRIPTION_MAX = 200
+/** Ids are wh_ or msg_ and 22 base64url characters (services/webhooks.ts); any other is unknown. */
+const ID = /^[A-Za-z0-9_-]+$/
+const ID_MAX = 64
+const CURSOR_MAX = 200
+
+const ADMIN_ERRORS = [
+  'insufficient_scope',
+  'admin_required',
+  'step_up_required',
+] as const satisfies Parameters<typeof problems>[1]
+
+const EventTypes = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES, { error: 'must be a webhook event type' }))
+  .min(1, 'must name at least one event type')
+  .max(WEBHOOK_EVENT_TYPES.length * 2, 'is too long')
+  .meta({ description: 'The event types to receive', example: ['user.created', 'user.deleted'] })
+
+const Url = z.string().min(1).max(URL_MAX, 'is too long').meta({
+  description:
+    'https to a public host name on the default port: no IP address, userinfo, fragment or private name',
+  example: 'https://hooks.example.com/edge-auth',
+})
+
+const Description = z
+  .string()
+  .max(DESCRIPTION_MAX, 'is too long')
+  .regex(/^[^\x00-\x1f\x7f]+$/, 'must not be empty or contain control characters')
+  .meta({ description: 'A note for admins', example: 'CRM sync' })
+
+const CreateBody = z
+  .object({ url: Url, eventTypes: EventTypes, description: Description.optional() })
+  .strict()
+
+const UpdateBody = z
+  .object({
+    url: Url.optional(),
+    eventTypes: EventTypes.optional(),
+    description: Description.optional(),
+    disabled: z.boolean().optional().meta({ description: 'Pause deliveries (true) or resume' }),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: 'must change something' })
+
+const EndpointParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(ID_MAX, 'is too long')
+    .regex(ID, 'is not a webhook id')
+    .meta({ param: { name: 'id', in: 'path' }, example: 'wh_3q2-7wEvRx6cNf0aZk1YbA' }),
+})
+
+const DeliveryParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(ID_MAX, 'is too long')
+    .regex(ID, 'is not a delivery id')
+    .meta({ param: { name: 'id', in: 'path' }, example: 'msg_Q8n2Zr0cVb7xKp1sLm4TaW' }),
+})
+
+const PageQuery = z.object({
+  limit: z.coerce
+    .number({ error: `must be a whole number from 1 to ${MAX_LIMIT}` })
+    .int(`must be a whole number from 1 to ${MAX_LIMIT}`)
+    .min(1, `must be a whole number from 1 to ${MAX_LIMIT}`)
+    .max(MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
+    .optional()
+    .meta({ description: `Items per page (default ${DEFAULT_LIMIT})` }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(CURSOR_MAX)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this list gave')
+    .optional()
+    .meta({ description: "The previous page's `nextCursor`, as given (opaque)" }),
+})
+
+const Time = z.string().datetime()
+
+const EndpointSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+    description: z.string(),
+    disabled: z.boolean(),
+    createdAt: Time,
+    updatedAt: Time,
+    previousSecretExpiresAt: Time.nullable().meta({
+      description: 'While a rotated-out secret still signs (a second signature): until when',
+    }),
+  })
+  .meta({ id: 'WebhookEndpoint' })
+
+const SecretField = z.string().meta({
+  description:
+    'The signing secret (whsec_ + base64), shown only now: keep it where the receiver verifies deliveries',
+  example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+})
+
+const CreatedSchema = EndpointSchema.extend({ secret: SecretField }).meta({
+  id: 'WebhookEndpointCreated',
+})
+
+const RotatedSchema = z
+  .object({ secret: SecretField, previousSecretExpiresAt: Time })
+  .meta({ id: 'WebhookSecretRotated' })
+
+const DeliverySchema = z
+  .object({
+    id: z.string().meta({ description: 'The webhook-id header: the same on every attempt' }),
+    endpointId: z.string(),
+    eventId: z.string(),
+    eventType: z.string().meta({ example: 'user.created' }),
+    payload: z.string().meta({ description: 'The exact body every attempt sends' }),
+    status: z.enum(['pending', 'succeeded', 'dead', 'cancelled']),
+    attempts: z.number().int(),
+    lastAttemptAt: Time.nullable(),
+    lastStatus: z.number().int().nullable().meta({ description: "The receiver's HTTP status" }),
+    lastError: z.string().nullable().meta({
+      description:
+        'Why the last attempt failed: http_status, timeout, redirect_refused, network, url_refused, dead_letter, endpoint_disabled',
+    }),
+    nextAttemptAt: Time.nullable(),
+    createdAt: Time,
+  })
+  .meta({ id: 'WebhookDelivery' })
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+const endpointJson = (e: EndpointView) => ({
+  ...e,
+  createdAt: iso(e.createdAt)!,
+  updatedAt: iso(e.updatedAt)!,
+  previousSecretExpiresAt: iso(e.previousSecretExpiresAt),
+})
+
+const deliveryJson = (d: DeliveryView) => ({
+  ...d,
+  lastAttemptAt: iso(d.lastAttemptAt),
+  nextAttemptAt: iso(d.nextAttemptAt),
+  createdAt: iso(d.createdAt)!,
+})
+
+/** The opaque cursor for a page ending at (createdAt, id). */
+const encodeCursor = (item: { createdAt: number; id: string }) =>
+  toBase64Url(utf8(JSON.stringify([item.createdAt, item.id])))
+
+/** A cursor this service gave, or a 400; never a 500, whatever the client sends. */
+function decodeCursor(cursor: string | undefined): { createdAt: number; id: string } | undefined {
+  if (cursor === undefined) return undefined
+  const refused = () =>
+    new ApiError('validation_failed', 'The request query is invalid', {
+      errors: [{ field: 'cursor', message: 'must be a cursor this list gave' }],
+    })
+  const bytes = fromBase64Url(cursor)
+  if (!bytes) throw refused()
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
+  } catch {
+    throw refused()
+  }
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    !Number.isSafeInteger(value[0]) ||
+    typeof value[1] !== 'string' ||
+    value[1].length > 64
+  ) {
+    throw refused()
+  }
+  return { createdAt: value[0] as number, id: value[1] }
+}
+
+/** The service for an admin request: audit rows name the key or admin who acted. */
+function webhookService(c: Context<AppEnv>): WebhookService {
+  const admin = c.get('admin')!
+  const deps = serviceDeps(c, { type: admin.type, id: admin.id })
+  return new WebhookService({
+    ...webhookStores(c.env),
+    mfaKeys: deps.mfaKeys,
+    allowLoopback: () => settings(c.env).webhooksAllowLoopback,
+    events: deps.events,
+  })
+}
+
+const create = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'post',
+  path: '/admin/webhooks',
+  operationId: 'createWebhook',
+  summary: 'Register a webhook endpoint; the answer holds its signing secret, shown only this once',
+  middleware: [requireAdmin('webhooks:manage'), jsonOnly] as const,
+  request: { body: jsonRequest(CreateBody) },
+  responses: {
+    201: jsonContent(CreatedSchema, 'Registered'),
+    ...problems(BEARER_ERRORS, [...BODY_ERRORS, ...ADMIN_ERRORS, 'webhook_url_refused']),
+  },
+})
+
+const list = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'get',
+  path: '/admin/webhooks',
+  operationId: 'listWebhooks',
+  summary: 'The webhook endpoints, oldest first (never their secrets)',
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { query: PageQuery },
+  responses: {
+    200: jsonContent(
+      z.object({ webhooks: z.array(EndpointSchema), nextCursor: z.string().nullable() }),
+      'A page of endpoints',
+    ),
+    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS]),
+  },
+})
+
+const read = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'get',
+  path: '/admin/webhooks/{id}',
+  operationId: 'getWebhook',
+  summary: 'One webhook endpoint (never its secret)',
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { params: EndpointParam },
+  responses: {
+    200: jsonContent(EndpointSchema, 'The endpoint'),
+    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+  },
+})
+
+const update = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'patch',
+  path: '/admin/webhooks/{id}',
+  operationId: 'updateWebhook',
+  summary: 'Change an endpoint: its URL, event types, description, or pause it',
+  middleware: [requireAdmin('webhooks:manage'), jsonOnly] as const,
+  request: { params: EndpointParam, body: jsonRequest(UpdateBody) },
+  responses: {
+    200: jsonContent(EndpointSchema, 'The endpoint as it now is'),
+    ...problems(BEARER_ERRORS, [
+      ...BODY_ERRORS,
+      ...ADMIN_ERRORS,
+      'webhook_not_found',
+      'webhook_url_refused',
+    ]),
+  },
+})
+
+const remove = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'delete',
+  path: '/admin/webhooks/{id}',
+  operationId: 'deleteWebhook',
+  summary: 'Delete an endpoint and its delivery log; queued deliveries to it are dropped',
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { params: EndpointParam },
+  responses: {
+    204: { description: 'Deleted' },
+    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+  },
+})
+
+const rotate = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'post',
+  path: '/admin/webhooks/{id}/rotate-secret',
+  operationId: 'rotateWebhookSecret',
+  summary:
+    'A new signing secret, shown only now; the old one keeps signing too (two signatures) for 24 hours',
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { params: EndpointParam },
+  responses: {
+    200: jsonContent(RotatedSchema, 'The new secret'),
+    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+  },
+})
+
+const deliveries = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'get',
+  path: '/admin/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
+  summary: "An endpoint's delivery log, newest first",
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { params: EndpointParam, query: PageQuery },
+  responses: {
+    200: jsonContent(
+      z.object({ deliveries: z.array(DeliverySchema), nextCursor: z.string().nullable() }),
+      'A page of deliveries',
+    ),
+    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+  },
+})
+
+const redeliver = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'post',
+  path: '/admin/webhooks/deliveries/{id}/redeliver',
+  operationId: 'redeliverWebhook',
+  summary: 'Queue a settled delivery again: the same webhook-id and body, a new series of attempts',
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { params: DeliveryParam },
+  responses: {
+    202: jsonContent(DeliverySchema, 'Queued'),
+    ...problems(BEARER_ERRORS, [
+      'validation_failed',
+      ...ADMIN_ERRORS,
+      'webhook_delivery_not_found',
+      'webhook_delivery_pending',
+    ]),
+  },
+})
+
+const test = createRoute({
+  tags: ['admin'],
+  security: bearerSecurity,
+  method: 'post',
+  path: '/admin/webhooks/{id}/test',
+  operationId: 'testWebhook',
+  summary: `Queue a ${WEBHOOK_TEST_TYPE} ping to the endpoint, whatever it subscribes to`,
+  middleware: [requireAdmin('webhooks:manage')] as const,
+  request: { params: EndpointParam },
+  responses: {
+    202: jsonContent(DeliverySchema, 'Queued'),
+    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+  },
+})
+
+const page = <T extends { createdAt: number; id: string }>(rows: T[], limit: number) => ({
+  items: rows.slice(0, limit),
+  nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!) : null,
+})
+
+export const adminWebhookRoutes = documentedRoutes()
+  .openapi(create, async (c) => {
+    const { endpoint, secret } = await webhookService(c).create(c.req.valid('json'))
+    return c.json({ ...endpointJson(endpoint), secret }, 201, NO_STORE)
+  })
+  .openapi(list, async (c) => {
+    const { limit = DEFAULT_LIMIT, cursor } = c.req.valid('query')
+    // One more than the page: whether there is a next page is known without an empty last one.
+    const rows = await webhookService(c).list(limit + 1, decodeCursor(cursor))
+    const { items, nextCursor } = page(rows, limit)
+    return c.json({ webhooks: items.map(endpointJson), nextCursor }, 200, NO_STORE)
+  })
+  .openapi(read, async (c) =>
+    c.json(endpointJson(await webhookService(c).get(c.req.valid('param').id)), 200, NO_STORE),
+  )
+  .openapi(update, async (c) => {
+    const updated = await webhookService(c).update(c.req.valid('param').id, c.req.valid('json'))
+    return c.json(endpointJson(updated), 200, NO_STORE)
+  })
+  .openapi(remove, async (c) => {
+    await webhookService(c).remove(c.req.valid('param').id)
+    return c.body(null, 204)
+  })
+  .openapi(rotate, async (c) => {
+    const rotated = await webhookService(c).rotateSecret(c.req.valid('param').id)
+    return c.json(
+      { secret: rotated.secret, previousSecretExpiresAt: iso(rotated.previousSecretExpiresAt)! },
+      200,
+      NO_STORE,
+    )
+  })
+  .openapi(deliveries, async (c) => {
+    const { limit = DEFAULT_LIMIT, cursor } = c.req.valid('query')
+    const rows = await webhookService(c).deliveries(
+      c.req.valid('param').id,
+      limit + 1,
+      decodeCursor(cursor),
+    )
+    const { items, nextCursor } = page(rows, limit)
+    return c.json({ deliveries: items.map(deliveryJson), nextCursor }, 200, NO_STORE)
+  })
+  .openapi(redeliver, async (c) =>
+    c.json(deliveryJson(await webhookService(c).redeliver(c.req.valid('param').id)), 202, NO_STORE),
+  )
+  .openapi(test, async (c) =>
+    c.json(deliveryJson(await webhookService(c).test(c.req.valid('param').id)), 202, NO_STORE),
+  )
