@@ -82,7 +82,7 @@ export type AppEnv = {
   Bindings: Bindings
   Variables: RequestIdVariables & {
     user?: AuthUser
-    /** On /admin routes: the API key or admin user calling (http/admin-auth.ts). */
+    /** On /admin routes: the API key or admin user calling (routes/admin-auth.ts). */
     admin?: AdminCaller
     /** Set on the OAuth routes, whose errors are RFC 6749 §5.2 JSON rather than problem JSON. */
     errorFormat?: 'oauth'

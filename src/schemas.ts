@@ -476,31 +476,33 @@ export const LanguageSchema = z
 
 // The caller's own security events (GET /users/me/activity)
 
-/** A page of the caller's activity: `?limit=` 1 to 100 (50 when absent). */
-export const ACTIVITY_LIMIT_DEFAULT = 50
-export const ACTIVITY_LIMIT_MAX = 100
-/** The cursors the list writes are ~80 characters; a longer one is none of them. */
-export const ACTIVITY_CURSOR_MAX_LENGTH = 200
+/** Every list's page: `?limit=` 1 to 100 (50 when absent). */
+export const PAGE_LIMIT_DEFAULT = 50
+export const PAGE_LIMIT_MAX = 100
+/** Longer than any cursor a list writes (a few dozen characters); a longer one is none of them. */
+export const CURSOR_MAX_LENGTH = 512
+const pageLimitRule = `must be a whole number from 1 to ${PAGE_LIMIT_MAX}`
 
-/** Who caused an event, as its owner is told (never which administrator or key). */
-export const ACTIVITY_ACTORS = ['you', 'admin', 'service', 'someone'] as const
-
-export const ActivityQuery = z.object({
+/** `?limit=&cursor=`, as every list reads them (services/cursor.ts reads the cursor itself). */
+export const PageQuery = z.object({
   limit: z.coerce
-    .number({ error: 'must be a whole number from 1 to 100' })
-    .int('must be a whole number from 1 to 100')
-    .min(1, 'must be a whole number from 1 to 100')
-    .max(ACTIVITY_LIMIT_MAX, 'must be a whole number from 1 to 100')
+    .number({ error: pageLimitRule })
+    .int(pageLimitRule)
+    .min(1, pageLimitRule)
+    .max(PAGE_LIMIT_MAX, pageLimitRule)
     .optional()
-    .meta({ description: 'Events per page, newest first (default 50)', example: 20 }),
+    .meta({ description: `Items per page (default ${PAGE_LIMIT_DEFAULT})`, example: 20 }),
   cursor: z
     .string()
     .min(1)
-    .max(ACTIVITY_CURSOR_MAX_LENGTH)
+    .max(CURSOR_MAX_LENGTH)
     .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this list gave')
     .optional()
     .meta({ description: "The previous page's `nextCursor`, as given (opaque)" }),
 })
+
+/** Who caused an event, as its owner is told (never which administrator or key). */
+export const ACTIVITY_ACTORS = ['you', 'admin', 'service', 'someone'] as const
 
 export const ActivityEventSchema = z
   .object({

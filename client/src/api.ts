@@ -52,6 +52,232 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: sign-ins, changes to accounts, admin actions */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find users: newest first or by username, by username prefix, address or identity */
+        get: operations["adminListUsers"];
+        put?: never;
+        /** Create a user (an import): a password optional, an address taken as verified */
+        post: operations["adminCreateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user with its sessions, passkeys, two-factor state, identities and grants */
+        get: operations["adminGetUser"];
+        put?: never;
+        post?: never;
+        /** Delete a user and end every session, as the owner deleting the account does */
+        delete: operations["adminDeleteUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a user: no sign-in by any method, every session ends now */
+        post: operations["adminDisableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a user again (the sessions the disable ended stay ended) */
+        post: operations["adminEnableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/mfa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor (TOTP) off and remove the recovery codes; passkeys stay */
+        post: operations["adminResetUserMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{id}/sessions/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of a user, third-party apps' included */
+        post: operations["adminEndUserSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook endpoints, oldest first (never their secrets) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Register a webhook endpoint; the answer holds its signing secret, shown only this once */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (never its secret) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its delivery log; queued deliveries to it are dropped */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint: its URL, event types, description, or pause it */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint's delivery log, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, shown only now; the old one keeps signing too (two signatures) for 24 hours */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a webhook.test ping to the endpoint, whatever it subscribes to */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a settled delivery again: the same webhook-id and body, a new series of attempts */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs": {
         parameters: {
             query?: never;
@@ -548,6 +774,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's security events, newest first: sign-ins (and failed attempts), password and two-factor changes, sign-outs, an administrator's actions */
+        get: operations["listActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/email": {
         parameters: {
             query?: never;
@@ -768,6 +1011,177 @@ export interface components {
             expiresIn: number;
             /** @enum {string} */
             tokenType: "Bearer";
+        };
+        ActivityEvent: {
+            /**
+             * @description you: a request signed in as you; admin: an administrator or a server of the operator (never which); service: this service on its own; someone: a request that had not proven it was you (a failed sign-in, a refresh token used after its session moved on)
+             * @enum {string}
+             */
+            actor: "you" | "admin" | "service" | "someone";
+            /** Format: date-time */
+            at: string;
+            /** @description Worth checking: a failed or throttled sign-in, a refresh token reused, a wrong password when confirming a change */
+            attention: boolean;
+            /**
+             * @description ISO 3166 code from Cloudflare; null as `device` is
+             * @example PT
+             */
+            country: string | null;
+            /** @description Codes this service chose; never a secret or another party's id */
+            detail: {
+                language?: string;
+                /** @description How a sign-in was made */
+                method?: string;
+                /** @description The other provider, by its id */
+                provider?: string;
+                /** @description Why something was refused */
+                reason?: string;
+                scope?: string;
+            };
+            /**
+             * @description The device in words, from the User-Agent ("Chrome on macOS"); null when unknown or when an administrator or the service acted
+             * @example Chrome on macOS
+             */
+            device: string | null;
+            id: string;
+            /**
+             * @description The country's name in the Accept-Language language; null as `country` is
+             * @example Portugal
+             */
+            location: string | null;
+            /**
+             * @description The audit type: sign_in.succeeded, sign_in.failed, password.changed, mfa.totp_enabled, user.disabled… (new types may appear)
+             * @example sign_in.succeeded
+             */
+            type: string;
+        };
+        ActivityPage: {
+            events: components["schemas"]["ActivityEvent"][];
+            /** @description Pass as `cursor` for the next (older) page; null on the last page */
+            nextCursor: string | null;
+        };
+        AdminUser: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null: it may sign in
+             */
+            disabledAt: string | null;
+            /** @description The verified address, if any */
+            email: string | null;
+            hasPassword: boolean;
+            id: string;
+            /** @enum {string|null} */
+            language: "en" | "fr" | "es" | null;
+            /** @enum {string|null} */
+            role: "admin" | null;
+            username: string;
+        };
+        AdminUserCreate: {
+            /**
+             * Format: email
+             * @description Taken as verified: the importer vouches for it
+             */
+            email?: string;
+            /** @enum {string} */
+            language?: "en" | "fr" | "es";
+            /**
+             * @description Counted in Unicode code points after NFKC normalisation
+             * @example correct horse battery staple
+             */
+            password?: string;
+            /**
+             * @description Letters, digits, _ . - (NFKC look-alikes such as full-width letters are mapped to them); unique regardless of case
+             * @example alice
+             */
+            username: string;
+        };
+        AdminUserDetail: {
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was disabled; null: it may sign in
+             */
+            disabledAt: string | null;
+            /** @description The verified address, if any */
+            email: string | null;
+            grants: {
+                clientId: string;
+                clientName: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                /** Format: date-time */
+                lastUsedAt: string;
+                resource: string;
+                scopes: string[];
+            }[];
+            hasPassword: boolean;
+            id: string;
+            identities: {
+                email: string | null;
+                /** Format: date-time */
+                lastUsedAt: string | null;
+                /** Format: date-time */
+                linkedAt: string;
+                provider: string;
+                subject: string;
+            }[];
+            /** @enum {string|null} */
+            language: "en" | "fr" | "es" | null;
+            passkeys: {
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                /** Format: date-time */
+                lastUsedAt: string | null;
+                name: string;
+            }[];
+            /** @enum {string|null} */
+            role: "admin" | null;
+            sessions: {
+                city: string | null;
+                country: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                id: string;
+                /** Format: date-time */
+                lastUsedAt: string;
+                userAgent: string | null;
+            }[];
+            twoFactor: {
+                recoveryCodesLeft: number;
+                /** @enum {string} */
+                totp: "off" | "pending" | "on";
+            };
+            username: string;
+        };
+        AdminUserPage: {
+            /** @description Null on the last page */
+            nextCursor: string | null;
+            users: components["schemas"]["AdminUser"][];
+        };
+        AuditEvent: {
+            actor: {
+                id: string | null;
+                /** @enum {string} */
+                type: "user" | "admin" | "api_key" | "system" | "anonymous";
+            };
+            /** Format: date-time */
+            at: string;
+            country: string | null;
+            detail: {
+                [key: string]: unknown;
+            };
+            id: string;
+            requestId: string | null;
+            type: string;
+            userAgent: string | null;
+            userId: string | null;
         };
         AuthorizationServerMetadata: {
             /** Format: uri */
@@ -1402,6 +1816,75 @@ export interface components {
             /** @description The user's id: stable, never reused */
             sub: string;
         };
+        WebhookDelivery: {
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            endpointId: string;
+            eventId: string;
+            /** @example user.created */
+            eventType: string;
+            /** @description The webhook-id header: the same on every attempt */
+            id: string;
+            /** Format: date-time */
+            lastAttemptAt: string | null;
+            /** @description Why the last attempt failed: http_status, timeout, redirect_refused, network, url_refused, dead_letter, endpoint_disabled */
+            lastError: string | null;
+            /** @description The receiver's HTTP status */
+            lastStatus: number | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** @description The exact body every attempt sends */
+            payload: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "dead" | "cancelled";
+        };
+        WebhookEndpoint: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string;
+            disabled: boolean;
+            eventTypes: ("user.created" | "user.updated" | "user.deleted" | "user.disabled" | "session.created" | "session.ended" | "password.changed" | "mfa.changed" | "identity.linked" | "grant.created" | "grant.revoked")[];
+            id: string;
+            /**
+             * Format: date-time
+             * @description While a rotated-out secret still signs (a second signature): until when
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+        };
+        WebhookEndpointCreated: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string;
+            disabled: boolean;
+            eventTypes: ("user.created" | "user.updated" | "user.deleted" | "user.disabled" | "session.created" | "session.ended" | "password.changed" | "mfa.changed" | "identity.linked" | "grant.created" | "grant.revoked")[];
+            id: string;
+            /**
+             * Format: date-time
+             * @description While a rotated-out secret still signs (a second signature): until when
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * @description The signing secret (whsec_ + base64), shown only now: keep it where the receiver verifies deliveries
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+        };
+        WebhookSecretRotated: {
+            /** Format: date-time */
+            previousSecretExpiresAt: string;
+            /**
+             * @description The signing secret (whsec_ + base64), shown only now: keep it where the receiver verifies deliveries
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1522,6 +2005,2176 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code: "authorization_server_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events caused by this user, admin or key id */
+                actorId?: string;
+                /** @description The previous page's `nextCursor`, as given (opaque) */
+                cursor?: string;
+                /** @description Items per page (default 50) */
+                limit?: number;
+                /** @description Events at or after this time */
+                since?: string;
+                /** @description Only events of this type */
+                type?: "user.created" | "user.deleted" | "user.language_changed" | "email.verified" | "sign_in.succeeded" | "sign_in.failed" | "sign_in.throttled" | "sign_out" | "session.ended" | "refresh_token.reused" | "password.changed" | "password.reset" | "password.check_failed" | "mfa.totp_enabled" | "mfa.totp_disabled" | "mfa.recovery_code_used" | "passkey.added" | "passkey.removed" | "identity.linked" | "identity.unlinked" | "grant.created" | "grant.revoked" | "grant.session_ended" | "oauth.code_replayed" | "user.disabled" | "user.enabled" | "sessions.ended" | "mfa.reset" | "api_key.created" | "api_key.revoked" | "admin.granted" | "admin.revoked" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.secret_rotated" | "webhook.redelivered" | "webhook.tested";
+                /** @description Events before this time */
+                until?: string;
+                /** @description Only events about this user */
+                userId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: components["schemas"]["AuditEvent"][];
+                        /** @description Null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_cursor`: a list's `cursor` is not one that list gave (start again from the first page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_cursor";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminListUsers: {
+        parameters: {
+            query?: {
+                /** @description The previous page's `nextCursor`, as given (opaque) */
+                cursor?: string;
+                /** @description Items per page (default 50) */
+                limit?: number;
+                /** @description Newest first (`created`, the default) or by username */
+                order?: "created" | "username";
+                /** @description A username prefix (ignoring case), a verified email address (exact, ignoring case), or a provider identity as `provider:subject` */
+                query?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_cursor`: a list's `cursor` is not one that list gave (start again from the first page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_cursor";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminCreateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdminUserCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `username_taken`: the username is registered already, in any case or width; `email_taken`: that address is verified for another account (compared ignoring case) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "username_taken" | "email_taken";
+                        /** @constant */
+                        status: 409;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminGetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDetail"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `user_not_found`: admin API: no user with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "user_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminDeleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `user_not_found`: admin API: no user with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "user_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminDisableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `user_not_found`: admin API: no user with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "user_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminEnableUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `user_not_found`: admin API: no user with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "user_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminResetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `user_not_found`: admin API: no user with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "user_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    adminEndUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `user_not_found`: admin API: no user with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "user_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description The previous page's `nextCursor`, as given (opaque) */
+                cursor?: string;
+                /** @description Items per page (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nextCursor: string | null;
+                        webhooks: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_cursor`: a list's `cursor` is not one that list gave (start again from the first page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_cursor";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A note for admins
+                     * @example CRM sync
+                     */
+                    description?: string;
+                    /**
+                     * @description The event types to receive
+                     * @example [
+                     *       "user.created",
+                     *       "user.deleted"
+                     *     ]
+                     */
+                    eventTypes: ("user.created" | "user.updated" | "user.deleted" | "user.disabled" | "session.created" | "session.ended" | "password.changed" | "mfa.changed" | "identity.linked" | "grant.created" | "grant.revoked")[];
+                    /**
+                     * @description https to a public host name on the default port: no IP address, userinfo, fragment or private name
+                     * @example https://hooks.example.com/edge-auth
+                     */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `webhook_url_refused`: admin API: a webhook URL must be https to a public host name on the default port: no IP address, userinfo, fragment, or private name (`localhost`, `.local`, `.internal`...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request" | "webhook_url_refused";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_not_found`: admin API: no webhook endpoint with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_not_found`: admin API: no webhook endpoint with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A note for admins
+                     * @example CRM sync
+                     */
+                    description?: string;
+                    /** @description Pause deliveries (true) or resume */
+                    disabled?: boolean;
+                    /**
+                     * @description The event types to receive
+                     * @example [
+                     *       "user.created",
+                     *       "user.deleted"
+                     *     ]
+                     */
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.disabled" | "session.created" | "session.ended" | "password.changed" | "mfa.changed" | "identity.linked" | "grant.created" | "grant.revoked")[];
+                    /**
+                     * @description https to a public host name on the default port: no IP address, userinfo, fragment or private name
+                     * @example https://hooks.example.com/edge-auth
+                     */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_json`: the body is declared JSON but does not parse; `bad_request`: the framework refused the request before our code saw it (e.g. a malformed form); `webhook_url_refused`: admin API: a webhook URL must be https to a public host name on the default port: no IP address, userinfo, fragment, or private name (`localhost`, `.local`, `.internal`...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_json" | "bad_request" | "webhook_url_refused";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_not_found`: admin API: no webhook endpoint with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `payload_too_large`: body over 16 KiB, with or without `Content-Length` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        /** @constant */
+                        status: 413;
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: a JSON route's body is not declared `application/json` (or `+json`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "unsupported_media_type";
+                        /** @constant */
+                        status: 415;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The previous page's `nextCursor`, as given (opaque) */
+                cursor?: string;
+                /** @description Items per page (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["WebhookDelivery"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_cursor`: a list's `cursor` is not one that list gave (start again from the first page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_cursor";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_not_found`: admin API: no webhook endpoint with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRotated"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_not_found`: admin API: no webhook endpoint with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_not_found`: admin API: no webhook endpoint with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
+                    };
+                };
+            };
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs); `admin_required`: /admin routes: the access token is valid but its user is not an admin; `step_up_required`: /admin routes: an admin must have signed in within 15 minutes with a second factor (TOTP or a passkey); sign in again, then retry */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "insufficient_scope" | "admin_required" | "step_up_required";
+                        /** @constant */
+                        status: 403;
+                    };
+                };
+            };
+            /** @description `webhook_delivery_not_found`: admin API: no webhook delivery with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_delivery_not_found";
+                        /** @constant */
+                        status: 404;
+                    };
+                };
+            };
+            /** @description `webhook_delivery_pending`: admin API: the delivery is still queued or retrying; redeliver it once it has succeeded or is dead */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "webhook_delivery_pending";
+                        /** @constant */
+                        status: 409;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
                         /** @constant */
                         status: 503;
                     };
@@ -4474,7 +7127,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `insufficient_scope`: the access token is valid but its scope does not allow this (UserInfo needs openid) */
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4588,7 +7241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `insufficient_scope`: the access token is valid but its scope does not allow this (UserInfo needs openid) */
+            /** @description `insufficient_scope`: the access token or API key is valid but its scope does not allow this (UserInfo needs openid; an /admin route names the scope it needs) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4871,6 +7524,91 @@ export interface operations {
                         code: "rate_limited";
                         /** @constant */
                         status: 429;
+                    };
+                };
+            };
+            /** @description `server_misconfigured`: a secret or setting is missing or unusable; the log names the variable; `internal_error`: a bug; logged as `unhandled_error` with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "server_misconfigured" | "internal_error";
+                        /** @constant */
+                        status: 500;
+                    };
+                };
+            };
+            /** @description `temporarily_unavailable`: D1 or KV failed; retry after `Retry-After`; the cause is logged */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "temporarily_unavailable";
+                        /** @constant */
+                        status: 503;
+                    };
+                };
+            };
+        };
+    };
+    listActivity: {
+        parameters: {
+            query?: {
+                /** @description The previous page's `nextCursor`, as given (opaque) */
+                cursor?: string;
+                /** @description Items per page (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPage"];
+                };
+            };
+            /** @description `validation_failed`: the body, query or path does not match the route's schema; `errors` names the field; `invalid_cursor`: a list's `cursor` is not one that list gave (start again from the first page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "validation_failed" | "invalid_cursor";
+                        /** @constant */
+                        status: 400;
+                    };
+                };
+            };
+            /** @description `invalid_token`: access token missing, malformed, expired, tampered, not an access token, user gone */
+            401: {
+                headers: {
+                    /** @description Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code: "invalid_token";
+                        /** @constant */
+                        status: 401;
                     };
                 };
             };

@@ -1,6 +1,6 @@
 // API keys for /admin: their format, minting, parsing and the constant-time check of a presented
 // secret against the stored digest. Pure: the table is store/api-keys.ts's, the request
-// http/admin-auth.ts's, and scripts/admin.mjs mints the same shape in Node.
+// routes/admin-auth.ts's, and scripts/admin.mjs mints the same shape in Node.
 import { ADMIN_SCOPES, type AdminScope } from '../env'
 import {
   fromBase64Url,

@@ -1,7 +1,7 @@
 // The Cron Trigger's handler: purges what the tables keep past its use. Audit events older than
 // AUDIT_RETENTION_DAYS; session rows that can no longer refresh; email links and codes past their
 // expiry; email quota rows whose window has ended; registered clients that are gone (no grant,
-// unused for 30 days). Each table is purged in bounded batches, up
+// unused for 30 days); settled webhook deliveries as old as the audit log keeps. Each table is purged in bounded batches, up
 // to a ceiling per run, so a run stays short and D1's single writer is never held for long; what
 // is left waits for the next hour. KV needs none of this: every key there has a TTL.
 import { now } from '../clock'
@@ -14,6 +14,7 @@ import { emailQuota } from '../store/email-quota'
 import { emailTokenStore } from '../store/email-tokens'
 import { sessionIndex } from '../store/session-index'
 import { oauthClientStore } from '../store/oauth-clients'
+import { webhookDeliveryStore } from '../store/webhook-deliveries'
 import { CLIENT_IDLE_LIMIT_MS } from '../services/oauth-server/clients'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -53,6 +54,9 @@ export async function purgeExpired(env: Bindings, at = now()): Promise<PurgeRepo
     emailLinks: (limit) => emailTokenStore(env.DB).purgeExpired(at, limit),
     emailCodes: (limit) => emailCodeStore(env.DB).purgeExpired(at, limit),
     emailQuota: (limit) => emailQuota(env.DB).purgeExpired(at, limit),
+    // The delivery log keeps as long as the audit log; a delivery still being tried is kept.
+    webhookDeliveries: (limit) =>
+      webhookDeliveryStore(env.DB).purgeBefore(at - retentionDays * DAY_MS, limit),
     oauthClients: (limit) => oauthClientStore(env.DB).purgeIdle(at - CLIENT_IDLE_LIMIT_MS, limit),
   }
   const report: PurgeReport = {}

@@ -7,7 +7,7 @@ import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { requestLanguage } from '../http/language'
 import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
 import { NO_STORE } from '../http/headers'
-import { ActivityPageSchema, ActivityQuery } from '../schemas'
+import { ActivityPageSchema, PageQuery } from '../schemas'
 import { ActivityService } from '../services/activity'
 import { serviceDeps } from './services'
 
@@ -22,7 +22,7 @@ const listActivity = createRoute({
   tags: ['account'],
   security: bearerSecurity,
   middleware: [requireAuth] as const,
-  request: { query: ActivityQuery },
+  request: { query: PageQuery },
   responses: {
     200: jsonContent(ActivityPageSchema, 'A page of events'),
     ...problems(BEARER_ERRORS, ['validation_failed', 'invalid_cursor']),

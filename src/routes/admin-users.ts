@@ -4,7 +4,7 @@
 // rules are in services/admin-users.ts. The schemas live here, as the audit API's do, being
 // this API's alone.
 import * as z from 'zod'
-import { requireAdmin } from '../http/admin-auth'
+import { requireAdmin } from './admin-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
 import {
@@ -17,14 +17,12 @@ import {
 } from '../http/openapi'
 import type { ErrorCode } from '../errors'
 import { LANGUAGES } from '../i18n/languages'
-import { EmailAddress, Password, Username } from '../schemas'
-import { ADMIN_USER_CURSOR_MAX, AdminUserService } from '../services/admin-users'
+import { EmailAddress, PAGE_LIMIT_DEFAULT, PageQuery, Password, Username } from '../schemas'
+import { AdminUserService } from '../services/admin-users'
+import { jsonOnly } from '../http/validate'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 import { serviceDeps } from './services'
-
-const ADMIN_USERS_LIMIT_DEFAULT = 50
-const ADMIN_USERS_LIMIT_MAX = 100
 
 /** A user id: the service writes UUIDs; anything else printable and short is simply not found. */
 const UserIdParam = z.object({
@@ -36,9 +34,7 @@ const UserIdParam = z.object({
     .meta({ param: { name: 'id', in: 'path' }, example: '0f8fad5b-d9cb-469f-a165-70867728950e' }),
 })
 
-const limitRule = `must be a whole number from 1 to ${ADMIN_USERS_LIMIT_MAX}`
-
-const AdminUsersQuery = z.object({
+const AdminUsersQuery = PageQuery.extend({
   query: z.string().max(320, 'is too long').optional().meta({
     description:
       'A username prefix (ignoring case), a verified email address (exact, ignoring case), or a provider identity as `provider:subject`',
@@ -48,18 +44,6 @@ const AdminUsersQuery = z.object({
     .enum(['created', 'username'], { error: 'must be created or username' })
     .optional()
     .meta({ description: 'Newest first (`created`, the default) or by username' }),
-  limit: z.coerce
-    .number({ error: limitRule })
-    .int(limitRule)
-    .min(1, limitRule)
-    .max(ADMIN_USERS_LIMIT_MAX, limitRule)
-    .optional()
-    .meta({ description: `Users per page (default ${ADMIN_USERS_LIMIT_DEFAULT})` }),
-  cursor: z
-    .string()
-    .max(ADMIN_USER_CURSOR_MAX, 'is not a cursor this list gave')
-    .optional()
-    .meta({ description: "The previous page's nextCursor, with the same query and order" }),
 })
 
 const AdminUserCreateBody = z
@@ -162,7 +146,7 @@ const list = createRoute({
   request: { query: AdminUsersQuery },
   responses: {
     200: jsonContent(AdminUserPageSchema, 'A page of users'),
-    ...problems(ADMIN_ERRORS, ['validation_failed']),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'invalid_cursor']),
   },
 })
 
@@ -186,7 +170,7 @@ const create = createRoute({
   path: '/admin/users',
   operationId: 'adminCreateUser',
   summary: 'Create a user (an import): a password optional, an address taken as verified',
-  middleware: [requireAdmin('users:write')] as const,
+  middleware: [requireAdmin('users:write'), jsonOnly] as const,
   request: { body: jsonRequest(AdminUserCreateBody) },
   responses: {
     201: jsonContent(AdminUserSchema, 'Created'),
@@ -258,7 +242,7 @@ export const adminUserRoutes = documentedRoutes()
       ...(query !== undefined ? { query } : {}),
       ...(order !== undefined ? { order } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
-      limit: limit ?? ADMIN_USERS_LIMIT_DEFAULT,
+      limit: limit ?? PAGE_LIMIT_DEFAULT,
     })
     return c.json(page, 200, NO_STORE)
   })

@@ -4,10 +4,8 @@
 // decides, the queue consumer delivers.
 import type { Context } from 'hono'
 import * as z from 'zod'
-import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
 import { type AppEnv, settings } from '../env'
-import { ApiError } from '../errors'
-import { requireAdmin } from '../http/admin-auth'
+import { requireAdmin } from './admin-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
 import {
@@ -25,19 +23,16 @@ import {
   WEBHOOK_TEST_TYPE,
   WebhookService,
 } from '../services/webhooks'
-import { webhookStores } from '../store/webhook-endpoints'
 import { WEBHOOK_EVENT_TYPES } from '../store/webhook-queue'
+import { PAGE_LIMIT_DEFAULT, PageQuery } from '../schemas'
 import { serviceDeps } from './services'
 
-const DEFAULT_LIMIT = 50
-const MAX_LIMIT = 100
 /** Long enough for any real receiver's URL; D1 rows and log lines stay small. */
 const URL_MAX = 2048
 const DESCRIPTION_MAX = 200
 /** Ids are wh_ or msg_ and 22 base64url characters (services/webhooks.ts); any other is unknown. */
 const ID = /^[A-Za-z0-9_-]+$/
 const ID_MAX = 64
-const CURSOR_MAX = 200
 
 const ADMIN_ERRORS = [
   'insufficient_scope',
@@ -59,6 +54,7 @@ const Url = z.string().min(1).max(URL_MAX, 'is too long').meta({
 
 const Description = z
   .string()
+  .min(1, 'must not be empty')
   .max(DESCRIPTION_MAX, 'is too long')
   .regex(/^[^\x00-\x1f\x7f]+$/, 'must not be empty or contain control characters')
   .meta({ description: 'A note for admins', example: 'CRM sync' })
@@ -75,7 +71,6 @@ const UpdateBody = z
     disabled: z.boolean().optional().meta({ description: 'Pause deliveries (true) or resume' }),
   })
   .strict()
-  .refine((body) => Object.keys(body).length > 0, { message: 'must change something' })
 
 const EndpointParam = z.object({
   id: z
@@ -93,23 +88,6 @@ const DeliveryParam = z.object({
     .max(ID_MAX, 'is too long')
     .regex(ID, 'is not a delivery id')
     .meta({ param: { name: 'id', in: 'path' }, example: 'msg_Q8n2Zr0cVb7xKp1sLm4TaW' }),
-})
-
-const PageQuery = z.object({
-  limit: z.coerce
-    .number({ error: `must be a whole number from 1 to ${MAX_LIMIT}` })
-    .int(`must be a whole number from 1 to ${MAX_LIMIT}`)
-    .min(1, `must be a whole number from 1 to ${MAX_LIMIT}`)
-    .max(MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
-    .optional()
-    .meta({ description: `Items per page (default ${DEFAULT_LIMIT})` }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(CURSOR_MAX)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this list gave')
-    .optional()
-    .meta({ description: "The previous page's `nextCursor`, as given (opaque)" }),
 })
 
 const Time = z.string().datetime()
@@ -179,43 +157,14 @@ const deliveryJson = (d: DeliveryView) => ({
   createdAt: iso(d.createdAt)!,
 })
 
-/** The opaque cursor for a page ending at (createdAt, id). */
-const encodeCursor = (item: { createdAt: number; id: string }) =>
-  toBase64Url(utf8(JSON.stringify([item.createdAt, item.id])))
-
-/** A cursor this service gave, or a 400; never a 500, whatever the client sends. */
-function decodeCursor(cursor: string | undefined): { createdAt: number; id: string } | undefined {
-  if (cursor === undefined) return undefined
-  const refused = () =>
-    new ApiError('validation_failed', 'The request query is invalid', {
-      errors: [{ field: 'cursor', message: 'must be a cursor this list gave' }],
-    })
-  const bytes = fromBase64Url(cursor)
-  if (!bytes) throw refused()
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
-  } catch {
-    throw refused()
-  }
-  if (
-    !Array.isArray(value) ||
-    value.length !== 2 ||
-    !Number.isSafeInteger(value[0]) ||
-    typeof value[1] !== 'string' ||
-    value[1].length > 64
-  ) {
-    throw refused()
-  }
-  return { createdAt: value[0] as number, id: value[1] }
-}
-
 /** The service for an admin request: audit rows name the key or admin who acted. */
 function webhookService(c: Context<AppEnv>): WebhookService {
   const admin = c.get('admin')!
   const deps = serviceDeps(c, { type: admin.type, id: admin.id })
   return new WebhookService({
-    ...webhookStores(c.env),
+    endpoints: deps.endpoints,
+    deliveries: deps.deliveries,
+    queue: deps.queue,
     mfaKeys: deps.mfaKeys,
     allowLoopback: () => settings(c.env).webhooksAllowLoopback,
     events: deps.events,
@@ -251,7 +200,7 @@ const list = createRoute({
       z.object({ webhooks: z.array(EndpointSchema), nextCursor: z.string().nullable() }),
       'A page of endpoints',
     ),
-    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS]),
+    ...problems(BEARER_ERRORS, ['validation_failed', 'invalid_cursor', ...ADMIN_ERRORS]),
   },
 })
 
@@ -335,7 +284,12 @@ const deliveries = createRoute({
       z.object({ deliveries: z.array(DeliverySchema), nextCursor: z.string().nullable() }),
       'A page of deliveries',
     ),
-    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+    ...problems(BEARER_ERRORS, [
+      'validation_failed',
+      'invalid_cursor',
+      ...ADMIN_ERRORS,
+      'webhook_not_found',
+    ]),
   },
 })
 
@@ -374,21 +328,14 @@ const test = createRoute({
   },
 })
 
-const page = <T extends { createdAt: number; id: string }>(rows: T[], limit: number) => ({
-  items: rows.slice(0, limit),
-  nextCursor: rows.length > limit ? encodeCursor(rows[limit - 1]!) : null,
-})
-
 export const adminWebhookRoutes = documentedRoutes()
   .openapi(create, async (c) => {
     const { endpoint, secret } = await webhookService(c).create(c.req.valid('json'))
     return c.json({ ...endpointJson(endpoint), secret }, 201, NO_STORE)
   })
   .openapi(list, async (c) => {
-    const { limit = DEFAULT_LIMIT, cursor } = c.req.valid('query')
-    // One more than the page: whether there is a next page is known without an empty last one.
-    const rows = await webhookService(c).list(limit + 1, decodeCursor(cursor))
-    const { items, nextCursor } = page(rows, limit)
+    const { limit = PAGE_LIMIT_DEFAULT, cursor } = c.req.valid('query')
+    const { items, nextCursor } = await webhookService(c).list({ limit, cursor })
     return c.json({ webhooks: items.map(endpointJson), nextCursor }, 200, NO_STORE)
   })
   .openapi(read, async (c) =>
@@ -411,13 +358,11 @@ export const adminWebhookRoutes = documentedRoutes()
     )
   })
   .openapi(deliveries, async (c) => {
-    const { limit = DEFAULT_LIMIT, cursor } = c.req.valid('query')
-    const rows = await webhookService(c).deliveries(
-      c.req.valid('param').id,
-      limit + 1,
-      decodeCursor(cursor),
-    )
-    const { items, nextCursor } = page(rows, limit)
+    const { limit = PAGE_LIMIT_DEFAULT, cursor } = c.req.valid('query')
+    const { items, nextCursor } = await webhookService(c).deliveries(c.req.valid('param').id, {
+      limit,
+      cursor,
+    })
     return c.json({ deliveries: items.map(deliveryJson), nextCursor }, 200, NO_STORE)
   })
   .openapi(redeliver, async (c) =>

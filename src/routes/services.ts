@@ -53,6 +53,8 @@ import {
 } from '../services/events'
 import { createMiddleware } from 'hono/factory'
 import { webhookQueue } from '../store/webhook-queue'
+import { apiKeyStore } from '../store/api-keys'
+import { webhookStores } from '../store/webhook-endpoints'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
@@ -76,7 +78,12 @@ const buildStores = (env: AppEnv['Bindings']) => ({
   grants: grantStore(env.DB),
   codes: authorizationCodeStore(env.DB),
   audit: auditStore(env.DB),
+  apiKeys: apiKeyStore(env.DB),
+  ...webhookStores(env),
 })
+
+/** The stores of the request's environment, for middleware that needs no service (routes/admin-auth.ts). */
+export const storesOf = (c: Context<AppEnv>) => stores(c.env)
 
 const storesByEnv = new WeakMap<object, ReturnType<typeof buildStores>>()
 

@@ -3,18 +3,16 @@
 // never a parameter), and only what the owner should see of them: no request ids, no id of the
 // administrator or key that acted, no device or place of anyone but the account's own visitors.
 // Knows nothing of Hono or bindings.
-import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
 import type { AuthUser } from '../env'
-import { ApiError } from '../errors'
 import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages'
 import type { AuditEvent, AuditStore } from '../store/audit-events'
 import {
-  ACTIVITY_CURSOR_MAX_LENGTH,
-  ACTIVITY_LIMIT_DEFAULT,
-  ACTIVITY_LIMIT_MAX,
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
   type ActivityEvent,
   type ActivityPage,
 } from '../schemas'
+import { decodeCursor, pageOf, readTimeAndId } from './cursor'
 import { describeDevice, describeLocation } from './device'
 
 export type ActivityDeps = { audit: AuditStore }
@@ -99,31 +97,6 @@ function view(event: AuditEvent, userId: string, lang: Language): ActivityEvent 
   }
 }
 
-const invalidCursor = () =>
-  new ApiError('invalid_cursor', 'The cursor is not one this list gave; start from the first page')
-
-/** The position after `event`, as an opaque string: base64url of its time and id. */
-const encodeCursor = (event: AuditEvent): string =>
-  toBase64Url(utf8(JSON.stringify({ at: event.at, id: event.id })))
-
-/** A cursor back to its position, or invalid_cursor: a made-up one only moves within the caller's rows. */
-export function decodeCursor(cursor: string): { at: number; id: string } {
-  if (cursor.length > ACTIVITY_CURSOR_MAX_LENGTH) throw invalidCursor()
-  const bytes = fromBase64Url(cursor)
-  if (bytes === null) throw invalidCursor()
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes))
-  } catch {
-    throw invalidCursor()
-  }
-  if (typeof value !== 'object' || value === null) throw invalidCursor()
-  const { at, id } = value as { at?: unknown; id?: unknown }
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) throw invalidCursor()
-  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw invalidCursor()
-  return { at, id }
-}
-
 export class ActivityService {
   constructor(private readonly deps: ActivityDeps) {}
 
@@ -133,15 +106,12 @@ export class ActivityService {
     page: { limit?: number; cursor?: string } = {},
     lang: Language = DEFAULT_LANGUAGE,
   ): Promise<ActivityPage> {
-    const limit = Math.min(Math.max(page.limit ?? ACTIVITY_LIMIT_DEFAULT, 1), ACTIVITY_LIMIT_MAX)
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor)
-    // One row more than the page: whether there is a next page, without a count.
+    const limit = Math.min(Math.max(page.limit ?? PAGE_LIMIT_DEFAULT, 1), PAGE_LIMIT_MAX)
+    // A made-up cursor only moves within the caller's rows: the filter is the caller's id.
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, readTimeAndId)
     const rows = await this.deps.audit.list({ userId: caller.id, after, limit: limit + 1 })
-    const shown = rows.slice(0, limit)
-    return {
-      events: shown.map((event) => view(event, caller.id, lang)),
-      nextCursor: rows.length > limit ? encodeCursor(shown[shown.length - 1]!) : null,
-    }
+    const { items, nextCursor } = pageOf(rows, limit, ({ at, id }) => ({ at, id }))
+    return { events: items.map((event) => view(event, caller.id, lang)), nextCursor }
   }
 
   /** The account page's list: the caller's latest few, in the page's language. */

@@ -4,7 +4,6 @@
 // nothing of Hono or bindings.
 import { now } from '../clock'
 import { ApiError } from '../errors'
-import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
 import { hashPassword } from '../auth/passwords'
 import type { Language } from '../i18n/languages'
 import type { GrantStore } from '../store/oauth-grants'
@@ -14,6 +13,7 @@ import { Notices } from './notices'
 import { profileCache } from './profile-cache'
 import { SessionService } from './sessions'
 import { TotpService } from './totp'
+import { decodeCursor, isPositionId, pageOf } from './cursor'
 
 export type AdminUserDeps = AuthDeps & { grants: GrantStore }
 
@@ -71,42 +71,23 @@ export type AdminUserCreate = {
   language?: Language
 }
 
-/** Longest cursor this list writes (a username of 32 and a uuid, in base64url): far under this. */
-export const ADMIN_USER_CURSOR_MAX = 300
-
 const iso = (ms: number) => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms))
 
 export const userNotFound = () => new ApiError('user_not_found', 'There is no user with that id')
 
-/** A refused cursor reads as a query error, as the route's own validation would say it. */
-const badCursor = () =>
-  new ApiError('validation_failed', 'The request query is invalid', {
-    errors: [{ field: 'cursor', message: 'is not a cursor this list gave' }],
-  })
-
 /** Where a page ends, tied to the order and search it was given for. */
 type Cursor = { o: AdminUserOrder; q: string; k: string; i: string }
 
-const encodeCursor = (cursor: Cursor) => toBase64Url(utf8(JSON.stringify(cursor)))
-
-function decodeCursor(text: string, order: AdminUserOrder, query: string): Cursor {
-  const bytes = text.length <= ADMIN_USER_CURSOR_MAX ? fromBase64Url(text) : null
-  if (!bytes) throw badCursor()
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
-  } catch {
-    throw badCursor()
+/** Another order's or search's cursor would skip or repeat rows: refused, not reinterpreted. */
+const readCursor =
+  (order: AdminUserOrder, query: string) =>
+  (value: unknown): Cursor | null => {
+    const { o, q, k, i } = (value ?? {}) as Record<string, unknown>
+    return o === order && q === query && isPositionId(k) && isPositionId(i)
+      ? { o: order, q: query, k, i }
+      : null
   }
-  const { o, q, k, i } = (value ?? {}) as Record<string, unknown>
-  // Another order's or search's cursor would skip or repeat rows: refused, not reinterpreted.
-  if (o !== order || q !== query || typeof k !== 'string' || typeof i !== 'string') {
-    throw badCursor()
-  }
-  if (k.length === 0 || k.length > 64 || i.length === 0 || i.length > 64) throw badCursor()
-  return { o: order, q: query, k, i }
-}
 
 /** A username prefix that some username could start with (usernames.ts's characters). */
 const USERNAME_PREFIX = /^[A-Za-z0-9_.-]{1,32}$/
@@ -145,7 +126,9 @@ export class AdminUserService {
     const order = options.order ?? 'created'
     const query = options.query?.trim() ?? ''
     const after =
-      options.cursor === undefined ? undefined : decodeCursor(options.cursor, order, query)
+      options.cursor === undefined
+        ? undefined
+        : decodeCursor(options.cursor, readCursor(order, query))
     if (query.includes(':') || query.includes('@')) {
       // One account at most, all on the first page.
       const found = after ? null : await this.findOne(query)
@@ -160,18 +143,13 @@ export class AdminUserService {
       ...(after ? { after: { key: after.k, id: after.i } } : {}),
       limit: options.limit + 1,
     })
-    const page = rows.slice(0, options.limit)
-    const last = page[page.length - 1]
-    const nextCursor =
-      rows.length > options.limit && last
-        ? encodeCursor({
-            o: order,
-            q: query,
-            k: order === 'created' ? last.createdAt : last.username,
-            i: last.id,
-          })
-        : null
-    return { users: page.map(summary), nextCursor }
+    const { items, nextCursor } = pageOf(rows, options.limit, (last): Cursor => ({
+      o: order,
+      q: query,
+      k: order === 'created' ? last.createdAt : last.username,
+      i: last.id,
+    }))
+    return { users: items.map(summary), nextCursor }
   }
 
   /** The account by address or `provider:subject`, or null. */

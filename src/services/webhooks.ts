@@ -18,17 +18,13 @@ import { OutboundError } from '../outbound/fetch'
 import { checkWebhookUrl, postWebhook } from '../outbound/webhook-post'
 import type {
   EndpointChanges,
-  EndpointCursor,
   WebhookEndpoint,
   WebhookEndpointStore,
 } from '../store/webhook-endpoints'
-import type {
-  DeliveryCursor,
-  WebhookDelivery,
-  WebhookDeliveryStore,
-} from '../store/webhook-deliveries'
+import type { WebhookDelivery, WebhookDeliveryStore } from '../store/webhook-deliveries'
 import type { WebhookEvent, WebhookEventType, WebhookQueue } from '../store/webhook-queue'
 import type { EventSink } from './events'
+import { decodeCursor, pageOf, readTimeAndId } from './cursor'
 
 /**
  * Attempts per queue message: wrangler.toml's `max_retries = 8` plus the first one
@@ -122,6 +118,18 @@ export function payloadOf(event: WebhookEvent): string {
   })
 }
 
+/** A page request: its size and the previous page's cursor. */
+export type Page = { limit: number; cursor?: string | undefined }
+
+/** Endpoints and deliveries are listed by (created_at, id): their cursors name that position. */
+const cursorAt = (row: { createdAt: number; id: string }) => ({ at: row.createdAt, id: row.id })
+
+function positionOf(cursor: string | undefined): { createdAt: number; id: string } | undefined {
+  if (cursor === undefined) return undefined
+  const { at, id } = decodeCursor(cursor, readTimeAndId)
+  return { createdAt: at, id }
+}
+
 export class WebhookService {
   constructor(private readonly deps: WebhookDeps) {}
 
@@ -180,16 +188,21 @@ export class WebhookService {
     return { endpoint: viewOf(endpoint, at), secret: formatWebhookSecret(bytes) }
   }
 
-  async list(limit: number, after?: EndpointCursor): Promise<EndpointView[]> {
+  /** The endpoints, oldest first, a page at a time. */
+  async list(page: Page): Promise<{ items: EndpointView[]; nextCursor: string | null }> {
     const at = now()
-    return (await this.deps.endpoints.list(limit, after)).map((e) => viewOf(e, at))
+    const rows = await this.deps.endpoints.list(page.limit + 1, positionOf(page.cursor))
+    const { items, nextCursor } = pageOf(rows, page.limit, cursorAt)
+    return { items: items.map((e) => viewOf(e, at)), nextCursor }
   }
 
   async get(endpointId: string): Promise<EndpointView> {
     return viewOf(await this.endpoint(endpointId))
   }
 
+  /** Changes what is given; an empty change answers the endpoint as it is, and records nothing. */
   async update(endpointId: string, changes: EndpointChanges): Promise<EndpointView> {
+    if (Object.values(changes).every((value) => value === undefined)) return this.get(endpointId)
     if (changes.url !== undefined) this.checkUrl(changes.url)
     const eventTypes = changes.eventTypes ? [...new Set(changes.eventTypes)] : undefined
     const updated = await this.deps.endpoints.update(endpointId, { ...changes, eventTypes }, now())
@@ -224,13 +237,19 @@ export class WebhookService {
     return { secret: formatWebhookSecret(bytes), previousSecretExpiresAt: expires }
   }
 
+  /** The endpoint's delivery log, a page at a time. */
   async deliveries(
     endpointId: string,
-    limit: number,
-    after?: DeliveryCursor,
-  ): Promise<DeliveryView[]> {
+    page: Page,
+  ): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
     await this.endpoint(endpointId)
-    return (await this.deps.deliveries.listForEndpoint(endpointId, limit, after)).map(deliveryView)
+    const rows = await this.deps.deliveries.listForEndpoint(
+      endpointId,
+      page.limit + 1,
+      positionOf(page.cursor),
+    )
+    const { items, nextCursor } = pageOf(rows, page.limit, cursorAt)
+    return { items: items.map(deliveryView), nextCursor }
   }
 
   /** Queues a settled delivery again: the same webhook-id and body, a new round of attempts. */

@@ -3,7 +3,6 @@
 // which writes the same rows; the worker reads a key on every /admin call (D1 is strongly
 // consistent, so a revoked key stops at once) and notes its use.
 import { guarded } from './errors'
-import { sessionIndex } from './session-index'
 
 export type ApiKeyRecord = {
   id: string
@@ -100,25 +99,4 @@ export function apiKeyStore(db: D1Database) {
       return row?.role === 'admin'
     },
   }
-}
-
-/** What the /admin caller check reads, built once per environment like routes/services.ts's. */
-export type AdminAccessStores = {
-  keys: ApiKeyStore
-  sessions: Pick<ReturnType<typeof sessionIndex>, 'signedInAt'>
-}
-
-const byDb = new WeakMap<D1Database, AdminAccessStores>()
-
-/**
- * The stores http/admin-auth.ts needs. That middleware sits below routes/, so it cannot take
- * routes/services.ts's; it hands over the environment as it hands it to settings().
- */
-export function adminAccessStores(env: { DB: D1Database }): AdminAccessStores {
-  let found = byDb.get(env.DB)
-  if (!found) {
-    found = { keys: apiKeyStore(env.DB), sessions: sessionIndex(env.DB) }
-    byDb.set(env.DB, found)
-  }
-  return found
 }

@@ -57,7 +57,17 @@ async function seed(now: number): Promise<string> {
     env.DB.prepare(
       "INSERT INTO oauth_clients (id, auth_method, redirect_uris, created_at, last_used_at) VALUES (?, 'none', '[]', ?, ?)",
     ).bind(id, lastUsedAt, lastUsedAt)
+  const delivery = (id: string, status: string, createdAt: number) =>
+    env.DB.prepare(
+      "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, status, created_at) VALUES (?, ?, ?, 'user.created', '{}', ?, ?)",
+    ).bind(id, `${t}-endpoint`, id, status, createdAt)
   await env.DB.batch([
+    env.DB.prepare(
+      "INSERT INTO webhook_endpoints (id, url, event_types, secret, created_at, updated_at) VALUES (?, 'https://hooks.example.com/x', '[\"user.created\"]', 'sealed', ?, ?)",
+    ).bind(`${t}-endpoint`, now - 100 * DAY, now - 100 * DAY),
+    delivery(`${t}-old-settled`, 'succeeded', now - 91 * DAY),
+    delivery(`${t}-old-pending`, 'pending', now - 91 * DAY),
+    delivery(`${t}-recent`, 'dead', now - 89 * DAY),
     client(`${t}-gone`, now - 31 * DAY),
     client(`${t}-granted`, now - 31 * DAY),
     client(`${t}-recent`, now - 29 * DAY),
@@ -110,6 +120,7 @@ describe('the hourly cleanup', () => {
     expect(await ids('email_quota')).toEqual(['verify:new@example.com'])
     expect(await ids('email_codes')).toEqual(['new@example.com'])
     expect(await ids('oauth_clients')).toEqual(['granted', 'recent'])
+    expect(await ids('webhook_deliveries')).toEqual(['old-pending', 'recent'])
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.event === 'purged')
     expect(line).toMatchObject({
       auditEvents: expect.any(Number),
@@ -118,6 +129,7 @@ describe('the hourly cleanup', () => {
       emailQuota: expect.any(Number),
       emailCodes: expect.any(Number),
       oauthClients: expect.any(Number),
+      webhookDeliveries: expect.any(Number),
     })
   })
 

@@ -22,7 +22,7 @@ import {
   sendJson,
   signedIn,
 } from '../helpers'
-import { createKey } from '../http/admin-callers'
+import { createKey } from '../routes/admin-callers'
 import { post } from '../pages/forms'
 
 const writer = await createKey(['users:read', 'users:write'])

@@ -116,6 +116,12 @@ export function conformingString(s: Schema): fc.Arbitrary<string> {
     return fc.integer({ min: s.minimum ?? 0, max: s.maximum ?? 1000 }).map(String)
   }
   if (s.format === 'email') return fc.emailAddress().filter((a) => a.length <= (s.maxLength ?? 254))
+  // A time in a query (`?since=`): ISO 8601 as Date writes it.
+  if (s.format === 'date-time') {
+    return fc
+      .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+      .map((date) => date.toISOString())
+  }
   const minLength = s.minLength ?? 0
   // Long enough to cross any limit, short enough to keep the runs quick.
   const maxLength = Math.min(s.maxLength ?? 64, 200)
@@ -181,7 +187,17 @@ export function breakingValues(s: Schema): { why: string; value: unknown }[] {
   if (s.maxLength !== undefined) {
     out.push({ why: 'one too long', value: 'a'.repeat(s.maxLength + 1) })
   }
-  if (s.pattern) out.push({ why: 'outside the pattern', value: 'bad name!'.padEnd(minLength, '!') })
+  if (s.pattern) {
+    // The first candidate the pattern really refuses: most of ours refuse a space or a `!`;
+    // a "printable text" one refuses only control characters.
+    const pattern = new RegExp(s.pattern, 'u')
+    const value = [
+      'bad name!'.padEnd(minLength, '!'),
+      '\u0007'.repeat(Math.max(minLength, 1)),
+    ].find((candidate) => !pattern.test(candidate))
+    if (value === undefined) throw new Error(`no value breaks the pattern ${s.pattern}`)
+    out.push({ why: 'outside the pattern', value })
+  }
   if (s.enum) out.push({ why: 'outside the enum', value: 'bogus' })
   if (s.type === 'integer') {
     if (s.minimum !== undefined) out.push({ why: 'under the minimum', value: s.minimum - 1 })

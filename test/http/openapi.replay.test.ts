@@ -5,6 +5,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../src/app'
 import { bearer, call, callWithEnv, signedIn } from '../helpers'
+import { ADMIN_SCOPES } from '../../src/env'
+import { createKey } from '../routes/admin-callers'
 import {
   type Document,
   type Schema,
@@ -144,8 +146,12 @@ async function expectAccepted(op: Operation, res: Response, what: string) {
   }
 }
 
-const credentials = async (op: Operation): Promise<Record<string, string>> =>
-  op.security ? bearer((await signedIn('replay')).tokens.accessToken).headers : {}
+/** A user's access token; for /admin, an API key holding every scope (its check comes first). */
+async function credentials(op: Operation, path: string): Promise<Record<string, string>> {
+  if (!op.security) return {}
+  if (path.startsWith('/admin/')) return bearer((await createKey([...ADMIN_SCOPES])).key).headers
+  return bearer((await signedIn('replay')).tokens.accessToken).headers
+}
 
 describe('the OpenAPI document, replayed against the app', () => {
   it('covers every operation, each with an operationId', () => {
@@ -157,7 +163,7 @@ describe('the OpenAPI document, replayed against the app', () => {
 
   describe.each(operations)('$method $path', ({ path, method, op }) => {
     it('answers requests inside the document only as it declares', async () => {
-      const auth = await credentials(op)
+      const auth = await credentials(op, path)
       await fc.assert(
         fc.asyncProperty(conformingRequest(op), async (sent) => {
           await expectAccepted(op, await send(path, method, op, sent, auth), 'a generated request')
@@ -167,7 +173,7 @@ describe('the OpenAPI document, replayed against the app', () => {
     })
 
     it('accepts every member at exactly its published limits', async () => {
-      const auth = await credentials(op)
+      const auth = await credentials(op, path)
       const [base] = fc.sample(conformingRequest(op), { numRuns: 1, seed: 7 })
       for (const [name, property] of Object.entries(bodySchema(op)?.properties ?? {})) {
         const s = resolve(spec, property)
@@ -187,7 +193,7 @@ describe('the OpenAPI document, replayed against the app', () => {
           headers: { ...(init?.headers as object), Origin: 'https://app.example' },
         })
       const [sent] = fc.sample(conformingRequest(op), { numRuns: 1, seed: 3 })
-      const res = await send(path, method, op, sent!, await credentials(op), broken)
+      const res = await send(path, method, op, sent!, await credentials(op, path), broken)
       expect(res.status).toBe(500)
       const body = (await expectDeclared(op, res)) as ErrorBody
       expect(isOAuth(op) ? body.error : body.code).toBe(
@@ -196,7 +202,7 @@ describe('the OpenAPI document, replayed against the app', () => {
     })
 
     it('refuses a request just outside each published constraint', async () => {
-      const auth = await credentials(op)
+      const auth = await credentials(op, path)
       const [base] = fc.sample(conformingRequest(op), { numRuns: 1, seed: 42 })
       const schema = bodySchema(op)
       const cases: { why: string; sent: Sent }[] = []
@@ -240,7 +246,7 @@ describe('the OpenAPI document, replayed against the app', () => {
     // Only operations that take a body; the others have nothing to send.
     if (mediaType(op)) {
       it('declares what it answers to a body it cannot read', async () => {
-        const auth = await credentials(op)
+        const auth = await credentials(op, path)
         const url = path.replace('{id}', 'x')
         const type = mediaType(op)!
         const post = (contentType: string, body: string) =>

@@ -6,7 +6,7 @@ import { toBase64Url, utf8 } from '../../src/auth/encoding'
 import { AUDIT_TYPES } from '../../src/services/events'
 import { type AuditEvent, auditStore } from '../../src/store/audit-events'
 import { bearer, call, expectProblem, signedIn } from '../helpers'
-import { createKey } from '../http/admin-callers'
+import { createKey } from './admin-callers'
 
 type Page = { events: (Omit<AuditEvent, 'at'> & { at: string })[]; nextCursor: string | null }
 
@@ -160,14 +160,10 @@ describe('GET /admin/audit', () => {
       toBase64Url(new Uint8Array([0xff, 0xfe, 0x7b])),
       'x'.repeat(201),
     ]) {
-      const body = await expectProblem(
-        await get(`?cursor=${encodeURIComponent(cursor)}`),
-        400,
-        'validation_failed',
-      )
-      expect(body.errors).toEqual([
-        { field: 'cursor', message: 'is not a cursor this service gave' },
-      ])
+      // Not a cursor's shape: the query's validation; a cursor's shape naming no position: its own code.
+      const res = await get(`?cursor=${encodeURIComponent(cursor)}`)
+      const shaped = /^[A-Za-z0-9_-]{1,512}$/.test(cursor)
+      await expectProblem(res, 400, shaped ? 'invalid_cursor' : 'validation_failed')
     }
   })
 

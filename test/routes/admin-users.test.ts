@@ -19,7 +19,7 @@ import {
   signedIn,
   uniqueUsername,
 } from '../helpers'
-import { createKey, totpSignedIn } from '../http/admin-callers'
+import { createKey, totpSignedIn } from './admin-callers'
 
 type AdminUser = {
   id: string
@@ -95,9 +95,9 @@ describe('GET /admin/users', () => {
     expect(second.nextCursor).toBeNull()
     // The same cursor with another order or search is refused, not reinterpreted.
     const other = await get(`/admin/users?query=${stem}&limit=2&cursor=${first.nextCursor}`)
-    await expectProblem(other, 400, 'validation_failed')
+    await expectProblem(other, 400, 'invalid_cursor')
     const wider = await get(`/admin/users?order=username&limit=2&cursor=${first.nextCursor}`)
-    await expectProblem(wider, 400, 'validation_failed')
+    await expectProblem(wider, 400, 'invalid_cursor')
   })
 
   it('finds by verified address (exact, ignoring case) and by provider identity', async () => {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Bindings } from '../../src/env'
 import { PREVIOUS_SECRET_TTL_MS } from '../../src/services/webhooks'
 import { callWithEnv, captureLogs, expectProblem, freezeTime } from '../helpers'
-import { createKey } from '../http/admin-callers'
+import { createKey } from './admin-callers'
 import {
   deliveryRows,
   event,
@@ -203,7 +203,7 @@ describe('GET, PATCH and DELETE /admin/webhooks/{id}', () => {
     await expectProblem(
       await admin('GET', '/admin/webhooks?cursor=bm9wZQ'),
       400,
-      'validation_failed',
+      'invalid_cursor',
     )
   })
 
@@ -224,7 +224,10 @@ describe('GET, PATCH and DELETE /admin/webhooks/{id}', () => {
       url: HOOK,
       disabled: true,
     })
-    await expectProblem(await admin('PATCH', `/admin/webhooks/${id}`, {}), 400, 'validation_failed')
+    // An empty change answers the endpoint as it is.
+    const same = await admin('PATCH', `/admin/webhooks/${id}`, {})
+    expect(same.status).toBe(200)
+    expect(((await same.json()) as { id: string }).id).toBe(id)
   })
 
   it('deletes an endpoint and its log; unknown and malformed ids are 404 and 400', async () => {

@@ -18,7 +18,12 @@ import {
 } from '../env'
 import { ApiError } from '../errors'
 import { log, scrub } from '../log'
-import { type AdminAccessStores, adminAccessStores } from '../store/api-keys'
+import type { ApiKeyStore } from '../store/api-keys'
+import type { SessionIndex } from '../store/session-index'
+import { storesOf } from './services'
+
+/** What the caller check reads. */
+type AdminStores = { keys: ApiKeyStore; sessions: Pick<SessionIndex, 'signedInAt'> }
 
 /** How recently an admin user must have signed in: a stolen session is of no use to /admin after this. */
 export const ADMIN_SIGN_IN_WINDOW_MS = 15 * 60 * 1000
@@ -34,7 +39,7 @@ const badKey = () => new ApiError('invalid_token', 'The API key is not valid')
 
 async function keyCaller(
   token: string,
-  stores: AdminAccessStores,
+  stores: AdminStores,
 ): Promise<{ caller: AdminCaller; lastUsedAt: number | null }> {
   const parsed = parseApiKey(token)
   if (!parsed) throw badKey()
@@ -48,7 +53,7 @@ async function keyCaller(
   }
 }
 
-async function adminUserCaller(user: AuthUser, stores: AdminAccessStores): Promise<AdminCaller> {
+async function adminUserCaller(user: AuthUser, stores: AdminStores): Promise<AdminCaller> {
   if (!(await stores.keys.isAdmin(user.id))) {
     throw new ApiError('admin_required', 'This needs an admin')
   }
@@ -71,12 +76,7 @@ async function adminUserCaller(user: AuthUser, stores: AdminAccessStores): Promi
 }
 
 /** Notes the key's use after the response, when the last one noted is a minute old. */
-function noteKeyUse(
-  c: Context<AppEnv>,
-  stores: AdminAccessStores,
-  id: string,
-  last: number | null,
-) {
+function noteKeyUse(c: Context<AppEnv>, stores: AdminStores, id: string, last: number | null) {
   const at = now()
   if (last !== null && last > at - KEY_USE_INTERVAL_MS) return
   c.executionCtx.waitUntil(
@@ -100,7 +100,8 @@ function noteKeyUse(
 export const requireAdmin = (scope: AdminScope) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const token = bearerToken(c.req.header('authorization'))
-    const stores = adminAccessStores(c.env)
+    const all = storesOf(c)
+    const stores: AdminStores = { keys: all.apiKeys, sessions: all.index }
     if (token.startsWith(API_KEY_PREFIX)) {
       const { caller, lastUsedAt } = await keyCaller(token, stores)
       if (!caller.scopes.includes(scope)) {

@@ -11,7 +11,7 @@ import {
   ADMIN_SIGN_IN_WINDOW_MS,
   KEY_USE_INTERVAL_MS,
   requireAdmin,
-} from '../../src/http/admin-auth'
+} from '../../src/routes/admin-auth'
 import { onError } from '../../src/http/errors'
 import { apiKeyStore } from '../../src/store/api-keys'
 import {
