@@ -2,9 +2,17 @@
 // every request and response to the app's own /openapi.json; requests.http through httpyac goes
 // through Prism, and any violation it reports fails the run. /docs renders in headless Chromium
 // straight from the server (its static files are not API operations), other hosts blocked.
-// Each request in requests.http must answer the status listed here, in order.
+// Each request in requests.http must answer the status listed here, in order. The admin requests
+// use an API key made for the run in the dev server's local D1 (scripts/admin.mjs).
 import { spawn, execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, root, startDev, stopGroup, waitFor } from './dev-server.mjs'
@@ -56,6 +64,15 @@ const EXPECTED = [
   ['Change the password', 204],
   ["Delete the account from the laptop's session", 204],
   ['Log out everywhere', 204],
+  ['Operate it: a fresh account to look at', 201],
+  ['Log in as that account', 200],
+  ["The account's own security events", 200],
+  ['Admin: find users', 200],
+  ['Admin: one user', 200],
+  ['Admin: the audit log', 200],
+  ['Admin: register a webhook endpoint', 201],
+  ['Admin: send the endpoint a signed webhook.test ping', 202],
+  ["Admin: the endpoint's delivery log", 200],
 ]
 
 const port = await freePort()
@@ -169,23 +186,47 @@ try {
   await waitFor(`${direct}/health`, 'npm run dev', dev.log)
   const base = await startPrism()
 
+  // An API key with every scope, in the local database the dev server uses (wrangler's default
+  // state directory, as npm run dev's): the admin script prints it last.
+  const created = execFileSync(
+    process.execPath,
+    [
+      join(root, 'scripts/admin.mjs'),
+      'create-key',
+      '--name',
+      'smoke',
+      '--scopes',
+      'users:read,users:write,audit:read,webhooks:manage',
+    ],
+    { cwd: root, encoding: 'utf8' },
+  )
+  const adminKey = /^eak_\S+$/m.exec(created)?.[0]
+  if (!adminKey) throw new Error(`npm run admin -- create-key printed no key:\n${created}`)
+
   // httpyac wants the file under its cwd, and a variable in the file wins over --var.
   const dir = mkdtempSync(join(tmpdir(), 'smoke-'))
   const source = readFileSync(join(root, 'requests.http'), 'utf8')
   writeFileSync(
     join(dir, 'requests.http'),
-    source.replace(/^@baseUrl = .*$/m, `@baseUrl = ${base}`),
+    source
+      .replace(/^@baseUrl = .*$/m, `@baseUrl = ${base}`)
+      .replace(/^@adminKey = .*$/m, `@adminKey = ${adminKey}`),
   )
   copyFileSync(join(root, '.httpyac.cjs'), join(dir, '.httpyac.cjs'))
-  const out = execFileSync(
-    join(root, 'node_modules/.bin/httpyac'),
-    ['send', 'requests.http', '--all', '--json'],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-    },
-  )
-  const { requests } = JSON.parse(out)
+  // Its JSON goes to a file, not a pipe: httpyac exits before a pipe has taken a long report
+  // (over about 140 KB), which would cut it short.
+  const report = join(dir, 'report.json')
+  const reportFd = openSync(report, 'w')
+  try {
+    execFileSync(
+      join(root, 'node_modules/.bin/httpyac'),
+      ['send', 'requests.http', '--all', '--json'],
+      { cwd: dir, stdio: ['ignore', reportFd, 'inherit'] },
+    )
+  } finally {
+    closeSync(reportFd)
+  }
+  const { requests } = JSON.parse(readFileSync(report, 'utf8'))
   if (requests.length !== EXPECTED.length) {
     failures++
     console.log(`smoke: expected ${EXPECTED.length} requests, httpyac ran ${requests.length}`)
