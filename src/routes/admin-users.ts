@@ -131,7 +131,10 @@ const ADMIN_ERRORS: ErrorCode[] = [
 /** The service, its events naming the calling key or admin as their actor. */
 function adminUsers(c: Context<AppEnv>): AdminUserService {
   const caller = c.get('admin')!
-  return new AdminUserService(serviceDeps(c, { type: caller.type, id: caller.id }))
+  return new AdminUserService({
+    ...serviceDeps(c, { type: caller.type, id: caller.id }),
+    caller: caller.type,
+  })
 }
 
 const common = { tags: ['admin'], security: bearerSecurity }

@@ -47,6 +47,7 @@ import type { Actor } from '../store/audit-events'
 import {
   type EventBuffer,
   type EventOutlets,
+  type EventWriteError,
   eventBuffer,
   eventSink,
   flushEvents,
@@ -96,13 +97,22 @@ function stores(env: AppEnv['Bindings']) {
   return found
 }
 
-/** Each request's event buffer, by its Request (the one object every handler of it shares). */
-const buffers = new WeakMap<Request, EventBuffer>()
+/** Each request's event buffer, by its context (the one object its middleware and handler share). */
+const buffers = new WeakMap<Context, EventBuffer>()
 
 const eventOutlets = (env: AppEnv['Bindings']): EventOutlets => ({
   audit: stores(env).audit,
   publish: webhookQueue(env.WEBHOOKS).publish,
 })
+
+/** Logs an audit or webhook write that failed after the response, under its own name. */
+const writeFailed = (requestId: string) => (err: EventWriteError) =>
+  log.error(err.outlet === 'audit' ? 'audit_write_failed' : 'webhook_publish_failed', {
+    requestId,
+    events: err.count,
+    errorName: err.cause instanceof Error ? err.cause.name : typeof err.cause,
+    message: scrub(err.cause instanceof Error ? err.cause.message : String(err.cause)),
+  })
 
 /**
  * Collects the events a request reports and writes them once its handler has answered: one D1
@@ -111,21 +121,13 @@ const eventOutlets = (env: AppEnv['Bindings']): EventOutlets => ({
  */
 export const recordEvents = createMiddleware<AppEnv>(async (c, next) => {
   const buffer = eventBuffer()
-  buffers.set(c.req.raw, buffer)
+  buffers.set(c, buffer)
   try {
     await next()
   } finally {
     if (buffer.audit.length > 0) {
-      const requestId = c.get('requestId')
       c.executionCtx.waitUntil(
-        flushEvents(buffer, eventOutlets(c.env)).catch((err: unknown) =>
-          log.error('audit_write_failed', {
-            requestId,
-            events: buffer.audit.length,
-            errorName: err instanceof Error ? err.name : typeof err,
-            message: scrub(err instanceof Error ? err.message : String(err)),
-          }),
-        ),
+        flushEvents(buffer, eventOutlets(c.env), writeFailed(c.get('requestId'))),
       )
     } else {
       buffer.flushed = true
@@ -163,7 +165,8 @@ export function serviceDeps(
       country: client.country,
       defer,
       outlets: eventOutlets(c.env),
-      buffer: buffers.get(c.req.raw),
+      buffer: buffers.get(c),
+      failed: writeFailed(requestId),
     }),
     // Read when a route sends: a missing binding or sender fails only those routes (503).
     mailer: () => bindingMailer(c.env.EMAIL, c.env),

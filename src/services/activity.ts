@@ -33,18 +33,17 @@ type ActivityDetail = ActivityEvent['detail']
 const SHOWN_DETAIL: (keyof ActivityDetail)[] = ['method', 'provider', 'reason', 'scope', 'language']
 
 /**
- * Events whose row names the account but whose request had not proven it was the account: the
- * actor is "someone", and the event is one its owner should look at (and maybe act on).
+ * What a user should act on if it was not them: shown apart on the page, flagged in the API. The
+ * attempts among them were recorded with nobody known as their actor (services/events.ts
+ * `unproven`), so they read as "someone".
  */
-const UNPROVEN = new Set([
+export const ATTENTION_TYPES: ReadonlySet<string> = new Set([
   'sign_in.failed',
   'sign_in.throttled',
   'refresh_token.reused',
   'oauth.code_replayed',
+  'password.check_failed',
 ])
-
-/** What a user should act on if it was not them: shown apart on the page, flagged in the API. */
-export const ATTENTION_TYPES: ReadonlySet<string> = new Set([...UNPROVEN, 'password.check_failed'])
 
 function actorOf(event: AuditEvent, userId: string): ActivityActor {
   switch (event.actor.type) {
@@ -54,7 +53,7 @@ function actorOf(event: AuditEvent, userId: string): ActivityActor {
     case 'system':
       return 'service'
     case 'user':
-      return event.actor.id === userId && !UNPROVEN.has(event.type) ? 'you' : 'someone'
+      return event.actor.id === userId ? 'you' : 'someone'
     default:
       return 'someone'
   }

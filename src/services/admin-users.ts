@@ -15,7 +15,15 @@ import { SessionService } from './sessions'
 import { TotpService } from './totp'
 import { decodeCursor, isPositionId, pageOf } from './cursor'
 
-export type AdminUserDeps = AuthDeps & { grants: GrantStore }
+export type AdminUserDeps = AuthDeps & {
+  grants: GrantStore
+  /**
+   * Who calls: a server's key, or an admin user (signed in with a second factor, recently). Only
+   * an admin user may change an admin's account: a `users:write` key that could reset an
+   * admin's two-factor, or end and disable them, could make itself an admin's session.
+   */
+  caller: 'api_key' | 'admin'
+}
 
 export type AdminUserOrder = 'created' | 'username'
 
@@ -247,15 +255,18 @@ export class AdminUserService {
    * (the repair when the first answered 503 between the two writes) and keeps the first time.
    */
   async disable(id: string): Promise<AdminUserSummary> {
+    await this.changeable(id)
     if (!(await this.deps.users.setDisabled(id, now()))) throw userNotFound()
+    // Recorded once D1 holds it: a failure while the sessions end still leaves the trail.
+    this.deps.events.emit('user_disabled', { userId: id })
     await this.sessions.endEveryListed(id, await this.deps.config())
     profileCache.forget(id)
-    this.deps.events.emit('user_disabled', { userId: id })
     return this.summaryOf(id)
   }
 
   /** The account may sign in again; the sessions the disable ended stay ended. */
   async enable(id: string): Promise<AdminUserSummary> {
+    await this.changeable(id)
     if (!(await this.deps.users.setDisabled(id, null))) throw userNotFound()
     this.deps.events.emit('user_enabled', { userId: id })
     return this.summaryOf(id)
@@ -263,9 +274,13 @@ export class AdminUserService {
 
   /** Ends every session: the user's own and third-party apps' (their grants stay). */
   async endSessions(id: string): Promise<void> {
-    if (!(await this.deps.users.adminView(id))) throw userNotFound()
-    await this.sessions.endAll(id, await this.deps.config())
+    await this.changeable(id)
+    const cfg = await this.deps.config()
+    // SessionService.endAll's two steps, with the event between them: recorded once D1 has
+    // ended the sessions, whatever happens while KV is told.
+    await this.deps.index.revokeAll(id, now())
     this.deps.events.emit('sessions_ended', { userId: id })
+    await this.sessions.republish(id, cfg)
   }
 
   /**
@@ -273,7 +288,7 @@ export class AdminUserService {
    * (each is a factor of its own). The owner is told by mail, as when they turn it off.
    */
   async resetMfa(id: string): Promise<void> {
-    if (!(await this.deps.users.adminView(id))) throw userNotFound()
+    await this.changeable(id)
     const { totp } = await this.totp.status(id)
     await this.deps.totp.remove(id)
     this.deps.events.emit('mfa_reset', { userId: id, totpDisabled: totp !== 'off' })
@@ -287,7 +302,7 @@ export class AdminUserService {
    */
   async delete(id: string): Promise<void> {
     const cfg = await this.deps.config()
-    const found = (await this.deps.users.adminView(id)) !== null
+    const found = (await this.changeable(id, 'gone')) !== null
     if (found) {
       await this.deps.users.deleteUser(id)
       profileCache.forget(id)
@@ -295,6 +310,24 @@ export class AdminUserService {
     }
     await this.sessions.republish(id, cfg)
     if (!found) throw userNotFound()
+  }
+
+  /**
+   * The account, if this caller may change it: 404 when there is none (or null, for a delete
+   * that completes an earlier one), 403 admin_required for an admin's account and a key.
+   */
+  private async changeable(id: string): Promise<AdminUserRow>
+  private async changeable(id: string, missing: 'gone'): Promise<AdminUserRow | null>
+  private async changeable(id: string, missing?: 'gone'): Promise<AdminUserRow | null> {
+    const row = await this.deps.users.adminView(id)
+    if (!row) {
+      if (missing === 'gone') return null
+      throw userNotFound()
+    }
+    if (row.role === 'admin' && this.deps.caller !== 'admin') {
+      throw new ApiError('admin_required', "Only an admin user may change an admin's account")
+    }
+    return row
   }
 
   private async summaryOf(id: string): Promise<AdminUserSummary> {

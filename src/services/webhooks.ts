@@ -262,7 +262,7 @@ export class WebhookService {
     if (!reopened) {
       throw new ApiError('webhook_delivery_pending', 'The delivery is still queued or retrying')
     }
-    await this.deps.queue.deliver([reopened])
+    await this.queueOrSettle(reopened)
     this.deps.events.emit('webhook_redelivered', {
       webhookId: reopened.endpointId,
       deliveryId,
@@ -290,10 +290,25 @@ export class WebhookService {
         createdAt: at,
       },
     ])
-    if (!created) throw new Error('the test delivery was not recorded')
-    await this.deps.queue.deliver([created])
+    // A fresh id and event: only a row that vanished in between (its endpoint deleted) is none.
+    if (!created) throw new ApiError('webhook_not_found', 'No webhook endpoint with that id')
+    await this.queueOrSettle(created)
     this.deps.events.emit('webhook_tested', { webhookId: endpoint.id, deliveryId: created.id })
     return deliveryView(created)
+  }
+
+  /**
+   * Queues a delivery the admin API just made pending. If the queue refuses it, the row is
+   * settled as dead (`not_queued`), so it can be redelivered later rather than wait forever for a
+   * message that was never sent; the StorageError then answers 503 with Retry-After.
+   */
+  private async queueOrSettle(delivery: { id: string; round: number }): Promise<void> {
+    try {
+      await this.deps.queue.deliver([delivery])
+    } catch (err) {
+      await this.deps.deliveries.settle(delivery.id, delivery.round, 'dead', 'not_queued')
+      throw err
+    }
   }
 
   // ---- Queue consumer -------------------------------------------------------------------

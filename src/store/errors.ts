@@ -2,7 +2,7 @@
 
 export class StorageError extends Error {
   constructor(
-    readonly store: 'd1' | 'kv',
+    readonly store: 'd1' | 'kv' | 'queue',
     readonly operation: string,
     cause: unknown,
   ) {
@@ -13,7 +13,7 @@ export class StorageError extends Error {
 
 /** Runs one binding call; any failure becomes a StorageError naming the store and operation. */
 export async function guarded<T>(
-  store: 'd1' | 'kv',
+  store: 'd1' | 'kv' | 'queue',
   operation: string,
   call: () => Promise<T>,
 ): Promise<T> {

@@ -2,6 +2,7 @@
 // hands its events here after its response; the queue consumer (consumers/queue.ts) fans them out
 // to the subscribed endpoints and delivers them.
 import type { Actor, AuditDetail } from './audit-events'
+import { guarded } from './errors'
 
 /** What webhook subscribers may ask for (docs/operations.md). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -42,21 +43,21 @@ const SEND_BATCH_MAX = 100
 
 export type WebhookQueue = ReturnType<typeof webhookQueue>
 
-export const webhookQueue = (queue: Queue) => ({
-  publish: async (events: WebhookEvent[]): Promise<void> => {
-    if (events.length === 0) return
-    await queue.sendBatch(events.map((event) => ({ body: { kind: 'event', event } })))
-  },
-
-  /** Queues one message per delivery (the fan-out, a redelivery, a test ping). */
-  deliver: async (deliveries: readonly { id: string; round: number }[]): Promise<void> => {
-    for (let i = 0; i < deliveries.length; i += SEND_BATCH_MAX) {
-      const part = deliveries.slice(i, i + SEND_BATCH_MAX)
-      await queue.sendBatch(
-        part.map((d) => ({
-          body: { kind: 'delivery', deliveryId: d.id, round: d.round } satisfies WebhookMessage,
-        })),
-      )
+export function webhookQueue(queue: Queue) {
+  /** Sends in batches Queues accepts. */
+  async function send(messages: WebhookMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += SEND_BATCH_MAX) {
+      const part = messages.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body }))
+      await guarded('queue', 'send webhook messages', () => queue.sendBatch(part))
     }
-  },
-})
+  }
+  return {
+    /** Queues one message per event, for the consumer to fan out. */
+    publish: (events: WebhookEvent[]): Promise<void> =>
+      send(events.map((event) => ({ kind: 'event', event }))),
+
+    /** Queues one message per delivery (the fan-out, a redelivery, a test ping). */
+    deliver: (deliveries: readonly { id: string; round: number }[]): Promise<void> =>
+      send(deliveries.map((d) => ({ kind: 'delivery', deliveryId: d.id, round: d.round }))),
+  }
+}

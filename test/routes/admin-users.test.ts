@@ -19,7 +19,7 @@ import {
   signedIn,
   uniqueUsername,
 } from '../helpers'
-import { createKey, totpSignedIn } from './admin-callers'
+import { createKey, freshAdmin, setRole, totpSignedIn } from './admin-callers'
 
 type AdminUser = {
   id: string
@@ -387,5 +387,35 @@ describe('DELETE /admin/users/{id}', () => {
     })
     await expectProblem(refused, 403, 'insufficient_scope')
     expect((await refresh(other.tokens.refreshToken)).status).toBe(200)
+  })
+})
+
+describe("an admin's account", () => {
+  it('a key, even with users:write, cannot reset, end, disable, enable or delete it: only an admin user can', async () => {
+    const target = await totpSignedIn('target')
+    await setRole(target.user.id, 'admin')
+    const id = target.user.id
+    for (const path of ['mfa/reset', 'sessions/end', 'disable', 'enable']) {
+      await expectProblem(await post(`/admin/users/${id}/${path}`), 403, 'admin_required')
+    }
+    await expectProblem(
+      await call(`/admin/users/${id}`, { method: 'DELETE', ...bearer(writer.key) }),
+      403,
+      'admin_required',
+    )
+    // Nothing changed: the admin still signs in with two factors, the session still refreshes.
+    expect((await refresh(target.tokens.refreshToken)).status).toBe(200)
+    const row = await env.DB.prepare('SELECT disabled_at FROM users WHERE id = ?')
+      .bind(id)
+      .first<{ disabled_at: number | null }>()
+    expect(row).toEqual({ disabled_at: null })
+    expect(
+      await env.DB.prepare('SELECT 1 FROM totp WHERE user_id = ?').bind(id).first(),
+    ).not.toBeNull()
+    // An admin user, signed in with a second factor just now, may.
+    const admin = await freshAdmin()
+    const res = await post(`/admin/users/${id}/mfa/reset`, admin.tokens.accessToken)
+    expect(res.status).toBe(204)
+    expect(await env.DB.prepare('SELECT 1 FROM totp WHERE user_id = ?').bind(id).first()).toBeNull()
   })
 })

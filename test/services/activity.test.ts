@@ -62,8 +62,13 @@ describe('ActivityService.list', () => {
   it('tells who acted: you, someone (an unproven attempt), an administrator, the service', async () => {
     const rows = [
       event({ type: 'password.changed' }),
-      event({ type: 'sign_in.failed', detail: { reason: 'bad_password' } }),
-      event({ type: 'refresh_token.reused' }),
+      // Attempts are recorded with nobody known as their actor (services/events.ts).
+      event({
+        type: 'sign_in.failed',
+        detail: { reason: 'bad_password' },
+        actor: { type: 'anonymous', id: null },
+      }),
+      event({ type: 'refresh_token.reused', actor: { type: 'anonymous', id: null } }),
       event({ type: 'user.disabled', actor: { type: 'api_key', id: 'key-1' } }),
       event({ type: 'mfa.reset', actor: { type: 'admin', id: 'admin-1' } }),
       event({ type: 'session.ended', actor: { type: 'system', id: null } }),

@@ -59,7 +59,7 @@ function services() {
     index,
     cfg,
     auth: new AuthService(deps),
-    admin: new AdminUserService(deps),
+    admin: new AdminUserService({ ...deps, caller: 'api_key' }),
     settle: () => Promise.all(deferred.splice(0)),
   }
 }

@@ -9,6 +9,7 @@ import {
   eventBuffer,
   eventSink,
   flushEvents,
+  type EventWriteError,
 } from '../../src/services/events'
 import type { AuditEvent } from '../../src/store/audit-events'
 import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '../../src/store/webhook-queue'
@@ -23,6 +24,9 @@ function sinkWithCapture(
   const sink = eventSink({
     requestId: 'req-1',
     defer: (task) => void deferred.push(task),
+    failed: (err) => {
+      throw err
+    },
     outlets: {
       audit: { add: async (events: readonly AuditEvent[]) => void rows.push(...events) } as never,
       publish: async (events: WebhookEvent[]) => void published.push(...events),
@@ -78,12 +82,18 @@ describe('the event sink', () => {
     expect(rows).toEqual([])
     const batches: AuditEvent[][] = []
     const sends: WebhookEvent[][] = []
-    await flushEvents(buffer, {
-      audit: {
-        add: async (events: readonly AuditEvent[]) => void batches.push([...events]),
-      } as never,
-      publish: async (events) => void sends.push(events),
-    })
+    await flushEvents(
+      buffer,
+      {
+        audit: {
+          add: async (events: readonly AuditEvent[]) => void batches.push([...events]),
+        } as never,
+        publish: async (events) => void sends.push(events),
+      },
+      (err) => {
+        throw err
+      },
+    )
     expect(batches.map((b) => b.map((e) => e.type))).toEqual([
       ['user.created', 'sign_in.succeeded', 'sign_in.failed'],
     ])
@@ -96,19 +106,24 @@ describe('the event sink', () => {
     expect(published.map((e) => e.type)).toEqual(['session.ended'])
   })
 
-  it('a failing audit write still sends the webhooks, and the failure reaches the caller', async () => {
+  it('a failing write is reported by outlet and never thrown; the other write still happens', async () => {
     const buffer = eventBuffer()
     const { sink } = sinkWithCapture({ buffer })
     captureLogs()
     sink.emit('password_changed', { userId: 'u1' })
+    sink.emit('logout', { userId: 'u1' })
     const sends: WebhookEvent[][] = []
-    await expect(
-      flushEvents(buffer, {
+    const failures: EventWriteError[] = []
+    await flushEvents(
+      buffer,
+      {
         audit: { add: () => Promise.reject(new Error('D1 down')) } as never,
         publish: async (events) => void sends.push(events),
-      }),
-    ).rejects.toThrow('D1 down')
+      },
+      (err) => void failures.push(err),
+    )
     expect(sends).toHaveLength(1)
+    expect(failures.map((f) => [f.outlet, f.count])).toEqual([['audit', 2]])
   })
 
   it('keeps events that are not security events as log lines only', async () => {
@@ -132,12 +147,25 @@ describe('the event sink', () => {
     })
     expect(admin.published[0]).toMatchObject({ type: 'user.disabled', userId: 'u2' })
 
+    // About nobody, by nobody known: a log line only, so strangers cannot fill the table.
     const stranger = sinkWithCapture()
     stranger.sink.emit('federated_sign_in_refused', { provider: 'acme', reason: 'state' })
-    await stranger.settle()
-    expect(stranger.rows[0]).toMatchObject({ userId: null, actor: { type: 'anonymous', id: null } })
-    // A webhook is about a user: an event with none publishes nothing.
-    expect(stranger.published).toEqual([])
+    stranger.sink.emit('login_failed', { reason: 'unknown_user' })
+    expect(stranger.deferred).toEqual([])
+    expect(stranger.rows).toEqual([])
+
+    // An attempt on an account that did not prove it was the account: nobody known acted.
+    const attempt = sinkWithCapture()
+    attempt.sink.emit('login_failed', { userId: 'u3', reason: 'bad_password' })
+    attempt.sink.emit('refresh_reuse_detected', { userId: 'u3', sessionId: 's3' })
+    attempt.sink.emit('password_check_failed', { userId: 'u3' })
+    await attempt.settle()
+    expect(attempt.rows.map((r) => [r.type, r.actor])).toEqual([
+      ['sign_in.failed', { type: 'anonymous', id: null }],
+      ['refresh_token.reused', { type: 'anonymous', id: null }],
+      // Asked of a signed-in session: the account's owner (or whoever holds its session).
+      ['password.check_failed', { type: 'user', id: 'u3' }],
+    ])
   })
 
   it('keeps only the known short fields as detail: no username, address, secret or markup', () => {
@@ -149,7 +177,8 @@ describe('the event sink', () => {
         password: 'hunter2',
         refreshToken: 'x'.repeat(43),
         method: 'password',
-        reason: 'bad <b>password</b>',
+        reason: '<b>x</b>',
+        via: '"quoted"',
         provider: 'acme\nforged line',
         clientId: 'https://app.example/' + 'a'.repeat(300),
         amr: ['pwd', 'otp'],
@@ -172,7 +201,7 @@ describe('the event sink', () => {
   })
 
   it('maps every webhook type some event publishes, and only types subscribers may ask for', () => {
-    const published = new Set(Object.values(AUDITED).flatMap((r) => (r.webhook ? [r.webhook] : [])))
+    const published = new Set([...AUDITED.values()].flatMap((r) => (r.webhook ? [r.webhook] : [])))
     expect([...published].sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort())
     expect(AUDIT_TYPES.every((t) => /^[a-z_]+(\.[a-z_]+)+$|^sign_out$/.test(t))).toBe(true)
   })

@@ -359,20 +359,24 @@ export class AuthorizeService {
 
   /** The user allowed it: the consent is remembered (widening any earlier one), and the code issued. */
   async allow(request: AuthorizeRequest, client: OAuthClient, signer: Signer): Promise<string> {
+    const at = now()
     const grant = await this.deps.grants.consent(
       signer.id,
       client,
       request.resource,
       request.scopes,
-      now(),
+      at,
     )
-    this.deps.events.emit('grant_created', {
-      userId: signer.id,
-      sessionId: signer.sessionId,
-      clientId: client.id,
-      grantId: grant.id,
-      scope: grant.scope,
-    })
+    // A new connected app, not a consent given again (or widened) for one the user has.
+    if (grant.createdAt === at) {
+      this.deps.events.emit('grant_created', {
+        userId: signer.id,
+        sessionId: signer.sessionId,
+        clientId: client.id,
+        grantId: grant.id,
+        scopes: grant.scope.split(' ').filter(Boolean),
+      })
+    }
     return this.issueCode(request, signer, grant.id)
   }
 
