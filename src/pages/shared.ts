@@ -14,13 +14,13 @@ import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
 import { refreshCookieOf } from '../http/refresh-cookie'
 import {
   accountService,
+  activityService,
   authService,
   emailService,
   federationService,
   grantService,
   languageService,
 } from '../routes/services'
-import { activityService } from '../routes/activity'
 import type { ProviderChoice } from './identities-views'
 import { safeReturnTo } from './return-to'
 import { type FieldErrors, type Notice, accountPage, layout } from './views'

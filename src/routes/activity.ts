@@ -1,17 +1,11 @@
-// The signed-in user's own security events: GET /users/me/activity (and the service the account
-// page reads them through).
-import type { Context } from 'hono'
+// The signed-in user's own security events: GET /users/me/activity.
 import { requireAuth } from '../auth/require-auth'
-import type { AppEnv } from '../env'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { requestLanguage } from '../http/language'
 import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
 import { NO_STORE } from '../http/headers'
 import { ActivityPageSchema, PageQuery } from '../schemas'
-import { ActivityService } from '../services/activity'
-import { serviceDeps } from './services'
-
-export const activityService = (c: Context<AppEnv>) => new ActivityService(serviceDeps(c))
+import { activityService } from './services'
 
 const listActivity = createRoute({
   method: 'get',

@@ -8,9 +8,8 @@ import { NO_STORE } from '../http/headers'
 import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
 import { AUDIT_TYPES } from '../services/events'
 import type { AuditEvent } from '../store/audit-events'
-import { AuditLogService } from '../services/audit-log'
 import { PAGE_LIMIT_DEFAULT, PageQuery } from '../schemas'
-import { serviceDeps } from './services'
+import { auditLogService } from './services'
 
 /** An id in a filter: user, key and event ids are far shorter. */
 const ID_MAX = 64
@@ -79,7 +78,7 @@ const list = createRoute({
 
 export const adminAuditRoutes = documentedRoutes().openapi(list, async (c) => {
   const { since, until, limit, ...filter } = c.req.valid('query')
-  const { events, nextCursor } = await new AuditLogService(serviceDeps(c)).list({
+  const { events, nextCursor } = await auditLogService(c).list({
     ...filter,
     ...(since !== undefined ? { since: Date.parse(since) } : {}),
     ...(until !== undefined ? { until: Date.parse(until) } : {}),

@@ -18,11 +18,8 @@ import {
 import type { ErrorCode } from '../errors'
 import { LANGUAGES } from '../i18n/languages'
 import { EmailAddress, PAGE_LIMIT_DEFAULT, PageQuery, Password, Username } from '../schemas'
-import { AdminUserService } from '../services/admin-users'
 import { jsonOnly } from '../http/validate'
-import type { Context } from 'hono'
-import type { AppEnv } from '../env'
-import { serviceDeps } from './services'
+import { adminUserService } from './services'
 
 /** A user id: the service writes UUIDs; anything else printable and short is simply not found. */
 const UserIdParam = z.object({
@@ -128,15 +125,6 @@ const ADMIN_ERRORS: ErrorCode[] = [
   'step_up_required',
 ]
 
-/** The service, its events naming the calling key or admin as their actor. */
-function adminUsers(c: Context<AppEnv>): AdminUserService {
-  const caller = c.get('admin')!
-  return new AdminUserService({
-    ...serviceDeps(c, { type: caller.type, id: caller.id }),
-    caller: caller.type,
-  })
-}
-
 const common = { tags: ['admin'], security: bearerSecurity }
 
 const list = createRoute({
@@ -241,7 +229,7 @@ const remove = createRoute({
 export const adminUserRoutes = documentedRoutes()
   .openapi(list, async (c) => {
     const { query, order, limit, cursor } = c.req.valid('query')
-    const page = await adminUsers(c).list({
+    const page = await adminUserService(c).list({
       ...(query !== undefined ? { query } : {}),
       ...(order !== undefined ? { order } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
@@ -250,27 +238,27 @@ export const adminUserRoutes = documentedRoutes()
     return c.json(page, 200, NO_STORE)
   })
   .openapi(get, async (c) =>
-    c.json(await adminUsers(c).get(c.req.valid('param').id), 200, NO_STORE),
+    c.json(await adminUserService(c).get(c.req.valid('param').id), 200, NO_STORE),
   )
   .openapi(create, async (c) => {
     const body = c.req.valid('json')
-    return c.json(await adminUsers(c).create(body), 201, NO_STORE)
+    return c.json(await adminUserService(c).create(body), 201, NO_STORE)
   })
   .openapi(disable, async (c) =>
-    c.json(await adminUsers(c).disable(c.req.valid('param').id), 200, NO_STORE),
+    c.json(await adminUserService(c).disable(c.req.valid('param').id), 200, NO_STORE),
   )
   .openapi(enable, async (c) =>
-    c.json(await adminUsers(c).enable(c.req.valid('param').id), 200, NO_STORE),
+    c.json(await adminUserService(c).enable(c.req.valid('param').id), 200, NO_STORE),
   )
   .openapi(endSessions, async (c) => {
-    await adminUsers(c).endSessions(c.req.valid('param').id)
+    await adminUserService(c).endSessions(c.req.valid('param').id)
     return c.body(null, 204)
   })
   .openapi(resetMfa, async (c) => {
-    await adminUsers(c).resetMfa(c.req.valid('param').id)
+    await adminUserService(c).resetMfa(c.req.valid('param').id)
     return c.body(null, 204)
   })
   .openapi(remove, async (c) => {
-    await adminUsers(c).delete(c.req.valid('param').id)
+    await adminUserService(c).delete(c.req.valid('param').id)
     return c.body(null, 204)
   })

@@ -2,9 +2,7 @@
 // the signing secret, read an endpoint's delivery log, redeliver one, send a test ping. A secret
 // is in exactly two answers, creation and rotation; never in any other. Thin: services/webhooks.ts
 // decides, the queue consumer delivers.
-import type { Context } from 'hono'
 import * as z from 'zod'
-import { type AppEnv, settings } from '../env'
 import { requireAdmin } from './admin-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
@@ -17,15 +15,10 @@ import {
   problems,
 } from '../http/openapi'
 import { jsonOnly } from '../http/validate'
-import {
-  type DeliveryView,
-  type EndpointView,
-  WEBHOOK_TEST_TYPE,
-  WebhookService,
-} from '../services/webhooks'
+import { type DeliveryView, type EndpointView, WEBHOOK_TEST_TYPE } from '../services/webhooks'
 import { WEBHOOK_EVENT_TYPES } from '../store/webhook-queue'
 import { PAGE_LIMIT_DEFAULT, PageQuery } from '../schemas'
-import { serviceDeps } from './services'
+import { webhookService } from './services'
 
 /** Long enough for any real receiver's URL; D1 rows and log lines stay small. */
 const URL_MAX = 2048
@@ -156,20 +149,6 @@ const deliveryJson = (d: DeliveryView) => ({
   nextAttemptAt: iso(d.nextAttemptAt),
   createdAt: iso(d.createdAt)!,
 })
-
-/** The service for an admin request: audit rows name the key or admin who acted. */
-function webhookService(c: Context<AppEnv>): WebhookService {
-  const admin = c.get('admin')!
-  const deps = serviceDeps(c, { type: admin.type, id: admin.id })
-  return new WebhookService({
-    endpoints: deps.endpoints,
-    deliveries: deps.deliveries,
-    queue: deps.queue,
-    mfaKeys: deps.mfaKeys,
-    allowLoopback: () => settings(c.env).webhooksAllowLoopback,
-    events: deps.events,
-  })
-}
 
 const create = createRoute({
   tags: ['admin'],

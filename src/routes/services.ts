@@ -56,6 +56,10 @@ import { createMiddleware } from 'hono/factory'
 import { webhookQueue } from '../store/webhook-queue'
 import { apiKeyStore } from '../store/api-keys'
 import { webhookStores } from '../store/webhook-endpoints'
+import { ActivityService } from '../services/activity'
+import { AuditLogService } from '../services/audit-log'
+import { AdminUserService } from '../services/admin-users'
+import { WebhookService } from '../services/webhooks'
 
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
@@ -249,6 +253,23 @@ export const endSessionService = (c: Context<AppEnv>) => {
 export const userInfoService = (c: Context<AppEnv>) =>
   new UserInfoService({ ...serviceDeps(c), issuer: authorizationServer(c) })
 export const grantService = (c: Context<AppEnv>) => new GrantService(serviceDeps(c))
+export const activityService = (c: Context<AppEnv>) => new ActivityService(serviceDeps(c))
+
+/** Who calls an /admin route (routes/admin-auth.ts has let it through), as audit rows name it. */
+const adminActor = (c: Context<AppEnv>): Actor => {
+  const admin = c.get('admin')
+  if (!admin) throw new Error('an admin service outside requireAdmin')
+  return { type: admin.type, id: admin.id }
+}
+
+export const auditLogService = (c: Context<AppEnv>) => new AuditLogService(serviceDeps(c))
+export const adminUserService = (c: Context<AppEnv>) =>
+  new AdminUserService({ ...serviceDeps(c, adminActor(c)), caller: c.get('admin')!.type })
+export const webhookService = (c: Context<AppEnv>) =>
+  new WebhookService({
+    ...serviceDeps(c, adminActor(c)),
+    allowLoopback: () => settings(c.env).webhooksAllowLoopback,
+  })
 
 /**
  * The client as the sessions list describes it: its User-Agent and, on Cloudflare, its country

@@ -91,10 +91,13 @@ export function apiKeyStore(db: D1Database) {
       )
     },
 
-    /** Whether the user has the admin role; false for a user that does not exist. */
+    /** Whether the user has the admin role and is not disabled; false for one that does not exist. */
     async isAdmin(userId: string): Promise<boolean> {
       const row = await guarded('d1', 'find user role', () =>
-        db.prepare('SELECT role FROM users WHERE id = ?').bind(userId).first<{ role: unknown }>(),
+        db
+          .prepare('SELECT role FROM users WHERE id = ? AND disabled_at IS NULL')
+          .bind(userId)
+          .first<{ role: unknown }>(),
       )
       return row?.role === 'admin'
     },

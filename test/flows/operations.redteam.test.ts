@@ -207,11 +207,12 @@ describe('who may call /admin', () => {
       ...bearer(token),
     })
     expect(res.status).toBe(200)
-    await expectProblem(await call('/admin/audit', bearer(token)), 401, 'invalid_token')
+    // A disabled user holds no admin role (and their session has ended).
+    await expectProblem(await call('/admin/audit', bearer(token)), 403, 'admin_required')
     await expectProblem(
       await call(`/admin/users/${admin.user.id}/enable`, { method: 'POST', ...bearer(token) }),
-      401,
-      'invalid_token',
+      403,
+      'admin_required',
     )
   })
 

@@ -200,6 +200,19 @@ describe('admin users', () => {
     expect(res.headers.get('www-authenticate')).toBeNull()
   })
 
+  it('refuse a disabled admin even while a session of theirs is still listed', async () => {
+    const admin = await freshAdmin()
+    // Only the column, as if the disable had not yet ended the sessions.
+    await env.DB.prepare('UPDATE users SET disabled_at = ? WHERE id = ?')
+      .bind(Date.now(), admin.user.id)
+      .run()
+    await expectProblem(
+      await call('/admin/audit', bearer(admin.tokens.accessToken)),
+      403,
+      'admin_required',
+    )
+  })
+
   it('refuse an admin who signed in with a password alone (403 step_up_required)', async () => {
     const { user, tokens } = await signedIn('admin')
     await setRole(user.id, 'admin')
