@@ -2,10 +2,10 @@
 // time with an opaque cursor. Read-only; the events themselves are written by services/events.ts
 // (and by scripts/admin.mjs for keys and roles).
 import * as z from 'zod'
-import { requireAdmin } from './admin-auth'
+import { ADMIN_ERRORS, adminOperation, requireAdmin } from './admin-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
-import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
+import { jsonContent, problems } from '../http/openapi'
 import { AUDIT_TYPES } from '../services/events'
 import type { AuditEvent } from '../store/audit-events'
 import { PAGE_LIMIT_DEFAULT, PageQuery } from '../schemas'
@@ -60,19 +60,12 @@ const list = createRoute({
   path: '/admin/audit',
   operationId: 'listAuditEvents',
   summary: 'The audit log, newest first: sign-ins, changes to accounts, admin actions',
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   middleware: [requireAdmin('audit:read')] as const,
   request: { query: AuditQuery },
   responses: {
     200: jsonContent(AuditPage, 'A page of events'),
-    ...problems(BEARER_ERRORS, [
-      'validation_failed',
-      'invalid_cursor',
-      'insufficient_scope',
-      'admin_required',
-      'step_up_required',
-    ]),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'invalid_cursor']),
   },
 })
 

@@ -20,6 +20,8 @@ import { ApiError } from '../errors'
 import { log, scrub } from '../log'
 import type { ApiKeyStore } from '../store/api-keys'
 import type { SessionIndex } from '../store/session-index'
+import { BEARER_ERRORS, bearerSecurity } from '../http/openapi'
+import type { ErrorCode } from '../errors'
 import { storesOf } from './services'
 
 /** What the caller check reads. */
@@ -116,3 +118,12 @@ export const requireAdmin = (scope: AdminScope) =>
     c.set('admin', await adminUserCaller(user, stores))
     await next()
   })
+
+/** What every /admin operation declares: its tag and security, and the answers of requireAdmin. */
+export const adminOperation = { tags: ['admin'], security: bearerSecurity }
+export const ADMIN_ERRORS: ErrorCode[] = [
+  ...BEARER_ERRORS,
+  'insufficient_scope',
+  'admin_required',
+  'step_up_required',
+]

@@ -4,18 +4,10 @@
 // rules are in services/admin-users.ts. The schemas live here, as the audit API's do, being
 // this API's alone.
 import * as z from 'zod'
-import { requireAdmin } from './admin-auth'
+import { ADMIN_ERRORS, adminOperation, requireAdmin } from './admin-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
-import {
-  BEARER_ERRORS,
-  BODY_ERRORS,
-  bearerSecurity,
-  jsonContent,
-  jsonRequest,
-  problems,
-} from '../http/openapi'
-import type { ErrorCode } from '../errors'
+import { BODY_ERRORS, jsonContent, jsonRequest, problems } from '../http/openapi'
 import { LANGUAGES } from '../i18n/languages'
 import { EmailAddress, PAGE_LIMIT_DEFAULT, PageQuery, Password, Username } from '../schemas'
 import { jsonOnly } from '../http/validate'
@@ -117,18 +109,8 @@ const AdminUserPageSchema = z
   })
   .meta({ id: 'AdminUserPage' })
 
-/** Who may call: the key or admin user requireAdmin admitted. */
-const ADMIN_ERRORS: ErrorCode[] = [
-  ...BEARER_ERRORS,
-  'insufficient_scope',
-  'admin_required',
-  'step_up_required',
-]
-
-const common = { tags: ['admin'], security: bearerSecurity }
-
 const list = createRoute({
-  ...common,
+  ...adminOperation,
   method: 'get',
   path: '/admin/users',
   operationId: 'adminListUsers',
@@ -142,7 +124,7 @@ const list = createRoute({
 })
 
 const get = createRoute({
-  ...common,
+  ...adminOperation,
   method: 'get',
   path: '/admin/users/{id}',
   operationId: 'adminGetUser',
@@ -156,7 +138,7 @@ const get = createRoute({
 })
 
 const create = createRoute({
-  ...common,
+  ...adminOperation,
   method: 'post',
   path: '/admin/users',
   operationId: 'adminCreateUser',
@@ -172,7 +154,7 @@ const create = createRoute({
 /** A POST on one user that answers its new state or nothing. */
 const action = (path: string, operationId: string, summary: string, answers: 'user' | 'none') =>
   createRoute({
-    ...common,
+    ...adminOperation,
     method: 'post',
     path: `/admin/users/{id}${path}`,
     operationId,
@@ -213,7 +195,7 @@ const resetMfa = action(
 )
 
 const remove = createRoute({
-  ...common,
+  ...adminOperation,
   method: 'delete',
   path: '/admin/users/{id}',
   operationId: 'adminDeleteUser',

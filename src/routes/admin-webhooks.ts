@@ -3,17 +3,10 @@
 // is in exactly two answers, creation and rotation; never in any other. Thin: services/webhooks.ts
 // decides, the queue consumer delivers.
 import * as z from 'zod'
-import { requireAdmin } from './admin-auth'
+import { ADMIN_ERRORS, adminOperation, requireAdmin } from './admin-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
 import { NO_STORE } from '../http/headers'
-import {
-  BEARER_ERRORS,
-  BODY_ERRORS,
-  bearerSecurity,
-  jsonContent,
-  jsonRequest,
-  problems,
-} from '../http/openapi'
+import { BODY_ERRORS, jsonContent, jsonRequest, problems } from '../http/openapi'
 import { jsonOnly } from '../http/validate'
 import { type DeliveryView, type EndpointView, WEBHOOK_TEST_TYPE } from '../services/webhooks'
 import { WEBHOOK_EVENT_TYPES } from '../store/webhook-queue'
@@ -26,12 +19,6 @@ const DESCRIPTION_MAX = 200
 /** Ids are wh_ or msg_ and 22 base64url characters (services/webhooks.ts); any other is unknown. */
 const ID = /^[A-Za-z0-9_-]+$/
 const ID_MAX = 64
-
-const ADMIN_ERRORS = [
-  'insufficient_scope',
-  'admin_required',
-  'step_up_required',
-] as const satisfies Parameters<typeof problems>[1]
 
 const EventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES, { error: 'must be a webhook event type' }))
@@ -151,8 +138,7 @@ const deliveryJson = (d: DeliveryView) => ({
 })
 
 const create = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'post',
   path: '/admin/webhooks',
   operationId: 'createWebhook',
@@ -161,13 +147,12 @@ const create = createRoute({
   request: { body: jsonRequest(CreateBody) },
   responses: {
     201: jsonContent(CreatedSchema, 'Registered'),
-    ...problems(BEARER_ERRORS, [...BODY_ERRORS, ...ADMIN_ERRORS, 'webhook_url_refused']),
+    ...problems(ADMIN_ERRORS, [...BODY_ERRORS, 'webhook_url_refused']),
   },
 })
 
 const list = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'get',
   path: '/admin/webhooks',
   operationId: 'listWebhooks',
@@ -179,13 +164,12 @@ const list = createRoute({
       z.object({ webhooks: z.array(EndpointSchema), nextCursor: z.string().nullable() }),
       'A page of endpoints',
     ),
-    ...problems(BEARER_ERRORS, ['validation_failed', 'invalid_cursor', ...ADMIN_ERRORS]),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'invalid_cursor']),
   },
 })
 
 const read = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'get',
   path: '/admin/webhooks/{id}',
   operationId: 'getWebhook',
@@ -194,13 +178,12 @@ const read = createRoute({
   request: { params: EndpointParam },
   responses: {
     200: jsonContent(EndpointSchema, 'The endpoint'),
-    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'webhook_not_found']),
   },
 })
 
 const update = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'patch',
   path: '/admin/webhooks/{id}',
   operationId: 'updateWebhook',
@@ -209,18 +192,12 @@ const update = createRoute({
   request: { params: EndpointParam, body: jsonRequest(UpdateBody) },
   responses: {
     200: jsonContent(EndpointSchema, 'The endpoint as it now is'),
-    ...problems(BEARER_ERRORS, [
-      ...BODY_ERRORS,
-      ...ADMIN_ERRORS,
-      'webhook_not_found',
-      'webhook_url_refused',
-    ]),
+    ...problems(ADMIN_ERRORS, [...BODY_ERRORS, 'webhook_not_found', 'webhook_url_refused']),
   },
 })
 
 const remove = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'delete',
   path: '/admin/webhooks/{id}',
   operationId: 'deleteWebhook',
@@ -229,13 +206,12 @@ const remove = createRoute({
   request: { params: EndpointParam },
   responses: {
     204: { description: 'Deleted' },
-    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'webhook_not_found']),
   },
 })
 
 const rotate = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'post',
   path: '/admin/webhooks/{id}/rotate-secret',
   operationId: 'rotateWebhookSecret',
@@ -245,13 +221,12 @@ const rotate = createRoute({
   request: { params: EndpointParam },
   responses: {
     200: jsonContent(RotatedSchema, 'The new secret'),
-    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'webhook_not_found']),
   },
 })
 
 const deliveries = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'get',
   path: '/admin/webhooks/{id}/deliveries',
   operationId: 'listWebhookDeliveries',
@@ -263,18 +238,12 @@ const deliveries = createRoute({
       z.object({ deliveries: z.array(DeliverySchema), nextCursor: z.string().nullable() }),
       'A page of deliveries',
     ),
-    ...problems(BEARER_ERRORS, [
-      'validation_failed',
-      'invalid_cursor',
-      ...ADMIN_ERRORS,
-      'webhook_not_found',
-    ]),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'invalid_cursor', 'webhook_not_found']),
   },
 })
 
 const redeliver = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'post',
   path: '/admin/webhooks/deliveries/{id}/redeliver',
   operationId: 'redeliverWebhook',
@@ -283,9 +252,8 @@ const redeliver = createRoute({
   request: { params: DeliveryParam },
   responses: {
     202: jsonContent(DeliverySchema, 'Queued'),
-    ...problems(BEARER_ERRORS, [
+    ...problems(ADMIN_ERRORS, [
       'validation_failed',
-      ...ADMIN_ERRORS,
       'webhook_delivery_not_found',
       'webhook_delivery_pending',
     ]),
@@ -293,8 +261,7 @@ const redeliver = createRoute({
 })
 
 const test = createRoute({
-  tags: ['admin'],
-  security: bearerSecurity,
+  ...adminOperation,
   method: 'post',
   path: '/admin/webhooks/{id}/test',
   operationId: 'testWebhook',
@@ -303,7 +270,7 @@ const test = createRoute({
   request: { params: EndpointParam },
   responses: {
     202: jsonContent(DeliverySchema, 'Queued'),
-    ...problems(BEARER_ERRORS, ['validation_failed', ...ADMIN_ERRORS, 'webhook_not_found']),
+    ...problems(ADMIN_ERRORS, ['validation_failed', 'webhook_not_found']),
   },
 })
 
