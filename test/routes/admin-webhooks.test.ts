@@ -200,11 +200,7 @@ describe('GET, PATCH and DELETE /admin/webhooks/{id}', () => {
     } while (cursor)
     expect(seen.map((w) => w.id)).toEqual(expect.arrayContaining(made.map((m) => m.id)))
     expect(new Set(seen.map((w) => w.id)).size).toBe(seen.length)
-    await expectProblem(
-      await admin('GET', '/admin/webhooks?cursor=bm9wZQ'),
-      400,
-      'invalid_cursor',
-    )
+    await expectProblem(await admin('GET', '/admin/webhooks?cursor=bm9wZQ'), 400, 'invalid_cursor')
   })
 
   it('changes types, pauses, and refuses a private URL without changing anything', async () => {
