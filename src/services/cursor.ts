@@ -5,8 +5,6 @@
 import { fromBase64Url, toBase64Url, utf8 } from '../auth/encoding'
 import { ApiError } from '../errors'
 import { CURSOR_MAX_LENGTH } from '../schemas'
-
-export { CURSOR_MAX_LENGTH }
 /** The longest id a position may name (users, events, endpoints, deliveries: UUIDs or shorter). */
 const POSITION_ID_MAX = 64
 

@@ -2,13 +2,8 @@
 // invalid_cursor, never a 500, whatever a client sends.
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../src/errors'
-import {
-  CURSOR_MAX_LENGTH,
-  decodeCursor,
-  encodeCursor,
-  pageOf,
-  readTimeAndId,
-} from '../../src/services/cursor'
+import { CURSOR_MAX_LENGTH } from '../../src/schemas'
+import { decodeCursor, encodeCursor, pageOf, readTimeAndId } from '../../src/services/cursor'
 
 const b64url = (text: string) =>
   btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
