@@ -16,10 +16,13 @@ const AREAS = [
     'federation (other providers)',
     /src\/federation\/|src\/outbound\/|src\/auth\/federation-state|src\/(services|store|routes)\/identities|src\/services\/federation|src\/pages\/(federation|identities-views)/,
   ],
+  // The QR code is drawn by the page's script (public/pages/totp-qr.js), not the worker.
   ['two-factor (TOTP, recovery codes)', /totp|recovery-codes|mfa-keys|@oslojs|uqr|security/],
   ['email and account recovery', /src\/mail\/|email|recovery|notices/],
   ['hosted pages', /src\/pages\//],
-  ['OpenAPI document', /zod-to-openapi|openapi|documented-routes/],
+  // The document itself is generated at build time (public/openapi.json); what the worker keeps
+  // is the routes' declarations and the router that mounts them.
+  ['OpenAPI declarations', /zod-to-openapi|openapi|documented-routes/],
   ['request validation (zod)', /node_modules\/zod\/|@hono\/zod-validator|src\/schemas/],
   ['core: tokens, sessions, HTTP (Hono)', /./],
 ]

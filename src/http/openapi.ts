@@ -1,10 +1,11 @@
-// The OpenAPI side of the routes: shared response declarations, and GET /openapi.json and /docs
-// built from every declared route. The document comes from zod-to-openapi, the generator
-// @hono/zod-openapi is built on, reading schemas' `.meta()`.
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi'
+// The OpenAPI side of the routes: shared response declarations, and GET /openapi.json and /docs.
+// The document itself is generated at build time from every declared route (openapi-document.ts,
+// run by scripts/assets.mjs) and served from the worker's static assets, so the generator is not
+// in the worker.
 import type { RouteConfig } from '@hono/zod-openapi'
-import * as z from 'zod'
-import { requestOrigin } from '../env'
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import { type AppEnv, requestOrigin } from '../env'
 import { ERRORS, type ErrorCode, type OAuthErrorCode } from '../errors'
 import type { DocumentedRoutes } from './documented-routes'
 
@@ -72,44 +73,6 @@ function errorHeaders(status: number, oauth: boolean) {
   if (status === 401)
     return challenge('Bearer realm="edge-auth", with error="invalid_token" (RFC 6750 §3)')
   return undefined
-}
-
-const string = { type: 'string' } as const
-type SchemaObject = Parameters<OpenAPIRegistry['registerComponent']>[2]
-
-/** RFC 9457 problem JSON, as http/errors.ts renders it; each response narrows `code`. */
-const PROBLEM: SchemaObject = {
-  type: 'object',
-  properties: {
-    type: { ...string, example: 'urn:edge-auth:problem:invalid_token' },
-    title: string,
-    status: { type: 'integer' },
-    detail: string,
-    code: { ...string, description: 'Stable, machine-readable error code (docs/errors.md)' },
-    errors: {
-      type: 'array',
-      description: 'With validation_failed: which fields, and why',
-      items: {
-        type: 'object',
-        properties: { field: string, message: string },
-        required: ['field', 'message'],
-      },
-    },
-    mfaToken: {
-      ...string,
-      description:
-        'With mfa_required: opaque, single use, 5 minutes; send it with a code to POST /login/mfa',
-    },
-    requestId: string,
-  },
-  required: ['type', 'title', 'status', 'detail', 'code'],
-}
-
-/** RFC 6749 §5.2 error JSON, on the OAuth routes. */
-const OAUTH_ERROR: SchemaObject = {
-  type: 'object',
-  properties: { error: string, error_description: string },
-  required: ['error', 'error_description'],
 }
 
 /** Groups codes by the status they answer with (on the OAuth routes, OAuth's status). */
@@ -217,69 +180,56 @@ export const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-const INFO = {
-  title: 'edge-auth',
-  version: '0.1.0',
-  description:
-    'Sign-up, login, short-lived JWT access tokens and rotating refresh tokens on Cloudflare Workers.',
+/**
+ * Where scripts/assets.mjs writes the document among the static assets. wrangler.toml's
+ * `run_worker_first` claims this path, so the file is only ever served through the route below
+ * (with `servers` and this worker's headers), never as a bare asset.
+ */
+export const OPENAPI_ASSET = '/openapi.json'
+
+/**
+ * The generated document's text, read once per isolate (the assets are deployed with this
+ * version of the worker, so they cannot change under it), and again only for another binding
+ * (a test's). A failed read is not remembered.
+ */
+let cached: { assets: Fetcher; text: Promise<string> } | undefined
+
+async function readDocument(assets: Fetcher, url: string): Promise<string> {
+  const res = await assets.fetch(new URL(OPENAPI_ASSET, url))
+  const text = await res.text()
+  // Fail closed on a missing or foreign file rather than serve it as the API's description.
+  if (!res.ok || !text.startsWith('{"openapi":"3.1.0"') || !text.endsWith('}')) {
+    throw new Error(`${OPENAPI_ASSET} is not among the static assets (node scripts/assets.mjs)`)
+  }
+  return text
 }
 
-/** The OpenAPI 3.1 document for `routes`, without `servers` (which depend on the request). */
-export function openApiDocument(routes: RouteConfig[]) {
-  const registry = new OpenAPIRegistry()
-  registry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  })
-  registry.registerComponent('schemas', 'Problem', PROBLEM)
-  registry.registerComponent('schemas', 'OAuthError', OAUTH_ERROR)
-  for (const { middleware: _, ...route } of routes) registry.registerPath(route)
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: INFO,
-  })
+function documentText(c: Context<AppEnv>): Promise<string> {
+  // The static assets binding, read here as http/rate-limit.ts reads the limiters: it holds
+  // files of this deployment, not data (test/layers.test.ts allows it).
+  const assets = c.env.ASSETS
+  if (cached?.assets !== assets) {
+    const entry = { assets, text: readDocument(assets, c.req.url) }
+    entry.text.catch(() => {
+      if (cached === entry) cached = undefined
+    })
+    cached = entry
+  }
+  return cached.text
 }
-
-// The two documentation routes describe themselves too, so the document lists every route.
-const DOC_ROUTES: RouteConfig[] = [
-  {
-    method: 'get',
-    path: '/openapi.json',
-    operationId: 'getOpenApiDocument',
-    summary: 'This document (OpenAPI 3.1)',
-    tags: ['service'],
-    responses: {
-      200: {
-        description: 'The OpenAPI document',
-        content: { 'application/json': { schema: z.looseObject({ openapi: z.string() }) } },
-      },
-      ...problems(),
-    },
-  },
-  {
-    method: 'get',
-    path: '/docs',
-    operationId: 'getDocs',
-    summary: 'Interactive documentation (Swagger UI)',
-    tags: ['service'],
-    responses: {
-      200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } },
-      ...problems(),
-    },
-  },
-]
 
 /** GET /openapi.json (OpenAPI 3.1) and GET /docs (Swagger UI) for every route `app` declares. */
 export function serveDocs(app: DocumentedRoutes): void {
-  // Generating the document costs milliseconds of CPU, so each isolate does it once.
-  let document: ReturnType<typeof openApiDocument> | undefined
-  app.get('/openapi.json', (c) => {
-    document ??= openApiDocument([...app.declarations, ...DOC_ROUTES])
-    const servers = [{ url: requestOrigin(c) }]
-    // The servers entry is the request's own origin (appended: CORS may vary it on Origin too).
+  app.get('/openapi.json', async (c) => {
+    const text = await documentText(c)
+    // The servers entry is the request's own origin (appended: CORS may vary it on Origin too),
+    // added as the last member, where `{...document, servers}` put it.
+    const servers = JSON.stringify([{ url: requestOrigin(c) }])
     c.header('Vary', 'Host', { append: true })
-    return c.json({ ...document, servers }, 200, { 'Cache-Control': 'public, max-age=300' })
+    return c.body(`${text.slice(0, -1)},"servers":${servers}}`, 200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'public, max-age=300',
+    })
   })
   app.get('/docs', (c) => c.html(DOCS_PAGE, 200, { 'Content-Security-Policy': DOCS_CSP }))
 }

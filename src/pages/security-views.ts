@@ -1,8 +1,7 @@
 // The account page's sign-in security: passkeys (added by the page's script, which runs the
 // WebAuthn ceremony; renamed and removed by plain forms) and TOTP two-factor (enrol with a QR
-// code drawn as inline SVG on the server, confirm, recovery codes shown once, turn off).
-import { html, raw } from 'hono/html'
-import { renderSVG } from 'uqr'
+// code the page's script draws, confirm, recovery codes shown once, turn off).
+import { html } from 'hono/html'
 import { RECOVERY_CODE_COUNT } from '../auth/recovery-codes'
 import type { PasskeyView } from '../schemas'
 import { type FieldErrors, type Html, confirmPassword, field } from './fields'
@@ -131,23 +130,26 @@ export const securitySections = (ui: Ui, state: SecurityState, errors: FieldErro
   ${totpSection(ui, state, errors)}`
 
 /**
- * The enrolment step: the QR code (an SVG drawn here, so no image host ever sees the secret),
- * the secret to type instead, and the field for the first code.
+ * The enrolment step: the QR code, the secret to type instead, and the field for the first code.
+ * The code is drawn by public/pages/totp-qr.js (client/pages/totp-qr.ts) from the otpauth URI in
+ * data-totp-qr, in the browser, so no image host ever sees the secret and the worker carries no
+ * QR encoder; without script the box stays hidden and the typed key is the way in. The URI holds
+ * only what the typed key already shows, and the page is never cached (no-store).
  */
 export function totpSetup(
   ui: Ui,
   state: { otpauthUri: string; secret: string; errors: FieldErrors },
 ) {
   const t = ui.t.security.setup
-  const svg = renderSVG(state.otpauthUri, { border: 2 })
   return html`<p>${t.scan}</p>
     <figure class="qr">
-      <div role="img" aria-label="${t.qrLabel}">${raw(svg)}</div>
+      <div role="img" aria-label="${t.qrLabel}" data-totp-qr="${state.otpauthUri}" hidden></div>
       <figcaption>
         ${t.typeKey}
         <code class="secret">${state.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
       </figcaption>
     </figure>
+    <script type="module" src="/pages/totp-qr.js"></script>
     <form method="post" action="/account/totp/verify" novalidate>
       ${field(
         {

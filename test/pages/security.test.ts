@@ -29,10 +29,19 @@ async function turnOnThroughPage(cookie: string) {
   const setup = await post('/account/totp', { totpPassword: PASSWORD }, withCookie(cookie))
   expect(setup.status).toBe(200)
   const page = await setup.text()
-  expect(page).toMatch(/<svg[^>]*viewBox/)
+  // The QR code is drawn by the page's own script (public/pages/totp-qr.js, this origin's) from
+  // the otpauth URI; hidden until then, so a page without script offers only the typed key.
   expect(page).toContain('role="img" aria-label="QR code of your two-factor secret"')
+  expect(page).toContain('<script type="module" src="/pages/totp-qr.js"></script>')
+  expect(page).not.toContain('<svg')
+  const box = /<div role="img"[^>]*>/.exec(page)![0]
+  expect(box).toMatch(/\shidden>$/)
   // The key as the page shows it for typing, in groups of four.
   const secret = /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(page)![1]!.replace(/ /g, '')
+  // The URI holds that key and nothing the page does not show (attribute-escaped: &amp;).
+  const uri = new URL(/data-totp-qr="([^"]+)"/.exec(box)![1]!.replaceAll('&amp;', '&'))
+  expect(uri.protocol).toBe('otpauth:')
+  expect(uri.searchParams.get('secret')).toBe(secret)
   const wrong = await post(
     '/account/totp/verify',
     { code: codeFor(secret) === '000000' ? '111111' : '000000' },
