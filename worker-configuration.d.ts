@@ -5,6 +5,7 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	EMAIL: SendEmail;
 	WEBHOOKS: Queue;
+	WRITES: Queue;
 	LOGIN_LIMITER: RateLimit;
 	REGISTER_LIMITER: RateLimit;
 	TOKEN_LIMITER: RateLimit;

@@ -4,8 +4,8 @@
 //   2. Generates each missing secret with predev's generators, fresh (never .dev.vars).
 //   3. Creates the D1 database if there is none by its name (first checking that no KV
 //      namespace is left over from a failed first deploy), and each queue wrangler.toml names
-//      (the webhook queue and its dead-letter queue) that does not exist: deploy refuses
-//      bindings to missing queues.
+//      (the webhook queue and its dead-letter queue, the write queue) that does not exist:
+//      deploy refuses bindings to missing queues.
 //   4. Applies the remote D1 migrations, before any new code can run against the database.
 //   5. Deploys, uploading the missing secrets with the new version (--secrets-file); on the
 //      first deploy wrangler also creates the KV namespace.

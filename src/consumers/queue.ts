@@ -1,5 +1,5 @@
-// The webhook queue's consumer, in the same worker as the requests that produce its messages.
-// Two queues reach it (wrangler.toml): edge-auth-webhooks, whose `event` messages fan out to the
+// The webhook queue's consumer, in the same worker as the requests that produce its messages
+// (the write queue's batches are handed to consumers/writes.ts). Two webhook queues reach it (wrangler.toml): edge-auth-webhooks, whose `event` messages fan out to the
 // subscribed endpoints and whose `delivery` messages are one attempt each (services/webhooks.ts);
 // and its dead-letter queue, which gets a message only when every attempt threw before it could
 // be recorded (D1 down all along), so the delivery is marked dead there. There is no request,
@@ -11,6 +11,7 @@ import { logOnly } from '../services/events'
 import { retryDelaySeconds, WebhookService } from '../services/webhooks'
 import { webhookStores } from '../store/webhook-endpoints'
 import type { WebhookMessage } from '../store/webhook-queue'
+import { WRITE_QUEUE, writes } from './writes'
 
 /** wrangler.toml's dead-letter queue: its messages are given up on, not delivered. */
 export const DEAD_LETTER_QUEUE = 'edge-auth-webhooks-dlq'
@@ -75,6 +76,8 @@ export async function queue(
   _ctx?: ExecutionContext,
   options: ConsumerOptions = {},
 ): Promise<void> {
+  // The batched writes (sessions' last use) have their own consumer.
+  if (batch.queue === WRITE_QUEUE) return writes(batch, env)
   const service = webhookService(env, options)
   const deadLetter = batch.queue === DEAD_LETTER_QUEUE
   // Each message on its own: one slow receiver (up to its 10 s) does not hold up the others,

@@ -54,6 +54,7 @@ import {
 } from '../services/events'
 import { createMiddleware } from 'hono/factory'
 import { webhookQueue } from '../store/webhook-queue'
+import { type WriteQueueFailure, lastUseQueue } from '../store/write-queue'
 import { apiKeyStore } from '../store/api-keys'
 import { webhookStores } from '../store/webhook-endpoints'
 import { ActivityService } from '../services/activity'
@@ -64,12 +65,28 @@ import { WebhookService } from '../services/webhooks'
 /** User agents are free text from the client; the sessions list needs only their start. */
 const USER_AGENT_MAX_LENGTH = 256
 
+/**
+ * Logs a last-use write the queue could not take (then written to D1 directly) or that failed
+ * both ways. Once per window of an isolate, not per request, so no request id.
+ */
+const lastUseFailed = (failure: WriteQueueFailure) =>
+  log[failure.stage === 'send' ? 'warn' : 'error'](
+    failure.stage === 'send' ? 'write_queue_send_failed' : 'last_use_write_failed',
+    {
+      updates: failure.updates,
+      errorName: failure.cause instanceof Error ? failure.cause.name : typeof failure.cause,
+      message: scrub(
+        failure.cause instanceof Error ? failure.cause.message : String(failure.cause),
+      ),
+    },
+  )
+
 // The stores hold nothing but their binding, and an isolate's bindings are the same object for
 // every request: built once per env, not on every request (they are on every hot path).
 const buildStores = (env: AppEnv['Bindings']) => ({
   users: userStore(env.DB),
   sessions: sessionStore(env.REFRESH_TOKENS),
-  index: sessionIndex(env.DB),
+  index: sessionIndex(env.DB, lastUseQueue(env.WRITES, env.DB, lastUseFailed)),
   loginFailures: loginFailureStore(env.REFRESH_TOKENS),
   totp: totpStore(env.DB),
   ceremonies: ceremonyUses(env.DB),
@@ -107,6 +124,7 @@ const buffers = new WeakMap<Context, EventBuffer>()
 const eventOutlets = (env: AppEnv['Bindings']): EventOutlets => ({
   audit: stores(env).audit,
   publish: webhookQueue(env.WEBHOOKS).publish,
+  subscribed: stores(env).endpoints.subscribedTypes,
 })
 
 /** Logs an audit or webhook write that failed after the response, under its own name. */
@@ -262,7 +280,13 @@ const adminActor = (c: Context<AppEnv>): Actor => {
   return { type: admin.type, id: admin.id }
 }
 
-export const auditLogService = (c: Context<AppEnv>) => new AuditLogService(serviceDeps(c))
+/**
+ * The operators' audit log reads from any D1 read replica: it is written after responses anyway,
+ * so a replica's moment of lag changes nothing an operator can rely on, and the primary (one
+ * writer) is spared the scans. A user's own activity page still reads the primary.
+ */
+export const auditLogService = (c: Context<AppEnv>) =>
+  new AuditLogService({ audit: auditStore(c.env.DB, 'replica') })
 export const adminUserService = (c: Context<AppEnv>) =>
   new AdminUserService({ ...serviceDeps(c, adminActor(c)), caller: c.get('admin')!.type })
 export const webhookService = (c: Context<AppEnv>) =>

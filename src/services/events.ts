@@ -163,6 +163,11 @@ export type EventOutlets = {
   audit: AuditStore
   /** Hands webhook events to the queue; absent: no webhooks. */
   publish?: (events: WebhookEvent[]) => Promise<void>
+  /**
+   * The event types some enabled endpoint subscribes to (cached per isolate, read after the
+   * response): events of no such type are not queued. Absent, or failing: all are queued.
+   */
+  subscribed?: () => Promise<ReadonlySet<string>>
 }
 
 export type EventSinkDeps = EventContext & {
@@ -224,8 +229,30 @@ export async function flushEvents(
   }
   await Promise.all([
     write('audit', audit.length, () => outlets.audit.add(audit)),
-    write('webhooks', outlets.publish ? webhooks.length : 0, () => outlets.publish!(webhooks)),
+    write('webhooks', outlets.publish ? webhooks.length : 0, async () => {
+      const wanted = await subscribedOnly(webhooks, outlets.subscribed)
+      if (wanted.length > 0) await outlets.publish!(wanted)
+    }),
   ])
+}
+
+/**
+ * The events some endpoint may want. Nobody subscribing is the common case (a sign-in's three
+ * queue operations saved); if the types cannot be read, every event is queued as before (the
+ * consumer finds whom each is for).
+ */
+async function subscribedOnly(
+  events: WebhookEvent[],
+  subscribed: EventOutlets['subscribed'],
+): Promise<WebhookEvent[]> {
+  if (!subscribed) return events
+  let types: ReadonlySet<string>
+  try {
+    types = await subscribed()
+  } catch {
+    return events
+  }
+  return events.filter((e) => types.has(e.type))
 }
 
 export function eventSink(deps: EventSinkDeps): EventSink {

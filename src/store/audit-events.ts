@@ -80,7 +80,15 @@ export type AuditFilter = {
 
 export type AuditStore = ReturnType<typeof auditStore>
 
-export function auditStore(db: D1Database) {
+/**
+ * Where a store's listings read: the primary, or any D1 read replica (the Sessions API, a fresh
+ * `first-unconstrained` session per listing). A replica may lag the primary by a moment: only
+ * for readers that a moment's lag cannot mislead (docs/scaling.md says which).
+ */
+export type AuditReads = 'primary' | 'replica'
+
+export function auditStore(db: D1Database, reads: AuditReads = 'primary') {
+  const reader = () => (reads === 'replica' ? db.withSession('first-unconstrained') : db)
   return {
     /** Writes events in one batch (one round trip, one transaction). */
     async add(events: readonly AuditEvent[]): Promise<void> {
@@ -129,7 +137,7 @@ export function auditStore(db: D1Database) {
       const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                    ORDER BY at DESC, id DESC LIMIT ?`
       const { results } = await guarded('d1', 'list audit events', () =>
-        db
+        reader()
           .prepare(sql)
           .bind(...args, filter.limit)
           .all<Row>(),

@@ -48,6 +48,16 @@ const toEntry = (row: Row): SessionEntry => ({
   grantId: row.grant_id,
 })
 
+/** One session's last use, as the write queue carries it (store/write-queue.ts). Epoch ms. */
+export type LastUse = { sessionId: string; lastUsedAt: number; expiresAt: number }
+
+/**
+ * Updates applied in one statement: a D1 statement's JSON argument stays far below D1's 2 MB
+ * for a value (about 90 bytes each), and one statement updates that many rows in well under
+ * a second.
+ */
+export const LAST_USE_PER_STATEMENT = 5000
+
 /** "Every session of the user created at or before `at` has ended, except `keep`." */
 export type Revocation = { at: number; keep: string | null }
 
@@ -56,7 +66,11 @@ export const FOREVER = Number.MAX_SAFE_INTEGER
 
 export type SessionIndex = ReturnType<typeof sessionIndex>
 
-export function sessionIndex(db: D1Database) {
+/**
+ * `queued`: where a refresh's last use goes instead of its own UPDATE (the WRITES queue,
+ * coalesced per isolate: store/write-queue.ts); without it, touch writes at once.
+ */
+export function sessionIndex(db: D1Database, queued?: (update: LastUse) => Promise<void>) {
   return {
     /**
      * Lists a new session, unless its user is disabled: one statement, so D1 (one writer) orders
@@ -89,11 +103,13 @@ export function sessionIndex(db: D1Database) {
     },
 
     /**
-     * One row by primary key: the same cost whatever the user's session count. Only moves times
-     * forward, so a late write cannot undo a newer one, and an ended (deleted) row stays gone.
+     * A refresh's last use: handed to the write queue when there is one, else one row by
+     * primary key. Only moves times forward, so a late write cannot undo a newer one, and an
+     * ended (deleted) row stays gone.
      */
-    touch: (id: string, lastUsedAt: number, expiresAt: number) =>
-      guarded('d1', 'touch session', () =>
+    touch: async (id: string, lastUsedAt: number, expiresAt: number): Promise<void> => {
+      if (queued) return queued({ sessionId: id, lastUsedAt, expiresAt })
+      await guarded('d1', 'touch session', () =>
         db
           .prepare(
             `UPDATE sessions SET last_used_at = MAX(last_used_at, ?), expires_at = MAX(expires_at, ?)
@@ -101,7 +117,43 @@ export function sessionIndex(db: D1Database) {
           )
           .bind(lastUsedAt, expiresAt, id)
           .run(),
-      ),
+      )
+    },
+
+    /**
+     * Many sessions' last uses in one statement per LAST_USE_PER_STATEMENT (all in one batch:
+     * one round trip, one transaction), as touch would write each: times only move forward, an
+     * ended (deleted) row stays gone, and the same session twice keeps its latest. So applying
+     * a queue message again, or an older one after a newer, changes nothing.
+     */
+    async touchMany(updates: readonly LastUse[]): Promise<void> {
+      if (updates.length === 0) return
+      const statement = db.prepare(
+        `UPDATE sessions SET last_used_at = MAX(sessions.last_used_at, u.lu),
+           expires_at = MAX(sessions.expires_at, u.ex)
+         FROM (SELECT json_extract(value, '$.sessionId') AS id,
+                 MAX(json_extract(value, '$.lastUsedAt')) AS lu,
+                 MAX(json_extract(value, '$.expiresAt')) AS ex
+               FROM json_each(?) GROUP BY 1) AS u
+         WHERE sessions.id = u.id`,
+      )
+      const chunks: D1PreparedStatement[] = []
+      for (let i = 0; i < updates.length; i += LAST_USE_PER_STATEMENT) {
+        const chunk = updates.slice(i, i + LAST_USE_PER_STATEMENT)
+        chunks.push(
+          statement.bind(
+            JSON.stringify(
+              chunk.map((u) => ({
+                sessionId: u.sessionId,
+                lastUsedAt: u.lastUsedAt,
+                expiresAt: u.expiresAt,
+              })),
+            ),
+          ),
+        )
+      }
+      await guarded('d1', 'touch sessions', () => db.batch(chunks))
+    },
 
     /** The sessions started under a grant (a third-party app's token families), by id. */
     async grantSessions(userId: string, grantId: string): Promise<string[]> {

@@ -111,7 +111,9 @@ export function memoryD1(): {
         row.lastUsedAt = Math.max(row.lastUsedAt, lastUsedAt)
         row.expiresAt = Math.max(row.expiresAt, expiresAt)
       }
-      return ran
+    },
+    async touchMany(updates) {
+      for (const u of updates) await index.touch(u.sessionId, u.lastUsedAt, u.expiresAt)
     },
     grantSessions: async (userId, grantId) =>
       [...rows.values()]

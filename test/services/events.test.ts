@@ -126,6 +126,57 @@ describe('the event sink', () => {
     expect(failures.map((f) => [f.outlet, f.count])).toEqual([['audit', 2]])
   })
 
+  describe('queues only the webhook events some endpoint subscribes to', () => {
+    /** A buffer holding a sign-in (session.created) and a password change (password.changed). */
+    function signInAndChange() {
+      const buffer = eventBuffer()
+      const { sink } = sinkWithCapture({ buffer })
+      captureLogs()
+      sink.emit('login_succeeded', { userId: 'u1', sessionId: 's1' })
+      sink.emit('password_changed', { userId: 'u1' })
+      return buffer
+    }
+
+    async function flushWith(subscribed: () => Promise<ReadonlySet<string>>) {
+      const buffer = signInAndChange()
+      const rows: AuditEvent[] = []
+      const sends: WebhookEvent[][] = []
+      const failures: EventWriteError[] = []
+      await flushEvents(
+        buffer,
+        {
+          audit: {
+            add: async (events: readonly AuditEvent[]) => void rows.push(...events),
+          } as never,
+          publish: async (events) => void sends.push(events),
+          subscribed,
+        },
+        (err) => void failures.push(err),
+      )
+      return { rows, sends, failures }
+    }
+
+    it('sends nothing to the queue when nobody subscribes, and still writes the audit rows', async () => {
+      const { rows, sends, failures } = await flushWith(async () => new Set())
+      expect(sends).toEqual([])
+      expect(rows.map((e) => e.type)).toEqual(['sign_in.succeeded', 'password.changed'])
+      expect(failures).toEqual([])
+    })
+
+    it('sends the subscribed types only', async () => {
+      const { sends } = await flushWith(async () => new Set(['password.changed', 'user.deleted']))
+      expect(sends.map((b) => b.map((e) => e.type))).toEqual([['password.changed']])
+    })
+
+    it('sends every event when the subscriptions cannot be read (fails toward delivering)', async () => {
+      const { sends, failures } = await flushWith(() => Promise.reject(new Error('D1 down')))
+      expect(sends.map((b) => b.map((e) => e.type))).toEqual([
+        ['session.created', 'password.changed'],
+      ])
+      expect(failures).toEqual([])
+    })
+  })
+
   it('keeps events that are not security events as log lines only', async () => {
     captureLogs()
     const { sink, rows, published, deferred } = sinkWithCapture()

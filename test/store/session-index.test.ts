@@ -1,6 +1,10 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { type SessionEntry, sessionIndex } from '../../src/store/session-index'
+import {
+  LAST_USE_PER_STATEMENT,
+  type SessionEntry,
+  sessionIndex,
+} from '../../src/store/session-index'
 import { registerUser } from '../helpers'
 
 const index = sessionIndex(env.DB)
@@ -153,5 +157,115 @@ describe('session index (D1)', () => {
     expect(await index.revocation(user.id)).toEqual({ at: Number.MAX_SAFE_INTEGER, keep: null })
     // And no row can be added for a user that is gone.
     await expect(index.add(entry(user.id))).rejects.toThrow()
+  })
+})
+
+describe('many last uses at once (the write queue’s consumer)', () => {
+  const row = (id: string) =>
+    env.DB.prepare('SELECT last_used_at, expires_at FROM sessions WHERE id = ?')
+      .bind(id)
+      .first<{ last_used_at: number; expires_at: number }>()
+
+  /** env.DB, counting the statements prepared and the batches run. */
+  function countingDb() {
+    const counts = { prepared: 0, batches: 0, statements: 0 }
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'prepare') {
+          return (sql: string) => {
+            counts.prepared++
+            return target.prepare(sql)
+          }
+        }
+        if (prop === 'batch') {
+          return (statements: D1PreparedStatement[]) => {
+            counts.batches++
+            counts.statements += statements.length
+            return target.batch(statements)
+          }
+        }
+        return Reflect.get(target, prop)
+      },
+    })
+    return { db, counts }
+  }
+
+  it('applies hundreds of sessions’ updates in one statement', async () => {
+    const { user } = await registerUser()
+    const entries = Array.from({ length: 150 }, () => entry(user.id))
+    for (const e of entries) await index.add(e)
+    const { db, counts } = countingDb()
+    await sessionIndex(db).touchMany(
+      entries.map((e, i) => ({
+        sessionId: e.id,
+        lastUsedAt: e.lastUsedAt + 1000 + i,
+        expiresAt: e.expiresAt + 2000 + i,
+      })),
+    )
+    expect(counts).toEqual({ prepared: 1, batches: 1, statements: 1 })
+    for (const [i, e] of entries.entries()) {
+      expect(await row(e.id)).toEqual({
+        last_used_at: e.lastUsedAt + 1000 + i,
+        expires_at: e.expiresAt + 2000 + i,
+      })
+    }
+  })
+
+  it('splits past LAST_USE_PER_STATEMENT, still in one batch', async () => {
+    const { db, counts } = countingDb()
+    const updates = Array.from({ length: LAST_USE_PER_STATEMENT + 1 }, (_, i) => ({
+      sessionId: `missing-${i}`,
+      lastUsedAt: i,
+      expiresAt: i,
+    }))
+    await sessionIndex(db).touchMany(updates)
+    expect(counts).toEqual({ prepared: 1, batches: 1, statements: 2 })
+  })
+
+  it('never moves a time back, keeps the latest of one session twice, and revives no ended row', async () => {
+    const { user } = await registerUser()
+    const kept = entry(user.id)
+    const ended = entry(user.id)
+    await index.add(kept)
+    await index.add(ended)
+    await index.touch(kept.id, kept.lastUsedAt + 10_000, kept.expiresAt + 10_000)
+    await index.remove(user.id, ended.id)
+    await index.touchMany([
+      // Older than what D1 holds: changes nothing.
+      {
+        sessionId: kept.id,
+        lastUsedAt: kept.lastUsedAt + 5_000,
+        expiresAt: kept.expiresAt + 5_000,
+      },
+      { sessionId: ended.id, lastUsedAt: ended.lastUsedAt + 5_000, expiresAt: ended.expiresAt },
+    ])
+    expect(await row(kept.id)).toEqual({
+      last_used_at: kept.lastUsedAt + 10_000,
+      expires_at: kept.expiresAt + 10_000,
+    })
+    expect(await row(ended.id)).toBeNull()
+    // The same session twice in one statement: the later of each time wins, in either order.
+    await index.touchMany([
+      {
+        sessionId: kept.id,
+        lastUsedAt: kept.lastUsedAt + 30_000,
+        expiresAt: kept.expiresAt + 20_000,
+      },
+      {
+        sessionId: kept.id,
+        lastUsedAt: kept.lastUsedAt + 20_000,
+        expiresAt: kept.expiresAt + 30_000,
+      },
+    ])
+    expect(await row(kept.id)).toEqual({
+      last_used_at: kept.lastUsedAt + 30_000,
+      expires_at: kept.expiresAt + 30_000,
+    })
+  })
+
+  it('touches nothing, and runs nothing, for no updates', async () => {
+    const { db, counts } = countingDb()
+    await sessionIndex(db).touchMany([])
+    expect(counts).toEqual({ prepared: 0, batches: 0, statements: 0 })
   })
 })
