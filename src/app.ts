@@ -1,11 +1,10 @@
 // The Hono app: middleware order, routes, and the one error renderer.
 import * as z from 'zod'
 import { bodyLimit } from 'hono/body-limit'
-import { secureHeaders } from 'hono/secure-headers'
 import { corsForAllowedOrigins } from './http/cors'
 import { ApiError } from './errors'
 import { notFound, oauthErrorFormat, onError } from './http/errors'
-import { requestIds, requestLog } from './http/log'
+import { everyRequest } from './http/log'
 import { createRoute, documentedRoutes } from './http/documented-routes'
 import { jsonContent, problems, serveDocs } from './http/openapi'
 import { accountRoutes } from './routes/account'
@@ -49,15 +48,13 @@ const health = createRoute({
 export const app = documentedRoutes()
 
 app
-  .use(requestIds)
-  // First, so every error under /oauth/ is answered in OAuth's format, whoever throws it.
+  // Outermost: the request id, then (once answered, errors included) the security headers and
+  // the one request log line (src/http/log.ts, src/http/security-headers.ts).
+  .use(everyRequest)
+  // So every error under /oauth/ is answered in OAuth's format, whoever throws it.
   .use('/oauth/*', oauthErrorFormat)
-  .use(requestLog)
   // Security events reach the audit log and webhooks once the handler has answered.
   .use(recordEvents)
-  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` on a page's
-  // own form posts (the hosted pages), which the origin check must refuse.
-  .use(secureHeaders({ referrerPolicy: 'same-origin' }))
   .use(corsForAllowedOrigins(() => app.routes))
   .use(
     bodyLimit({

@@ -103,14 +103,29 @@ const isCanonical = (token: string): boolean => {
   return parts.length === 3 && parts.every((part) => part !== '' && isCanonicalBase64Url(part))
 }
 
+const utf8 = new TextDecoder()
+
+/**
+ * Header segments already read, to their `kid`. Every token one key signs carries the same
+ * header, so a check normally decodes none. The segment is the client's to choose, so the map is
+ * emptied when full: a flood of odd headers costs its sender decoding, never memory. A hit
+ * skips only this read; hono/jwt's verify still decodes and checks the whole header.
+ */
+const kidByHeader = new Map<string, unknown>()
+const KID_CACHE_MAX_ENTRIES = 32
+
 /** The header's `kid`, read without decoding the payload (hono/jwt's verify does that once). */
 function keyIdOf(token: string): unknown {
-  const header = fromBase64Url(token.slice(0, token.indexOf('.')))
+  const segment = token.slice(0, token.indexOf('.'))
+  if (kidByHeader.has(segment)) return kidByHeader.get(segment)
+  const header = fromBase64Url(segment)
   if (!header) return undefined
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(header))
-  return typeof parsed === 'object' && parsed !== null
-    ? (parsed as { kid?: unknown }).kid
-    : undefined
+  const parsed: unknown = JSON.parse(utf8.decode(header))
+  const kid =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { kid?: unknown }).kid : undefined
+  if (kidByHeader.size >= KID_CACHE_MAX_ENTRIES) kidByHeader.clear()
+  kidByHeader.set(segment, kid)
+  return kid
 }
 
 /**

@@ -1,8 +1,10 @@
-// The per-request middleware around logging: request ids, and one scrubbed `request` line each.
+// The middleware every request goes through: its id, the security headers, one scrubbed `request`
+// log line.
 import type { MiddlewareHandler } from 'hono'
 import { type AppEnv, settings } from '../env'
 import { now } from '../clock'
 import { type Level, scrub, write } from '../log'
+import { setSecurityHeaders } from './security-headers'
 
 /** Rounds of percent-decoding a logged path gets; one nested deeper is not logged at all. */
 const MAX_DECODE_ROUNDS = 8
@@ -32,32 +34,37 @@ const REQUEST_ID_MAX_LENGTH = 64
  * The request id: the client's X-Request-Id when it is a short, plain label, else a fresh UUID.
  * Anything token-shaped is replaced, because the id is written on every log line and echoed.
  */
-export const requestIds: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const sent = c.req.header('X-Request-Id')
+function requestIdOf(sent: string | undefined): string {
   const usable =
     sent !== undefined &&
     sent.length <= REQUEST_ID_MAX_LENGTH &&
     /^[\w.-]+$/.test(sent) &&
     scrub(sent) === sent
-  const id = usable ? sent : crypto.randomUUID()
-  c.set('requestId', id)
-  c.header('X-Request-Id', id)
-  await next()
+  return usable ? sent : crypto.randomUUID()
 }
 
 /**
- * One `request` line per request: method, path (scrubbed; never the query), status, duration, user.
- * With RATE_LIMITS off, every line is a warning that says so, so it cannot go unnoticed.
+ * What every request goes through, as one middleware rather than three (each layer is a closure
+ * and a promise on every request): its id, then, once answered, the security headers and the id
+ * on the response (whoever built it: a handler, onError, the CORS preflight) and one `request`
+ * log line: method, path (scrubbed; never the query), status, duration, user. With RATE_LIMITS
+ * off, every line is a warning that says so, so it cannot go unnoticed.
  */
-export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const everyRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = now()
+  const requestId = requestIdOf(c.req.header('X-Request-Id'))
+  c.set('requestId', requestId)
   await next()
-  const status = c.res.status
+  const res = c.res
+  const headers = res.headers
+  setSecurityHeaders(headers)
+  headers.set('X-Request-Id', requestId)
+  const status = res.status
   // An invalid RATE_LIMITS is reported by the routes that read it, not here.
   const unthrottled = settings(c.env).rateLimitsOff
   const level: Level = status >= 500 ? 'error' : status >= 400 || unthrottled ? 'warn' : 'info'
   write(level, 'request', {
-    requestId: c.get('requestId'),
+    requestId,
     method: c.req.method,
     path: scrubPath(c.req.path),
     status,

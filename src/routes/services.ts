@@ -177,14 +177,21 @@ export function serviceDeps(
         }),
       ),
     )
-  const client = clientOf(c)
+  // Read only when an audit row is built, a mail is written or a password checked: most requests
+  // (a token check) need none of them, and workerd parses `cf` afresh for each read.
+  let client: ReturnType<typeof clientOf> | undefined
+  const clientNow = () => (client ??= clientOf(c))
   return {
     ...built,
     events: eventSink({
       requestId,
       actor,
-      userAgent: client.userAgent,
-      country: client.country,
+      get userAgent() {
+        return clientNow().userAgent
+      },
+      get country() {
+        return clientNow().country
+      },
       defer,
       outlets: eventOutlets(c.env),
       buffer: buffers.get(c),
@@ -204,9 +211,13 @@ export function serviceDeps(
     // settings it reads may be missing, which must fail that notice alone.
     noticeBrand: () => noticeBrand(c),
     // What a mail to an account with no language of its own is written in.
-    requestLanguage: requestLanguage(c),
+    get requestLanguage() {
+      return requestLanguage(c)
+    },
     requestId,
-    network: networkOf(c),
+    get network() {
+      return networkOf(c)
+    },
   }
 }
 

@@ -82,6 +82,27 @@ describe.each(['ES256', 'EdDSA'] as const)('%s access tokens', (alg) => {
     await expectRejected(await sign(claims, { ...noKid, alg } as JsonWebKey), cfg)
     await expectRejected(await sign(claims, { ...stranger, kid: key.kid, alg }), cfg)
   })
+
+  // The kid is remembered per header segment (access-tokens.ts): a remembered header must not
+  // stand in for a signature, and a flood of headers must not stop the check from working.
+  it('check every signature when the header was seen before, and after a flood of headers', async () => {
+    const key = await generateKey(alg)
+    const cfg = asymmetric(alg, [key])
+    const { token } = await mintAccessToken(user, cfg)
+    expect(await verifyAccessToken(token, cfg)).toEqual(user)
+    const [header, payload] = token.split('.')
+    const stranger = await generateKey(alg)
+    const forged = await sign(decodeJwt(token), { ...stranger, kid: key.kid, alg })
+    expect(forged.split('.')[0]).toBe(header)
+    await expectRejected(forged, cfg)
+    await expectRejected(`${header}.${payload}.`, cfg)
+    for (let i = 0; i < 100; i++) {
+      const odd = toBase64Url(new TextEncoder().encode(JSON.stringify({ alg, kid: key.kid, n: i })))
+      await expectRejected(`${odd}.${payload}.${token.split('.')[2]}`, cfg)
+    }
+    expect(await verifyAccessToken(token, cfg)).toEqual(user)
+    await expectRejected(forged, cfg)
+  })
 })
 
 describe('algorithm confusion', () => {
