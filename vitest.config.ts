@@ -20,6 +20,50 @@ const migrations = await readD1Migrations('./migrations')
 // wrangler.toml's [assets] directory must be complete before the pool reads it.
 copyAssets()
 
+/**
+ * Test files that need a runtime of their own: each asserts on everything in a table (every
+ * endpoint's deliveries, fixed row ids) or on what an isolate logs or limits once.
+ */
+const NEEDS_FRESH_RUNTIME = [
+  'test/consumers/queue.test.ts',
+  'test/flows/audit.test.ts',
+  'test/http/rate-limit.test.ts',
+  'test/routes/cookie-mode.test.ts',
+  'test/store/webhook-endpoints.test.ts',
+]
+
+/** The worker's tests: inside workerd with the real D1, KV and queue bindings (miniflare). */
+function workerProject(
+  name: string,
+  files: { isolate: boolean; include?: string[]; exclude?: string[] },
+) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ...TEST_SECRETS,
+            TEST_MIGRATIONS: migrations,
+            // Runs of the model-based test (test/services/sessions.model.test.ts).
+            FC_RUNS: process.env.FC_RUNS ?? '',
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      include: files.include ?? ['test/**/*.test.ts'],
+      exclude: files.exclude ?? [],
+      isolate: files.isolate,
+      setupFiles: ['./test/setup.ts'],
+      // A scripted HTTP server on a loopback port for the outbound-fetch and discovery tests.
+      // Two real OpenID providers (oidc-provider) on loopback ports for the sign-in tests.
+      globalSetup: ['./test/global/outbound-server.ts', './test/global/openid-provider.ts'],
+    },
+  }
+}
+
 export default defineConfig({
   test: {
     // The worker's JSON log lines are shown for failing tests only.
@@ -29,29 +73,11 @@ export default defineConfig({
       ? ['default', ['json', { outputFile: '.ci/out/vitest.json' }] as const]
       : ['default'],
     projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: {
-                ...TEST_SECRETS,
-                TEST_MIGRATIONS: migrations,
-                // Runs of the model-based test (test/services/sessions.model.test.ts).
-                FC_RUNS: process.env.FC_RUNS ?? '',
-              },
-            },
-          }),
-        ],
-        test: {
-          name: 'worker',
-          include: ['test/**/*.test.ts'],
-          setupFiles: ['./test/setup.ts'],
-          // A scripted HTTP server on a loopback port for the outbound-fetch and discovery tests.
-          // Two real OpenID providers (oidc-provider) on loopback ports for the sign-in tests.
-          globalSetup: ['./test/global/outbound-server.ts', './test/global/openid-provider.ts'],
-        },
-      },
+      // Most files share one workerd (isolate: false), and so its D1, KV and module state: each
+      // makes its own users, names and keys, and a fresh runtime per file cost about half the run.
+      workerProject('worker', { isolate: false, exclude: NEEDS_FRESH_RUNTIME }),
+      // These count rows across the whole database or rely on state kept once per isolate.
+      workerProject('worker-isolated', { isolate: true, include: NEEDS_FRESH_RUNTIME }),
       {
         test: { name: 'client', include: ['client/test/**/*.test.ts'], environment: 'node' },
       },
