@@ -5,6 +5,7 @@
 //   https://developers.cloudflare.com/workers/platform/pricing/
 //   https://developers.cloudflare.com/kv/platform/pricing/
 //   https://developers.cloudflare.com/d1/platform/pricing/
+//   https://developers.cloudflare.com/queues/platform/pricing/
 export const PRICES = {
   read: '2026-11-25',
   /** US dollars per million of each. */
@@ -17,6 +18,8 @@ export const PRICES = {
     kvList: 5,
     d1RowsRead: 0.001,
     d1RowsWritten: 1,
+    /** A message is three operations: written, read, acknowledged (Queues pricing). */
+    queueOps: 0.4,
   },
   /** Included each month on Workers Paid, for docs/scaling.md. */
   included: {
@@ -26,6 +29,7 @@ export const PRICES = {
     kvWrite: 1e6,
     d1RowsRead: 25e9,
     d1RowsWritten: 50e6,
+    queueOps: 1e6,
   },
 }
 

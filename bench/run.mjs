@@ -17,6 +17,7 @@ import {
   freePort,
   startResource,
 } from './authorization-server.mjs'
+import { coldStart } from './cold-start.mjs'
 import { federatedSignInRuns, startStandInProvider } from './federation.mjs'
 import { json, measure, post, refreshChains, storageSteps } from './harness/load.mjs'
 import { LAST_USE } from './pricing.mjs'
@@ -28,8 +29,26 @@ import { simulate } from './simulate.mjs'
 const root = new URL('..', import.meta.url).pathname
 const quick = process.argv.includes('--quick')
 const SETTINGS = quick
-  ? { warmup: 0.5, duration: 1, connections: 8, sessionCounts: [30, 1000], stepCount: 4 }
-  : { warmup: 3, duration: 10, connections: 8, sessionCounts: [30, 1000, 10000], stepCount: 20 }
+  ? {
+      warmup: 0,
+      duration: 1,
+      connections: 8,
+      sessionCounts: [30, 300],
+      stepCount: 2,
+      auditRounds: 1,
+      coldStarts: 1,
+      coldWarm: 4,
+    }
+  : {
+      warmup: 3,
+      duration: 10,
+      connections: 8,
+      sessionCounts: [30, 1000, 10000],
+      stepCount: 20,
+      auditRounds: 2,
+      coldStarts: 7,
+      coldWarm: 20,
+    }
 const STEP_DELAY_MS = 50
 const outDir = quick ? join(root, '.ci/out/bench') : join(root, 'bench')
 const PASSWORD = 'correct horse battery staple'
@@ -59,6 +78,46 @@ function wranglerVars() {
   )
 }
 
+/**
+ * wrangler.toml's queues, as Miniflare takes them: producers by binding, and consumers (this
+ * worker consumes its own queues) with their batch settings. Miniflare simulates them, so the
+ * webhook events and the batched writes take the path a deploy's do.
+ */
+function wranglerQueues() {
+  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8')
+  const tables = (name) =>
+    [
+      ...toml.matchAll(
+        new RegExp(
+          `^\\[\\[${name.replace('.', '\\.')}\\]\\]\\n([\\s\\S]*?)(?=\\n\\[|(?![\\s\\S]))`,
+          'gm',
+        ),
+      ),
+    ].map(([, body]) =>
+      Object.fromEntries(
+        [...body.matchAll(/^(\w+)\s*=\s*("([^"]*)"|(\d+))/gm)].map(([, k, , str, num]) => [
+          k,
+          str ?? Number(num),
+        ]),
+      ),
+    )
+  const queueProducers = Object.fromEntries(
+    tables('queues.producers').map((p) => [p.binding, { queueName: p.queue }]),
+  )
+  const queueConsumers = Object.fromEntries(
+    tables('queues.consumers').map((c) => [
+      c.queue,
+      {
+        maxBatchSize: c.max_batch_size,
+        maxBatchTimeout: c.max_batch_timeout,
+        maxRetries: c.max_retries,
+        ...(c.dead_letter_queue ? { deadLetterQueue: c.dead_letter_queue } : {}),
+      },
+    ]),
+  )
+  return { queueProducers, queueConsumers }
+}
+
 const migrations = () =>
   readdirSync(join(root, 'migrations'))
     .sort()
@@ -69,26 +128,31 @@ const migrations = () =>
  * authorization server is on (bench/authorization-server.mjs): JWT_ISSUER is the worker's own
  * loopback origin, as a deployment's is its public URL, so the port is chosen before it starts.
  */
-async function startOurs(bundle, providers) {
+async function startOurs(bundle, providers, { name = 'edge-auth', bundlePath = bundle.path } = {}) {
   const port = await freePort()
   return startWorker({
-    name: 'edge-auth',
-    scriptPath: await bundleInstrumented('edge-auth', bundle.path),
-    bindings: {
-      ...wranglerVars(),
-      RATE_LIMITS: 'off', // every request comes from one address
-      REFRESH_TOKEN_SECRET: randomHex(),
-      JWT_PRIVATE_KEYS: generateKeySet('ES256'),
-      MFA_ENCRYPTION_KEY: randomHex(),
-      ...authorizationServerBindings(`http://127.0.0.1:${port}`),
-      ...providers,
-    },
+    name,
+    scriptPath: await bundleInstrumented(name, bundlePath),
+    bindings: oursBindings(port, providers),
     kvNamespaces: ['REFRESH_TOKENS'],
     d1Databases: ['DB'],
+    ...wranglerQueues(),
     sql: migrations(),
     port,
   })
 }
+
+/** Ours' bindings, as a deploy has them: its [vars], the five secrets, the authorization server on. */
+const oursBindings = (port, providers = {}) => ({
+  ...wranglerVars(),
+  RATE_LIMITS: 'off', // every request comes from one address
+  REFRESH_TOKEN_SECRET: randomHex(),
+  JWT_PRIVATE_KEYS: generateKeySet('ES256'),
+  OIDC_RSA_KEYS: generateKeySet('RS256'), // ID tokens for OpenID apps (the UserInfo run)
+  MFA_ENCRYPTION_KEY: randomHex(),
+  ...authorizationServerBindings(`http://127.0.0.1:${port}`),
+  ...providers,
+})
 
 // The last-use period pricing.mjs and simulate.mjs assume must be the service's.
 {
@@ -105,26 +169,28 @@ const PBKDF2_ITERATIONS = Number(
     .replace(/_/g, ''),
 )
 
+const floorBindings = () => ({
+  JWT_PRIVATE_KEYS: generateKeySet('ES256'),
+  REFRESH_TOKEN_SECRET: randomHex(),
+  PBKDF2_ITERATIONS: String(PBKDF2_ITERATIONS),
+})
+
+/** An hour's access token the floor accepts, signed with its key. */
+async function floorToken(bindings) {
+  const now = Math.floor(Date.now() / 1000)
+  const jwk = JSON.parse(bindings.JWT_PRIVATE_KEYS).keys[0]
+  return sign({ sub: 'floor', username: 'floor', iat: now, exp: now + 3600 }, jwk, 'ES256')
+}
+
 async function startFloor() {
-  const keys = generateKeySet('ES256')
+  const bindings = floorBindings()
   const worker = await startWorker({
     name: 'floor',
     scriptPath: await bundleInstrumented('floor', join(root, 'bench/floor/worker.mjs')),
-    bindings: {
-      JWT_PRIVATE_KEYS: keys,
-      REFRESH_TOKEN_SECRET: randomHex(),
-      PBKDF2_ITERATIONS: String(PBKDF2_ITERATIONS),
-    },
+    bindings,
     kvNamespaces: ['KV'],
   })
-  const now = Math.floor(Date.now() / 1000)
-  const jwk = JSON.parse(keys).keys[0]
-  const accessToken = await sign(
-    { sub: 'floor', username: 'floor', iat: now, exp: now + 3600 },
-    jwk,
-    'ES256',
-  )
-  return { ...worker, accessToken }
+  return { ...worker, accessToken: await floorToken(bindings) }
 }
 
 async function loadPeers() {
@@ -136,16 +202,17 @@ async function loadPeers() {
   const peers = []
   for (const name of names) {
     const { peer } = await import(join(dir, name, 'peer.mjs'))
+    const scriptPath = await bundleInstrumented(peer.name, peer.entry)
     const worker = await startWorker({
       name: peer.name,
-      scriptPath: await bundleInstrumented(peer.name, peer.entry),
+      scriptPath,
       compatibilityFlags: peer.compatibilityFlags,
       bindings: peer.bindings,
       kvNamespaces: peer.kvNamespaces,
       d1Databases: peer.d1Databases,
       sql: peer.sql,
     })
-    peers.push({ peer, worker, ctx: await peer.setup(worker, { chains: 3 * C }) })
+    peers.push({ peer, worker, scriptPath, ctx: await peer.setup(worker, { chains: 3 * C }) })
   }
   return peers
 }
@@ -222,6 +289,32 @@ const passkeySignIns = (passkey) => () => ({
   ],
 })
 
+/** Runs of one operation as one: means of their rates, latencies, CPU and counts. */
+function meanRun(runs) {
+  if (runs.length === 1) return runs[0]
+  const mean = (pick) => runs.reduce((sum, r) => sum + (pick(r) ?? 0), 0) / runs.length
+  const keysOf = (pick) => [...new Set(runs.flatMap((r) => Object.keys(pick(r) ?? {})))]
+  const tables = keysOf((r) => r.tables)
+  return {
+    ...runs[0],
+    ...Object.fromEntries(
+      ['rps', 'p50', 'p99', 'cpuUsPerRequest', 'steps'].map((k) => [k, mean((r) => r[k])]),
+    ),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    ops: Object.fromEntries(keysOf((r) => r.ops).map((k) => [k, mean((r) => r.ops[k])])),
+    tables: Object.fromEntries(
+      tables.map((t) => [
+        t,
+        Object.fromEntries(
+          keysOf((r) => r.tables?.[t]).map((k) => [k, mean((r) => r.tables?.[t]?.[k])]),
+        ),
+      ]),
+    ),
+    rounds: runs.length,
+  }
+}
+
 /** A two-request ceremony's run as one ceremony: its rate, CPU and storage per ceremony. */
 const perCeremony = (run) => ({
   ...run,
@@ -229,6 +322,12 @@ const perCeremony = (run) => ({
   requests: run.requests / 2,
   cpuUsPerRequest: run.cpuUsPerRequest * 2,
   ops: Object.fromEntries(Object.entries(run.ops).map(([k, v]) => [k, v * 2])),
+  tables: Object.fromEntries(
+    Object.entries(run.tables ?? {}).map(([t, c]) => [
+      t,
+      { queries: c.queries * 2, rowsWritten: c.rowsWritten * 2 },
+    ]),
+  ),
   steps: run.steps === undefined ? undefined : run.steps * 2,
 })
 
@@ -265,16 +364,116 @@ async function sdkSize() {
   return gzipSync(await bundle(), { level: 9 }).length
 }
 
+/**
+ * The same bundle with a password sign-in's audit event turned off: `login_succeeded` renamed
+ * in the AUDITED map (src/services/events.ts), so a sign-in's event is its log line only (no
+ * audit row, no webhook event), everything else byte for byte the same. Measured beside the
+ * real bundle, it gives what the audit path adds to a sign-in (bench/README.md).
+ */
+function bundleWithoutSignInAudit(bundle) {
+  const code = readFileSync(bundle.path, 'utf8')
+  const entry = /\blogin_succeeded:(\{audit:"sign_in\.succeeded"[^}]*\})/g
+  const found = code.match(entry) ?? []
+  if (found.length !== 1) {
+    throw new Error(
+      `bench: expected one login_succeeded entry in the bundle's AUDITED map, found ${found.length}`,
+    )
+  }
+  const path = bundle.path.replace(/\.js$/, '.no-sign-in-audit.js')
+  writeFileSync(path, code.replace(entry, 'bench_audit_off:$1'))
+  return path
+}
+
+/** The services whose cold start is measured: ours, the floor and every peer (bench/cold-start.mjs). */
+async function coldStartServices(bundle, peers) {
+  const ourScript = await bundleInstrumented('edge-auth-cold', bundle.path)
+  // Secrets fixed across the starts; tokens that outlive them (the check is what is measured).
+  const ourBindings = { ...oursBindings(await freePort()), ACCESS_TOKEN_TTL: '3600' }
+  const floor = floorBindings()
+  const floorScript = await bundleInstrumented('floor', join(root, 'bench/floor/worker.mjs'))
+  const bearer = (token) => ({ authorization: `Bearer ${token}` })
+  return [
+    {
+      name: 'edge-auth',
+      start: (persistPath, { first, port }) =>
+        startWorker({
+          name: 'edge-auth-cold',
+          scriptPath: ourScript,
+          bindings: ourBindings,
+          kvNamespaces: ['REFRESH_TOKENS'],
+          d1Databases: ['DB'],
+          // No queues: a token check sends nothing, and Miniflare's queue brokers would add
+          // startup time of their own that a deploy does not have and no peer pays.
+          sql: first ? migrations() : [],
+          persistPath,
+          port,
+        }),
+      setup: async (worker) => {
+        const user = { username: 'cold_start', password: PASSWORD }
+        await post(worker.url, '/register', user)
+        return { token: (await post(worker.url, '/login', user)).accessToken }
+      },
+      request: (ctx) => ({ path: '/users', headers: bearer(ctx.token) }),
+    },
+    {
+      name: FLOOR_NAME,
+      start: (persistPath, { port }) =>
+        startWorker({
+          name: 'floor-cold',
+          scriptPath: floorScript,
+          bindings: floor,
+          kvNamespaces: ['KV'],
+          persistPath,
+          port,
+        }),
+      setup: async () => ({ token: await floorToken(floor) }),
+      request: (ctx) => ({ path: '/users', headers: bearer(ctx.token) }),
+    },
+    ...peers
+      .filter(({ peer }) => peer.operations.tokenCheck)
+      .map(({ peer, scriptPath }) => ({
+        name: peer.name,
+        start: (persistPath, { first, port }) =>
+          startWorker({
+            name: `${peer.name}-cold`,
+            scriptPath,
+            compatibilityFlags: peer.compatibilityFlags,
+            bindings: peer.bindings,
+            kvNamespaces: peer.kvNamespaces,
+            d1Databases: peer.d1Databases,
+            sql: first ? peer.sql : [],
+            persistPath,
+            port,
+          }),
+        setup: (worker) => peer.setup(worker, { chains: 1 }),
+        request: (ctx) => peer.operations.tokenCheck(ctx)(),
+      })),
+  ]
+}
+const FLOOR_NAME = 'floor'
+
 // ---- the run ----
 
 const started = Date.now()
+/** Where the time goes, on stderr (the quick run must stay under two minutes in CI). */
+let lastPhase = started
+const phase = (name) => {
+  const at = Date.now()
+  console.error(`bench: ${name} ${((at - lastPhase) / 1000).toFixed(1)} s`)
+  lastPhase = at
+}
 const bundle = buildBundle()
 const idp = await startStandInProvider()
 const ours = await startOurs(bundle, idp.bindings)
+const oursWithoutAudit = await startOurs(bundle, idp.bindings, {
+  name: 'edge-auth-no-sign-in-audit',
+  bundlePath: bundleWithoutSignInAudit(bundle),
+})
 const resource = await startResource(ours.url)
 const floor = await startFloor()
 const peers = await loadPeers()
 const seed = await startSeed()
+phase('build and start')
 const load = { warmup: SETTINGS.warmup, duration: SETTINGS.duration }
 
 /** One operation of one service: throughput, CPU and storage, then (for workers) its steps. */
@@ -298,6 +497,10 @@ const results = {
   codeExchange: {},
   grantRefresh: {},
   resourceCheck: {},
+  userInfo: {},
+  // A password sign-in with its audit event and without (the same bundle but that entry).
+  signInAudit: {},
+  coldStart: {},
 }
 try {
   const username = `bench_${Date.now().toString(36)}`
@@ -354,9 +557,22 @@ try {
 
   const loginLoad = (body) => () => ({ path: '/login', ...json('POST', body) })
   results.signIn['edge-auth'] = await run(ours, loginLoad({ username, password: PASSWORD }), 1)
+  {
+    // The audit path's cost: the same sign-in on both bundles, alternating (CPU drifts on a
+    // shared machine), each run's counts and CPU kept.
+    await post(oursWithoutAudit.url, '/register', { username, password: PASSWORD })
+    const signIn = loginLoad({ username, password: PASSWORD })
+    const rounds = { with: [results.signIn['edge-auth']], without: [] }
+    for (let i = 0; i < SETTINGS.auditRounds; i++) {
+      rounds.without.push(await run(oursWithoutAudit, signIn, 1))
+      if (i + 1 < SETTINGS.auditRounds) rounds.with.push(await run(ours, signIn, 1))
+    }
+    results.signInAudit = { with: meanRun(rounds.with), without: meanRun(rounds.without) }
+  }
   results.signIn.floor = await run(floor, loginLoad({ password: PASSWORD }), 1)
   results.signIn.seed = await run(seed.url, loginLoad({ username }), 1)
 
+  phase('health, token check, refresh, sign-in, audit A/B')
   for (const { peer, worker, ctx } of peers) {
     for (const [op, connections] of [
       ['tokenCheck', C],
@@ -368,6 +584,7 @@ try {
     }
   }
 
+  phase('peers')
   // Passkeys: the sign-in that needs no PBKDF2, on one connection like login.
   const passkey = await registerPasskey(
     ours.url,
@@ -393,6 +610,7 @@ try {
     }),
   )
 
+  phase('passkeys, federation')
   // The authorization server for third-party apps, beside workers-oauth-provider's: the code
   // exchange, the refresh of a grant, and the resource's check of an access token (that peer's
   // refresh and token check are its rows above: the same requests).
@@ -411,6 +629,7 @@ try {
     }),
   )
 
+  phase('authorization server')
   // The browser side: refresh in cookie mode, and a hosted page.
   const cookieChains = []
   for (let i = 0; i < 3 * C; i++) {
@@ -447,9 +666,21 @@ try {
     const result = await run(ours, bodyChains(chains), C, { steps: false })
     results.sessions.push({ sessions: await held(), ...result })
   }
+
+  phase('cookie refresh, hosted page, sessions')
+  // Cold start: each service started afresh on its storage, its first token check vs warm ones.
+  for (const service of await coldStartServices(bundle, peers)) {
+    results.coldStart[service.name] = await coldStart(service, {
+      starts: SETTINGS.coldStarts,
+      warm: SETTINGS.coldWarm,
+    })
+  }
+  phase('cold starts')
 } finally {
   seed.stop()
-  await Promise.all([ours, resource, floor, ...peers.map((p) => p.worker)].map((w) => w.stop()))
+  await Promise.all(
+    [ours, oursWithoutAudit, resource, floor, ...peers.map((p) => p.worker)].map((w) => w.stop()),
+  )
   await idp.stop()
 }
 

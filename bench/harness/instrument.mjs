@@ -7,6 +7,11 @@
 //   GET  /__bench/ops           the counts since the last reset
 //   POST /__bench/ops           resets them
 //   POST /__bench/delay?ms=20   holds every storage call for 20 ms (0: none)
+//
+// D1 writes are also tallied by the table they write (`tables`: queries and rows written per
+// table), so a run can tell, say, a sign-in's audit row (written after the response) from its
+// session row. Queue and cron handlers run behind the same wrapped env, so what a queue consumer
+// writes while a run is measured counts too (the batched write path's D1 statements).
 
 const zero = () => ({
   kvRead: 0,
@@ -16,6 +21,7 @@ const zero = () => ({
   d1Queries: 0,
   d1RowsRead: 0,
   d1RowsWritten: 0,
+  tables: {},
 })
 let counts = zero()
 let delayMs = 0
@@ -52,25 +58,37 @@ function kv(real) {
 }
 
 const REAL = Symbol('real statement')
+const TABLE = Symbol('table written')
 
-function tally(meta) {
+/** The table a write statement writes (INSERT, UPDATE, DELETE, REPLACE), or null for a read. */
+const WRITES =
+  /^\s*(?:WITH\b[\s\S]*?\)\s*)?(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`[]?(\w+)/i
+const tableOf = (sql) => WRITES.exec(sql)?.[1] ?? null
+
+function tally(meta, table) {
   counts.d1RowsRead += meta?.rows_read ?? 0
   counts.d1RowsWritten += meta?.rows_written ?? 0
+  if (table) {
+    const t = (counts.tables[table] ??= { queries: 0, rowsWritten: 0 })
+    t.queries += 1
+    t.rowsWritten += meta?.rows_written ?? 0
+  }
 }
 
-function statement(real) {
+function statement(real, table) {
   const run =
     (method) =>
     async (...args) => {
       await hold()
       counts.d1Queries += 1
       const result = await real[method](...args)
-      tally(result?.meta)
+      tally(result?.meta, table)
       return result
     }
   return {
     [REAL]: real,
-    bind: (...values) => statement(real.bind(...values)),
+    [TABLE]: table,
+    bind: (...values) => statement(real.bind(...values), table),
     all: run('all'),
     run: run('run'),
     // first() returns no meta: asked through all(), which does, and shaped as first() answers.
@@ -92,12 +110,12 @@ function statement(real) {
 
 function d1(real) {
   return {
-    prepare: (sql) => statement(real.prepare(sql)),
+    prepare: (sql) => statement(real.prepare(sql), tableOf(sql)),
     batch: async (statements) => {
       await hold()
       counts.d1Queries += statements.length
       const results = await real.batch(statements.map((s) => s[REAL] ?? s))
-      for (const r of results) tally(r?.meta)
+      results.forEach((r, i) => tally(r?.meta, statements[i][TABLE]))
       return results
     },
     exec: async (sql) => {
@@ -136,18 +154,28 @@ async function control(request) {
 export function instrument(target) {
   let envCache = null
   let envOf = null
-  return {
+  // The env object is the same for every request of an isolate: wrap it once.
+  const wrapped = (env) => {
+    if (envOf !== env) {
+      envOf = env
+      envCache = wrapEnv(env)
+    }
+    return envCache
+  }
+  const handlers = {
     async fetch(request, env, ctx) {
       const answer = new URL(request.url).pathname.startsWith('/__bench/')
         ? await control(request)
         : null
       if (answer) return answer
-      // The env object is the same for every request of an isolate: wrap it once.
-      if (envOf !== env) {
-        envOf = env
-        envCache = wrapEnv(env)
-      }
-      return target.fetch(request, envCache, ctx)
+      return target.fetch(request, wrapped(env), ctx)
     },
   }
+  // A worker's queue consumer and cron run behind the same counted bindings.
+  for (const name of ['queue', 'scheduled']) {
+    if (typeof target[name] === 'function') {
+      handlers[name] = (event, env, ctx) => target[name](event, wrapped(env), ctx)
+    }
+  }
+  return handlers
 }

@@ -40,7 +40,8 @@ export async function measure(target, options, { connections, warmup, duration, 
     const { path = '', ...rest } = options()
     return autocannon({ url: url + path, connections, duration: seconds, ...rest })
   }
-  await run(warmup)
+  // autocannon takes a second whatever the duration, so the quick run skips the warm-up.
+  if (warmup > 0) await run(warmup)
   const worker = typeof target === 'string' ? null : target
   if (worker) await worker.takeOps()
   const cpuBefore = worker ? cpuMs(worker.pid) : 0
@@ -57,11 +58,15 @@ export async function measure(target, options, { connections, warmup, duration, 
   if (!worker) return result
   // Work deferred past the response (waitUntil) is storage the request still pays for.
   await new Promise((resolve) => setTimeout(resolve, 200))
-  const ops = await worker.takeOps()
+  const { tables = {}, ...ops } = await worker.takeOps()
+  const per = (counts) =>
+    Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / served]))
   return {
     ...result,
     cpuUsPerRequest: (cpu * 1000) / served,
-    ops: Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, v / served])),
+    ops: per(ops),
+    // D1 writes by table, per request (the instrument's tally).
+    tables: Object.fromEntries(Object.entries(tables).map(([t, counts]) => [t, per(counts)])),
   }
 }
 

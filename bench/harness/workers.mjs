@@ -44,12 +44,20 @@ export async function bundleInstrumented(name, entry) {
   return outfile
 }
 
-/** The workerd processes running now (Miniflare starts one per instance). */
+/**
+ * The workerd processes this bench has running now (Miniflare starts one per instance, as a
+ * child of this process): others' workerd, on a shared machine, are never taken for ours.
+ */
 const workerdPids = () =>
   new Set(
     readdirSync('/proc').filter((pid) => {
       try {
-        return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd'
+        if (!/^\d+$/.test(pid)) return false
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'workerd') return false
+        const parent = Number(
+          readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1],
+        )
+        return parent === process.pid
       } catch {
         return false
       }
@@ -62,6 +70,23 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf
 export function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS // utime + stime
+}
+
+/**
+ * CPU time a process has used, in nanoseconds: the sum of its threads' run time from
+ * /proc/<pid>/task/<tid>/schedstat, precise where /proc/<pid>/stat counts 10 ms ticks (a cold
+ * start's single request is a few milliseconds).
+ */
+export function cpuNs(pid) {
+  let total = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return total
 }
 
 /** Runs each statement of a .sql file (comments dropped; no statement may contain a `;`). */
@@ -89,15 +114,20 @@ export function startWorker({
   d1Databases = [],
   sql = [],
   port = 0, // a fixed port, for a worker that must know its own origin (JWT_ISSUER)
+  queueProducers, // { BINDING: queue name }, as wrangler.toml's [[queues.producers]]
+  queueConsumers, // { queue name: { maxBatchSize, ... } }, as its [[queues.consumers]]
+  persistPath, // KV and D1 kept on disk here, so a later start finds them (cold starts)
 }) {
   const started = starting.then(async () => {
     const before = workerdPids()
+    const startedAt = performance.now()
     const mf = new Miniflare(
       convertV4MiniflareOptions({
         host: '127.0.0.1',
         port,
         logRequests: false, // Miniflare's own line per request would be part of the measurement
         handleStructuredLogs: () => {}, // log lines are produced as in production, not printed
+        ...(persistPath ? { resourcePersistencePath: persistPath } : {}),
         workers: [
           {
             name,
@@ -108,12 +138,17 @@ export function startWorker({
             bindings,
             kvNamespaces,
             d1Databases,
+            ...(queueProducers ? { queueProducers } : {}),
+            ...(queueConsumers ? { queueConsumers } : {}),
           },
         ],
       }),
     )
     const url = (await mf.ready).origin
+    // From construction to listening: workerd started, the script compiled and evaluated.
+    const startupMs = performance.now() - startedAt
     const pid = [...workerdPids()].find((p) => !before.has(p))
+    const startupCpuNs = cpuNs(pid)
     const db = d1Databases.length ? await mf.getD1Database(d1Databases[0]) : null
     for (const text of sql) await applySql(db, text)
     const kv = kvNamespaces.length ? await mf.getKVNamespace(kvNamespaces[0]) : null
@@ -127,6 +162,8 @@ export function startWorker({
       mf,
       url,
       pid,
+      startupMs,
+      startupCpuNs,
       db,
       kv,
       /** Storage operations since the last reset, and resets them. */
