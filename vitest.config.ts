@@ -22,13 +22,22 @@ copyAssets()
 
 /**
  * Test files that need a runtime of their own: each asserts on everything in a table (every
- * endpoint's deliveries, fixed row ids) or on what an isolate logs or limits once.
+ * endpoint's deliveries, no endpoint subscribed at all, what a purge removed, fixed row ids), on
+ * what the shared webhook queue delivers, or on what an isolate logs or limits once. A new test
+ * that counts a whole table belongs here.
  */
 const NEEDS_FRESH_RUNTIME = [
   'test/consumers/queue.test.ts',
+  'test/consumers/scheduled.test.ts',
+  'test/examples/webhook-receiver.test.ts',
   'test/flows/audit.test.ts',
+  'test/flows/operations.redteam.test.ts',
+  'test/flows/webhooks.attacks.test.ts',
+  'test/flows/webhooks.subscriptions.test.ts',
   'test/http/rate-limit.test.ts',
+  'test/routes/admin-webhooks.test.ts',
   'test/routes/cookie-mode.test.ts',
+  'test/store/webhook-deliveries.test.ts',
   'test/store/webhook-endpoints.test.ts',
 ]
 

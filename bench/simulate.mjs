@@ -6,7 +6,7 @@
 //
 // The write path modelled: a session's last use (once per active session per LAST_USE period)
 // does not go to D1 from the request. Each isolate coalesces the updates it sees into one
-// message of the WRITES queue per flush window (up to ~1,000 updates a message); the consumer
+// message of the WRITES queue per flush window (up to 500 updates a message); the consumer
 // takes batches of up to 100 messages and applies each batch chunk in ONE D1 statement. So the
 // D1 writer sees statements per batch, not per update, and the queue sees messages per isolate
 // and window, not per update. How many updates a message carries on average is not something

@@ -1,5 +1,6 @@
 // The webhook queue's consumer, in the same worker as the requests that produce its messages
-// (the write queue's batches are handed to consumers/writes.ts). Two webhook queues reach it (wrangler.toml): edge-auth-webhooks, whose `event` messages fan out to the
+// (the write queue's batches are handed to consumers/writes.ts). Two webhook queues reach it
+// (wrangler.toml): edge-auth-webhooks, whose `event` messages fan out to the
 // subscribed endpoints and whose `delivery` messages are one attempt each (services/webhooks.ts);
 // and its dead-letter queue, which gets a message only when every attempt threw before it could
 // be recorded (D1 down all along), so the delivery is marked dead there. There is no request,

@@ -69,13 +69,25 @@ export async function writes(batch: MessageBatch, env: Bindings): Promise<void> 
   try {
     await sessionIndex(env.DB).touchMany(updates)
   } catch (err) {
-    const attempt = Math.max(...applying.map((m) => m.attempts))
-    log.error(attempt >= MAX_WRITE_ATTEMPTS ? 'last_use_dropped' : 'last_use_write_failed', {
-      messages: applying.length,
-      updates: updates.length,
-      attempt,
-      errorName: err instanceof Error ? err.name : typeof err,
-    })
+    const errorName = err instanceof Error ? err.name : typeof err
+    // Messages on their last attempt are dropped; the others come back with backoff.
+    const last = applying.filter((m) => m.attempts >= MAX_WRITE_ATTEMPTS)
+    const retried = applying.length - last.length
+    if (last.length > 0) {
+      log.error('last_use_dropped', {
+        messages: last.length,
+        updates: last.reduce((n, m) => n + (m.body as LastUseMessage).updates.length, 0),
+        attempt: MAX_WRITE_ATTEMPTS,
+        errorName,
+      })
+    }
+    if (retried > 0) {
+      log.error('last_use_write_failed', {
+        messages: retried,
+        attempt: Math.max(...applying.map((m) => m.attempts)),
+        errorName,
+      })
+    }
     for (const message of applying) message.retry({ delaySeconds: retryDelay(message.attempts) })
     return
   }

@@ -190,9 +190,10 @@ export const OPENAPI_ASSET = '/openapi.json'
 /**
  * The generated document's text, read once per isolate (the assets are deployed with this
  * version of the worker, so they cannot change under it), and again only for another binding
- * (a test's). A failed read is not remembered.
+ * (a test's). Only a text read in full is kept: a read in flight belongs to its own request
+ * (workerd cancels it with that request), so requests at a cold start each read it once.
  */
-let cached: { assets: Fetcher; text: Promise<string> } | undefined
+let cached: { assets: Fetcher; text: string } | undefined
 
 async function readDocument(assets: Fetcher, url: string): Promise<string> {
   const res = await assets.fetch(new URL(OPENAPI_ASSET, url))
@@ -204,18 +205,14 @@ async function readDocument(assets: Fetcher, url: string): Promise<string> {
   return text
 }
 
-function documentText(c: Context<AppEnv>): Promise<string> {
+async function documentText(c: Context<AppEnv>): Promise<string> {
   // The static assets binding, read here as http/rate-limit.ts reads the limiters: it holds
   // files of this deployment, not data (test/layers.test.ts allows it).
   const assets = c.env.ASSETS
-  if (cached?.assets !== assets) {
-    const entry = { assets, text: readDocument(assets, c.req.url) }
-    entry.text.catch(() => {
-      if (cached === entry) cached = undefined
-    })
-    cached = entry
-  }
-  return cached.text
+  if (cached?.assets === assets) return cached.text
+  const text = await readDocument(assets, c.req.url)
+  cached = { assets, text }
+  return text
 }
 
 /** GET /openapi.json (OpenAPI 3.1) and GET /docs (Swagger UI) for every route `app` declares. */

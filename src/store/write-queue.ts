@@ -3,6 +3,7 @@
 // responses; the queue consumer (consumers/writes.ts) applies a whole batch of messages in one
 // D1 statement, so D1's one writer sees a statement per batch instead of an UPDATE per session
 // (docs/scaling.md). Messages per second grow with isolates, not with sessions.
+import { now } from '../clock'
 import { guarded } from './errors'
 import { type LastUse, sessionIndex } from './session-index'
 
@@ -18,10 +19,17 @@ export type WriteMessage = LastUseMessage
 export const LAST_USE_WINDOW_MS = 1000
 
 /**
- * Sent at once when this many are waiting: about 45 KB of JSON, a third of Queues' 128 KB for
- * a message.
+ * Sent at once when this many are waiting: about 55 KB of JSON (an update is about 107 bytes),
+ * well under Queues' 128 KB for a message.
  */
 export const MAX_UPDATES_PER_MESSAGE = 500
+
+/**
+ * A window older than this was opened by a request whose context ended before its timer fired
+ * (over its CPU limit, or past waitUntil's 30 s): the next update takes its updates over into a
+ * new window, so one lost request never strands an isolate's last uses.
+ */
+export const STALE_WINDOW_MS = 10 * LAST_USE_WINDOW_MS
 
 /** What failed after a response: the send (the updates were then written directly) or both. */
 export type WriteQueueFailure = {
@@ -30,7 +38,7 @@ export type WriteQueueFailure = {
   cause: unknown
 }
 
-type Window = { updates: Map<string, LastUse>; flush: () => void; done: Promise<void> }
+type Window = { updates: Map<string, LastUse>; openedAt: number; closed: boolean }
 
 /**
  * The updates waiting in this isolate, by queue binding (an isolate's bindings are the same
@@ -53,11 +61,15 @@ function merge(updates: Map<string, LastUse>, update: LastUse) {
   )
 }
 
+const SETTLED: Promise<void> = Promise.resolve()
+
 /**
- * The last-use writer for `touch` (store/session-index.ts): queues the update and answers the
- * promise of its window's send, which the caller leaves for after the response (waitUntil); the
- * first request of a window holds it open, later ones only add to it. The promise never
- * rejects: if the send fails (no binding, over Queues' limits, an error), the window's updates
+ * The last-use writer for `touch` (store/session-index.ts). The request that opens a window gets
+ * the promise of its send, which it leaves for after its response (waitUntil): its timer and the
+ * send run in that request's own context. Later requests only add to the window and get a
+ * settled promise; the one that fills it sends it itself, in its own context. No request ever
+ * waits on a promise another request made (workerd cancels those when their request ends). The
+ * promise never rejects: if the send fails (over Queues' limits, an error), the window's updates
  * are written to D1 directly, in one statement, and `failed` hears of it.
  */
 export function lastUseQueue(
@@ -66,50 +78,59 @@ export function lastUseQueue(
   failed: (failure: WriteQueueFailure) => void,
 ) {
   const index = sessionIndex(db)
-  async function write(updates: LastUse[]) {
-    try {
-      if (!queue) throw new Error('no WRITES binding')
-      const message: LastUseMessage = { kind: 'last-use', updates }
-      await guarded('queue', 'send last use', () => queue.send(message))
-      return
-    } catch (err) {
-      failed({ stage: 'send', updates: updates.length, cause: err })
-    }
+  async function direct(updates: LastUse[]) {
     try {
       await index.touchMany(updates)
     } catch (err) {
       failed({ stage: 'direct', updates: updates.length, cause: err })
     }
   }
-
-  function open(q: Queue): Window {
-    const updates = new Map<string, LastUse>()
-    let flush!: () => void
-    const due = new Promise<void>((resolve) => (flush = resolve))
-    const timer = setTimeout(flush, LAST_USE_WINDOW_MS)
-    const window: Window = {
-      updates,
-      flush,
-      done: due.then(() => {
-        clearTimeout(timer)
-        // Closed before sending: updates from here on open the next window.
-        if (windows.get(q) === window) windows.delete(q)
-        return write([...updates.values()])
-      }),
+  async function send(q: Queue, updates: LastUse[]) {
+    try {
+      const message: LastUseMessage = { kind: 'last-use', updates }
+      await guarded('queue', 'send last use', () => q.send(message))
+      return
+    } catch (err) {
+      failed({ stage: 'send', updates: updates.length, cause: err })
     }
-    windows.set(q, window)
-    return window
+    await direct(updates)
+  }
+
+  /** Closes a window once, whoever gets there first: its timer, or the update that fills it. */
+  function close(q: Queue, window: Window): Promise<void> {
+    if (window.closed) return SETTLED
+    window.closed = true
+    if (windows.get(q) === window) windows.delete(q)
+    return send(q, [...window.updates.values()])
   }
 
   return (update: LastUse): Promise<void> => {
-    // No binding: nothing to gather into, so the one update is written as before.
-    if (!queue) return write([update])
-    const window = windows.get(queue) ?? open(queue)
-    merge(window.updates, update)
-    if (window.updates.size >= MAX_UPDATES_PER_MESSAGE) {
+    // No binding (a development setup without queues): written at once, as before the queue.
+    if (!queue) return direct([update])
+    let window = windows.get(queue)
+    let opened: Promise<void> | undefined
+    if (window && now() - window.openedAt > STALE_WINDOW_MS) {
+      const stranded = window
+      stranded.closed = true
       windows.delete(queue)
-      window.flush()
+      window = undefined
+      opened = openWindow(queue, stranded.updates)
     }
-    return window.done
+    if (!window) {
+      opened ??= openWindow(queue)
+      window = windows.get(queue)!
+    }
+    merge(window.updates, update)
+    if (window.updates.size >= MAX_UPDATES_PER_MESSAGE) return close(queue, window)
+    return opened ?? SETTLED
+  }
+
+  /** A new window (with what a stranded one held) and the promise of its timed send. */
+  function openWindow(q: Queue, held?: Map<string, LastUse>): Promise<void> {
+    const window: Window = { updates: new Map(held), openedAt: now(), closed: false }
+    windows.set(q, window)
+    return new Promise<void>((resolve) => setTimeout(resolve, LAST_USE_WINDOW_MS)).then(() =>
+      close(q, window),
+    )
   }
 }
