@@ -137,8 +137,11 @@ export class SessionService {
     amr: AuthMethod[],
     cfg: Config,
     idp?: string,
-    /** A third-party app's session: its grant, and the id its authorization code reserved. */
-    app?: { grant: GrantBinding; sessionId: string },
+    /**
+     * A third-party app's session: its grant, the id its authorization code reserved, and when
+     * the user authenticated for it (before this session begins).
+     */
+    app?: { grant: GrantBinding; sessionId: string; authTime: number },
   ): Promise<{ sessionId: string; refreshToken: string }> {
     const createdAt = now()
     const sessionId = app?.sessionId ?? crypto.randomUUID()
@@ -151,7 +154,7 @@ export class SessionService {
       expiresAt: createdAt + cfg.sessionMaxAge * SECOND,
       amr,
       ...(idp === undefined ? {} : { idp }),
-      ...(app === undefined ? {} : { grant: app.grant }),
+      ...(app === undefined ? {} : { grant: app.grant, authTime: app.authTime }),
     }
     const record = {
       userId: user.id,
@@ -237,7 +240,7 @@ export class SessionService {
       sessionId,
       amr: session.amr ?? ['pwd'],
       ...(session.idp === undefined ? {} : { idp: session.idp }),
-      authTime: session.createdAt,
+      authTime: session.authTime ?? session.createdAt,
       ...(session.grant === undefined ? {} : { grant: session.grant }),
       record,
       session,

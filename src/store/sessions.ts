@@ -44,6 +44,11 @@ export type LiveSession = {
    */
   grant?: GrantBinding
   /**
+   * When the user authenticated, on an app's session: it starts at the code exchange, after the
+   * sign-in it carries, so `createdAt` is not OpenID's `auth_time`. Absent: `createdAt` is.
+   */
+  authTime?: number
+  /**
    * Only on records written before revocation marks named the session they keep: when it
    * survived an "end all others", which then counts instead of `createdAt`. Read, never written.
    */

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as oauth from 'oauth4webapi'
-import { ORIGIN, PASSWORD, call, cookieSession, refreshCookieOf } from '../helpers'
+import { ORIGIN, PASSWORD, call, cookieSession, freezeTime, refreshCookieOf } from '../helpers'
 import {
   AS_ENV,
   REDIRECT_URI,
@@ -99,6 +99,23 @@ describe('the code flow', () => {
     const without = await openIdTokens(as, client, session.cookie, { scope: 'openid profile' })
     expect(without.tokens.refresh_token).toBeUndefined()
     expect(without.tokens.id_token).toBeTypeOf('string')
+  })
+
+  it('keeps auth_time the sign-in’s on refresh, not the code exchange’s', async () => {
+    const signedInAt = Date.UTC(2026, 11, 7, 0, 0, 0, 900)
+    const clock = freezeTime(signedInAt)
+    const as = await discoverOpenId()
+    const client = await registerApp(as, {})
+    const session = await cookieSession()
+    // The app redeems its code seconds after the sign-in (here across a second's boundary).
+    clock.advance(5_000)
+    const { tokens, claims } = await openIdTokens(as, client, session.cookie, {})
+    expect(claims.auth_time).toBe(Math.floor(signedInAt / 1000))
+    clock.advance(60_000)
+    const refreshed = await refreshedTokens(as, client, tokens.refresh_token!)
+    expect(oauth.getValidatedIdTokenClaims(refreshed)!.auth_time).toBe(
+      Math.floor(signedInAt / 1000),
+    )
   })
 
   it('releases email and email_verified only for a verified address', async () => {

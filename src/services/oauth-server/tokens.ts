@@ -171,7 +171,7 @@ export class TokenService {
       grant.amr,
       cfg,
       grant.idp ?? undefined,
-      { grant: binding, sessionId: grant.sessionId },
+      { grant: binding, sessionId: grant.sessionId, authTime: grant.authTime },
     )
     // A replay of the code, the grant's removal or the end of the session that allowed it may
     // have landed before this session existed (their ends could not reach it); D1 says whether
