@@ -10,8 +10,6 @@ import { type LastUse, sessionIndex } from './session-index'
 /** One queue message: many sessions' last uses (at most MAX_UPDATES_PER_MESSAGE). */
 export type LastUseMessage = { kind: 'last-use'; updates: LastUse[] }
 
-export type WriteMessage = LastUseMessage
-
 /**
  * How long an isolate gathers updates before sending them: long enough that a busy isolate
  * sends one message for many refreshes, short next to the five minutes last use is kept to.

@@ -1,17 +1,16 @@
 /// <reference types="vite/client" />
 // The write queue end to end: a refresh in a new five-minute period puts its session's last use
 // on WRITES (after the response, no storage step added before it), and the consumer, through
-// the worker's exported queue handler with Miniflare's message batches, applies a whole batch
+// the queue handler the worker exports with Miniflare's message batches, applies a whole batch
 // in one D1 statement, idempotently.
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import worker from '../../src/index'
 import type { Bindings } from '../../src/env'
 import { MAX_WRITE_ATTEMPTS, WRITE_QUEUE } from '../../src/consumers/writes'
 import type { TokenPair } from '../../src/schemas'
 import { LAST_USE_WINDOW_MS, type LastUseMessage } from '../../src/store/write-queue'
 import { roundTrips } from '../doubles/round-trips'
+import { runBatch } from './webhooks-harness'
 import { sessionIdOf } from '../doubles/services'
 import { captureLogs, callSettling, freezeTime, jsonInit, ORIGIN, signedIn } from '../helpers'
 
@@ -38,33 +37,15 @@ function recordingWrites(broken = false) {
   return { sent, queue: { send, sendBatch: send } as unknown as Queue }
 }
 
-let seq = 0
-
 /** Past a new session's idle limit (14 days), so an update visibly moves it. */
 const DAYS_20 = 20 * 86_400_000
 
-/** Runs `bodies` through the worker's exported queue handler as one batch of edge-auth-writes. */
-async function runWrites(bodies: { body: unknown; attempts?: number }[], e: Bindings = env) {
-  const messages = bodies.map((m) => ({
-    id: `w${++seq}`,
-    timestamp: new Date(),
-    attempts: m.attempts ?? 1,
-    body: m.body,
-  }))
-  const batch = createMessageBatch(WRITE_QUEUE, messages)
-  const retries: { msgId: string; delaySeconds?: number }[] = []
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message)
-    vi.spyOn(message, 'retry').mockImplementation((opts?: QueueRetryOptions) => {
-      retries.push({ msgId: message.id, delaySeconds: opts?.delaySeconds })
-      retry(opts)
-    })
-  }
-  const ctx = createExecutionContext()
-  await worker.queue(batch, e, ctx)
-  const result = await getQueueResult(batch, ctx)
-  return { ids: messages.map((m) => m.id), result: { ...result, retryMessages: retries } }
-}
+/**
+ * Runs `bodies` through the queue handler as one batch of edge-auth-writes (the webhook tests'
+ * harness: it routes by the batch's queue, as the worker's export does).
+ */
+const runWrites = (bodies: { body: unknown; attempts?: number }[], e: Bindings = env) =>
+  runBatch(e, bodies, {}, WRITE_QUEUE)
 
 const rowOf = (id: string) =>
   env.DB.prepare('SELECT last_used_at, expires_at FROM sessions WHERE id = ?')

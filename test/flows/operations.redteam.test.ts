@@ -37,6 +37,7 @@ import { AS_ENV, appAndUser, tokensFor } from '../oauth-server/flow'
 import { federatedSignIn, providerEnv, sessionOf } from '../federation/flow'
 import { mailbox, withVerifiedEmail } from '../doubles/mailbox'
 import { softAuthenticator } from '../doubles/authenticator'
+import { formInit } from '../pages/forms'
 import {
   deliveryRows,
   event,
@@ -798,17 +799,11 @@ describe('user-controlled text in rows and pages', () => {
     // among them a C1 control; a tab stands in for the newline a header cannot carry.
     const hostile =
       '<img src=x onerror=alert(1)>"}\t{"type":"admin.granted"\u00e2\u0080\u00ae Chrome/120 <script>alert(2)</script>'
-    const signIn = callSettling({}, '/signin', {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Origin: ORIGIN,
-        'Sec-Fetch-Site': 'same-origin',
-        'User-Agent': hostile,
-      },
-      body: new URLSearchParams({ username, password: PASSWORD }).toString(),
-    })
+    const signIn = callSettling(
+      {},
+      '/signin',
+      formInit({ username, password: PASSWORD }, { 'User-Agent': hostile }),
+    )
     const res = await signIn.answered
     await signIn.settled
     expect(res.status).toBe(303)

@@ -4,23 +4,28 @@ import { ORIGIN, PASSWORD, REFRESH_COOKIE, call, refreshCookieOf } from '../help
 
 export const cookieOf = (res: Response) => refreshCookieOf(res)?.value
 
+/** The init of a form post from this service's own pages, as a browser sends it. */
+export const formInit = (
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): RequestInit => ({
+  method: 'POST',
+  redirect: 'manual',
+  headers: {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Origin: ORIGIN,
+    'Sec-Fetch-Site': 'same-origin',
+    ...headers,
+  },
+  body: new URLSearchParams(fields).toString(),
+})
+
 /** A form post from this service's own pages, as a browser sends it (redirects not followed). */
 export const post = (
   path: string,
   fields: Record<string, string>,
   headers: Record<string, string> = {},
-) =>
-  call(path, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      'Sec-Fetch-Site': 'same-origin',
-      ...headers,
-    },
-    body: new URLSearchParams(fields).toString(),
-  })
+) => call(path, formInit(fields, headers))
 
 export const withCookie = (cookie: string, headers: Record<string, string> = {}) => ({
   Cookie: `${REFRESH_COOKIE}=${cookie}`,
