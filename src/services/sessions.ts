@@ -141,7 +141,13 @@ export class SessionService {
      * A third-party app's session: its grant, the id its authorization code reserved, and when
      * the user authenticated for it (before this session begins).
      */
-    app?: { grant: GrantBinding; sessionId: string; authTime: number },
+    app?: {
+      grant: GrantBinding
+      sessionId: string
+      authTime: number
+      /** Lists the session in D1 once its KV records are written (the code exchange's batch). */
+      list?: (entry: SessionEntry) => Promise<boolean>
+    },
   ): Promise<{ sessionId: string; refreshToken: string }> {
     const createdAt = now()
     const sessionId = app?.sessionId ?? crypto.randomUUID()
@@ -162,20 +168,25 @@ export class SessionService {
       createdAt,
       expiresAt: idleLimit(createdAt, session, cfg),
     }
-    const [listed] = await Promise.all([
-      this.deps.index.add({
-        id: sessionId,
-        userId: user.id,
-        createdAt,
-        lastUsedAt: createdAt,
-        expiresAt: record.expiresAt,
-        endsAt: session.expiresAt,
-        grantId: app?.grant.id ?? null,
-        ...client,
-      }),
-      this.deps.sessions.putSession(sessionId, session),
-      this.deps.sessions.putRefreshToken(tokenId, record, keepUntil(record, session, cfg)),
-    ])
+    const entry: SessionEntry = {
+      id: sessionId,
+      userId: user.id,
+      createdAt,
+      lastUsedAt: createdAt,
+      expiresAt: record.expiresAt,
+      endsAt: session.expiresAt,
+      grantId: app?.grant.id ?? null,
+      ...client,
+    }
+    const records = () =>
+      Promise.all([
+        this.deps.sessions.putSession(sessionId, session),
+        this.deps.sessions.putRefreshToken(tokenId, record, keepUntil(record, session, cfg)),
+      ])
+    const list = app?.list
+    const listed = list
+      ? await records().then(() => list(entry))
+      : (await Promise.all([this.deps.index.add(entry), records()]))[0]
     if (!listed) {
       // The account was disabled before this session could be listed (D1 refused the row): the
       // records just written in KV end now, as a logout ends them, and nothing is returned.

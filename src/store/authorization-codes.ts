@@ -1,8 +1,13 @@
 // Authorization codes in D1: the only code that reads or writes authorization_codes. A code is
 // stored under its SHA-256 only. D1's single writer decides which exchange spends a code: the
 // first conditional update wins, and a later one is a replay that ends what the first started.
+// The exchange's two D1 steps are batches built here from the statements the other stores lend
+// (users, the session index, grants), so each is one request and one transaction.
 import type { AuthMethod } from '../env'
 import { guarded } from './errors'
+import { touchStatement } from './oauth-grants'
+import { type SessionEntry, type SqlValue, addStatement, listedStatement } from './session-index'
+import { type UserById, userById, userByIdStatement } from './users'
 
 /** What a code was issued for. Times are epoch ms. */
 export type CodeGrant = {
@@ -69,10 +74,38 @@ const SWEEP_MARGIN_MS = 10 * 60 * 1000
 
 export type AuthorizationCodeStore = ReturnType<typeof authorizationCodeStore>
 
-/** What spending a code found: spent now by this request, spent before (a replay), or nothing. */
-export type Spend = { spent: CodeGrant } | { replayed: CodeGrant } | { unknown: true }
+/**
+ * What spending a code found: spent now by this request (with the code's user, and whether the
+ * user's session that allowed it is still listed, both read in the same transaction), spent
+ * before (a replay, now marked), or nothing.
+ */
+export type Spend =
+  | { spent: CodeGrant; user: UserById | null; signerListed: boolean }
+  | { replayed: CodeGrant }
+  | { unknown: true }
+
+/**
+ * The exchange's closing checks, read in one transaction with its session's listing: whether
+ * D1 listed the session (not if its user was disabled), the grant is still there, the code was
+ * presented again since it was spent, and the user's session that allowed it is still listed.
+ */
+export type Settled = {
+  listed: boolean
+  grantLives: boolean
+  replayed: boolean
+  signerListed: boolean
+}
 
 export function authorizationCodeStore(db: D1Database) {
+  /** A column of the code's row, as SQL another store's statement can compare with. */
+  const ofCode = (id: string, column: 'user_id' | 'signer_session_id'): SqlValue => ({
+    sql: `(SELECT ${column} FROM authorization_codes WHERE id = ?)`,
+    binds: [id],
+  })
+  /** Whether the user's session that allowed the code is still listed as the user's. */
+  const signerListed = (id: string) =>
+    listedStatement(db, ofCode(id, 'user_id'), ofCode(id, 'signer_session_id'))
+
   return {
     /** Stores a new code's grant; codes long expired go in the same batch. */
     issue: (id: string, code: CodeGrant, at: number) =>
@@ -112,39 +145,56 @@ export function authorizationCodeStore(db: D1Database) {
     /**
      * Spends the code: the first call wins it (whatever its age: the caller checks expiry, so a
      * late replay still ends what the code issued); a later call marks it replayed and gets its
-     * grant, to end the session it started. Each is one conditional write, ordered by D1.
+     * grant, to end the session it started. One conditional write, which D1's single writer
+     * orders against any other: SQLite's SET reads the row as it was, so a code not yet spent
+     * gets its `used_at` (and no replay mark), and one spent before keeps its `used_at` and gets
+     * the mark; the mark in the returned row tells which. In the same batch (one transaction),
+     * the code's user and whether the session that allowed it is listed, read by the code's row.
      */
     async spend(id: string, at: number): Promise<Spend> {
-      const first = await guarded('d1', 'spend authorization code', () =>
-        db
-          .prepare(
-            'UPDATE authorization_codes SET used_at = ? WHERE id = ? AND used_at IS NULL RETURNING *',
-          )
-          .bind(at, id)
-          .first<Row>(),
+      const [code, user, signer] = await guarded('d1', 'spend authorization code', () =>
+        db.batch([
+          db
+            .prepare(
+              `UPDATE authorization_codes SET used_at = COALESCE(used_at, ?1),
+                 replayed_at = CASE WHEN used_at IS NULL THEN NULL ELSE COALESCE(replayed_at, ?1) END
+               WHERE id = ?2 RETURNING *`,
+            )
+            .bind(at, id),
+          userByIdStatement(db, ofCode(id, 'user_id')),
+          signerListed(id),
+        ]),
       )
-      if (first) return { spent: toCode(first) }
-      const again = await guarded('d1', 'mark authorization code replayed', () =>
-        db
-          .prepare(
-            `UPDATE authorization_codes SET replayed_at = COALESCE(replayed_at, ?)
-             WHERE id = ? AND used_at IS NOT NULL RETURNING *`,
-          )
-          .bind(at, id)
-          .first<Row>(),
-      )
-      return again ? { replayed: toCode(again) } : { unknown: true }
+      const first = (result: D1Result | undefined) => result?.results[0]
+      const row = first(code) as (Row & { replayed_at: number | null }) | undefined
+      if (!row) return { unknown: true }
+      if (row.replayed_at !== null) return { replayed: toCode(row) }
+      return { spent: toCode(row), user: userById(first(user)), signerListed: !!first(signer) }
     },
 
-    /** Whether the code has been presented again since it was spent (a replay). */
-    async replayed(id: string): Promise<boolean> {
-      const row = await guarded('d1', 'read authorization code', () =>
-        db
-          .prepare('SELECT replayed_at FROM authorization_codes WHERE id = ?')
-          .bind(id)
-          .first<{ replayed_at: number | null }>(),
+    /**
+     * The exchange's closing checks, with its session's listing, in one batch (one transaction):
+     * the session listed (unless its user is disabled), the grant's last use, whether the code
+     * was replayed since it was spent, and whether the signer is still listed. The caller runs it
+     * once the session's KV records are written (services/oauth-server/tokens.ts says why).
+     */
+    async settle(id: string, grantId: string, at: number, session: SessionEntry): Promise<Settled> {
+      const [listed, grant, code, signer] = await guarded('d1', 'settle code exchange', () =>
+        db.batch([
+          addStatement(db, session),
+          touchStatement(db, grantId, at),
+          db.prepare('SELECT replayed_at FROM authorization_codes WHERE id = ?').bind(id),
+          signerListed(id),
+        ]),
       )
-      return row?.replayed_at != null
+      const replayedAt = (code?.results[0] as { replayed_at: number | null } | undefined)
+        ?.replayed_at
+      return {
+        listed: listed?.meta.changes === 1,
+        grantLives: (grant?.results.length ?? 0) > 0,
+        replayed: replayedAt != null,
+        signerListed: (signer?.results.length ?? 0) > 0,
+      }
     },
   }
 }

@@ -35,6 +35,17 @@ const toGrant = (row: Row): Grant => ({
   lastUsedAt: row.last_used_at,
 })
 
+/**
+ * `touch` as a statement for another store's batch (the code exchange's closing checks): a row
+ * when the grant is still there, none when its user removed it.
+ */
+export const touchStatement = (db: D1Database, id: string, at: number) =>
+  db
+    .prepare(
+      'UPDATE oauth_grants SET last_used_at = MAX(last_used_at, ?) WHERE id = ? RETURNING id',
+    )
+    .bind(at, id)
+
 export type GrantStore = ReturnType<typeof grantStore>
 
 export function grantStore(db: D1Database) {
@@ -127,14 +138,7 @@ export function grantStore(db: D1Database) {
 
     /** Records the grant's use; false when it is gone (removed by its user). */
     async touch(id: string, at: number): Promise<boolean> {
-      const row = await guarded('d1', 'touch grant', () =>
-        db
-          .prepare(
-            'UPDATE oauth_grants SET last_used_at = MAX(last_used_at, ?) WHERE id = ? RETURNING id',
-          )
-          .bind(at, id)
-          .first(),
-      )
+      const row = await guarded('d1', 'touch grant', () => touchStatement(db, id, at).first())
       return row !== null
     },
 

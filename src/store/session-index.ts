@@ -64,6 +64,46 @@ export type Revocation = { at: number; keep: string | null }
 /** The revocation time of a deleted account: after every session it could ever have. */
 export const FOREVER = Number.MAX_SAFE_INTEGER
 
+/**
+ * A value in SQL, for a statement one store lends another store's batch: its `?` placeholders
+ * and the values they bind, in order. A literal is `bound(x)`; the batching store may pass a
+ * subquery on its own table (authorization-codes.ts reads a code's user and signer this way).
+ */
+export type SqlValue = { sql: string; binds: unknown[] }
+
+/** A literal as a SqlValue. */
+export const bound = (value: unknown): SqlValue => ({ sql: '?', binds: [value] })
+
+/** `has` as a statement for another store's batch: a row when the session is `userId`'s. */
+export const listedStatement = (db: D1Database, userId: SqlValue, id: SqlValue) =>
+  db
+    .prepare(`SELECT 1 FROM sessions WHERE id = ${id.sql} AND user_id = ${userId.sql}`)
+    .bind(...id.binds, ...userId.binds)
+
+/**
+ * `add` as a statement for another store's batch (the code exchange lists its session in the
+ * batch of its closing checks): one row changed when listed, none when the user is disabled.
+ */
+export const addStatement = (db: D1Database, entry: SessionEntry) =>
+  db
+    .prepare(
+      `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country, city, grant_id)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+       WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?2 AND disabled_at IS NOT NULL)`,
+    )
+    .bind(
+      entry.id,
+      entry.userId,
+      entry.createdAt,
+      entry.lastUsedAt,
+      entry.expiresAt,
+      entry.endsAt,
+      entry.userAgent,
+      entry.country,
+      entry.city,
+      entry.grantId,
+    )
+
 export type SessionIndex = ReturnType<typeof sessionIndex>
 
 /**
@@ -78,27 +118,7 @@ export function sessionIndex(db: D1Database, queued?: (update: LastUse) => Promi
      * that follows it; one after is refused here (false), and its sign-in fails.
      */
     add: async (entry: SessionEntry): Promise<boolean> => {
-      const result = await guarded('d1', 'insert session', () =>
-        db
-          .prepare(
-            `INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, ends_at, user_agent, country, city, grant_id)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-             WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?2 AND disabled_at IS NOT NULL)`,
-          )
-          .bind(
-            entry.id,
-            entry.userId,
-            entry.createdAt,
-            entry.lastUsedAt,
-            entry.expiresAt,
-            entry.endsAt,
-            entry.userAgent,
-            entry.country,
-            entry.city,
-            entry.grantId,
-          )
-          .run(),
-      )
+      const result = await guarded('d1', 'insert session', () => addStatement(db, entry).run())
       return result.meta.changes === 1
     },
 
@@ -196,7 +216,7 @@ export function sessionIndex(db: D1Database, queued?: (update: LastUse) => Promi
      */
     async has(userId: string, id: string): Promise<boolean> {
       const row = await guarded('d1', 'find session', () =>
-        db.prepare('SELECT 1 FROM sessions WHERE id = ? AND user_id = ?').bind(id, userId).first(),
+        listedStatement(db, bound(userId), bound(id)).first(),
       )
       return row !== null
     },

@@ -4,7 +4,7 @@
 import { type Language, isLanguage } from '../i18n/languages'
 import { isUniqueViolation } from './d1-errors'
 import { StorageError, guarded } from './errors'
-import { FOREVER } from './session-index'
+import { FOREVER, type SqlValue, bound } from './session-index'
 
 export type UserRecord = {
   id: string
@@ -78,6 +78,23 @@ const toAdminRow = (row: AdminRow): AdminUserRow => ({
   role: row.role === 'admin' ? 'admin' : null,
 })
 
+/** A user as findUserById reads it: with its address if verified. */
+export type UserById = UserRecord & { verifiedEmail: string | null }
+
+/**
+ * findUserById's read as a statement for another store's batch (`id` may be a subquery on that
+ * store's table: the code exchange reads its code's user this way); `userById` reads its row.
+ */
+export const userByIdStatement = (db: D1Database, id: SqlValue) =>
+  db.prepare(`SELECT * FROM users WHERE id = ${id.sql}`).bind(...id.binds)
+
+/** The user in a row of userByIdStatement, if there is one. */
+export const userById = (row: unknown): UserById | null => {
+  if (!row) return null
+  const user = row as Row & { email: string | null; email_verified_at: string | null }
+  return { ...toUser(user), verifiedEmail: user.email_verified_at === null ? null : user.email }
+}
+
 export type UserStore = ReturnType<typeof userStore>
 
 export function userStore(db: D1Database) {
@@ -132,17 +149,11 @@ export function userStore(db: D1Database) {
     },
 
     /** The user, with its address if verified (an ID token's and UserInfo's `email`). */
-    async findUserById(
-      id: string,
-    ): Promise<(UserRecord & { verifiedEmail: string | null }) | null> {
+    async findUserById(id: string): Promise<UserById | null> {
       const row = await guarded('d1', 'find user by id', () =>
-        db
-          .prepare('SELECT * FROM users WHERE id = ?')
-          .bind(id)
-          .first<Row & { email: string | null; email_verified_at: string | null }>(),
+        userByIdStatement(db, bound(id)).first(),
       )
-      if (!row) return null
-      return { ...toUser(row), verifiedEmail: row.email_verified_at === null ? null : row.email }
+      return userById(row)
     },
 
     /**

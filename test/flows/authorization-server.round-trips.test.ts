@@ -1,8 +1,9 @@
 // How many storage round trips the token endpoint waits on for a third-party app, counted on the
 // real bindings with every call held until its whole round is let go (test/doubles/round-trips.ts).
-// The code exchange authenticates the client, spends the code, reads the user, starts the grant's
-// session as /login does, then confirms in D1 that no replay or removal raced it; a grant's refresh
-// authenticates the client, then does what a first-party refresh does (one bulk read, one write).
+// The code exchange authenticates the client, spends the code and reads its user in one D1 batch,
+// writes the grant session's KV records, then lists the session and confirms that no replay or
+// removal raced it in a second batch; a grant's refresh authenticates the client, then does what
+// a first-party refresh does (one bulk read, one write).
 // bench/results.md measures the same requests beside workers-oauth-provider's.
 import { describe, expect, it } from 'vitest'
 import { ORIGIN } from '../helpers'
@@ -61,22 +62,28 @@ const refreshForm = (clientId: string, refreshToken: string) =>
 // Pinned so a change that adds a round is seen. The client lookup comes first in both, on its
 // own round: it is what a grant refresh waits on beyond a first-party one.
 describe('storage round trips of the token endpoint for a third-party app', () => {
-  it('the code exchange: client, code, user and signer, the session’s writes, then the checks', async () => {
+  it('the code exchange: client, code with user and signer, the session’s records, then its listing with the checks', async () => {
     const { exchange } = await freshCode()
     const { response, rounds } = await roundTrips(AS_ENV).send(exchange())
     expect(response.status).toBe(200)
     const body = (await response.json()) as { refresh_token: string; access_token: string }
     expect(body.refresh_token).toMatch(/^app\./)
+    // Four rounds and three D1 requests (the client’s query, then batches of three and four
+    // statements), down from five rounds and eight D1 requests.
     expect(shape(rounds)).toEqual([
       [CLIENT],
-      ['UPDATE authorization_codes'], // spent first: D1 decides between racing exchanges
-      // The user, and whether the user's own session that allowed the code is still listed.
-      ['SELECT users', 'SELECT sessions'],
-      ['INSERT sessions', 'kv.put session', 'kv.put refresh'],
-      // Side by side: the grant's last use (it still exists), whether a replay of the code came
-      // meanwhile (the double's 40 characters of SQL cut the table's name), and the signer again.
-      ['UPDATE oauth_grants', expect.stringMatching(/^SELECT authorization_/), 'SELECT sessions'],
+      // One transaction: the code spent (D1 decides between racing exchanges), the code's user,
+      // and whether the user's own session that allowed the code is still listed
+      // (test/store/authorization-codes.test.ts looks inside).
+      ['d1 batch'],
+      // The session's records, before D1 lists it: whatever ends it after the next batch writes
+      // its end after these (tokens.ts says why).
+      ['kv.put session', 'kv.put refresh'],
+      // One transaction: the session listed, the grant's last use (it still exists), whether a
+      // replay of the code came meanwhile, and the signer again.
+      ['d1 batch'],
     ])
+    expect(rounds.flat().filter((call) => call.startsWith('d1'))).toHaveLength(3)
     // The client's last use is written after the response (or not at all within a day).
     expect(rounds.flat().join('\n')).not.toMatch(/UPDATE oauth_clients/)
   })
@@ -95,8 +102,9 @@ describe('storage round trips of the token endpoint for a third-party app', () =
     expect(text).not.toContain('refresh_token"')
     expect(shape(rounds)).toEqual([
       [CLIENT],
-      ['UPDATE authorization_codes'], // not spent now: it was spent before
-      ['UPDATE authorization_codes'], // so the replay is marked, and the code's session named
+      // The same batch: the code was spent before, so its update marks the replay and names
+      // the code's session.
+      ['d1 batch'],
       ['kv.put session'], // that session's end, as a logout writes it
       ['DELETE sessions'],
     ])

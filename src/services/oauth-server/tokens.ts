@@ -8,7 +8,7 @@ import { ApiError } from '../../errors'
 import { sha256Base64Url, timingSafeEqual, utf8 } from '../../auth/encoding'
 import { type ProfileClaims, idTokenRing, mintIdToken } from '../../auth/id-tokens'
 import { mintResourceToken } from '../../auth/resource-tokens'
-import type { AuthorizationCodeStore } from '../../store/authorization-codes'
+import type { AuthorizationCodeStore, Settled } from '../../store/authorization-codes'
 import type { GrantStore } from '../../store/oauth-grants'
 import type { UserStore } from '../../store/users'
 import type { OAuthClient } from '../../store/oauth-clients'
@@ -76,6 +76,10 @@ export class TokenService {
    * RFC 6749 §4.1.3 with PKCE: the code is spent first (D1 decides between racing exchanges), then
    * every binding is checked. A code spent before is a replay: it fails, and, presented by its
    * own client, the session the first exchange started ends (RFC 9700 §4.2.4).
+   *
+   * Storage, after the client: one D1 batch spends the code and reads its user and whether the
+   * session that allowed it is listed; the session's two KV records; one D1 batch lists the
+   * session and runs the closing checks (see there for why in that order).
    */
   async exchangeCode(
     client: OAuthClient,
@@ -122,18 +126,12 @@ export class TokenService {
       throw invalidGrant()
     }
     const resource = this.resource(grant.resource)
-    // The user's own session that allowed it must still be live: a code held past a sign-out
-    // everywhere, a password change or a reset (which end that session) starts nothing.
-    const signerLive = () =>
-      grant.signerSessionId === null
-        ? Promise.resolve(false)
-        : this.sessions.isListed(grant.userId, grant.signerSessionId)
-    const [user, signed] = await Promise.all([
-      this.deps.users.findUserById(grant.userId),
-      signerLive(),
-    ])
-    // A disabled account's code starts nothing (its signing session has ended too, by then).
-    if (!user || !signed || user.disabledAt != null) throw invalidGrant()
+    // Read with the spend: the user's own session that allowed it must still be live (a code
+    // held past a sign-out everywhere, a password change or a reset, which end that session,
+    // starts nothing; a code issued without one never starts anything), and a disabled
+    // account's code starts nothing (its signing session has ended too, by then).
+    const { user } = spend
+    if (!user || !spend.signerListed || user.disabledAt != null) throw invalidGrant()
     const subject: Subject = {
       userId: user.id,
       clientId: client.id,
@@ -165,23 +163,36 @@ export class TokenService {
       resource: grant.resource,
       scope: grant.scope,
     }
+    // A replay of the code, the grant's removal or the end of the session that allowed it may
+    // land while this session is being written, before D1 lists it, so their ends cannot reach
+    // it. So the KV records are written first, and then one D1 batch (one transaction) lists the
+    // session and checks all three; D1's single writer orders that batch against each of them:
+    // - before it: the batch sees the replay mark, the grant gone or the signer unlisted, and
+    //   this request ends the session itself (its tombstone lands after its own records);
+    // - after it: the session is listed (a grant removal or a sign-out everywhere ends it as
+    //   any other), and a replay ends it by the id the code reserved; either way their KV
+    //   writes come after this session's records, which landed before the batch.
+    // A disabled account's session is not listed: start ends it and refuses (account_disabled,
+    // invalid_grant in OAuth's terms). Its refresh token never leaves this request before the
+    // batch has spoken.
+    let settled: Settled | undefined
     const { refreshToken } = await this.sessions.start(
       user,
       from,
       grant.amr,
       cfg,
       grant.idp ?? undefined,
-      { grant: binding, sessionId: grant.sessionId, authTime: grant.authTime },
+      {
+        grant: binding,
+        sessionId: grant.sessionId,
+        authTime: grant.authTime,
+        list: async (entry) => {
+          settled = await this.deps.codes.settle(codeId, grant.grantId, now(), entry)
+          return settled.listed
+        },
+      },
     )
-    // A replay of the code, the grant's removal or the end of the session that allowed it may
-    // have landed before this session existed (their ends could not reach it); D1 says whether
-    // any did, and if so the session ends now.
-    const [grantLives, replayed, stillSigned] = await Promise.all([
-      this.deps.grants.touch(grant.grantId, now()),
-      this.deps.codes.replayed(codeId),
-      signerLive(),
-    ])
-    if (!grantLives || replayed || !stillSigned) {
+    if (!settled?.grantLives || settled.replayed || !settled.signerListed) {
       await this.sessions.endOne(user.id, grant.sessionId, 'logout', cfg)
       throw invalidGrant()
     }

@@ -1,8 +1,10 @@
 // The code exchange's race branches, each in a fixed interleaving: TokenService runs on the real
-// D1 and KV, its session store paused just before the grant session's record is written, so
-// that whatever should stop the exchange (the grant's removal, a replay of the code, a sign-out
-// everywhere) lands in the gap, where its own end cannot yet reach the session. Each must still
-// leave nothing that refreshes: the exchange fails and the session it wrote is ended.
+// D1 and KV, paused just before the grant session's record is written, or after its records are
+// written but before the D1 batch that lists it and runs the closing checks, so that whatever
+// should stop the exchange (the grant's removal, a replay of the code, a sign-out everywhere, the
+// account disabled) lands in the gap, where its own end cannot yet reach the session. Each must
+// still leave nothing that refreshes: the exchange fails and the session it wrote is ended. Past
+// that batch, the session is listed, and the same ends reach it as any other.
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../../../src/errors'
@@ -16,6 +18,7 @@ import { sessionIndex } from '../../../src/store/session-index'
 import { isEnded, sessionStore } from '../../../src/store/sessions'
 import { userStore } from '../../../src/store/users'
 import { logOnly } from '../../../src/services/events'
+import { SessionService } from '../../../src/services/sessions'
 import { pausable } from '../../doubles/pausable'
 import { NO_CLIENT } from '../../doubles/services'
 import { ORIGIN, jsonInit, unitConfig } from '../../helpers'
@@ -34,13 +37,14 @@ async function exchangeReady() {
   const { location, verifier } = await authorizeAs(session.cookie, client.client_id)
   const code = location.searchParams.get('code')!
   const sessions = pausable(sessionStore(env.REFRESH_TOKENS))
+  const codes = pausable(authorizationCodeStore(env.DB))
   const deps = {
     sessions: sessions.proxy,
     index: sessionIndex(env.DB),
     defer: () => {},
     events: logOnly(),
     wait: async () => {},
-    codes: authorizationCodeStore(env.DB),
+    codes: codes.proxy,
     grants: grantStore(env.DB),
     users: userStore(env.DB),
     config: async () => cfg,
@@ -48,14 +52,14 @@ async function exchangeReady() {
   }
   const tokens = new TokenService(deps)
   const registered = (await oauthClientStore(env.DB).find(client.client_id))!
-  const exchange = () =>
-    tokens.exchangeCode(
-      registered,
-      { code, code_verifier: verifier, redirect_uri: 'https://app.example/callback' },
-      NO_CLIENT,
-    )
+  const params = { code, code_verifier: verifier, redirect_uri: 'https://app.example/callback' }
+  const exchange = () => tokens.exchangeCode(registered, params, NO_CLIENT)
   const grant = (await grantStore(env.DB).find(session.user.id, client.client_id, RESOURCE))!
-  return { client, session, sessions, deps, exchange, grant }
+  /** Where a refresh token of the exchange stands now ('current' while it may refresh). */
+  const standing = async (refreshToken: string) =>
+    (await new SessionService(deps).standing(refreshToken, cfg, { clientId: client.client_id }))
+      .kind
+  return { client, session, sessions, codes, deps, tokens, params, exchange, grant, standing }
 }
 
 /** The exchange's session (the code reserved its id): ended in KV, and unlisted in D1. */
@@ -120,5 +124,145 @@ describe('a code exchange racing what should stop it', () => {
     const { exchange } = await exchangeReady()
     const tokens = await exchange()
     expect(tokens.refresh_token).toMatch(/^app\./)
+  })
+})
+
+// The session's KV records are written, and D1 does not list it yet: the batch that lists it
+// runs the checks in the same transaction, so whatever lands here is seen by it.
+describe('a code exchange racing what should stop it, between its records and its listing', () => {
+  it('lists the session and runs the checks only once its records are written', async () => {
+    // Were the batch to run beside the records, an end landing after the batch but before a
+    // record would be overwritten by it: a live session nobody's end reaches.
+    const { sessions, codes, exchange } = await exchangeReady()
+    let listing = false
+    const listed = codes.pauseBefore('settle')
+    void listed.reached.then(() => (listing = true))
+    const paused = sessions.pauseBefore('putRefreshToken')
+    const exchanging = exchange()
+    await paused.reached
+    // Everything the exchange can do without the record has been done by the next macrotask.
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(listing).toBe(false)
+    paused.release()
+    await listed.reached
+    listed.release()
+    expect((await exchanging).refresh_token).toMatch(/^app\./)
+  })
+
+  it('the grant removed: nothing issued, the session ended and unlisted', async () => {
+    const { session, codes, deps, exchange, grant } = await exchangeReady()
+    const paused = codes.pauseBefore('settle')
+    const exchanging = failure(exchange())
+    await paused.reached
+    // The removal lists the grant's sessions: this one is not listed yet, so it ends none.
+    await new GrantService(deps).remove(session.user.id, grant.id)
+    paused.release()
+    expect(await exchanging).toBe('invalid_grant')
+    await expectEnded(session.user.id, grant.id)
+  })
+
+  it('the code replayed by its client: neither issues anything, and the session stays ended', async () => {
+    const { session, codes, exchange, grant } = await exchangeReady()
+    const paused = codes.pauseBefore('settle')
+    const first = failure(exchange())
+    await paused.reached
+    // The replay ends the reserved session over records already written; the batch then lists
+    // it, sees the replay, and the exchange ends it again and unlists it.
+    expect(await failure(exchange())).toBe('invalid_grant')
+    paused.release()
+    expect(await first).toBe('invalid_grant')
+    await expectEnded(session.user.id, grant.id)
+  })
+
+  it('the code replayed by another client: that replay ends nothing, but this exchange is refused', async () => {
+    const { session, codes, tokens, params, exchange, grant } = await exchangeReady()
+    const other = await appAndUser()
+    const otherClient = (await oauthClientStore(env.DB).find(other.client.client_id))!
+    const paused = codes.pauseBefore('settle')
+    const first = failure(exchange())
+    await paused.reached
+    expect(await failure(tokens.exchangeCode(otherClient, params, NO_CLIENT))).toBe('invalid_grant')
+    paused.release()
+    // A replay is a replay whoever presents it: the code leaked, so what it was about to start
+    // does not start (as before this batch, when the check was a query of its own).
+    expect(await first).toBe('invalid_grant')
+    await expectEnded(session.user.id, grant.id)
+  })
+
+  it('a sign-out everywhere: nothing issued, the session ended', async () => {
+    const { session, codes, exchange, grant } = await exchangeReady()
+    const paused = codes.pauseBefore('settle')
+    const exchanging = failure(exchange())
+    await paused.reached
+    const out = await browse('/logout?scope=global', jsonInit('DELETE', { token: session.cookie }))
+    expect(out.status).toBe(204)
+    paused.release()
+    expect(await exchanging).toBe('invalid_grant')
+    await expectEnded(session.user.id, grant.id)
+  })
+
+  it('the account disabled: D1 refuses to list the session, which is ended; nothing issued', async () => {
+    const { session, codes, deps, exchange, grant } = await exchangeReady()
+    const paused = codes.pauseBefore('settle')
+    const exchanging = failure(exchange())
+    await paused.reached
+    // As the admin API disables: the flag, then every listed session (this one is not yet).
+    expect(await userStore(env.DB).setDisabled(session.user.id, Date.now())).toBe(true)
+    await new SessionService(deps).endEveryListed(session.user.id, cfg)
+    paused.release()
+    // account_disabled, which the token endpoint answers as OAuth's invalid_grant.
+    expect(await exchanging).toBe('account_disabled')
+    await expectEnded(session.user.id, grant.id)
+  })
+})
+
+// Past the batch, the session is listed like any other, and its records were written before it:
+// the ends that come now reach it, and its refresh token, though issued, no longer refreshes.
+describe('what should stop a code exchange, landing just after its listing', () => {
+  it('the grant removed: the issued refresh token is ended', async () => {
+    const { session, codes, deps, exchange, grant, standing } = await exchangeReady()
+    const settled = codes.pauseAfter('settle')
+    const exchanging = exchange()
+    await settled.reached
+    await new GrantService(deps).remove(session.user.id, grant.id)
+    settled.release()
+    const tokens = await exchanging
+    expect(await standing(tokens.refresh_token!)).toBe('ended')
+    await expectEnded(session.user.id, grant.id)
+  })
+
+  it('the code replayed by its client: the issued refresh token is ended', async () => {
+    const { session, codes, exchange, grant, standing } = await exchangeReady()
+    const settled = codes.pauseAfter('settle')
+    const exchanging = exchange()
+    await settled.reached
+    expect(await failure(exchange())).toBe('invalid_grant')
+    settled.release()
+    const tokens = await exchanging
+    expect(await standing(tokens.refresh_token!)).toBe('ended')
+    await expectEnded(session.user.id, grant.id)
+  })
+
+  it('a sign-out everywhere: the issued refresh token is ended', async () => {
+    const { session, codes, exchange, grant, standing } = await exchangeReady()
+    const settled = codes.pauseAfter('settle')
+    const exchanging = exchange()
+    await settled.reached
+    const out = await browse('/logout?scope=global', jsonInit('DELETE', { token: session.cookie }))
+    expect(out.status).toBe(204)
+    settled.release()
+    const tokens = await exchanging
+    expect(await standing(tokens.refresh_token!)).toBe('ended')
+    expect(await sessionIndex(env.DB).grantSessions(session.user.id, grant.id)).toEqual([])
+  })
+
+  it('with nothing after it either, the refresh token refreshes', async () => {
+    const { codes, exchange, standing } = await exchangeReady()
+    const settled = codes.pauseAfter('settle')
+    const exchanging = exchange()
+    await settled.reached
+    settled.release()
+    const tokens = await exchanging
+    expect(await standing(tokens.refresh_token!)).toBe('current')
   })
 })
