@@ -34,6 +34,7 @@ const NEEDS_FRESH_RUNTIME = [
   'test/flows/operations.redteam.test.ts',
   'test/flows/webhooks.attacks.test.ts',
   'test/flows/webhooks.subscriptions.test.ts',
+  'test/http/catalog-assets.test.ts',
   'test/http/rate-limit.test.ts',
   'test/routes/admin-webhooks.test.ts',
   'test/routes/cookie-mode.test.ts',

@@ -4,8 +4,9 @@
 // bundled from client/pages/ (passkeys.ts with the SDK, on every page; totp-qr.ts with its QR
 // encoder, on the two-factor enrolment step only); and the OpenAPI document, generated from
 // the routes' declarations (src/http/openapi-document.ts) so the worker does not carry the
-// generator. Written into public/docs/vendor/, public/pages/ and public/openapi.json (not
-// committed) by predev, the test config, the build and the deploy, and by `wrangler dev` again
+// generator; and the French and Spanish catalogs as data (src/i18n/catalog-data.ts), so the
+// worker does not carry their text. Written into public/docs/vendor/, public/pages/,
+// public/openapi.json and public/_catalogs/ (not committed) by predev, the test config, the build and the deploy, and by `wrangler dev` again
 // whenever src/ changes (wrangler.toml's [build]); `node scripts/assets.mjs` does it by hand.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
@@ -40,17 +41,35 @@ function writeIfChanged(path, contents) {
  * config calls copyAssets() before its pool starts.
  */
 export function openApiDocumentText() {
+  return runTypeScript('openapi-document-entry.ts', [
+    "import { app } from './src/app'",
+    "import { openApiDocumentText } from './src/http/openapi-document'",
+    'process.stdout.write(openApiDocumentText(app))',
+  ])
+}
+
+/**
+ * Each catalog shipped as data, by language: the TypeScript catalogs compiled by
+ * src/i18n/catalog-data.ts, which fails the build on a message that is not a template.
+ */
+export function catalogDataTexts() {
+  return JSON.parse(
+    runTypeScript('catalog-data-entry.ts', [
+      "import { CATALOG_CODE } from './src/i18n/catalogs'",
+      "import { toData } from './src/i18n/catalog-data'",
+      "import { CATALOGS } from './src/i18n/sources'",
+      'const out = {}',
+      'for (const [lang, code] of Object.entries(CATALOG_CODE))',
+      '  out[lang] = JSON.stringify(toData(CATALOGS[lang], code))',
+      'process.stdout.write(JSON.stringify(out))',
+    ]),
+  )
+}
+
+/** Runs TypeScript `lines` (importing from src/) in Node; returns what it writes. */
+function runTypeScript(sourcefile, lines) {
   const { outputFiles } = buildSync({
-    stdin: {
-      contents: [
-        "import { app } from './src/app'",
-        "import { openApiDocumentText } from './src/http/openapi-document'",
-        'process.stdout.write(openApiDocumentText(app))',
-      ].join('\n'),
-      resolveDir: root,
-      sourcefile: 'openapi-document-entry.ts',
-      loader: 'ts',
-    },
+    stdin: { contents: lines.join('\n'), resolveDir: root, sourcefile, loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -86,12 +105,16 @@ export function copyAssets() {
   mkdirSync(`${root}public/pages/`, { recursive: true })
   for (const { path, contents } of outputFiles) writeIfChanged(path, contents)
   writeIfChanged(`${root}public/openapi.json`, openApiDocumentText())
+  mkdirSync(`${root}public/_catalogs/`, { recursive: true })
+  for (const [lang, text] of Object.entries(catalogDataTexts())) {
+    writeIfChanged(`${root}public/_catalogs/${lang}.json`, text)
+  }
   return JSON.parse(readFileSync(`${from}package.json`, 'utf8')).version
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const version = copyAssets()
   console.log(
-    `assets: Swagger UI ${version} in public/docs/vendor/, ${PAGE_SCRIPTS.map((name) => `public/pages/${name}.js`).join(', ')}, public/openapi.json`,
+    `assets: Swagger UI ${version} in public/docs/vendor/, ${PAGE_SCRIPTS.map((name) => `public/pages/${name}.js`).join(', ')}, public/openapi.json, public/_catalogs/`,
   )
 }

@@ -7,6 +7,7 @@ import worker from '../src/index'
 import type { Bindings, Config, Signing } from '../src/env'
 import type { TokenPair } from '../src/schemas'
 import { toBase64Url } from '../src/auth/encoding'
+import { loadLanguage } from '../src/http/catalog-assets'
 
 export const ORIGIN = 'https://auth.example'
 export const PASSWORD = 'correct horse battery staple'
@@ -28,6 +29,14 @@ function request(path: string, init?: RequestInit): Request {
     req.headers.set('cf-connecting-ip', `2001:db8:1::${id.slice(0, 4)}:${id.slice(4, 8)}`)
   }
   return req
+}
+
+/**
+ * Installs the French and Spanish catalogs from the static assets, for a test that renders a view
+ * or a mail itself rather than through a request (whose middleware would have).
+ */
+export const installCatalogs = async () => {
+  await Promise.all((['fr', 'es'] as const).map((lang) => loadLanguage(env.ASSETS, lang)))
 }
 
 /** A request through the deployed worker's own fetch handler. */

@@ -9,9 +9,9 @@ import { NO_STORE, OAUTH_NO_STORE } from './headers'
 import { ApiError, ERRORS, type FieldError, TITLES } from '../errors'
 import { log, scrub } from '../log'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords'
-import { type Messages, messagesFor } from '../i18n/catalogs'
+import { type Messages, isInstalled, messagesFor } from '../i18n/catalogs'
 import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages'
-import { requestLanguage } from './language'
+import { readyLanguage } from './catalog-assets'
 
 /** The realm named in every `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). */
 export const AUTH_REALM = 'edge-auth'
@@ -52,7 +52,8 @@ function translationsFor(lang: Language): Translations {
   let found = translated.get(lang)
   if (!found) {
     found = translations(messagesFor(lang))
-    translated.set(lang, found)
+    // Not kept for a language whose catalog could not be read: a later request may read it.
+    if (isInstalled(lang)) translated.set(lang, found)
   }
   return found
 }
@@ -62,10 +63,9 @@ function translationsFor(lang: Language): Translations {
  * the detail is not one the catalog holds, which then stays as thrown.
  */
 function localized(
-  c: Context<AppEnv>,
   err: ApiError,
+  lang: Language,
 ): { lang: Language; detail: string; errors?: FieldError[] } | null {
-  const lang = requestLanguage(c)
   const { details, fields } = translationsFor(lang)
   const detail = details.get(err.detail)
   if (detail === undefined) return null
@@ -84,8 +84,8 @@ function localized(
 }
 
 /** Renders RFC 9457 problem JSON, plus an RFC 6750 challenge on 401. */
-export function problem(c: Context<AppEnv>, err: ApiError): Response {
-  const words = localized(c, err)
+export async function problem(c: Context<AppEnv>, err: ApiError): Promise<Response> {
+  const words = localized(err, await readyLanguage(c))
   const errors = words?.errors ?? err.extra.errors
   const body = {
     type: `urn:edge-auth:problem:${err.code}`,
@@ -143,7 +143,7 @@ export const oauthErrorFormat: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next()
 }
 
-const render = (c: Context<AppEnv>, err: ApiError): Response =>
+const render = (c: Context<AppEnv>, err: ApiError): Response | Promise<Response> =>
   c.get('errorFormat') === 'oauth' ? oauthError(c, err) : problem(c, err)
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => render(c, toApiError(err, c))

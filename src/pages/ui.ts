@@ -8,7 +8,8 @@ import { type AppEnv, serviceName, settings } from '../env'
 import { type Messages, messagesFor } from '../i18n/catalogs'
 import { date, dateTime } from '../i18n/dates'
 import { LANGUAGE_COOKIE, type Language, isLanguage } from '../i18n/languages'
-import { markPageRequest, requestLanguage } from '../http/language'
+import { readyLanguage, wordedLanguage } from '../http/catalog-assets'
+import { markPageRequest } from '../http/language'
 
 export type Ui = {
   lang: Language
@@ -24,8 +25,9 @@ export type Ui = {
 const YEAR_SECONDS = 365 * 24 * 3600
 
 /**
- * Remembers a `?lang=` pick in a cookie for the pages that follow. Only a listed language is
- * stored; SameSite=Lax and HttpOnly, as nothing but this service reads it.
+ * Remembers a `?lang=` pick in a cookie for the pages that follow, and makes the page's words
+ * ready. Only a listed language is stored; SameSite=Lax and HttpOnly, as nothing but this
+ * service reads it.
  */
 export const rememberLanguage: MiddlewareHandler<AppEnv> = async (c, next) => {
   // A path may match two of the pages' patterns (/signin and /signin/*): once is enough.
@@ -41,9 +43,10 @@ export const rememberLanguage: MiddlewareHandler<AppEnv> = async (c, next) => {
       secure: true,
     })
   }
+  await readyLanguage(c)
   await next()
   // A problem answered here (the error renderer) has said its own language already.
-  if (!c.res.headers.has('Content-Language')) c.header('Content-Language', requestLanguage(c))
+  if (!c.res.headers.has('Content-Language')) c.header('Content-Language', wordedLanguage(c))
   const vary = c.res.headers.get('Vary') ?? ''
   for (const header of ['Accept-Language', 'Cookie']) {
     if (!vary.toLowerCase().includes(header.toLowerCase()))
@@ -138,7 +141,7 @@ export function uiOf(c: Context<AppEnv>): Ui {
   const found = made.get(c)
   if (found) return found
   const ui = uiFor(
-    requestLanguage(c),
+    wordedLanguage(c),
     { ...settings(c.env).brand, name: serviceName(c) },
     languageLinkOf(c),
   )

@@ -1,7 +1,7 @@
 // The signed-in user's own security events: GET /users/me/activity.
 import { requireAuth } from '../auth/require-auth'
 import { createRoute, documentedRoutes } from '../http/documented-routes'
-import { requestLanguage } from '../http/language'
+import { readyLanguage } from '../http/catalog-assets'
 import { BEARER_ERRORS, bearerSecurity, jsonContent, problems } from '../http/openapi'
 import { NO_STORE } from '../http/headers'
 import { ActivityPageSchema, PageQuery } from '../schemas'
@@ -26,6 +26,7 @@ const listActivity = createRoute({
 export const activityRoutes = documentedRoutes().openapi(listActivity, async (c) => {
   const { limit, cursor } = c.req.valid('query')
   // Only ever the token's own user: no parameter names whose events these are.
-  const page = await activityService(c).list(c.get('user')!, { limit, cursor }, requestLanguage(c))
+  const lang = await readyLanguage(c)
+  const page = await activityService(c).list(c.get('user')!, { limit, cursor }, lang)
   return c.json(page, 200, NO_STORE)
 })

@@ -41,6 +41,7 @@ import { log, scrub } from '../log'
 import { clientNetwork } from '../client-network'
 import { clientIp } from '../http/rate-limit'
 import { noticeBrand } from '../http/mail-links'
+import { loadLanguage } from '../http/catalog-assets'
 import { requestLanguage } from '../http/language'
 import { auditStore } from '../store/audit-events'
 import type { Actor } from '../store/audit-events'
@@ -214,6 +215,7 @@ export function serviceDeps(
     get requestLanguage() {
       return requestLanguage(c)
     },
+    loadLanguage: (lang) => loadLanguage(c.env.ASSETS, lang),
     requestId,
     get network() {
       return networkOf(c)

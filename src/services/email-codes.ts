@@ -105,7 +105,7 @@ export class EmailCodeService {
       expiresAt: at + EMAIL_CODE_TTL_MS,
     })
     // Anyone may ask for a code: the account's language, if stored, never the asker's.
-    const lang = mailLanguage(await this.deps.users.language(owner.id), this.deps, 'anyone')
+    const lang = await mailLanguage(await this.deps.users.language(owner.id), this.deps, 'anyone')
     // To the address as the account verified it, not as the request spelled it.
     await mailer.send(
       signInCodeEmail({

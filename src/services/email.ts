@@ -110,7 +110,7 @@ export class EmailService {
     })
     // The account's language, else the asking request's (which is the account owner's here).
     // Asked for by the account (signed in, or signing up): its language, else the request's.
-    const lang = mailLanguage(await this.deps.users.language(userId), this.deps, 'owner')
+    const lang = await mailLanguage(await this.deps.users.language(userId), this.deps, 'owner')
     await mailer.send(
       verificationEmail({
         service: link.service,

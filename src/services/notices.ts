@@ -26,6 +26,11 @@ export type NoticeDeps = {
    * stored (mailLanguage), so no request chooses the words of a mail to someone else's account.
    */
   requestLanguage?: Language
+  /**
+   * Makes a language's words ready before a mail is written in it, and says which language they
+   * are in: that one, or English when its words cannot be had (http/catalog-assets.ts).
+   */
+  loadLanguage: (lang: Language) => Promise<Language>
   requestId?: string
 }
 
@@ -34,12 +39,15 @@ export type NoticeDeps = {
  * (a change they made, an address they named), the request's; for one anyone may cause (a reset
  * link, a sign-in code, a reuse notice), English: a stranger never picks its words.
  */
-export const mailLanguage = (
+export async function mailLanguage(
   stored: Language | null,
-  deps: { requestLanguage?: Language },
+  deps: Pick<NoticeDeps, 'requestLanguage' | 'loadLanguage'>,
   causedBy: 'owner' | 'anyone',
-): Language =>
-  stored ?? (causedBy === 'owner' ? deps.requestLanguage : undefined) ?? DEFAULT_LANGUAGE
+): Promise<Language> {
+  const lang =
+    stored ?? (causedBy === 'owner' ? deps.requestLanguage : undefined) ?? DEFAULT_LANGUAGE
+  return deps.loadLanguage(lang)
+}
 
 /** Notices a request by someone other than the owner may cause: a thief's replay, a reset link. */
 const CAUSED_BY_ANYONE: ReadonlySet<NoticeKind> = new Set([
@@ -87,7 +95,7 @@ export class Notices {
       log.warn('security_notice_throttled', { requestId: this.deps.requestId, userId, kind })
       return
     }
-    const lang = mailLanguage(
+    const lang = await mailLanguage(
       await this.deps.users.language(userId),
       this.deps,
       CAUSED_BY_ANYONE.has(kind) ? 'anyone' : 'owner',

@@ -131,7 +131,7 @@ export class RecoveryService {
         logo: link.logo,
         accent: link.accent,
         // Anyone may ask for a reset: the account's language, if stored, never the asker's.
-        lang: mailLanguage(user.language, this.deps, 'anyone'),
+        lang: await mailLanguage(user.language, this.deps, 'anyone'),
         to: user.email,
         url: link.url(token),
         hours: RESET_TTL_MINUTES / 60,

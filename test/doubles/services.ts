@@ -38,6 +38,8 @@ export function servicesOn<K extends KvLike>(
     },
     config: async () => cfg,
     noticeBrand: () => ({ service: 'auth.example' }),
+    // Mail here is English (no request language): nothing to read.
+    loadLanguage: async () => 'en',
     // Second factors are tested against real D1 (test/routes/totp.test.ts), not here.
     totp: unsupported('totp'),
     ceremonies: unsupported('ceremonies'),

@@ -6,7 +6,7 @@
 // answers; and the queue or the audit write failing under a request. Each test fails if the
 // defence it names breaks (the four defects it found are mended and kept as tests).
 import { env } from 'cloudflare:workers'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Bindings } from '../../src/env'
 import { checkWebhookUrl } from '../../src/outbound/webhook-post'
 import { AUDIT_TYPES } from '../../src/services/events'
@@ -31,6 +31,7 @@ import {
   sendJson,
   signedIn,
   uniqueUsername,
+  installCatalogs,
 } from '../helpers'
 import { createKey, freshAdmin, setRole, withAmr } from '../routes/admin-callers'
 import { AS_ENV, appAndUser, tokensFor } from '../oauth-server/flow'
@@ -47,6 +48,9 @@ import {
   recordingQueue,
   webhookEnv,
 } from '../consumers/webhooks-harness'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 afterEach(() => {
   vi.restoreAllMocks()

@@ -1,9 +1,12 @@
 /// <reference types="vite/client" />
 // Problem details in the language Accept-Language asks for: the words an end user may be shown,
 // never the codes, and never the challenge header (ASCII, parsed by clients).
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { messagesFor } from '../../src/i18n/catalogs'
-import { PASSWORD, call, jsonInit, registerUser, uniqueUsername } from '../helpers'
+import { PASSWORD, call, jsonInit, registerUser, uniqueUsername, installCatalogs } from '../helpers'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 type Problem = { code: string; detail: string; errors?: { field: string; message: string }[] }
 

@@ -93,7 +93,7 @@ describe('GET /openapi.json, generated at build time', () => {
     // what a client gets; and the worker reaches it through the ASSETS binding.
     const section = wranglerToml.match(/^\[assets\]\n([\s\S]*?)(?=^\[)/m)?.[1] ?? ''
     expect(section).toMatch(/^binding = "ASSETS"$/m)
-    expect(section).toContain(`run_worker_first = ["${OPENAPI_ASSET}"]`)
+    expect(section).toMatch(new RegExp(`^run_worker_first = \\[.*"${OPENAPI_ASSET}"`, 'm'))
     expect(OPENAPI_ASSET).toBe('/openapi.json')
   })
 

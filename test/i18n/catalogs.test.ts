@@ -1,7 +1,7 @@
 // Every language's catalog has the English one's keys, no more, each of the same kind, and every
 // message says something in every language: a missing or stray key fails here (and in tsc).
 import { describe, expect, it } from 'vitest'
-import { CATALOGS } from '../../src/i18n/catalogs'
+import { CATALOGS } from '../../src/i18n/sources'
 import { LANGUAGES } from '../../src/i18n/languages'
 
 type Tree = { [key: string]: unknown }

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   resetEmail,
   securityNotice,
   signInCodeEmail,
   verificationEmail,
 } from '../../src/mail/templates'
+import { installCatalogs } from '../helpers'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 describe('email templates', () => {
   it('say who sent them and when the link stops, in text and escaped HTML', () => {

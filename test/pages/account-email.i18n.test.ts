@@ -1,14 +1,17 @@
 // The account page's email section in French and Spanish: the address (or none), the form, and
 // the notice naming where the link went; English stays as it was.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { es } from '../../src/i18n/es'
 import { fr } from '../../src/i18n/fr'
 import { emailSection } from '../../src/pages/account-email-views'
 import { uiFor } from '../../src/pages/ui'
 import { mailbox } from '../doubles/mailbox'
-import { ORIGIN, PASSWORD, registerUser } from '../helpers'
+import { ORIGIN, PASSWORD, registerUser, installCatalogs } from '../helpers'
 import { pageSignIn, withCookie } from './forms'
 import { englishLeft } from './untranslated'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 const section = (m: typeof fr) => m.recovery.account
 const apostrophes = (text: string) => text.replaceAll("'", '&#39;')

@@ -1,7 +1,7 @@
 // The authorization endpoint's pages in French and Spanish: the consent page (our words around
 // the app's and the resource's own, which stay as given), its refusals, the way back after a
 // sign-in, and the account page's list of allowed apps, with its date in the page's language.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { es } from '../../src/i18n/es'
 import { fr } from '../../src/i18n/fr'
 import {
@@ -11,7 +11,7 @@ import {
   returnPage,
 } from '../../src/pages/authorize-views'
 import { uiFor } from '../../src/pages/ui'
-import { ORIGIN } from '../helpers'
+import { ORIGIN, installCatalogs } from '../helpers'
 import {
   appAndUser,
   authorizePath,
@@ -23,6 +23,9 @@ import {
 } from '../oauth-server/flow'
 import { OPENID } from '../oauth-server/openid-flow'
 import { englishLeft } from './untranslated'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 const render = async (html: unknown) => String(await html).replace(/\s+/g, ' ')
 

@@ -1,14 +1,17 @@
 // RP-initiated sign-out's pages in French and Spanish: the confirmation (the app's own name kept
 // as given and marked unchecked), the "signed out" page, and a refused answer.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { es } from '../../src/i18n/es'
 import { fr } from '../../src/i18n/fr'
 import { confirmSignOutPage } from '../../src/pages/end-session-views'
 import { uiFor } from '../../src/pages/ui'
-import { ORIGIN } from '../helpers'
+import { ORIGIN, installCatalogs } from '../helpers'
 import { browse, cookieHeader } from '../oauth-server/flow'
 import { LOGOUT_URI, endSession, signedInRp } from '../oauth-server/openid-flow'
 import { englishLeft } from './untranslated'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 describe('sign-out pages in French and Spanish', () => {
   it('?lang=fr: the confirmation in French; nothing ends before the answer', async () => {

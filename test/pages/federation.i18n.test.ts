@@ -1,7 +1,7 @@
 // Signing in with another provider in French and Spanish: the buttons, every refusal the pages
 // explain (in the words of the service's reason, now in the asked language), and the account
 // page's section with its dates; in English, each refusal stays the service's own detail.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { date } from '../../src/i18n/dates'
 import { en } from '../../src/i18n/en'
 import { es } from '../../src/i18n/es'
@@ -21,10 +21,13 @@ import {
 } from '../federation/flow'
 import { denyAtProvider, signInAtProvider } from '../federation/openid-provider'
 import { json, script, serverOrigin, uniquePath } from '../global/scripted'
-import { PASSWORD, REFRESH_COOKIE, signedIn } from '../helpers'
+import { PASSWORD, REFRESH_COOKIE, signedIn, installCatalogs } from '../helpers'
 import { pageSignIn } from './forms'
 import { englishLeft } from './untranslated'
 import { LANGUAGE_COOKIE } from '../../src/i18n/languages'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 const env = providerEnv({ local: {} })
 const PROVIDER = 'Local local'

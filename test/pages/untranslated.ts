@@ -1,7 +1,7 @@
 // What a translated page still says in English: the sentences of the English catalog parts it
 // draws on that appear in its HTML (raw, or as hono/html escapes them). A message that takes
 // values is called with markers, and each piece of its text around them is looked for.
-import { CATALOGS } from '../../src/i18n/catalogs'
+import { CATALOGS } from '../../src/i18n/sources'
 import type { Language } from '../../src/i18n/languages'
 
 type Part = (messages: (typeof CATALOGS)['en']) => unknown

@@ -1,6 +1,6 @@
 // The sessions list's names for devices and places, read from real User-Agent strings (run in
 // workerd, so Intl.DisplayNames is the runtime's own).
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   CITY_MAX_LENGTH,
   PRODUCT_MAX_LENGTH,
@@ -8,6 +8,10 @@ import {
   describeLocation,
   printable,
 } from '../../src/services/device'
+import { installCatalogs } from '../helpers'
+
+// Views and mails rendered here directly: their languages' words come from the assets.
+beforeAll(installCatalogs)
 
 const CHROME_MAC =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'

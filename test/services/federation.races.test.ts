@@ -91,6 +91,8 @@ function federation() {
     wait: async () => {},
     config: async () => cfg,
     noticeBrand: () => ({ service: 'auth.example' }),
+    // Mail here is English (no request language): nothing to read.
+    loadLanguage: async () => 'en',
     network: '192.0.2.0/24',
     providers: () => table,
   }

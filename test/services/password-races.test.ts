@@ -50,6 +50,8 @@ function services() {
     wait: async () => {},
     config: async () => cfg,
     noticeBrand: () => ({ service: 'auth.example' }),
+    // Mail here is English (no request language): nothing to read.
+    loadLanguage: async () => 'en',
     network: '192.0.2.0/24',
   }
   return {

@@ -1,18 +1,9 @@
 import type { Messages } from '../en'
-
-/** Each form field's rule, for a field the form refused; else a general word. */
-const FIELD_ERRORS: Record<string, string> = {
-  username: 'Escribe de 3 a 32 caracteres: letras, números, _ . o -.',
-  password: 'La contraseña debe tener de 8 a 128 caracteres.',
-  newPassword: 'La contraseña debe tener de 8 a 128 caracteres.',
-  currentPassword: 'Escribe tu contraseña actual.',
-  email: 'Escribe una dirección de correo, por ejemplo alice@example.com.',
-  code: 'Escribe el código de 6 dígitos de tu aplicación o un código de recuperación.',
-}
+import { fieldError, rateLimited } from './code'
 
 export const common: Messages['common'] = {
   languages: 'Idiomas',
-  fieldError: (field) => FIELD_ERRORS[field] ?? 'Revisa este campo.',
+  fieldError,
   notices: {
     password: 'Tu contraseña ha cambiado; tus otras sesiones se han cerrado.',
     signedout: 'Has cerrado la sesión.',
@@ -36,8 +27,7 @@ export const common: Messages['common'] = {
     usernameTaken: 'Ese nombre de usuario ya existe; elige otro.',
     passwordChangedConcurrently:
       'Tu contraseña se cambió desde otra sesión; vuelve a iniciar sesión.',
-    rateLimited: (seconds) =>
-      `Demasiados intentos; inténtalo de nuevo en ${seconds} segundo${seconds === 1 ? '' : 's'}.`,
+    rateLimited,
     invalidMfaCode: 'Ese código es incorrecto o ya se usó; prueba con el siguiente.',
     invalidMfaToken:
       'Este inicio de sesión tardó demasiado o tuvo demasiados códigos incorrectos; empieza de nuevo.',

@@ -1,22 +1,13 @@
 // Spanish: the emails (mail/templates.ts), in "tú".
 import type { Messages } from '../en'
-
-/** Cuánto dura un enlace: en horas enteras, si no en minutos. */
-const duration = (minutes: number) => {
-  if (minutes >= 60) {
-    const hours = Math.round(minutes / 60)
-    return `${hours} hora${hours === 1 ? '' : 's'}`
-  }
-  return `${minutes} minuto${minutes === 1 ? '' : 's'}`
-}
+import { resetHow, signInCode, verificationHow } from './code'
 
 export const mail: Messages['mail'] = {
   verification: {
     subject: (service) => `Confirma tu dirección de correo para ${service}`,
     why: (service, account) =>
       `Alguien (esperamos que tú) pidió a ${service} usar esta dirección para la cuenta «${account}». Si no es tu cuenta, no abras el enlace.`,
-    how: (minutes) =>
-      `Para confirmarla, abre el enlace de abajo. Funciona una sola vez, durante ${duration(minutes)}.`,
+    how: verificationHow,
     ifNot: 'Si no fuiste tú, ignora este mensaje: nada cambia sin el enlace.',
     button: 'Confirmar esta dirección',
   },
@@ -24,8 +15,7 @@ export const mail: Messages['mail'] = {
     subject: (service) => `Restablece tu contraseña de ${service}`,
     why: (service) =>
       `Alguien (esperamos que tú) pidió restablecer la contraseña de tu cuenta de ${service}.`,
-    how: (minutes) =>
-      `Para elegir una nueva, abre el enlace de abajo. Funciona una sola vez, durante ${duration(minutes)}, hasta que se envíe un enlace más reciente o cambie la contraseña. Enviamos como máximo un enlace cada cinco minutos: si lo pediste de nuevo menos de cinco minutos después de este mensaje, usa este. Al restablecerla se cierran todas tus sesiones.`,
+    how: resetHow,
     ifNot: 'Si no fuiste tú, ignora este mensaje: tu contraseña sigue igual.',
     button: 'Elegir una nueva contraseña',
   },
@@ -66,8 +56,7 @@ export const mail: Messages['mail'] = {
     subject: (service) => `Tu código de inicio de sesión para ${service}`,
     asked: (service) =>
       `Alguien pidió iniciar sesión en tu cuenta de ${service} con un código enviado a esta dirección.`,
-    code: (code, minutes) =>
-      `Tu código es ${code}. Funciona una sola vez, durante ${duration(minutes)}.`,
+    code: signInCode,
     ifNot:
       'Si no lo pediste, ignora este correo: sin el código nadie puede usarlo. No se lo des nunca a nadie.',
   },

@@ -1,5 +1,6 @@
 // Español: seguridad (llaves de acceso, verificación en dos pasos, códigos de recuperación).
 import type { Messages } from '../en'
+import { passkeyDetail, totpOn } from './code'
 
 export const security: Messages['security'] = {
   passkeys: {
@@ -7,8 +8,7 @@ export const security: Messages['security'] = {
     intro:
       'Inicia sesión con tu huella, tu cara o el bloqueo de pantalla en lugar de una contraseña.',
     none: 'Aún no tienes llaves de acceso.',
-    detail: (synced, added, lastUsed) =>
-      `${synced ? 'sincronizada' : 'solo en este dispositivo'}, añadida el ${added}${lastUsed ? `, último uso el ${lastUsed}` : ''}`,
+    detail: passkeyDetail,
     newName: 'Nuevo nombre',
     rename: 'Cambiar nombre',
     remove: 'Eliminar',
@@ -24,8 +24,7 @@ export const security: Messages['security'] = {
     title: 'Verificación en dos pasos',
     off: 'Desactivada. Actívala para pedir, después de tu contraseña, un código de una aplicación de autenticación.',
     turnOn: 'Activar la verificación en dos pasos',
-    on: (left, total) =>
-      `Activada. ${left === 1 ? 'Te queda' : 'Te quedan'} ${left} de ${total} códigos de recuperación.`,
+    on: totpOn,
     turnOffHow: 'Para desactivarla, indica tu contraseña o un código actual.',
     passwordLabel: 'Contraseña',
     codeLabel: 'O un código de tu aplicación',

@@ -1,18 +1,9 @@
 import type { Messages } from '../en'
-
-/** Each form field's rule, for a field the form refused; else a general word. */
-const FIELD_ERRORS: Record<string, string> = {
-  username: 'Saisissez de 3 à 32 caractères : lettres, chiffres, _ . ou -.',
-  password: 'Le mot de passe doit compter de 8 à 128 caractères.',
-  newPassword: 'Le mot de passe doit compter de 8 à 128 caractères.',
-  currentPassword: 'Saisissez votre mot de passe actuel.',
-  email: 'Saisissez une adresse e-mail, par exemple alice@example.com.',
-  code: 'Saisissez le code à 6 chiffres de votre application, ou un code de récupération.',
-}
+import { fieldError, rateLimited } from './code'
 
 export const common: Messages['common'] = {
   languages: 'Langues',
-  fieldError: (field) => FIELD_ERRORS[field] ?? 'Vérifiez ce champ.',
+  fieldError,
   notices: {
     password: 'Votre mot de passe est modifié ; vos autres sessions sont terminées.',
     signedout: 'Vous êtes déconnecté.',
@@ -36,8 +27,7 @@ export const common: Messages['common'] = {
     usernameTaken: 'Ce nom d’utilisateur est déjà pris ; choisissez-en un autre.',
     passwordChangedConcurrently:
       'Votre mot de passe a été modifié depuis une autre session ; reconnectez-vous.',
-    rateLimited: (seconds) =>
-      `Trop de tentatives ; réessayez dans ${seconds} seconde${seconds > 1 ? 's' : ''}.`,
+    rateLimited,
     invalidMfaCode: 'Ce code est erroné ou a déjà servi ; essayez le suivant.',
     invalidMfaToken:
       'Cette connexion a pris trop de temps ou compté trop de codes erronés ; recommencez.',

@@ -1,22 +1,13 @@
 // French: the emails (mail/templates.ts), in "vous".
 import type { Messages } from '../en'
-
-/** Combien de temps un lien fonctionne : en heures entières, sinon en minutes (0 et 1 au singulier). */
-const duration = (minutes: number) => {
-  if (minutes >= 60) {
-    const hours = Math.round(minutes / 60)
-    return `${hours} heure${hours > 1 ? 's' : ''}`
-  }
-  return `${minutes} minute${minutes > 1 ? 's' : ''}`
-}
+import { resetHow, signInCode, verificationHow } from './code'
 
 export const mail: Messages['mail'] = {
   verification: {
     subject: (service) => `Confirmez votre adresse e-mail pour ${service}`,
     why: (service, account) =>
       `Quelqu’un (vous, nous l’espérons) a demandé à ${service} d’utiliser cette adresse pour le compte « ${account} ». Si ce n’est pas votre compte, n’ouvrez pas le lien.`,
-    how: (minutes) =>
-      `Pour la confirmer, ouvrez le lien ci-dessous. Il ne fonctionne qu’une fois, pendant ${duration(minutes)}.`,
+    how: verificationHow,
     ifNot:
       'Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : rien ne change sans le lien.',
     button: 'Confirmer cette adresse',
@@ -25,8 +16,7 @@ export const mail: Messages['mail'] = {
     subject: (service) => `Réinitialisez votre mot de passe ${service}`,
     why: (service) =>
       `Quelqu’un (vous, nous l’espérons) a demandé à réinitialiser le mot de passe de votre compte ${service}.`,
-    how: (minutes) =>
-      `Pour en choisir un nouveau, ouvrez le lien ci-dessous. Il ne fonctionne qu’une fois, pendant ${duration(minutes)}, jusqu’à l’envoi d’un lien plus récent ou jusqu’au prochain changement de mot de passe. Nous envoyons au plus un lien toutes les cinq minutes : si vous avez refait la demande moins de cinq minutes après ce message, utilisez celui-ci. La réinitialisation vous déconnecte partout.`,
+    how: resetHow,
     ifNot:
       'Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.',
     button: 'Choisir un nouveau mot de passe',
@@ -69,8 +59,7 @@ export const mail: Messages['mail'] = {
     subject: (service) => `Votre code de connexion à ${service}`,
     asked: (service) =>
       `Quelqu’un a demandé à se connecter à votre compte ${service} avec un code envoyé à cette adresse.`,
-    code: (code, minutes) =>
-      `Votre code est ${code}. Il ne fonctionne qu’une fois, pendant ${duration(minutes)}.`,
+    code: signInCode,
     ifNot:
       'Si vous ne l’avez pas demandé, ignorez cet e-mail : sans le code, personne ne peut l’utiliser. Ne le communiquez jamais à personne.',
   },

@@ -1,5 +1,6 @@
 // Français : sécurité (clés d'accès, authentification à deux facteurs, codes de secours).
 import type { Messages } from '../en'
+import { passkeyDetail, totpOn } from './code'
 
 export const security: Messages['security'] = {
   passkeys: {
@@ -7,8 +8,7 @@ export const security: Messages['security'] = {
     intro:
       'Connectez-vous avec votre empreinte, votre visage ou le verrouillage de l’écran au lieu d’un mot de passe.',
     none: 'Vous n’avez encore aucune clé d’accès.',
-    detail: (synced, added, lastUsed) =>
-      `${synced ? 'synchronisée' : 'sur cet appareil uniquement'}, ajoutée le ${added}${lastUsed ? `, dernière utilisation le ${lastUsed}` : ''}`,
+    detail: passkeyDetail,
     newName: 'Nouveau nom',
     rename: 'Renommer',
     remove: 'Supprimer',
@@ -24,9 +24,7 @@ export const security: Messages['security'] = {
     title: 'Authentification à deux facteurs',
     off: 'Désactivée. Activez-la pour demander, après votre mot de passe, un code d’une application d’authentification.',
     turnOn: 'Activer l’authentification à deux facteurs',
-    // 0 and 1 are singular in French.
-    on: (left, total) =>
-      `Activée. Il reste ${left} ${left <= 1 ? 'code' : 'codes'} de secours sur ${total}.`,
+    on: totpOn,
     turnOffHow: 'Pour la désactiver, indiquez votre mot de passe ou un code actuel.',
     passwordLabel: 'Mot de passe',
     codeLabel: 'Ou un code de votre application',
