@@ -6,7 +6,8 @@
 // namespace object), which doubled the worker, 65 KB to 134 KB gzip.
 import type { RouteConfig, RouteHandler } from '@hono/zod-openapi'
 import { zValidator } from '@hono/zod-validator'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { type MiddlewareHandler } from 'hono'
+import { Hono } from './router'
 import * as z from 'zod'
 import type { AppEnv } from '../env'
 import { ApiError, type FieldError } from '../errors'

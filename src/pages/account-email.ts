@@ -1,7 +1,7 @@
 // The account page's email form: asks to use an address, with the password (a stolen session
 // alone must not set the way back into the account); a link is mailed to it, and the hosted
 // /verify-email page confirms it. The address is the account's only once the link is opened.
-import { Hono } from 'hono'
+import { Hono } from '../http/router'
 import * as z from 'zod'
 import type { AppEnv } from '../env'
 import { verificationLink } from '../http/mail-links'

@@ -3,7 +3,8 @@
 // hosted /signin if it must (the checked request waits, sealed, in a cookie of its own), the user
 // consents on a page whose form posts decision=allow or decision=deny, and the browser goes back
 // to the app with its code, state and iss. Nothing reaches an unregistered redirect.
-import { type Context, Hono } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { AuthorizeRequest } from '../auth/authorize-request'
 import { redirectTarget } from '../auth/redirect-uris'

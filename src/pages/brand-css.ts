@@ -1,7 +1,7 @@
 // GET /brand.css: the accent colours of BRAND_COLOR and BRAND_COLOR_DARK as a stylesheet of this
 // origin, so the pages' CSP keeps `style-src 'self'` (no inline style). Its URL carries a hash of
 // its content: a changed colour is a new URL, so it may be cached for long.
-import { Hono } from 'hono'
+import { Hono } from '../http/router'
 import { type Brand, brandCss } from '../brand'
 import { type AppEnv, settings } from '../env'
 

@@ -1,7 +1,8 @@
 // The hosted sign-in with a mailed code: /email-code asks for the address and mails a code (the
 // same page whether or not an account has it), then takes the code and signs in with the
 // refresh cookie, as /signin does. No script.
-import { type Context, Hono } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import { html } from 'hono/html'
 import { type AppEnv, requestConfig } from '../env'
 import { ApiError } from '../errors'

@@ -3,7 +3,8 @@
 // Opening a link (GET) changes nothing, since mail scanners fetch links before people do: each
 // page asks for a button press (and the reset page for the new password), whose post spends the
 // token.
-import { type Context, Hono } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import * as z from 'zod'
 import { html } from 'hono/html'
 import type { AppEnv } from '../env'

@@ -3,7 +3,8 @@
 // is asked first (POST /end-session/confirm, this origin only), or nobody is signed in here.
 // Nothing is ever redirected to an address the app did not register, and nothing at all unless
 // a session here has just ended.
-import { type Context, Hono } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import type { AppEnv } from '../env'
 import { checkCookieOrigin } from '../http/csrf'
 import { clearRefreshCookie } from '../http/refresh-cookie'

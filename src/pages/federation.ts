@@ -1,7 +1,8 @@
 // Sign-in at another provider, as the browser sees it: /signin/{id} sends it there with a state
 // cookie, /signin/{id}/callback brings it back signed in (or to the two-factor step), and the
 // account page connects and disconnects providers. Thin: services/federation.ts does the work.
-import { type Context, Hono } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import * as z from 'zod'
 import { type AppEnv, type AuthUser, publicBase, requestConfig } from '../env'

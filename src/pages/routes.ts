@@ -1,7 +1,8 @@
 // The hosted pages: /signin, /signup and /account, server-rendered forms over the same services
 // as the API. The visitor is known by the refresh cookie (cookie mode), which every form post
 // must bring from this origin (checkCookieOrigin). Thin, like the API routes.
-import { Hono, type Context } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import { type AppEnv, requestConfig, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'

@@ -1,7 +1,8 @@
 // The account page's sign-in security forms: TOTP two-factor (turn on, confirm, turn off) and
 // passkey rename and removal. Adding a passkey and signing in with one run in the browser
 // (public/pages/passkeys.js, built from client/pages/passkeys.ts) against the API.
-import { Hono, type Context } from 'hono'
+import { type Context } from 'hono'
+import { Hono } from '../http/router'
 import * as z from 'zod'
 import { type AppEnv, requestOrigin } from '../env'
 import { checkLoginLimit } from '../http/rate-limit'
