@@ -4,6 +4,7 @@
 // Vite's import.meta.glob lists the repository's files (lazily: nothing is loaded) at build time.
 import { describe, expect, it } from 'vitest'
 import { ERRORS, type ErrorCode } from '../src/errors'
+import { ERROR_MEANINGS } from '../src/error-meanings'
 import { pageRoutes } from '../src/pages/routes'
 import { call } from './helpers'
 
@@ -105,10 +106,11 @@ describe('docs', () => {
   })
 })
 
-/** docs/errors.md's table as src/errors.ts's ERRORS gives it, laid out as prettier lays tables. */
+/** docs/errors.md's table as src/errors.ts and src/error-meanings.ts give it, laid out as prettier lays tables. */
 function errorTable(): string {
   const rows = (Object.keys(ERRORS) as ErrorCode[]).map((code) => {
-    const { status, oauth, meaning } = ERRORS[code]
+    const { status, oauth } = ERRORS[code]
+    const meaning = ERROR_MEANINGS[code]
     return [`\`${code}\``, String(status), `\`${oauth.error}\` (${oauth.status})`, meaning]
   })
   const header = ['code', 'status', 'on the OAuth routes', 'meaning']

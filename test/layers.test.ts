@@ -75,6 +75,8 @@ const RANK: Record<string, number> = {
   store: 1,
   mail: 1,
   errors: 0,
+  // What each error code means: read at build time (http/openapi-document.ts) and by the docs test.
+  'error-meanings': 0,
   log: 0,
   env: 0,
   clock: 0,

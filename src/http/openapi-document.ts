@@ -8,6 +8,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import type { RouteConfig } from '@hono/zod-openapi'
 import * as z from 'zod'
 import type { DocumentedRoutes } from './documented-routes'
+import { ERROR_MEANINGS } from '../error-meanings'
+import type { ErrorCode } from '../errors'
 import { problems } from './openapi'
 
 const string = { type: 'string' } as const
@@ -55,6 +57,24 @@ const INFO = {
     'Sign-up, login, short-lived JWT access tokens and rotating refresh tokens on Cloudflare Workers.',
 }
 
+/** An error response's description as declared (http/openapi.ts problems): its codes. */
+const CODE_LIST = /^`\w+`(?:; `\w+`)*$/
+
+/** Each error response's codes, each with what it means (error-meanings.ts). */
+function withMeanings(responses: RouteConfig['responses']): RouteConfig['responses'] {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      const { description } = response as { description?: unknown }
+      if (typeof description !== 'string' || !CODE_LIST.test(description)) {
+        return [status, response]
+      }
+      const codes = description.split('; ').map((code) => code.slice(1, -1) as ErrorCode)
+      const meanings = codes.map((code) => `\`${code}\`: ${ERROR_MEANINGS[code]}`).join('; ')
+      return [status, { ...response, description: meanings }]
+    }),
+  )
+}
+
 /** The OpenAPI 3.1 document for `routes`, without `servers` (which depend on the request). */
 function openApiDocument(routes: RouteConfig[]) {
   const registry = new OpenAPIRegistry()
@@ -65,7 +85,9 @@ function openApiDocument(routes: RouteConfig[]) {
   })
   registry.registerComponent('schemas', 'Problem', PROBLEM)
   registry.registerComponent('schemas', 'OAuthError', OAUTH_ERROR)
-  for (const { middleware: _, ...route } of routes) registry.registerPath(route)
+  for (const { middleware: _, ...route } of routes) {
+    registry.registerPath({ ...route, responses: withMeanings(route.responses) })
+  }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: INFO,

@@ -88,8 +88,12 @@ function byStatus<T>(codes: ErrorCode[], pick: (code: ErrorCode) => [number, T])
   return [...groups].sort(([a], [b]) => a - b)
 }
 
-const meanings = (codes: ErrorCode[]) =>
-  codes.map((code) => `\`${code}\`: ${ERRORS[code].meaning}`).join('; ')
+/**
+ * An error response's description as the worker holds it: its codes. The build-time document
+ * words each with its meaning (openapi-document.ts, from error-meanings.ts, which the worker does
+ * not carry).
+ */
+const codeList = (codes: ErrorCode[]) => codes.map((code) => `\`${code}\``).join('; ')
 
 /**
  * One status's error body: the shared schema narrowed to that status and its codes. Written as
@@ -115,7 +119,7 @@ export function problems(...codes: ErrorCode[][]): Responses {
     byStatus(codes.flat(), (code) => [ERRORS[code].status, code]).map(([status, group]) => [
       status,
       {
-        description: meanings(group.codes),
+        description: codeList(group.codes),
         headers: errorHeaders(status, false),
         content: {
           'application/problem+json': { schema: narrowed('Problem', status, 'code', group.codes) },
@@ -134,7 +138,7 @@ export function oauthProblems(...codes: ErrorCode[][]): Responses {
     ]).map(([status, group]) => [
       status,
       {
-        description: meanings(group.codes),
+        description: codeList(group.codes),
         headers: errorHeaders(status, true),
         content: {
           'application/json': {
