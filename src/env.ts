@@ -5,6 +5,7 @@ import type { RequestIdVariables } from 'hono/request-id'
 import { type ProviderTable, readProviders } from './federation/providers'
 import { isLoopbackHost } from './outbound/fetch'
 import { type Brand, BrandSettingError, readBrand } from './brand'
+import type { Level } from './log'
 
 /** Bindings from `wrangler types`, plus the secrets, which may be missing and then fail closed. */
 export type Bindings = Omit<
@@ -215,6 +216,14 @@ function rateLimitsEnabled(env: Bindings): boolean {
   if (value === undefined || value === '' || value === 'on') return true
   if (value === 'off') return false
   throw new ConfigError('RATE_LIMITS', 'must be "on" or "off"')
+}
+
+/** LOG_LEVEL: "info" (the default), "warn" or "error": the least level of line written. */
+function logLevel(env: Bindings): Level {
+  const value = env.LOG_LEVEL
+  if (value === undefined || value === '') return 'info'
+  if (value === 'info' || value === 'warn' || value === 'error') return value
+  throw new ConfigError('LOG_LEVEL', 'must be "info", "warn" or "error"')
 }
 
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(?::\d{1,5})?$/i
@@ -530,6 +539,20 @@ export class Settings {
   /** RATE_LIMITS is validly "off" (never throws: for the request log). */
   get rateLimitsOff(): boolean {
     return this.part('rateLimits', rateLimitsEnabled) === false
+  }
+
+  /**
+   * The least level of log line written. Never throws: an invalid LOG_LEVEL logs everything
+   * (more, never less), and every request line says so (logLevelInvalid).
+   */
+  get logLevel(): Level {
+    const level = this.part('logLevel', logLevel)
+    return level instanceof ConfigError ? 'info' : level
+  }
+
+  /** LOG_LEVEL is set to something else than "info", "warn" or "error". */
+  get logLevelInvalid(): boolean {
+    return this.part('logLevel', logLevel) instanceof ConfigError
   }
 
   /** The browser origins CORS allows; throws ConfigError when ALLOWED_ORIGINS is invalid. */

@@ -17,8 +17,25 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const scrub = (text: string): string =>
   text.replace(SECRET_TEXT, (match) => (UUID.test(match) ? match : '[redacted]'))
 
+const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2 }
+
+/** Lines below this rank are not written: LOG_LEVEL, set for the isolate (setLogLevel). */
+let threshold = 0
+
+/**
+ * Writes only lines at `level` or above from now on. Set from LOG_LEVEL by each request and each
+ * queue or Cron run before it logs (every one in an isolate has the same settings).
+ */
+export function setLogLevel(level: Level): void {
+  threshold = RANK[level]
+}
+
+/** Whether a line at `level` is written: a caller with costly fields asks first. */
+export const logs = (level: Level): boolean => RANK[level] >= threshold
+
 /** One JSON line at `level`, for callers that choose the level as they go. */
 export function write(level: Level, event: string, fields: Fields): void {
+  if (RANK[level] < threshold) return
   const line: Fields = { ts: new Date(now()).toISOString(), level, event }
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue

@@ -7,7 +7,7 @@
 // so no Host: the stores are built from the bindings directly, and no issuer is needed.
 import { mfaKeys } from '../auth/mfa-keys'
 import { type Bindings, settings } from '../env'
-import { log } from '../log'
+import { log, setLogLevel } from '../log'
 import { logOnly } from '../services/events'
 import { retryDelaySeconds, WebhookService } from '../services/webhooks'
 import { webhookStores } from '../store/webhook-endpoints'
@@ -77,6 +77,7 @@ export async function queue(
   _ctx?: ExecutionContext,
   options: ConsumerOptions = {},
 ): Promise<void> {
+  setLogLevel(settings(env).logLevel)
   // The batched writes (sessions' last use) have their own consumer.
   if (batch.queue === WRITE_QUEUE) return writes(batch, env)
   const service = webhookService(env, options)

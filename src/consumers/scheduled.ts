@@ -5,7 +5,7 @@
 // to a ceiling per run, so a run stays short and D1's single writer is never held for long; what
 // is left waits for the next hour. KV needs none of this: every key there has a TTL.
 import { now } from '../clock'
-import { log } from '../log'
+import { log, setLogLevel } from '../log'
 import { settings } from '../env'
 import type { Bindings } from '../env'
 import { auditStore } from '../store/audit-events'
@@ -79,5 +79,6 @@ export async function scheduled(
   env: Bindings,
   _ctx: ExecutionContext,
 ): Promise<void> {
+  setLogLevel(settings(env).logLevel)
   await purgeExpired(env)
 }

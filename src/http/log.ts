@@ -3,7 +3,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { type AppEnv, settings } from '../env'
 import { now } from '../clock'
-import { type Level, scrub, write } from '../log'
+import { type Level, logs, scrub, setLogLevel, write } from '../log'
 import { setSecurityHeaders } from './security-headers'
 
 /** Rounds of percent-decoding a logged path gets; one nested deeper is not logged at all. */
@@ -48,12 +48,15 @@ function requestIdOf(sent: string | undefined): string {
  * and a promise on every request): its id, then, once answered, the security headers and the id
  * on the response (whoever built it: a handler, onError, the CORS preflight) and one `request`
  * log line: method, path (scrubbed; never the query), status, duration, user. With RATE_LIMITS
- * off, every line is a warning that says so, so it cannot go unnoticed.
+ * off, every line is a warning that says so, so it cannot go unnoticed. LOG_LEVEL=warn keeps
+ * only the lines of 4xx and 5xx answers (and every other warning and error).
  */
 export const everyRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = now()
   const requestId = requestIdOf(c.req.header('X-Request-Id'))
   c.set('requestId', requestId)
+  const config = settings(c.env)
+  setLogLevel(config.logLevel)
   await next()
   const res = c.res
   const headers = res.headers
@@ -61,8 +64,10 @@ export const everyRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
   headers.set('X-Request-Id', requestId)
   const status = res.status
   // An invalid RATE_LIMITS is reported by the routes that read it, not here.
-  const unthrottled = settings(c.env).rateLimitsOff
+  const unthrottled = config.rateLimitsOff
   const level: Level = status >= 500 ? 'error' : status >= 400 || unthrottled ? 'warn' : 'info'
+  // Below LOG_LEVEL: not even the line's fields are made.
+  if (!logs(level)) return
   write(level, 'request', {
     requestId,
     method: c.req.method,
@@ -71,5 +76,6 @@ export const everyRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
     durationMs: now() - started,
     userId: c.get('user')?.id,
     rateLimits: unthrottled ? 'off' : undefined,
+    logLevel: config.logLevelInvalid ? 'invalid' : undefined,
   })
 }

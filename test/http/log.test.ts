@@ -1,7 +1,17 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { TokenPair } from '../../src/schemas'
-import { PASSWORD, bearer, call, captureLogs, sendJson, signedIn, uniqueUsername } from '../helpers'
+import {
+  PASSWORD,
+  bearer,
+  call,
+  callWithEnv,
+  captureLogs,
+  jsonInit,
+  sendJson,
+  signedIn,
+  uniqueUsername,
+} from '../helpers'
 
 describe('logging', () => {
   afterEach(() => vi.restoreAllMocks())
@@ -142,5 +152,54 @@ describe('logging', () => {
     const lines = captureLogs()
     await call('/users', bearer(tokens.accessToken))
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: 'request', userId: user.id })
+  })
+
+  describe('LOG_LEVEL', () => {
+    const parsed = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    // Every request sets the isolate's level from its own settings: put the default back.
+    afterEach(() => call('/health'))
+
+    it('warn: no line for a 200 or for an info event, a line for a 4xx and for a warning', async () => {
+      const { tokens } = await signedIn()
+      const lines = captureLogs()
+      const warn = { LOG_LEVEL: 'warn' }
+      expect((await callWithEnv(warn, '/users', bearer(tokens.accessToken))).status).toBe(200)
+      expect((await callWithEnv(warn, '/health')).status).toBe(200)
+      expect(lines).toEqual([])
+      // A refresh logs token_refreshed (info); a bad token is a 401 (warn).
+      await callWithEnv(warn, '/token', jsonInit('POST', { token: tokens.refreshToken }))
+      await callWithEnv(warn, '/users', bearer(`${tokens.accessToken}x`))
+      const events = parsed(lines)
+      expect(events.map((e) => e.event)).toEqual(['request'])
+      expect(events[0]).toMatchObject({ level: 'warn', status: 401, path: '/users' })
+    })
+
+    it('error: only 5xx answers and errors', async () => {
+      const lines = captureLogs()
+      await callWithEnv({ LOG_LEVEL: 'error' }, '/users')
+      expect(lines).toEqual([])
+      // A missing signing key is the service's fault: a 500 whose lines are errors.
+      await callWithEnv({ LOG_LEVEL: 'error', JWT_PRIVATE_KEYS: '' }, '/users', bearer('x.y.z'))
+      const events = parsed(lines)
+      expect(events.length).toBeGreaterThan(0)
+      expect(events.every((e) => e.level === 'error')).toBe(true)
+      expect(events.at(-1)).toMatchObject({ event: 'request', status: 500 })
+    })
+
+    it('an invalid value logs everything, and every request line says so', async () => {
+      const lines = captureLogs()
+      await callWithEnv({ LOG_LEVEL: 'quiet' }, '/health')
+      expect(parsed(lines)).toEqual([
+        expect.objectContaining({ level: 'info', status: 200, logLevel: 'invalid' }),
+      ])
+    })
+
+    it('is read by each request: the next one with the default logs info again', async () => {
+      await callWithEnv({ LOG_LEVEL: 'error' }, '/health')
+      const lines = captureLogs()
+      await call('/health')
+      expect(parsed(lines)).toEqual([expect.objectContaining({ level: 'info', status: 200 })])
+      expect(lines[0]).not.toContain('logLevel')
+    })
   })
 })
