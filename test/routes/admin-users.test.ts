@@ -126,9 +126,14 @@ describe('GET /admin/users', () => {
   })
 
   it('treats LIKE wildcards in a prefix as themselves', async () => {
-    await registerUser(uniqueUsername('wild'))
+    const name = uniqueUsername('wXld')
+    await registerUser(name)
+    // `_` is not "any character": w_ld… does not find wXld….
+    expect((await page(`?query=w_ld${name.slice(4)}`)).users).toEqual([])
     expect((await page('?query=%25')).users).toEqual([])
-    expect((await page('?query=_')).users).toEqual([])
+    // Other test files share this database, and a username may begin with `_`: only those match.
+    const underscored = (await page('?query=_')).users
+    expect(underscored.filter((u) => !u.username.startsWith('_'))).toEqual([])
     expect((await page(`?query=${encodeURIComponent("' OR 1=1 --")}`)).users).toEqual([])
   })
 
