@@ -128,12 +128,16 @@ const migrations = () =>
  * authorization server is on (bench/authorization-server.mjs): JWT_ISSUER is the worker's own
  * loopback origin, as a deployment's is its public URL, so the port is chosen before it starts.
  */
-async function startOurs(bundle, providers, { name = 'edge-auth', bundlePath = bundle.path } = {}) {
+async function startOurs(
+  bundle,
+  providers,
+  { name = 'edge-auth', bundlePath = bundle.path, vars = {} } = {},
+) {
   const port = await freePort()
   return startWorker({
     name,
     scriptPath: await bundleInstrumented(name, bundlePath),
-    bindings: oursBindings(port, providers),
+    bindings: { ...oursBindings(port, providers), ...vars },
     kvNamespaces: ['REFRESH_TOKENS'],
     d1Databases: ['DB'],
     ...wranglerQueues(),
@@ -469,6 +473,12 @@ const oursWithoutAudit = await startOurs(bundle, idp.bindings, {
   name: 'edge-auth-no-sign-in-audit',
   bundlePath: bundleWithoutSignInAudit(bundle),
 })
+// Ours with no log line for a 2xx answer: LOG_LEVEL=warn in production. Here every request line
+// is a warning (RATE_LIMITS=off), so the level that writes none of them is `error`.
+const oursQuiet = await startOurs(bundle, idp.bindings, {
+  name: 'edge-auth-quiet',
+  vars: { LOG_LEVEL: 'error' },
+})
 const resource = await startResource(ours.url)
 const floor = await startFloor()
 const peers = await loadPeers()
@@ -500,6 +510,8 @@ const results = {
   userInfo: {},
   // A password sign-in with its audit event and without (the same bundle but that entry).
   signInAudit: {},
+  // /health and /users on ours with LOG_LEVEL=warn's effect (oursQuiet).
+  quiet: {},
   coldStart: {},
 }
 try {
@@ -528,6 +540,13 @@ try {
       delayMs: STEP_DELAY_MS,
     })
     results.tokenCheck['edge-auth'] = { ...result, steps }
+  }
+  results.quiet.health = await run(oursQuiet, () => ({ path: '/health' }), C, { steps: false })
+  {
+    await post(oursQuiet.url, '/register', { username, password: PASSWORD })
+    const headers = await bearer(oursQuiet.url)
+    const path = '/users'
+    results.quiet.tokenCheck = await run(oursQuiet, () => ({ path, headers }), C, { steps: false })
   }
   const floorAuth = { authorization: `Bearer ${floor.accessToken}` }
   results.tokenCheck.floor = await run(floor, () => ({ path: '/users', headers: floorAuth }))
@@ -679,7 +698,9 @@ try {
 } finally {
   seed.stop()
   await Promise.all(
-    [ours, oursWithoutAudit, resource, floor, ...peers.map((p) => p.worker)].map((w) => w.stop()),
+    [ours, oursWithoutAudit, oursQuiet, resource, floor, ...peers.map((p) => p.worker)].map((w) =>
+      w.stop(),
+    ),
   )
   await idp.stop()
 }
