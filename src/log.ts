@@ -33,9 +33,12 @@ export function setLogLevel(level: Level): void {
 /** Whether a line at `level` is written: a caller with costly fields asks first. */
 export const logs = (level: Level): boolean => RANK[level] >= threshold
 
-/** One JSON line at `level`, for callers that choose the level as they go. */
-export function write(level: Level, event: string, fields: Fields): void {
-  if (RANK[level] < threshold) return
+/**
+ * One JSON line at `level`, for callers that choose the level as they go; `always` writes it
+ * whatever LOG_LEVEL says (a warning that must not go unnoticed).
+ */
+export function write(level: Level, event: string, fields: Fields, always = false): void {
+  if (!always && RANK[level] < threshold) return
   const line: Fields = { ts: new Date(now()).toISOString(), level, event }
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue

@@ -66,16 +66,22 @@ export const everyRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
   // An invalid RATE_LIMITS is reported by the routes that read it, not here.
   const unthrottled = config.rateLimitsOff
   const level: Level = status >= 500 ? 'error' : status >= 400 || unthrottled ? 'warn' : 'info'
-  // Below LOG_LEVEL: not even the line's fields are made.
-  if (!logs(level)) return
-  write(level, 'request', {
-    requestId,
-    method: c.req.method,
-    path: scrubPath(c.req.path),
-    status,
-    durationMs: now() - started,
-    userId: c.get('user')?.id,
-    rateLimits: unthrottled ? 'off' : undefined,
-    logLevel: config.logLevelInvalid ? 'invalid' : undefined,
-  })
+  // Below LOG_LEVEL: not even the line's fields are made. With RATE_LIMITS off, every line is
+  // written whatever LOG_LEVEL says: that must not go unnoticed.
+  if (!unthrottled && !logs(level)) return
+  write(
+    level,
+    'request',
+    {
+      requestId,
+      method: c.req.method,
+      path: scrubPath(c.req.path),
+      status,
+      durationMs: now() - started,
+      userId: c.get('user')?.id,
+      rateLimits: unthrottled ? 'off' : undefined,
+      logLevel: config.logLevelInvalid ? 'invalid' : undefined,
+    },
+    unthrottled,
+  )
 }

@@ -255,10 +255,39 @@ async function subscribedOnly(
   return events.filter((e) => types.has(e.type))
 }
 
+/**
+ * Failures and refusals: logged as warnings, so LOG_LEVEL=warn keeps every sign of an attack or a
+ * misbehaving client in the logs, the ones no audit row records (a wrong PKCE verifier, a
+ * replayed TOTP code, a failed sign-in on a name no account has) among them.
+ */
+export const WARNING_EVENTS: ReadonlySet<string> = new Set([
+  'login_failed',
+  'login_throttled',
+  'mfa_token_refused',
+  'passkey_sign_in_refused',
+  'email_code_refused',
+  'federated_sign_in_refused',
+  'refresh_reuse_detected',
+  'password_check_failed',
+  'password_check_throttled',
+  'password_change_refused',
+  'password_reset_refused',
+  'totp_code_replayed',
+  'totp_checks_throttled',
+  'totp_confirm_failed',
+  'passkey_registration_refused',
+  'passkey_signup_refused',
+  'identity_link_refused',
+  'logout_refused',
+  'authorization_code_refused',
+  'authorization_code_replayed',
+  'email_verification_throttled',
+])
+
 export function eventSink(deps: EventSinkDeps): EventSink {
   return {
     emit(name, fields = {}, level = 'info') {
-      log[level](name, { requestId: deps.requestId, ...fields })
+      log[WARNING_EVENTS.has(name) ? 'warn' : level](name, { requestId: deps.requestId, ...fields })
       const route = AUDITED.get(name)
       const userId = typeof fields.userId === 'string' ? fields.userId : null
       if (!route || !deps.outlets) return

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { TokenPair } from '../../src/schemas'
+import { WARNING_EVENTS, logOnly } from '../../src/services/events'
 import {
   PASSWORD,
   bearer,
@@ -184,6 +185,27 @@ describe('logging', () => {
       expect(events.length).toBeGreaterThan(0)
       expect(events.every((e) => e.level === 'error')).toBe(true)
       expect(events.at(-1)).toMatchObject({ event: 'request', status: 500 })
+    })
+
+    it('never hides that rate limits are off: that line is written whatever the level', async () => {
+      const lines = captureLogs()
+      await callWithEnv({ LOG_LEVEL: 'error', RATE_LIMITS: 'off' }, '/health')
+      expect(parsed(lines)).toEqual([
+        expect.objectContaining({ level: 'warn', status: 200, rateLimits: 'off' }),
+      ])
+    })
+
+    it('warn keeps the failures and refusals, those no audit row records among them', async () => {
+      const { tokens } = await signedIn()
+      await callWithEnv({ LOG_LEVEL: 'warn' }, '/users', bearer(tokens.accessToken))
+      const lines = captureLogs()
+      for (const name of WARNING_EVENTS) logOnly().emit(name, { reason: 'test' })
+      logOnly().emit('token_refreshed', {})
+      expect(parsed(lines).map((e) => [e.event, e.level])).toEqual(
+        [...WARNING_EVENTS].map((name) => [name, 'warn']),
+      )
+      expect(WARNING_EVENTS).toContain('totp_code_replayed')
+      expect(WARNING_EVENTS).toContain('authorization_code_refused')
     })
 
     it('an invalid value logs everything, and every request line says so', async () => {
