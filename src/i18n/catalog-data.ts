@@ -25,11 +25,34 @@ const MARKS = /\u0000(\d+)\u0000/
  * Values each function message is called with once compiled, to prove it a template: a message
  * that counts, compares or tests a value words these differently from its template.
  */
-const SAMPLES: unknown[] = ['x', '', 0, 1, 2, 59, 60, 61, 120, 1440, true, false, null]
+const SAMPLES: unknown[] = [
+  'x',
+  '',
+  'Mixed Case Text, longer than forty characters, with a comma',
+  0,
+  1,
+  2,
+  -1,
+  59,
+  60,
+  61,
+  120,
+  1440,
+  2880,
+  86_400,
+  1e6,
+  true,
+  false,
+  null,
+]
 
 const fill = (parts: Template, args: unknown[]) =>
   parts.map((part) => (typeof part === 'number' ? String(args[part]) : part)).join('')
 
+/**
+ * `message` as a template, proven by calling it. Its arguments are counted by `length`, so a
+ * template message declares each one plainly (no default, no rest parameter).
+ */
 function template(message: (...args: unknown[]) => unknown, path: string): Template {
   const arity = message.length
   const text = message(...Array.from({ length: arity }, (_, i) => mark(i)))
@@ -38,8 +61,12 @@ function template(message: (...args: unknown[]) => unknown, path: string): Templ
     .split(MARKS)
     .map((part, i) => (i % 2 === 1 ? Number(part) : part))
     .filter((part) => part !== '')
-  for (const sample of SAMPLES) {
-    const args = Array.from({ length: arity }, () => sample)
+  // Each sample in every argument, then each argument a text of its own.
+  const calls = [
+    ...SAMPLES.map((sample) => Array.from({ length: arity }, () => sample)),
+    Array.from({ length: arity }, (_, i) => `Value ${i} of ${arity}`),
+  ]
+  for (const args of calls) {
     if (message(...args) !== fill(parts, args)) {
       throw new Error(`${path}: its words depend on its values; move it to the language's code.ts`)
     }
@@ -88,7 +115,7 @@ export function fromData<T extends object>(
       if (typeof value !== 'string') throw new Error(`${at}: not text`)
       out[key] = value
     } else if (typeof want === 'function') {
-      out[key] = message(value, code, at)
+      out[key] = message(value, code, at, (want as (...args: unknown[]) => unknown).length)
     } else {
       out[key] = fromData(value, code, want as object, at)
     }
@@ -96,11 +123,17 @@ export function fromData<T extends object>(
   return out as T
 }
 
-function message(value: unknown, code: CatalogCode, at: string): (...args: unknown[]) => string {
+function message(
+  value: unknown,
+  code: CatalogCode,
+  at: string,
+  arity: number,
+): (...args: unknown[]) => string {
   if (Array.isArray(value)) {
-    if (!value.every((part) => typeof part === 'string' || Number.isInteger(part))) {
-      throw new Error(`${at}: not a template`)
-    }
+    // Text, and the index of an argument the English message takes.
+    const part = (p: unknown) =>
+      typeof p === 'string' || (Number.isInteger(p) && (p as number) >= 0 && (p as number) < arity)
+    if (!value.every(part)) throw new Error(`${at}: not a template`)
     const parts = value as Template
     return (...args) => fill(parts, args)
   }

@@ -6,6 +6,7 @@ import { Hono } from '../http/router'
 import { type AppEnv, requestConfig, settings } from '../env'
 import { ApiError } from '../errors'
 import { checkCookieOrigin } from '../http/csrf'
+import { requestLanguage } from '../http/language'
 import { verificationLink } from '../http/mail-links'
 import { NO_STORE } from '../http/headers'
 import { checkLoginLimit, checkRateLimit, clientIp } from '../http/rate-limit'
@@ -174,7 +175,8 @@ for (const kind of ['signin', 'signup'] as const) {
         await authService(c).register(
           registration,
           registration.email ? verificationLink(c) : undefined,
-          uiOf(c).lang,
+          // The language asked for, even if this page had to be worded in English.
+          requestLanguage(c),
         )
       }
       await checkLoginLimit(c, credentials.username)

@@ -46,7 +46,10 @@ export const rememberLanguage: MiddlewareHandler<AppEnv> = async (c, next) => {
   await readyLanguage(c)
   await next()
   // A problem answered here (the error renderer) has said its own language already.
-  if (!c.res.headers.has('Content-Language')) c.header('Content-Language', wordedLanguage(c))
+  // The language the page was worded in, not whatever another request has installed since.
+  if (!c.res.headers.has('Content-Language')) {
+    c.header('Content-Language', made.get(c)?.lang ?? wordedLanguage(c))
+  }
   const vary = c.res.headers.get('Vary') ?? ''
   for (const header of ['Accept-Language', 'Cookie']) {
     if (!vary.toLowerCase().includes(header.toLowerCase()))

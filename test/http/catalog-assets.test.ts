@@ -10,7 +10,8 @@ import { loadLanguage } from '../../src/http/catalog-assets'
 import { onError } from '../../src/http/errors'
 import { isInstalled, messagesFor } from '../../src/i18n/catalogs'
 import { en } from '../../src/i18n/en'
-import { call, captureLogs } from '../helpers'
+import { PASSWORD, call, callWithEnv, captureLogs, uniqueUsername } from '../helpers'
+import { formInit } from '../pages/forms'
 
 const answering = (res: () => Response) => ({ fetch: async () => res() }) as unknown as Fetcher
 
@@ -25,6 +26,24 @@ const problemApp = (assets: Fetcher) => {
 }
 
 describe('a catalog the assets cannot give', () => {
+  // First in this file: Spanish is not installed yet.
+  it('still stores the language a sign-up asked for, not the English it was worded in', async () => {
+    captureLogs()
+    const username = uniqueUsername('es')
+    const broken = answering(() => new Response('missing', { status: 404 }))
+    const res = await callWithEnv(
+      { ASSETS: broken },
+      '/signup',
+      formInit({ username, password: PASSWORD }, { 'Accept-Language': 'es' }),
+    )
+    expect(res.status).toBe(303)
+    expect(isInstalled('es')).toBe(false)
+    const row = await env.DB.prepare('SELECT language FROM users WHERE username = ?')
+      .bind(username)
+      .first<{ language: string | null }>()
+    expect(row?.language).toBe('es')
+  })
+
   it('leaves the words English, logs why, and is read again by the next request', async () => {
     const lines = captureLogs()
     const request = problemApp(answering(() => new Response('missing', { status: 404 })))

@@ -77,6 +77,15 @@ describe('compiling a catalog', () => {
     expect(() => toData(choice, {})).toThrow(/^c: /)
     const lookup = { f: (field: string) => ({ x: 'X' })[field] ?? 'other' }
     expect(() => toData(lookup, {})).toThrow(/^f: /)
+    // Found by review: thresholds past a day, a sign, a case or a length the first samples missed.
+    const days = { d: (m: number) => (m >= 2880 ? `${m / 1440} days` : `${m} minutes`) }
+    expect(() => toData(days, {})).toThrow(/^d: /)
+    const sign = { s: (n: number) => (n < 0 ? 'none' : `${n}`) }
+    expect(() => toData(sign, {})).toThrow(/^s: /)
+    const lower = { l: (t: string) => String(t).toLowerCase() }
+    expect(() => toData(lower, {})).toThrow(/^l: /)
+    const cut = { c: (t: string) => String(t).slice(0, 40) }
+    expect(() => toData(cut, {})).toThrow(/^c: /)
   })
 
   it('makes a template of a message that only places its values', () => {
@@ -102,6 +111,8 @@ describe('installing data', () => {
     ['an extra key', { ...good, extra: 'E' }],
     ['text where a function goes', { ...good, f: 'F' }],
     ['a template with something else in it', { ...good, f: ['x', { y: 1 }] }],
+    ['an argument the English message does not take', { ...good, f: ['Hello ', 1] }],
+    ['a negative argument', { ...good, f: ['Hello ', -1] }],
     ['code the worker does not have', { ...good, f: { $code: 'other' } }],
     ['an inherited name as code', { ...good, f: { $code: 'constructor' } }],
     ['a function where text goes', { ...good, s: ['S'] }],
