@@ -169,9 +169,10 @@ export class TokenService {
     // session and checks all three; D1's single writer orders that batch against each of them:
     // - before it: the batch sees the replay mark, the grant gone or the signer unlisted, and
     //   this request ends the session itself (its tombstone lands after its own records);
-    // - after it: the session is listed (a grant removal or a sign-out everywhere ends it as
-    //   any other), and a replay ends it by the id the code reserved; either way their KV
-    //   writes come after this session's records, which landed before the batch.
+    // - after it: the session is listed (a grant removal ends it as any other; a sign-out
+    //   everywhere does if stamped after this session began: SECURITY.md, Known limits), and a
+    //   replay ends it by the id the code reserved; either way their KV writes come after this
+    //   session's records, which landed before the batch.
     // A disabled account's session is not listed: start ends it and refuses (account_disabled,
     // invalid_grant in OAuth's terms). Its refresh token never leaves this request before the
     // batch has spoken.
