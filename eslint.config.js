@@ -25,6 +25,25 @@ export default tseslint.config(
       ],
     },
   },
+  // The worker's Hono is src/http/router.ts's (one router, no fallback): `hono`'s is for tests.
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'hono',
+              importNames: ['Hono'],
+              message: "Use src/http/router.ts's Hono.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Only the logger writes to the console; scripts and tests print freely.
   {
     files: [

@@ -152,8 +152,8 @@ function aheadOn(ours, peerRuns, { request = true } = {}) {
 }
 
 /**
- * The two ratios again with LOG_LEVEL=warn's effect, no log line for a 2xx (the bench sets
- * `error`: its RATE_LIMITS=off makes every request line a warning). Absent from older results.
+ * The two ratios again on ours with LOG_LEVEL=warn (and rate limits on, as deployed): no log line
+ * for a 2xx. Absent from older results.
  */
 function quietRows(r) {
   if (!r.quiet?.health || !r.quiet?.tokenCheck) return []
