@@ -186,10 +186,10 @@ async function floorToken(bindings) {
   return sign({ sub: 'floor', username: 'floor', iat: now, exp: now + 3600 }, jwk, 'ES256')
 }
 
-async function startFloor() {
-  const bindings = floorBindings()
+async function startFloor({ name = 'floor', vars = {} } = {}) {
+  const bindings = { ...floorBindings(), ...vars }
   const worker = await startWorker({
-    name: 'floor',
+    name,
     scriptPath: await bundleInstrumented('floor', join(root, 'bench/floor/worker.mjs')),
     bindings,
     kvNamespaces: ['KV'],
@@ -508,6 +508,10 @@ const oursQuiet = quick
     })
 const resource = await startResource(ours.url)
 const floor = await startFloor()
+// The floor with our security headers and request id (full runs only, as oursQuiet).
+const floorHeaders = quick
+  ? null
+  : await startFloor({ name: 'floor-headers', vars: { FLOOR_HEADERS: 'on' } })
 const peers = await loadPeers()
 const seed = await startSeed()
 phase('build and start')
@@ -574,6 +578,13 @@ try {
     const headers = await bearer(oursQuiet.url)
     const path = '/users'
     results.quiet.tokenCheck = await run(oursQuiet, () => ({ path, headers }), C, { steps: false })
+    const floorAuth = { authorization: `Bearer ${floorHeaders.accessToken}` }
+    const health = () => ({ path: '/health' })
+    const users = () => ({ path, headers: floorAuth })
+    results.floorHeaders = {
+      health: await run(floorHeaders, health, C, { steps: false }),
+      tokenCheck: await run(floorHeaders, users, C, { steps: false }),
+    }
   }
   const floorAuth = { authorization: `Bearer ${floor.accessToken}` }
   results.tokenCheck.floor = await run(floor, () => ({ path: '/users', headers: floorAuth }))
@@ -725,7 +736,15 @@ try {
 } finally {
   seed.stop()
   await Promise.all(
-    [ours, oursWithoutAudit, oursQuiet, resource, floor, ...peers.map((p) => p.worker)]
+    [
+      ours,
+      oursWithoutAudit,
+      oursQuiet,
+      resource,
+      floor,
+      floorHeaders,
+      ...peers.map((p) => p.worker),
+    ]
       .filter(Boolean)
       .map((w) => w.stop()),
   )
