@@ -33,7 +33,8 @@ const SETTINGS = quick
       warmup: 0,
       duration: 1,
       connections: 8,
-      sessionCounts: [30, 300],
+      // One point: the quick run (CI) must stay under two minutes.
+      sessionCounts: [30],
       stepCount: 2,
       auditRounds: 1,
       coldStarts: 1,
@@ -437,23 +438,27 @@ async function coldStartServices(bundle, peers) {
     // The same floor with a D1 binding it never uses: Miniflare simulates D1 with a worker of its
     // own, which starts with the process (tens of ms a deploy, where D1 is remote, does not pay).
     // Ours and better-auth have one; the report sets each service against the floor with its
-    // own kind of storage.
-    {
-      name: FLOOR_D1_NAME,
-      d1: true,
-      start: (persistPath, { port }) =>
-        startWorker({
-          name: 'floor-d1-cold',
-          scriptPath: floorScript,
-          bindings: floor,
-          kvNamespaces: ['KV'],
-          d1Databases: ['DB'],
-          persistPath,
-          port,
-        }),
-      setup: async () => ({ token: await floorToken(floor) }),
-      request: (ctx) => ({ path: '/users', headers: bearer(ctx.token) }),
-    },
+    // own kind of storage. Full runs only: the quick run (CI) must stay under two minutes.
+    ...(quick
+      ? []
+      : [
+          {
+            name: FLOOR_D1_NAME,
+            d1: true,
+            start: (persistPath, { port }) =>
+              startWorker({
+                name: 'floor-d1-cold',
+                scriptPath: floorScript,
+                bindings: floor,
+                kvNamespaces: ['KV'],
+                d1Databases: ['DB'],
+                persistPath,
+                port,
+              }),
+            setup: async () => ({ token: await floorToken(floor) }),
+            request: (ctx) => ({ path: '/users', headers: bearer(ctx.token) }),
+          },
+        ]),
     ...peers
       .filter(({ peer }) => peer.operations.tokenCheck)
       .map(({ peer, scriptPath }) => ({
