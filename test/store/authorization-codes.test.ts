@@ -5,34 +5,18 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { type CodeGrant, authorizationCodeStore } from '../../src/store/authorization-codes'
 import { grantStore } from '../../src/store/oauth-grants'
-import { type SessionEntry, sessionIndex } from '../../src/store/session-index'
+import { sessionIndex } from '../../src/store/session-index'
 import { userStore } from '../../src/store/users'
 import { registerUser } from '../helpers'
+import { sessionEntry } from './session-entries'
 
 const codes = authorizationCodeStore(env.DB)
 const index = sessionIndex(env.DB)
 
-const entry = (userId: string, overrides: Partial<SessionEntry> = {}): SessionEntry => {
-  const at = Date.now()
-  return {
-    id: crypto.randomUUID(),
-    userId,
-    createdAt: at,
-    lastUsedAt: at,
-    expiresAt: at + 60_000,
-    endsAt: at + 120_000,
-    userAgent: null,
-    country: null,
-    city: null,
-    grantId: null,
-    ...overrides,
-  }
-}
-
 /** A user signed in (its own session listed), its grant to an app, and an unspent code. */
 async function issued(overrides: Partial<CodeGrant> = {}) {
   const { user } = await registerUser()
-  const signer = entry(user.id)
+  const signer = sessionEntry(user.id)
   expect(await index.add(signer)).toBe(true)
   const clientId = crypto.randomUUID()
   const grant = await grantStore(env.DB).consent(
@@ -138,7 +122,7 @@ describe('spending an authorization code', () => {
 
   it("another user's session is not the code's signer", async () => {
     const other = await registerUser()
-    const theirs = entry(other.user.id)
+    const theirs = sessionEntry(other.user.id)
     expect(await index.add(theirs)).toBe(true)
     const { id } = await issued({ signerSessionId: theirs.id })
     const spend = await codes.spend(id, 1_000)
@@ -157,7 +141,10 @@ describe('settling a code exchange: its session listed, and the closing checks',
   const settleReady = async () => {
     const ready = await issued()
     await codes.spend(ready.id, 1_000)
-    const session = entry(ready.user.id, { id: ready.code.sessionId, grantId: ready.grant.id })
+    const session = sessionEntry(ready.user.id, {
+      id: ready.code.sessionId,
+      grantId: ready.grant.id,
+    })
     return { ...ready, session }
   }
 

@@ -6,25 +6,12 @@ import {
   sessionIndex,
 } from '../../src/store/session-index'
 import { registerUser } from '../helpers'
+import { sessionEntry } from './session-entries'
 
 const index = sessionIndex(env.DB)
 
-const entry = (userId: string, overrides: Partial<SessionEntry> = {}): SessionEntry => {
-  const at = Date.now()
-  return {
-    id: crypto.randomUUID(),
-    userId,
-    createdAt: at,
-    lastUsedAt: at,
-    expiresAt: at + 60_000,
-    endsAt: at + 120_000,
-    userAgent: 'test',
-    country: null,
-    city: null,
-    grantId: null,
-    ...overrides,
-  }
-}
+const entry = (userId: string, overrides: Partial<SessionEntry> = {}) =>
+  sessionEntry(userId, { userAgent: 'test', ...overrides })
 
 describe('session index (D1)', () => {
   it('lists unexpired sessions, most recently used first', async () => {

@@ -13,6 +13,7 @@ import {
   lastUseQueue,
 } from '../../src/store/write-queue'
 import { registerUser } from '../helpers'
+import { sessionEntry } from './session-entries'
 
 afterEach(() => vi.useRealTimers())
 
@@ -40,19 +41,7 @@ const drain = () => new Promise((resolve) => queueMicrotask(() => resolve(undefi
 
 async function listedSession(): Promise<SessionEntry> {
   const { user } = await registerUser()
-  const at = Date.now()
-  const entry: SessionEntry = {
-    id: crypto.randomUUID(),
-    userId: user.id,
-    createdAt: at,
-    lastUsedAt: at,
-    expiresAt: at + 60_000,
-    endsAt: at + 120_000,
-    userAgent: null,
-    country: null,
-    city: null,
-    grantId: null,
-  }
+  const entry = sessionEntry(user.id)
   await sessionIndex(env.DB).add(entry)
   return entry
 }

@@ -83,52 +83,66 @@ const failure = (promise: Promise<unknown>) =>
     (err: unknown) => (err instanceof ApiError ? err.code : String(err)),
   )
 
-describe('a code exchange racing what should stop it', () => {
-  it('the grant removed before the session is written: nothing issued, the session ended', async () => {
-    const { session, sessions, deps, exchange, grant } = await exchangeReady()
-    const paused = sessions.pauseBefore('putSession')
-    const exchanging = failure(exchange())
+type Ready = Awaited<ReturnType<typeof exchangeReady>>
+
+/**
+ * What should stop an exchange, done while it is paused. The grant's removal and a sign-out
+ * everywhere end the sessions D1 lists (before the listing, not this one); a replay by the code's
+ * own client ends the session the code reserved, by its id.
+ */
+const STOPS: [string, (ready: Ready) => Promise<void>][] = [
+  [
+    'the grant removed',
+    async ({ session, deps, grant }) => {
+      await new GrantService(deps).remove(session.user.id, grant.id)
+    },
+  ],
+  [
+    'the code replayed by its client',
+    async ({ exchange }) => {
+      expect(await failure(exchange())).toBe('invalid_grant')
+    },
+  ],
+  [
+    'a sign-out everywhere',
+    async ({ session }) => {
+      const out = await browse(
+        '/logout?scope=global',
+        jsonInit('DELETE', { token: session.cookie }),
+      )
+      expect(out.status).toBe(204)
+    },
+  ],
+]
+
+// Each stop lands in one of two gaps: before the session's record is written (the replay ends the
+// reserved session, whose record the exchange then writes over), or once its KV records are
+// written but before the D1 batch that lists it and runs the checks in the same transaction.
+describe.each<[string, (ready: Ready) => ReturnType<Ready['codes']['pauseBefore']>]>([
+  ['before the session is written', (ready) => ready.sessions.pauseBefore('putSession')],
+  ['between its records and its listing', (ready) => ready.codes.pauseBefore('settle')],
+])('a code exchange racing what should stop it, %s', (_, pauseAt) => {
+  it.each(STOPS)('%s: nothing issued, the session ended and unlisted', async (_, stop) => {
+    const ready = await exchangeReady()
+    const paused = pauseAt(ready)
+    const exchanging = failure(ready.exchange())
     await paused.reached
-    // The removal lists the grant's sessions before this one is written: it ends none.
-    await new GrantService(deps).remove(session.user.id, grant.id)
+    await stop(ready)
     paused.release()
     expect(await exchanging).toBe('invalid_grant')
-    await expectEnded(session.user.id, grant.id)
-  })
-
-  it('the code replayed by its client before the session is written: neither issues anything', async () => {
-    const { session, sessions, exchange, grant } = await exchangeReady()
-    const paused = sessions.pauseBefore('putSession')
-    const first = failure(exchange())
-    await paused.reached
-    // The replay ends the reserved session, whose record the first exchange then writes over.
-    expect(await failure(exchange())).toBe('invalid_grant')
-    paused.release()
-    expect(await first).toBe('invalid_grant')
-    await expectEnded(session.user.id, grant.id)
-  })
-
-  it('a sign-out everywhere before the session is written: nothing issued, the session ended', async () => {
-    const { session, sessions, exchange, grant } = await exchangeReady()
-    const paused = sessions.pauseBefore('putSession')
-    const exchanging = failure(exchange())
-    await paused.reached
-    const out = await browse('/logout?scope=global', jsonInit('DELETE', { token: session.cookie }))
-    expect(out.status).toBe(204)
-    paused.release()
-    expect(await exchanging).toBe('invalid_grant')
-    await expectEnded(session.user.id, grant.id)
+    await expectEnded(ready.session.user.id, ready.grant.id)
   })
 
   it('with nothing in the gap, the same exchange issues a refresh token', async () => {
-    const { exchange } = await exchangeReady()
-    const tokens = await exchange()
-    expect(tokens.refresh_token).toMatch(/^app\./)
+    const ready = await exchangeReady()
+    const paused = pauseAt(ready)
+    const exchanging = ready.exchange()
+    await paused.reached
+    paused.release()
+    expect((await exchanging).refresh_token).toMatch(/^app\./)
   })
 })
 
-// The session's KV records are written, and D1 does not list it yet: the batch that lists it
-// runs the checks in the same transaction, so whatever lands here is seen by it.
 describe('a code exchange racing what should stop it, between its records and its listing', () => {
   it('lists the session and runs the checks only once its records are written', async () => {
     // Were the batch to run beside the records, an end landing after the batch but before a
@@ -149,31 +163,6 @@ describe('a code exchange racing what should stop it, between its records and it
     expect((await exchanging).refresh_token).toMatch(/^app\./)
   })
 
-  it('the grant removed: nothing issued, the session ended and unlisted', async () => {
-    const { session, codes, deps, exchange, grant } = await exchangeReady()
-    const paused = codes.pauseBefore('settle')
-    const exchanging = failure(exchange())
-    await paused.reached
-    // The removal lists the grant's sessions: this one is not listed yet, so it ends none.
-    await new GrantService(deps).remove(session.user.id, grant.id)
-    paused.release()
-    expect(await exchanging).toBe('invalid_grant')
-    await expectEnded(session.user.id, grant.id)
-  })
-
-  it('the code replayed by its client: neither issues anything, and the session stays ended', async () => {
-    const { session, codes, exchange, grant } = await exchangeReady()
-    const paused = codes.pauseBefore('settle')
-    const first = failure(exchange())
-    await paused.reached
-    // The replay ends the reserved session over records already written; the batch then lists
-    // it, sees the replay, and the exchange ends it again and unlists it.
-    expect(await failure(exchange())).toBe('invalid_grant')
-    paused.release()
-    expect(await first).toBe('invalid_grant')
-    await expectEnded(session.user.id, grant.id)
-  })
-
   it('the code replayed by another client: that replay ends nothing, but this exchange is refused', async () => {
     const { session, codes, tokens, params, exchange, grant } = await exchangeReady()
     const other = await appAndUser()
@@ -186,18 +175,6 @@ describe('a code exchange racing what should stop it, between its records and it
     // A replay is a replay whoever presents it: the code leaked, so what it was about to start
     // does not start (as before this batch, when the check was a query of its own).
     expect(await first).toBe('invalid_grant')
-    await expectEnded(session.user.id, grant.id)
-  })
-
-  it('a sign-out everywhere: nothing issued, the session ended', async () => {
-    const { session, codes, exchange, grant } = await exchangeReady()
-    const paused = codes.pauseBefore('settle')
-    const exchanging = failure(exchange())
-    await paused.reached
-    const out = await browse('/logout?scope=global', jsonInit('DELETE', { token: session.cookie }))
-    expect(out.status).toBe(204)
-    paused.release()
-    expect(await exchanging).toBe('invalid_grant')
     await expectEnded(session.user.id, grant.id)
   })
 
@@ -219,41 +196,23 @@ describe('a code exchange racing what should stop it, between its records and it
 // Past the batch, the session is listed like any other, and its records were written before it:
 // the ends that come now reach it, and its refresh token, though issued, no longer refreshes.
 describe('what should stop a code exchange, landing just after its listing', () => {
-  it('the grant removed: the issued refresh token is ended', async () => {
-    const { session, codes, deps, exchange, grant, standing } = await exchangeReady()
-    const settled = codes.pauseAfter('settle')
-    const exchanging = exchange()
+  it.each(STOPS)('%s: the issued refresh token is ended', async (name, stop) => {
+    const ready = await exchangeReady()
+    const settled = ready.codes.pauseAfter('settle')
+    const exchanging = ready.exchange()
     await settled.reached
-    await new GrantService(deps).remove(session.user.id, grant.id)
+    await stop(ready)
     settled.release()
     const tokens = await exchanging
-    expect(await standing(tokens.refresh_token!)).toBe('ended')
-    await expectEnded(session.user.id, grant.id)
-  })
-
-  it('the code replayed by its client: the issued refresh token is ended', async () => {
-    const { session, codes, exchange, grant, standing } = await exchangeReady()
-    const settled = codes.pauseAfter('settle')
-    const exchanging = exchange()
-    await settled.reached
-    expect(await failure(exchange())).toBe('invalid_grant')
-    settled.release()
-    const tokens = await exchanging
-    expect(await standing(tokens.refresh_token!)).toBe('ended')
-    await expectEnded(session.user.id, grant.id)
-  })
-
-  it('a sign-out everywhere: the issued refresh token is ended', async () => {
-    const { session, codes, exchange, grant, standing } = await exchangeReady()
-    const settled = codes.pauseAfter('settle')
-    const exchanging = exchange()
-    await settled.reached
-    const out = await browse('/logout?scope=global', jsonInit('DELETE', { token: session.cookie }))
-    expect(out.status).toBe(204)
-    settled.release()
-    const tokens = await exchanging
-    expect(await standing(tokens.refresh_token!)).toBe('ended')
-    expect(await sessionIndex(env.DB).grantSessions(session.user.id, grant.id)).toEqual([])
+    expect(await ready.standing(tokens.refresh_token!)).toBe('ended')
+    // A sign-out everywhere ends by its mark in KV, not a record per session: unlisted is its trace.
+    if (name === 'a sign-out everywhere') {
+      expect(
+        await sessionIndex(env.DB).grantSessions(ready.session.user.id, ready.grant.id),
+      ).toEqual([])
+    } else {
+      await expectEnded(ready.session.user.id, ready.grant.id)
+    }
   })
 
   it('with nothing after it either, the refresh token refreshes', async () => {
