@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mailbox } from '../doubles/mailbox'
 import { ORIGIN, PASSWORD, callWithEnv, captureLogs, expectProblem, registerUser } from '../helpers'
-import { pageSignIn, post, withCookie } from './forms'
+import { formInit, pageSignIn, post, withCookie } from './forms'
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -16,18 +16,7 @@ async function setUp() {
   const { username } = await registerUser()
   const cookie = await pageSignIn(username)
   const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    box.call('/account/email', {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        Origin: ORIGIN,
-        'Sec-Fetch-Site': 'same-origin',
-        ...withCookie(cookie),
-        ...headers,
-      },
-      body: new URLSearchParams(fields).toString(),
-    })
+    box.call('/account/email', formInit(fields, { ...withCookie(cookie), ...headers }))
   const page = async () => {
     const res = await box.call('/account', { headers: withCookie(cookie), redirect: 'manual' })
     expect(res.status).toBe(200)

@@ -16,7 +16,7 @@ import {
   refreshCookieOf,
 } from '../helpers'
 
-import { account, cookieOf, pageSignIn, post, withCookie } from './forms'
+import { account, cookieOf, formInit, pageSignIn, post, withCookie } from './forms'
 
 const APP = 'https://app.example.com'
 
@@ -182,15 +182,7 @@ describe('/account', () => {
     const { username } = await registerUser()
     const signIn = (userAgent: string, cf: Record<string, unknown>) =>
       call('/signin', {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Origin: ORIGIN,
-          'Sec-Fetch-Site': 'same-origin',
-          'User-Agent': userAgent,
-        },
-        body: new URLSearchParams({ username, password: PASSWORD }).toString(),
+        ...formInit({ username, password: PASSWORD }, { 'User-Agent': userAgent }),
         cf,
       } as RequestInit)
     const mac =
